@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
+// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → board composition → CLI.
+let package = Package(
+    name: "ProtMem",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ProtMemMemory", targets: ["ProtMemMemory"]),
+        .library(name: "ProtMemDMABuf", targets: ["ProtMemDMABuf"]),
+        .library(name: "ProtMemHeaps", targets: ["ProtMemHeaps"]),
+        .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
+        .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
+        .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
+        .executable(name: "protmem", targets: ["protmem"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "ProtMemMemory"),
+        .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
+        .target(name: "ProtMemHeaps", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
+        .target(name: "ProtMemSecureWorld", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps"]),
+        .target(
+            name: "ProtMemBoard",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld"]
+        ),
+        .target(
+            name: "ProtMemTestSupport",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld", "ProtMemBoard"]
+        ),
+        .executableTarget(
+            name: "protmem",
+            dependencies: [
+                "ProtMemBoard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ProtMemMemoryTests", dependencies: ["ProtMemMemory", "ProtMemSecureWorld", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemDMABufTests", dependencies: ["ProtMemDMABuf", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
+    ]
+)

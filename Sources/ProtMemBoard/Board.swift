@@ -1,0 +1,125 @@
+import ProtMemDMABuf
+import ProtMemHeaps
+import ProtMemMemory
+import ProtMemSecureWorld
+
+/// Why a configuration could not become a board. Nothing of a failed board survives.
+public struct BoardError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// A built board: its memory and bus, its secure world, and the kernel-side objects (page
+/// allocator, dma-buf list, heaps) as Linux would have them after boot.
+///
+/// Boot order follows a real system: the secure world starts first and puts the firewall
+/// around every carve-out, then the kernel takes the remaining RAM for its page allocator and
+/// registers the heaps.
+public final class Board: Sendable {
+    public let name: String
+    public let memory: PhysicalMemory
+    public let bus: Bus
+    public let secureMonitor: SecureMonitor
+    public let pageAllocator: PageAllocator
+    public let dmaBufs: DMABufList
+    public let heaps: DMAHeapRegistry
+    public let masters: [BusMaster]
+    public let carveoutHeaps: [CarveoutHeap]
+
+    public init(_ configuration: BoardConfiguration) throws(BoardError) {
+        let memory: PhysicalMemory
+        do {
+            memory = try PhysicalMemory(ranges: configuration.dram)
+        } catch {
+            throw BoardError("board \(configuration.name): \(error)")
+        }
+        let reserved = (configuration.cma.map { [$0.range] } ?? []) + configuration.carveouts.map(\.range)
+        for (i, range) in reserved.enumerated() {
+            guard range.isPageAligned, !range.isEmpty else { throw BoardError("board \(configuration.name): reserved region \(range) is not a whole number of 4 KiB pages") }
+            guard memory.contains(range) else { throw BoardError("board \(configuration.name): reserved region \(range) lies outside DRAM") }
+            if let other = reserved[..<i].first(where: { $0.overlaps(range) }) {
+                throw BoardError("board \(configuration.name): reserved regions \(other) and \(range) overlap")
+            }
+        }
+        let bus = Bus(memory: memory)
+        let monitor = SecureMonitor(bus: bus, firewallRegions: configuration.firewallRegions)
+        for carveout in configuration.carveouts {
+            do {
+                try monitor.protect(carveout.range, readers: carveout.readers, writers: carveout.writers,
+                                    owner: carveout.heapName, reason: "protected carve-out, firewalled at boot")
+            } catch {
+                throw BoardError("board \(configuration.name): cannot protect carve-out \(carveout.heapName): \(error)")
+            }
+        }
+        let pages = PageAllocator(bus: bus, managing: Self.subtract(reserved, from: memory.banks.map(\.range)))
+        let dmaBufs = DMABufList(bus: bus)
+        let heaps = DMAHeapRegistry(bufferList: dmaBufs)
+        var carveoutHeaps: [CarveoutHeap] = []
+        for carveout in configuration.carveouts {
+            do {
+                carveoutHeaps.append(try CarveoutHeap(name: carveout.heapName, region: carveout.range, bus: bus, scrubber: monitor, policy: carveout.cpuAccessPolicy))
+            } catch {
+                throw BoardError("board \(configuration.name): \(error)")
+            }
+        }
+        do throws(Errno) {
+            try heaps.add(name: "system", ops: SystemHeap(pages: pages))
+            if let cma = configuration.cma {
+                guard let area = CMAArea(name: cma.name, range: cma.range) else { throw .invalidArgument }
+                try heaps.add(name: cma.name, ops: CMAHeap(area: area, bus: bus))
+            }
+            for heap in carveoutHeaps {
+                try heaps.add(name: heap.name, ops: heap)
+            }
+        } catch {
+            throw BoardError("board \(configuration.name): cannot register heaps: \(error)")
+        }
+        self.name = configuration.name
+        self.memory = memory
+        self.bus = bus
+        self.secureMonitor = monitor
+        self.pageAllocator = pages
+        self.dmaBufs = dmaBufs
+        self.heaps = heaps
+        self.masters = configuration.masters
+        self.carveoutHeaps = carveoutHeaps
+    }
+
+    /// The built-in default board (see ``BoardConfiguration/builtinDefault``).
+    public static func builtinDefault() throws(BoardError) -> Board {
+        try Board(.builtinDefault)
+    }
+
+    /// `ranges` minus `holes`, page-aligned pieces in address order.
+    static func subtract(_ holes: [PhysicalRange], from ranges: [PhysicalRange]) -> [PhysicalRange] {
+        var pieces = ranges
+        for hole in holes {
+            pieces = pieces.flatMap { piece -> [PhysicalRange] in
+                guard piece.overlaps(hole) else { return [piece] }
+                var out: [PhysicalRange] = []
+                if piece.base < hole.base, let left = PhysicalRange(base: piece.base, size: hole.base.rawValue - piece.base.rawValue) { out.append(left) }
+                if hole.end < piece.end, let right = PhysicalRange(base: PhysicalAddress(hole.end), size: piece.end - hole.end) { out.append(right) }
+                return out
+            }
+        }
+        return pieces.sorted { $0.base < $1.base }
+    }
+}
+
+extension Board {
+    /// The bus master a device on this board uses, by name.
+    public func master(named name: String) -> BusMaster? {
+        masters.first { $0.name == name }
+    }
+
+    /// Checks every invariant the board's parts keep; traps with the broken one.
+    public func _checkInvariants() {
+        pageAllocator._checkInvariants()
+        secureMonitor.firewall._checkInvariants()
+        for heap in carveoutHeaps { heap._checkInvariants() }
+        let listed = dmaBufs.buffers
+        precondition(listed.allSatisfy { !$0.isReleased }, "a released dma-buf is still listed")
+        precondition(listed.reduce(0) { $0 + $1.size } == dmaBufs.totalBytes, "dma-buf byte total out of step with the list")
+    }
+}

@@ -1,0 +1,123 @@
+import ProtMemMemory
+
+/// The page allocator for the board's ordinary RAM, in the manner of the kernel's buddy
+/// allocator: free blocks of `2^order` pages (orders 0…`MAX_PAGE_ORDER` = 10), split on
+/// allocation and merged with their buddy on free.
+///
+/// Free lists are last-in first-out, as the kernel's are, and never iterated through a hash
+/// order, so one sequence of calls always yields the same pages.
+public struct BuddyAllocator: Sendable {
+    /// `MAX_PAGE_ORDER` in Linux 6.12.
+    public static let maxOrder = 10
+
+    /// Per order, the free blocks' first page frame numbers, newest last.
+    private var freeLists: [[UInt64]]
+    /// Where each free block sits: its order and its index in that order's list.
+    private var freeIndex: [UInt64: (order: Int, slot: Int)] = [:]
+    public let managed: [PhysicalRange]
+    public private(set) var freePages: UInt64 = 0
+    public let totalPages: UInt64
+    /// One bit per page from the first managed page: set while the page is handed out, so a
+    /// double or foreign free is refused instead of corrupting the lists.
+    private var allocated: PageBitmap
+    private let firstPFN: UInt64
+
+    /// Takes ownership of `ranges` (page-aligned, non-overlapping), all free.
+    public init(managing ranges: [PhysicalRange]) {
+        freeLists = Array(repeating: [], count: Self.maxOrder + 1)
+        managed = ranges.sorted { $0.base < $1.base }
+        totalPages = ranges.reduce(0) { $0 + $1.pageCount }
+        firstPFN = managed.first?.base.pageFrameNumber ?? 0
+        let lastPFN = managed.map { $0.end >> pageShift }.max() ?? 0
+        allocated = PageBitmap(bitCount: Int(lastPFN - firstPFN))
+        for range in managed {
+            var pfn = range.base.pageFrameNumber
+            let end = pfn + range.pageCount
+            while pfn < end {
+                var order = Self.maxOrder
+                while order > 0 && (pfn & ((1 << UInt64(order)) - 1) != 0 || pfn + (1 << UInt64(order)) > end) {
+                    order -= 1
+                }
+                push(pfn, order)
+                freePages += 1 << UInt64(order)
+                pfn += 1 << UInt64(order)
+            }
+        }
+    }
+
+    /// `alloc_pages(order)`: the physical range of a free block, or `nil` when no block of
+    /// that order or larger is free.
+    public mutating func allocate(order: Int) -> PhysicalRange? {
+        guard order >= 0, order <= Self.maxOrder else { return nil }
+        guard var current = (order...Self.maxOrder).first(where: { !freeLists[$0].isEmpty }) else { return nil }
+        let pfn = pop(current)
+        while current > order {
+            current -= 1
+            push(pfn + (1 << UInt64(current)), current)
+        }
+        freePages -= 1 << UInt64(order)
+        allocated.set(Int(pfn - firstPFN), count: 1 << order)
+        return PhysicalRange(base: PhysicalAddress(pfn << pageShift), size: pageSize << UInt64(order))
+    }
+
+    /// `__free_pages(page, order)`: returns a block and merges it with free buddies. `EINVAL`
+    /// (nothing changed) when the block is not one this allocator handed out.
+    public mutating func free(_ block: PhysicalRange) throws(Errno) {
+        guard block.isPageAligned, block.pageCount.nonzeroBitCount == 1 else { throw .invalidArgument }
+        var order = block.pageCount.trailingZeroBitCount
+        var pfn = block.base.pageFrameNumber
+        guard order <= Self.maxOrder, pfn & ((1 << UInt64(order)) - 1) == 0,
+              managed.contains(where: { $0.contains(block) }),
+              allocated.allSet(Int(pfn - firstPFN), count: 1 << order) else { throw .invalidArgument }
+        allocated.clear(Int(pfn - firstPFN), count: 1 << order)
+        freePages += 1 << UInt64(order)
+        while order < Self.maxOrder {
+            let buddy = pfn ^ (1 << UInt64(order))
+            guard let entry = freeIndex[buddy], entry.order == order else { break }
+            remove(buddy)
+            pfn = min(pfn, buddy)
+            order += 1
+        }
+        push(pfn, order)
+    }
+
+    // MARK: Free lists
+
+    private mutating func push(_ pfn: UInt64, _ order: Int) {
+        freeIndex[pfn] = (order, freeLists[order].count)
+        freeLists[order].append(pfn)
+    }
+
+    private mutating func pop(_ order: Int) -> UInt64 {
+        let pfn = freeLists[order].removeLast()
+        freeIndex[pfn] = nil
+        return pfn
+    }
+
+    private mutating func remove(_ pfn: UInt64) {
+        guard let entry = freeIndex.removeValue(forKey: pfn) else { return }
+        let last = freeLists[entry.order].removeLast()
+        if last != pfn {
+            freeLists[entry.order][entry.slot] = last
+            freeIndex[last] = (entry.order, entry.slot)
+        }
+    }
+
+    /// Free blocks per order, as `/proc/buddyinfo` shows them.
+    public var freeBlocksPerOrder: [Int] { freeLists.map(\.count) }
+
+    /// Checks that the free lists, their index and the free page count agree.
+    public func _checkInvariants() {
+        var pages: UInt64 = 0
+        for (order, list) in freeLists.enumerated() {
+            for (slot, pfn) in list.enumerated() {
+                precondition(freeIndex[pfn].map { $0.order == order && $0.slot == slot } == true, "buddy index out of step at pfn \(pfn)")
+                precondition(pfn & ((1 << UInt64(order)) - 1) == 0, "buddy block at pfn \(pfn) misaligned for order \(order)")
+                pages += 1 << UInt64(order)
+            }
+        }
+        precondition(freeIndex.count == freeLists.reduce(0) { $0 + $1.count }, "buddy index has stale entries")
+        precondition(pages == freePages, "buddy free count \(freePages) != \(pages) pages on the lists")
+        precondition(UInt64(allocated.setCount) + freePages == totalPages, "buddy allocated map out of step with the free count")
+    }
+}

@@ -1,0 +1,38 @@
+import ProtMemMemory
+import Synchronization
+
+/// The board's page allocator: a ``BuddyAllocator`` shared by everything that takes ordinary
+/// RAM, with `__GFP_ZERO` done by the normal-world CPU over the bus.
+public final class PageAllocator: Sendable {
+    public let bus: Bus
+    private let buddy: Mutex<BuddyAllocator>
+
+    public init(bus: Bus, managing ranges: [PhysicalRange]) {
+        self.bus = bus
+        self.buddy = Mutex(BuddyAllocator(managing: ranges))
+    }
+
+    /// `alloc_pages(gfp | __GFP_ZERO, order)`, or `nil` when no block of that order is free.
+    public func allocateZeroed(order: Int) -> PhysicalRange? {
+        guard let block = buddy.withLock({ $0.allocate(order: order) }) else { return nil }
+        do {
+            try bus.fill(.cpuNonSecure, block, with: 0)
+        } catch {
+            // RAM the kernel cannot write is not RAM it may hand out: give it back and fail.
+            try? free(block)
+            return nil
+        }
+        return block
+    }
+
+    /// `__free_pages`
+    public func free(_ block: PhysicalRange) throws(Errno) {
+        try buddy.withLock { buddy throws(Errno) in try buddy.free(block) }
+    }
+
+    public var freeBytes: UInt64 { buddy.withLock { $0.freePages } << pageShift }
+    public var totalBytes: UInt64 { buddy.withLock { $0.totalPages } << pageShift }
+    public var freeBlocksPerOrder: [Int] { buddy.withLock { $0.freeBlocksPerOrder } }
+
+    public func _checkInvariants() { buddy.withLock { $0._checkInvariants() } }
+}

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The interconnect: the only way any master reaches DRAM.
+///
+/// Every transaction is checked whole before a byte moves: the address must decode to DRAM
+/// and every installed filter (firewall, stage-2, …) must permit the master on the whole
+/// range. A refused transaction is recorded in ``faults`` and thrown; memory is untouched.
+/// Checks cost O(filters × regions) per call, never per byte, so a bulk copy runs at
+/// `memmove` speed.
+public final class Bus: Sendable {
+    public let memory: PhysicalMemory
+    public let faults: FaultLog
+    private let filters = Mutex<[any BusAccessFilter]>([])
+
+    public init(memory: PhysicalMemory, faults: FaultLog = FaultLog()) {
+        self.memory = memory
+        self.faults = faults
+    }
+
+    /// Puts a filter on the path to DRAM. Filters only ever refuse, so installing one cannot
+    /// weaken the others; there is deliberately no way to remove one.
+    public func install(_ filter: any BusAccessFilter) {
+        filters.withLock { $0.append(filter) }
+    }
+
+    public var installedFilters: [any BusAccessFilter] { filters.withLock { $0 } }
+
+    /// What the bus would answer, without recording anything: for set-up code that must
+    /// confirm a region is protected before it relies on it.
+    public func verdict(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> AccessFault? {
+        check(master, range, kind).1
+    }
+
+    // MARK: Transactions
+
+    /// Reads `buffer.count` bytes at `address` into `buffer`.
+    public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) throws(AccessFault) {
+        guard buffer.count > 0, let base = buffer.baseAddress else { return }
+        let source = try admit(master, address, UInt64(buffer.count), .read)
+        memcpy(base, source, buffer.count)
+    }
+
+    /// Reads the bytes of `range`.
+    public func read(_ master: BusMaster, _ range: PhysicalRange) throws(AccessFault) -> [UInt8] {
+        let source = try admit(master, range.base, range.size, .read)
+        guard range.size > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: Int(range.size)) { buffer, count in
+            memcpy(buffer.baseAddress!, source, Int(range.size))
+            count = Int(range.size)
+        }
+    }
+
+    /// Writes `bytes` at `address`.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
+        guard bytes.count > 0, let base = bytes.baseAddress else { return }
+        let destination = try admit(master, address, UInt64(bytes.count), .write)
+        memcpy(destination, base, bytes.count)
+    }
+
+    /// Writes `bytes` at `address`.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, bytes: [UInt8]) throws(AccessFault) {
+        let result: Result<Void, AccessFault> = bytes.withUnsafeBytes { raw in
+            do throws(AccessFault) {
+                try write(master, at: address, from: raw)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// A DMA copy by one master: it must be allowed to read the source and write the
+    /// destination. Overlapping ranges copy as `memmove` does.
+    public func copy(_ master: BusMaster, from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64) throws(AccessFault) {
+        guard count > 0 else { return }
+        let from = try admit(master, source, count, .read)
+        let to = try admit(master, destination, count, .write)
+        memmove(to, from, Int(count))
+    }
+
+    /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
+    /// is how scrubbing keeps a board sparse.
+    public func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8) throws(AccessFault) {
+        let destination = try admit(master, range.base, range.size, .write)
+        guard range.size > 0 else { return }
+        if byte == 0 {
+            memory.zero(destination, count: Int(range.size))
+        } else {
+            memset(destination, Int32(byte), Int(range.size))
+        }
+    }
+
+    // MARK: Checking
+
+    /// The host pointer for an admitted transaction, or the recorded fault.
+    @inline(__always)
+    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind) throws(AccessFault) -> UnsafeMutableRawPointer {
+        guard let range = PhysicalRange(base: address, size: size) else {
+            let fault = AccessFault(master: master, address: address, size: size, kind: kind, source: "interconnect", reason: "address range wraps past 2^64")
+            faults.record(fault)
+            throw fault
+        }
+        let (pointer, fault) = check(master, range, kind)
+        if let fault {
+            faults.record(fault)
+            throw fault
+        }
+        return pointer!
+    }
+
+    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (UnsafeMutableRawPointer?, AccessFault?) {
+        guard let pointer = memory.hostPointer(for: range) else {
+            return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"))
+        }
+        let denial: AccessFault? = filters.withLock { filters in
+            for filter in filters {
+                if let refused = filter.check(master, range, kind) {
+                    return AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason)
+                }
+            }
+            return nil
+        }
+        return (pointer, denial)
+    }
+}

@@ -1,0 +1,67 @@
+/// Whether a master's transactions are marked secure (AxPROT[1] = 0) on the interconnect.
+public enum SecurityState: String, Sendable, Hashable, Codable {
+    case secure
+    case nonSecure = "non-secure"
+}
+
+/// Identifies a bus master in the model; unique per board.
+public struct MasterID: RawRepresentable, Hashable, Comparable, Sendable {
+    public let rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A device that issues transactions on the bus, with the security identity the firewall
+/// sees.
+///
+/// A TZC-400 tells non-secure masters apart only by their NSAID (non-secure access ID,
+/// 0–15), so two masters with the same NSAID have the same rights. The GPU appears twice:
+/// in protected mode its transactions carry their own identity, which is how a firewall
+/// can let the GPU reach protected memory only while it runs protected work.
+public struct BusMaster: Hashable, Sendable, CustomStringConvertible {
+    public let id: MasterID
+    public let name: String
+    public let security: SecurityState
+    /// The TZC-400 NSAID for non-secure transactions (0–15); ignored for secure ones.
+    public let nsaid: UInt8
+
+    /// Fails (returns `nil`) for an NSAID outside 0...15, which a TZC-400 cannot encode.
+    public init?(id: UInt16, name: String, security: SecurityState, nsaid: UInt8) {
+        guard nsaid < 16, !name.isEmpty else { return nil }
+        self.id = MasterID(rawValue: id)
+        self.name = name
+        self.security = security
+        self.nsaid = nsaid
+    }
+
+    private init(fixed id: UInt16, _ name: String, _ security: SecurityState, _ nsaid: UInt8) {
+        self.id = MasterID(rawValue: id)
+        self.name = name
+        self.security = security
+        self.nsaid = nsaid
+    }
+
+    public var isSecure: Bool { security == .secure }
+
+    public var description: String {
+        security == .secure ? "\(name) (secure)" : "\(name) (non-secure, nsaid \(nsaid))"
+    }
+
+    /// The application cores in the normal world: Linux and its userspace.
+    public static let cpuNonSecure = BusMaster(fixed: 0, "cpu", .nonSecure, 0)
+    /// The application cores in the secure world: OP-TEE, TF-A, a secure partition.
+    public static let cpuSecure = BusMaster(fixed: 1, "cpu-secure", .secure, 0)
+    /// The Mali GPU running normal work.
+    public static let gpu = BusMaster(fixed: 2, "gpu", .nonSecure, 1)
+    /// The Mali GPU while `GPU_STATUS_PROTM_ACTIVE` is set.
+    public static let gpuProtected = BusMaster(fixed: 3, "gpu-protected", .nonSecure, 2)
+    /// The video codec (decoder and encoder).
+    public static let codec = BusMaster(fixed: 4, "codec", .nonSecure, 3)
+    /// The display controller's scan-out engine.
+    public static let display = BusMaster(fixed: 5, "display", .nonSecure, 4)
+    /// The camera's image signal processor.
+    public static let camera = BusMaster(fixed: 6, "camera", .nonSecure, 5)
+
+    /// The masters every board has; boards may declare more.
+    public static let standard: [BusMaster] = [cpuNonSecure, cpuSecure, gpu, gpuProtected, codec, display, camera]
+}

@@ -1,0 +1,85 @@
+/// A Linux error number, with Linux's values whatever the host is.
+///
+/// The model answers with the numbers a real kernel returns, so it cannot borrow the host's
+/// `errno` constants (Darwin numbers several of these differently). Shaped like swift-system's
+/// `Errno`: a raw wrapper with readable names, and `~=` so that `catch Errno.invalidArgument`
+/// works in a `do`/`catch`.
+public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringConvertible {
+    /// The positive Linux error number (the kernel returns its negation).
+    public let rawValue: Int32
+
+    @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// Operation not permitted. The corresponding C error is `EPERM`.
+    public static let notPermitted = Errno(rawValue: 1)
+    /// No such file or directory. The corresponding C error is `ENOENT`.
+    public static let noSuchFileOrDirectory = Errno(rawValue: 2)
+    /// Interrupted system call. The corresponding C error is `EINTR`.
+    public static let interrupted = Errno(rawValue: 4)
+    /// Bad file descriptor. The corresponding C error is `EBADF`.
+    public static let badFileDescriptor = Errno(rawValue: 9)
+    /// Out of memory. The corresponding C error is `ENOMEM`.
+    public static let noMemory = Errno(rawValue: 12)
+    /// Permission denied. The corresponding C error is `EACCES`.
+    public static let permissionDenied = Errno(rawValue: 13)
+    /// Bad address. The corresponding C error is `EFAULT`.
+    public static let badAddress = Errno(rawValue: 14)
+    /// Device or resource busy. The corresponding C error is `EBUSY`.
+    public static let resourceBusy = Errno(rawValue: 16)
+    /// File exists. The corresponding C error is `EEXIST`.
+    public static let fileExists = Errno(rawValue: 17)
+    /// No such device. The corresponding C error is `ENODEV`.
+    public static let noSuchDevice = Errno(rawValue: 19)
+    /// Invalid argument. The corresponding C error is `EINVAL`.
+    public static let invalidArgument = Errno(rawValue: 22)
+    /// Inappropriate ioctl for device. The corresponding C error is `ENOTTY`.
+    public static let inappropriateIOCTLForDevice = Errno(rawValue: 25)
+    /// No space left on device. The corresponding C error is `ENOSPC`.
+    public static let noSpace = Errno(rawValue: 28)
+    /// Value too large for defined data type. The corresponding C error is `EOVERFLOW`.
+    public static let overflow = Errno(rawValue: 75)
+    /// File descriptor in bad state. The corresponding C error is `EBADFD`.
+    public static let badFileDescriptorState = Errno(rawValue: 77)
+    /// Operation not supported. The corresponding C error is `EOPNOTSUPP`.
+    public static let notSupported = Errno(rawValue: 95)
+    /// Driver requests probe retry. The corresponding kernel-internal error is `EPROBE_DEFER`;
+    /// it never reaches userspace.
+    public static let probeDefer = Errno(rawValue: 517)
+
+    /// The C macro name, as the kernel's headers spell it.
+    public var name: String {
+        Self.table[rawValue]?.name ?? "E\(rawValue)"
+    }
+
+    /// The text `strerror` gives on glibc.
+    public var message: String {
+        Self.table[rawValue]?.message ?? "Unknown error \(rawValue)"
+    }
+
+    public var description: String { "\(name) (\(message))" }
+
+    private static let table: [Int32: (name: String, message: String)] = [
+        1: ("EPERM", "Operation not permitted"),
+        2: ("ENOENT", "No such file or directory"),
+        4: ("EINTR", "Interrupted system call"),
+        9: ("EBADF", "Bad file descriptor"),
+        12: ("ENOMEM", "Cannot allocate memory"),
+        13: ("EACCES", "Permission denied"),
+        14: ("EFAULT", "Bad address"),
+        16: ("EBUSY", "Device or resource busy"),
+        17: ("EEXIST", "File exists"),
+        19: ("ENODEV", "No such device"),
+        22: ("EINVAL", "Invalid argument"),
+        25: ("ENOTTY", "Inappropriate ioctl for device"),
+        28: ("ENOSPC", "No space left on device"),
+        75: ("EOVERFLOW", "Value too large for defined data type"),
+        77: ("EBADFD", "File descriptor in bad state"),
+        95: ("EOPNOTSUPP", "Operation not supported"),
+        517: ("EPROBE_DEFER", "Driver requests probe retry"),
+    ]
+
+    /// Lets `catch Errno.invalidArgument` match any error that is that errno.
+    @inlinable public static func ~= (lhs: Errno, rhs: any Error) -> Bool {
+        (rhs as? Errno) == lhs
+    }
+}

@@ -1,0 +1,66 @@
+import ProtMemHeaps
+import ProtMemMemory
+import Synchronization
+
+/// The secure world's root: what runs at EL3/S-EL1 (TF-A and the TEE) as far as memory
+/// protection goes. It owns the board's only ``FirewallProgrammer``, records every range it
+/// protects, and scrubs protected pages for the heaps that cannot.
+///
+/// At construction it plays the boot firmware: it puts a reset TZC-400 on the bus and opens
+/// the background region to every master, so ordinary DRAM works; protected ranges are then
+/// carved out of that background with ``protect(_:readers:writers:owner:reason:)``.
+public final class SecureMonitor: ProtectedMemoryScrubber {
+    public let bus: Bus
+    public let firewall: TZC400
+    private let programmer: Mutex<FirewallProgrammer>
+    private let records = Mutex<[ProtectionRecord]>([])
+
+    public init(bus: Bus, firewallRegions: Int = 8) {
+        self.bus = bus
+        let firewall = TZC400(regionCount: firewallRegions)
+        self.firewall = firewall
+        let programmer = FirewallProgrammer(firewall: firewall)
+        // Cannot fail: region 0 with no range is always valid.
+        try! programmer.configure(0, range: nil, secureRead: true, secureWrite: true, nonSecureRead: .all, nonSecureWrite: .all)
+        self.programmer = Mutex(programmer)
+        bus.install(firewall)
+    }
+
+    /// Programs a free firewall region over `range` so that only the secure CPU, `readers`
+    /// and `writers` reach it. `FirewallError.noFreeRegion` when all regions are taken;
+    /// nothing changes on error.
+    @discardableResult
+    public func protect(_ range: PhysicalRange, readers: [BusMaster], writers: [BusMaster], owner: String, reason: String) throws(FirewallError) -> ProtectionRecord {
+        let record = try programmer.withLock { programmer throws(FirewallError) -> ProtectionRecord in
+            guard range.isPageAligned, !range.isEmpty else { throw .notAligned(range) }
+            guard let index = programmer.firstFreeRegion() else { throw .noFreeRegion }
+            try programmer.configure(index, range: range, secureRead: true, secureWrite: true,
+                                     nonSecureRead: NSAIDSet(readers), nonSecureWrite: NSAIDSet(writers))
+            return ProtectionRecord(mechanism: firewall.filterName, region: index, range: range,
+                                    readers: readers.map(\.name), writers: writers.map(\.name), owner: owner, reason: reason)
+        }
+        records.withLock { $0.append(record) }
+        return record
+    }
+
+    /// Lifts a protection made by ``protect(_:readers:writers:owner:reason:)``, after
+    /// scrubbing the range so nothing protected is left readable. `false` when the record is
+    /// not current or the scrub was refused (then the protection stays).
+    @discardableResult
+    public func unprotect(_ record: ProtectionRecord) -> Bool {
+        guard let index = record.region, records.withLock({ $0.contains(record) }) else { return false }
+        do { try scrub(record.range) } catch { return false }
+        let disabled = programmer.withLock { programmer in (try? programmer.disable(index)) != nil }
+        guard disabled else { return false }
+        records.withLock { $0.removeAll { $0 == record } }
+        return true
+    }
+
+    /// Every protection in force, oldest first.
+    public var protections: [ProtectionRecord] { records.withLock { $0 } }
+
+    /// Zeroes `range` as the secure CPU.
+    public func scrub(_ range: PhysicalRange) throws(AccessFault) {
+        try bus.fill(.cpuSecure, range, with: 0)
+    }
+}

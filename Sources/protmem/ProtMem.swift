@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ProtMem: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "protmem",
+        abstract: "Run the Linux protected-memory stack (DMA-BUF heaps, secure heaps, Panthor) as a model.",
+        subcommands: [Heaps.self]
+    )
+}

@@ -1,0 +1,85 @@
+import ProtMemMemory
+import Testing
+
+@Suite struct PhysicalMemoryTests {
+    @Test func sixteenGiBCostsOnlyTouchedPages() throws {
+        let memory = try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0x8000_0000, size: 16 << 30)])
+        let bus = Bus(memory: memory)
+        #expect(memory.size == 16 << 30)
+        #expect(memory.residentPageCount() == 0)
+        try bus.write(.cpuNonSecure, at: PhysicalAddress(0x8000_0000), bytes: [1])
+        try bus.write(.cpuNonSecure, at: PhysicalAddress(0x8000_0000 + (8 << 30)), bytes: [2, 3])
+        try bus.fill(.cpuNonSecure, PhysicalRange(checkedBase: 0x8000_0000 + (16 << 30) - 4096, size: 4096), with: 7)
+        #expect(memory.residentPageCount() == 3)
+        // Zeroing whole pages hands them back.
+        try bus.fill(.cpuNonSecure, PhysicalRange(checkedBase: 0x8000_0000 + (16 << 30) - (64 << 12), size: 64 << 12), with: 0)
+        #expect(memory.residentPageCount() == 2)
+        #expect(try bus.read(.cpuNonSecure, PhysicalRange(checkedBase: 0x8000_0000 + (16 << 30) - 4096, size: 4096)).allSatisfy { $0 == 0 })
+    }
+
+    @Test func configurationErrors() {
+        #expect(throws: PhysicalMemory.ConfigurationError.empty) { try PhysicalMemory(ranges: []) }
+        let unaligned = PhysicalRange(checkedBase: 0x1000, size: 0x1800)
+        #expect(throws: PhysicalMemory.ConfigurationError.notPageAligned(unaligned)) { try PhysicalMemory(ranges: [unaligned]) }
+        let a = PhysicalRange(checkedBase: 0x0, size: 0x4000), b = PhysicalRange(checkedBase: 0x2000, size: 0x4000)
+        #expect(throws: PhysicalMemory.ConfigurationError.overlapping(a, b)) { try PhysicalMemory(ranges: [b, a]) }
+    }
+
+    @Test func adjacentRangesMergeAndGapsDecodeError() throws {
+        let memory = try PhysicalMemory(ranges: [
+            PhysicalRange(checkedBase: 0x10000, size: 0x10000),
+            PhysicalRange(checkedBase: 0x0, size: 0x10000),
+            PhysicalRange(checkedBase: 0x40000, size: 0x10000),
+        ])
+        #expect(memory.banks.count == 2)
+        let bus = Bus(memory: memory)
+        // Across the merged boundary works.
+        try bus.write(.cpuNonSecure, at: PhysicalAddress(0xFFFE), bytes: [1, 2, 3, 4])
+        #expect(try bus.read(.cpuNonSecure, PhysicalRange(checkedBase: 0xFFFE, size: 4)) == [1, 2, 3, 4])
+        // Across the gap is a decode error, recorded, nothing written.
+        #expect(throws: AccessFault.self) { try bus.write(.cpuNonSecure, at: PhysicalAddress(0x1FFFE), bytes: [9, 9, 9, 9]) }
+        #expect(bus.faults.count == 1)
+        #expect(bus.faults.faults[0].source == "interconnect")
+        #expect(try bus.read(.cpuNonSecure, PhysicalRange(checkedBase: 0x1FFFE, size: 2)) == [0, 0])
+        // Wrapping the address space is refused, not trapped.
+        #expect(throws: AccessFault.self) { try bus.copy(.cpuNonSecure, from: PhysicalAddress(.max - 1), to: PhysicalAddress(0), count: 4) }
+    }
+
+    @Test func copyAndFillMoveBytesInBulk() throws {
+        let memory = try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0, size: 1 << 20)])
+        let bus = Bus(memory: memory)
+        let pattern = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try bus.write(.cpuNonSecure, at: PhysicalAddress(100), bytes: pattern)
+        try bus.copy(.codec, from: PhysicalAddress(100), to: PhysicalAddress(200_000), count: 10_000)
+        #expect(try bus.read(.display, PhysicalRange(checkedBase: 200_000, size: 10_000)) == pattern)
+        // Overlapping copy behaves as memmove.
+        try bus.copy(.cpuNonSecure, from: PhysicalAddress(100), to: PhysicalAddress(150), count: 10_000)
+        #expect(try bus.read(.cpuNonSecure, PhysicalRange(checkedBase: 150, size: 10_000)) == pattern)
+        try bus.fill(.cpuNonSecure, PhysicalRange(checkedBase: 0, size: 1 << 20), with: 0)
+        #expect(try bus.read(.cpuNonSecure, PhysicalRange(checkedBase: 0, size: 1 << 20)).allSatisfy { $0 == 0 })
+    }
+
+    @Test func errnoNamesAndMatching() {
+        #expect(Errno.invalidArgument.rawValue == 22)
+        #expect(Errno.invalidArgument.description == "EINVAL (Invalid argument)")
+        #expect(Errno.notSupported.rawValue == 95)
+        #expect(Errno.badFileDescriptorState.name == "EBADFD")
+        do {
+            throw Errno.noMemory
+        } catch Errno.noMemory {
+            // matched by ~=
+        } catch {
+            Issue.record("Errno pattern did not match")
+        }
+    }
+
+    @Test func pageAlignMatchesTheKernelMacro() {
+        #expect(pageAlignUp(0) == 0)
+        #expect(pageAlignUp(1) == 4096)
+        #expect(pageAlignUp(4096) == 4096)
+        #expect(pageAlignUp(.max) == nil)
+        #expect(pageAlignUp(UInt64.max - 4094) == nil)
+        #expect(pageAlignUp(UInt64.max - 4095) == UInt64.max - 4095)
+        #expect(pageAlignUp(UInt64.max - 8190) == UInt64.max - 4095)
+    }
+}
