@@ -1,0 +1,65 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemSecureWorld
+import ProtMemTestSupport
+import Testing
+
+@Suite struct BoardTests {
+    @Test func defaultBoardHasItsThreeHeaps() throws {
+        let board = try Board.builtinDefault()
+        #expect(board.memory.size == 2 << 30)
+        #expect(board.heaps.names == ["system", "linux,cma", "protected-carveout"])
+        let summaries = Dictionary(uniqueKeysWithValues: board.heapSummaries.map { ($0.name, $0) })
+        #expect(summaries["system"]?.size == (2 << 30) - (384 << 20))
+        #expect(summaries["linux,cma"]?.size == 256 << 20)
+        #expect(summaries["protected-carveout"].map { $0.size == 128 << 20 && $0.protected && $0.kind == "carveout" } == true)
+        #expect(summaries["system"]?.protected == false)
+        // The secure world protected the carve-out at boot and says so.
+        let record = try #require(board.secureMonitor.protections.first)
+        #expect(record.range == PhysicalRange(checkedBase: 0xB800_0000, size: 128 << 20))
+        #expect(record.owner == "protected-carveout" && record.mechanism == "tzc400" && record.region == 1)
+        #expect(record.readers == ["gpu-protected", "codec", "display"])
+        // Boot left no page resident: the board stays sparse until used.
+        #expect(board.memory.residentPageCount() == 0)
+        board._checkInvariants()
+    }
+
+    @Test func systemRAMNeverOverlapsTheReservedRegions() throws {
+        try withLeakCheckedBoard { board in
+            let heap = try #require(board.heaps.find("system"))
+            defer { board.heaps.put(heap) }
+            // Take all of it and check no chunk lies in CMA or the carve-out.
+            let buffer = try board.heaps.allocate(heap, length: heap.ops.statistics.free, fdFlags: .readWrite)
+            let attachment = try buffer.attach(standardDevices[0])
+            let table = try buffer.map(attachment, direction: .bidirectional)
+            let reserved = PhysicalRange(checkedBase: 0xA800_0000, size: 384 << 20)
+            #expect(table.entries.allSatisfy { !($0.range!.overlaps(reserved)) })
+            #expect(table.totalLength == (2 << 30) - (384 << 20))
+            try buffer.detach(attachment)
+            try buffer.put()
+        }
+    }
+
+    @Test func badConfigurationsAreRefusedWithTheReason() {
+        var overlapping = BoardConfiguration.builtinDefault
+        overlapping.carveouts[0].range = PhysicalRange(checkedBase: 0xAFF0_0000, size: 1 << 20)
+        #expect(throws: BoardError.self) { try Board(overlapping) }
+        var outside = BoardConfiguration.builtinDefault
+        outside.cma?.range = PhysicalRange(checkedBase: 0xC000_0000, size: 1 << 20)
+        #expect(throws: BoardError.self) { try Board(outside) }
+        var tooMany = BoardConfiguration.builtinDefault
+        tooMany.carveouts = (0..<8).map { i in
+            BoardConfiguration.Carveout(heapName: "p\(i)", range: PhysicalRange(checkedBase: 0xB800_0000 + UInt64(i) << 20, size: 1 << 20), readers: [], writers: [])
+        }
+        do {
+            _ = try Board(tooMany)
+            Issue.record("eight carve-outs fit in seven firewall regions")
+        } catch {
+            #expect(error.description.contains("no free TZC-400 region"))
+        }
+        var duplicate = BoardConfiguration.builtinDefault
+        duplicate.carveouts[0].heapName = "system"
+        #expect(throws: BoardError.self) { try Board(duplicate) }
+    }
+}

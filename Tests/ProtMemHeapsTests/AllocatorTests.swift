@@ -1,0 +1,131 @@
+import ProtMemHeaps
+import ProtMemMemory
+import Testing
+
+@Suite struct PageBitmapTests {
+    @Test func findZeroAreaIsFirstFitWithAlignment() {
+        var map = PageBitmap(bitCount: 200)
+        map.set(0, count: 3)
+        map.set(5, count: 1)
+        #expect(map.findZeroArea(count: 2) == 3)
+        #expect(map.findZeroArea(count: 3) == 6)
+        #expect(map.findZeroArea(count: 4, alignMask: 7) == 8)
+        // The offset shifts the alignment as cma_bitmap_aligned_offset does.
+        #expect(map.findZeroArea(count: 4, alignMask: 7, alignOffset: 3) == 13)
+        #expect(map.findZeroArea(count: 197) == nil)
+        map.set(64, count: 70)
+        #expect(map.nextZeroBit(from: 64, limit: 200) == 134)
+        #expect(map.nextSetBit(from: 6, limit: 200) == 64)
+        #expect(map.allSet(64, count: 70) && !map.allSet(63, count: 2))
+        #expect(map.recountedSetBits == map.setCount)
+    }
+}
+
+@Suite struct GenPoolTests {
+    @Test func firstFitAndFragmentation() throws {
+        var pool = GenPool()
+        try pool.add(PhysicalRange(checkedBase: 0x10_0000, size: 16 * 4096))
+        let aValue = pool.allocate(4096)
+
+        let a = try #require(aValue)
+        let bValue = pool.allocate(3 * 4096)
+
+        let b = try #require(bValue)
+        let cValue = pool.allocate(1)
+
+        let c = try #require(cValue)
+        #expect([a, b, c].map(\.rawValue) == [0x10_0000, 0x10_1000, 0x10_4000])
+        try pool.free(b, size: 3 * 4096)
+        // First fit reuses the hole for what fits in it.
+        #expect(pool.allocate(2 * 4096) == b)
+        #expect(pool.available == 12 * 4096)
+        #expect(pool.largestFreeExtent == 11 * 4096)
+        #expect(pool.allocate(12 * 4096) == nil)
+        pool._checkInvariants()
+    }
+
+    @Test func badFreesAreRefusedAndChangeNothing() throws {
+        var pool = GenPool()
+        try pool.add(PhysicalRange(checkedBase: 0x10_0000, size: 8 * 4096))
+        let aValue = pool.allocate(2 * 4096)
+
+        let a = try #require(aValue)
+        let before = pool
+        #expect(throws: Errno.invalidArgument) { try pool.free(PhysicalAddress(a.rawValue + 2 * 4096), size: 4096) } // never allocated
+        #expect(throws: Errno.invalidArgument) { try pool.free(PhysicalAddress(0x20_0000), size: 4096) } // outside
+        #expect(throws: Errno.invalidArgument) { try pool.free(PhysicalAddress(a.rawValue + 1), size: 4096) } // misaligned
+        #expect(throws: Errno.invalidArgument) { try pool.free(a, size: 3 * 4096) } // too long
+        #expect(pool == before)
+        try pool.free(a, size: 2 * 4096)
+        #expect(throws: Errno.invalidArgument) { try pool.free(a, size: 2 * 4096) } // double free
+        #expect(throws: Errno.invalidArgument) { try pool.add(PhysicalRange(checkedBase: 0x10_1000, size: 4096)) }
+        pool._checkInvariants()
+    }
+}
+
+@Suite struct BuddyAllocatorTests {
+    @Test func splitsAndMergesBuddies() throws {
+        var buddy = BuddyAllocator(managing: [PhysicalRange(checkedBase: 0, size: 4 << 20)])
+        #expect(buddy.freeBlocksPerOrder[10] == 1)
+        let pageValue = buddy.allocate(order: 0)
+
+        let page = try #require(pageValue)
+        #expect(buddy.freeBlocksPerOrder[0...9].allSatisfy { $0 == 1 })
+        let bigValue = buddy.allocate(order: 8)
+
+        let big = try #require(bigValue)
+        #expect(big.size == 1 << 20 && big.base.rawValue % (1 << 20) == 0)
+        try buddy.free(page)
+        try buddy.free(big)
+        #expect(buddy.freeBlocksPerOrder[10] == 1 && buddy.freePages == 1024)
+        #expect(throws: Errno.invalidArgument) { try buddy.free(page) }
+        buddy._checkInvariants()
+    }
+
+    @Test func unalignedRangesAreCarvedIntoAlignedBlocks() throws {
+        var buddy = BuddyAllocator(managing: [PhysicalRange(checkedBase: 0x3000, size: 0x2_0000)])
+        #expect(buddy.freePages == 32)
+        var taken: [PhysicalRange] = []
+        while let block = buddy.allocate(order: 0) { taken.append(block) }
+        #expect(taken.count == 32)
+        #expect(Set(taken.map(\.base)).count == 32)
+        for block in taken { try buddy.free(block) }
+        #expect(buddy.freePages == 32)
+        buddy._checkInvariants()
+    }
+
+    @Test func theSameCallsGiveTheSamePages() {
+        func run() -> [UInt64] {
+            var buddy = BuddyAllocator(managing: [PhysicalRange(checkedBase: 0, size: 16 << 20)])
+            var out: [UInt64] = []
+            for i in 0..<200 {
+                if let block = buddy.allocate(order: [0, 4, 8][i % 3]) {
+                    out.append(block.base.rawValue)
+                    if i % 5 == 0 { try? buddy.free(block) }
+                }
+            }
+            return out
+        }
+        #expect(run() == run())
+    }
+}
+
+@Suite struct CMAAreaTests {
+    @Test func alignsToTheRequestedOrderRelativeToPhysicalAddresses() throws {
+        // The area starts at pfn 3: alignment is to physical pfns, not bitmap indices.
+        var area = try #require(CMAArea(name: "linux,cma", range: PhysicalRange(checkedBase: 0x3000, size: 64 * 4096)))
+        let oneValue = area.allocate(pages: 1, align: 0)
+
+        let one = try #require(oneValue)
+        #expect(one.base.rawValue == 0x3000)
+        let fourValue = area.allocate(pages: 4, align: 2)
+
+        let four = try #require(fourValue)
+        #expect(four.base.pageFrameNumber % 4 == 0 && four.base.rawValue == 0x4000)
+        #expect(area.allocate(pages: 65, align: 0) == nil)
+        try area.release(four)
+        #expect(throws: Errno.invalidArgument) { try area.release(four) }
+        #expect(area.freePages == 63)
+        #expect(pageOrder(for: 4096) == 0 && pageOrder(for: 4097) == 1 && pageOrder(for: 1 << 20) == 8 && pageOrder(for: (1 << 20) + 1) == 9)
+    }
+}

@@ -1,0 +1,75 @@
+import Dispatch
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemTestSupport
+import Testing
+
+@Suite struct ConcurrencyTests {
+    /// Several threads allocate on every heap, share buffers with each other (get, attach,
+    /// map), and free them, all at once; afterwards the accounting is exact.
+    @Test func threadsAllocatingSharingAndFreeingLeaveExactAccounting() throws {
+        try withLeakCheckedBoard { board in
+            let names = board.heaps.names
+            let threads = 4
+            let rounds = 150
+            let shared = SharedSlots(count: threads)
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                var rng = SplitMix64(seed: UInt64(thread + 1))
+                for round in 0..<rounds {
+                    let name = names[(thread + round) % names.count]
+                    guard let heap = board.heaps.find(name) else { continue }
+                    defer { board.heaps.put(heap) }
+                    let pages = 1 + rng.next() % 64
+                    guard let buffer = try? board.heaps.allocate(heap, length: pages << 12, fdFlags: .readWrite) else { continue }
+                    // Hand it to a neighbour's slot; take whatever was there and use it.
+                    if let taken = shared.swap(buffer, at: (thread + 1) % threads) {
+                        let device = standardDevices[Int(rng.next() % UInt64(standardDevices.count))]
+                        if let attachment = try? taken.attach(device) {
+                            if let table = try? taken.map(attachment, direction: .bidirectional) {
+                                try? taken.unmap(attachment, table, direction: .bidirectional)
+                            }
+                            try? taken.detach(attachment)
+                        }
+                        try? taken.put()
+                    }
+                }
+            }
+            for buffer in shared.drain() { try buffer.put() }
+        }
+    }
+}
+
+/// Slots threads pass buffers through.
+final class SharedSlots: @unchecked Sendable {
+    private var slots: [DMABuf?]
+    private let lock = NSLockLike()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func swap(_ buffer: DMABuf, at index: Int) -> DMABuf? {
+        lock.withLock {
+            let old = slots[index]
+            slots[index] = buffer
+            return old
+        }
+    }
+    func drain() -> [DMABuf] { lock.withLock { defer { slots = slots.map { _ in nil } }; return slots.compactMap { $0 } } }
+}
+
+import Synchronization
+final class NSLockLike: Sendable {
+    private let mutex = Mutex(())
+    func withLock<T>(_ body: () -> T) -> T { mutex.withLock { _ in body() } }
+}
+
+/// A small deterministic PRNG for tests and benchmarks (SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
