@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks for ProtMem's hot paths, in their own package (as swift-nio keeps them) so the
+// main package's build and tests never pay for ordo-one/benchmark.
+let package = Package(
+    name: "ProtMemBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "ProtMem", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ProtMemBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ProtMemMemory", package: "ProtMem"),
+                .product(name: "ProtMemDMABuf", package: "ProtMem"),
+                .product(name: "ProtMemHeaps", package: "ProtMem"),
+                .product(name: "ProtMemBoard", package: "ProtMem"),
+            ],
+            path: "Benchmarks/ProtMemBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
