@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
-// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → board composition → CLI.
+// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → 5 device tree → board composition → CLI.
 let package = Package(
     name: "ProtMem",
     platforms: [.macOS(.v15)],
@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ProtMemDMABuf", targets: ["ProtMemDMABuf"]),
         .library(name: "ProtMemHeaps", targets: ["ProtMemHeaps"]),
         .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
+        .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .executable(name: "protmem", targets: ["protmem"]),
@@ -23,6 +24,7 @@ let package = Package(
         .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
         .target(name: "ProtMemHeaps", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
         .target(name: "ProtMemSecureWorld", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps"]),
+        .target(name: "ProtMemDeviceTree"),
         .target(
             name: "ProtMemBoard",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld"]
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "ProtMemDMABufTests", dependencies: ["ProtMemDMABuf", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )
