@@ -38,19 +38,24 @@ extension DMABuf {
     /// `vmapping_counter`: the exporter's `vmap` runs on the first one only. `EINVAL` when the
     /// exporter has none.
     public func vmap() throws(Errno) -> DMABufCPUMapping {
-        try checkLive()
-        guard exporter.operations.contains(.vmap) else { throw .invalidArgument }
-        let existing = state.withLock { $0.vmapTable }
-        let table: SGTable
-        if let existing {
-            table = existing
-        } else {
-            table = try exporter.vmap()
+        guard exporter.operations.contains(.vmap) else {
+            try checkLive()
+            throw .invalidArgument
         }
-        try pin()
-        state.withLock { state in
-            state.vmapCount += 1
+        // Under the lock, as the kernel holds the reservation lock: two racing first vmaps
+        // must not both reach the exporter.
+        let table = try state.withLock { state throws(Errno) -> SGTable in
+            guard !state.released else { throw .badFileDescriptor }
+            let table: SGTable
+            if let existing = state.vmapTable {
+                table = existing
+            } else {
+                table = try exporter.vmap()
+            }
             state.vmapTable = table
+            state.vmapCount += 1
+            state.pins += 1
+            return table
         }
         return DMABufCPUMapping(buffer: self, kind: .vmap, protection: .readWrite, segments: table.segments(offset: 0, count: size) ?? [])
     }
@@ -61,7 +66,6 @@ extension DMABuf {
     public var mmapCount: Int { state.withLock { $0.mmapCount } }
 
     func unmapCPU(_ mapping: DMABufCPUMapping) throws(Errno) {
-        var lastVmap = false
         let isPin = mapping.kind == .vmap
         try drop(pin: isPin) { state throws(Errno) in
             switch mapping.kind {
@@ -71,11 +75,10 @@ extension DMABuf {
                 state.vmapCount -= 1
                 if state.vmapCount == 0 {
                     state.vmapTable = nil
-                    lastVmap = true
+                    exporter.vunmap()
                 }
             }
         }
-        if lastVmap { exporter.vunmap() }
     }
 
     func checkLive() throws(Errno) {

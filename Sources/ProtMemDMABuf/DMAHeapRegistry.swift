@@ -25,10 +25,11 @@ public final class DMAHeapRegistry: Sendable {
 
     /// `dma_heap_add`: `EINVAL` for an empty name or a name already registered; `EBUSY`
     /// when all 128 minors are taken (as `xa_alloc` answers). The returned heap carries the
-    /// registration's reference.
+    /// registration's reference. A name with a NUL byte is also `EINVAL`: no C caller can
+    /// pass one, so it can only be a mistake.
     @discardableResult
     public func add(name: String, ops: any DMAHeapOps) throws(Errno) -> DMAHeap {
-        guard !name.isEmpty, !name.utf8.contains(0), !name.contains("/") else { throw .invalidArgument }
+        guard !name.isEmpty, !name.utf8.contains(0) else { throw .invalidArgument }
         return try state.withLock { state throws(Errno) in
             guard let minor = (0..<Self.maximumHeaps).first(where: { !state.usedMinors.contains($0) }) else {
                 throw .resourceBusy

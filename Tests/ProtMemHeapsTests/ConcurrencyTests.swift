@@ -3,6 +3,7 @@ import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemMemory
 import ProtMemTestSupport
+import Synchronization
 import Testing
 
 @Suite struct ConcurrencyTests {
@@ -41,23 +42,19 @@ import Testing
 }
 
 /// Slots threads pass buffers through.
-final class SharedSlots: @unchecked Sendable {
-    private var slots: [DMABuf?]
-    private let lock = NSLockLike()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+final class SharedSlots: Sendable {
+    private let slots: Mutex<[DMABuf?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
     func swap(_ buffer: DMABuf, at index: Int) -> DMABuf? {
-        lock.withLock {
-            let old = slots[index]
-            slots[index] = buffer
-            return old
+        slots.withLock { slots in
+            defer { slots[index] = buffer }
+            return slots[index]
         }
     }
-    func drain() -> [DMABuf] { lock.withLock { defer { slots = slots.map { _ in nil } }; return slots.compactMap { $0 } } }
+    func drain() -> [DMABuf] {
+        slots.withLock { slots in
+            defer { slots = slots.map { _ in nil } }
+            return slots.compactMap { $0 }
+        }
+    }
 }
-
-import Synchronization
-final class NSLockLike: Sendable {
-    private let mutex = Mutex(())
-    func withLock<T>(_ body: () -> T) -> T { mutex.withLock { _ in body() } }
-}
-
