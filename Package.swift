@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ProtMemMemory", targets: ["ProtMemMemory"]),
         .library(name: "ProtMemDMABuf", targets: ["ProtMemDMABuf"]),
         .library(name: "ProtMemHeaps", targets: ["ProtMemHeaps"]),
+        .library(name: "ProtMemTEE", targets: ["ProtMemTEE"]),
         .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
@@ -23,15 +24,16 @@ let package = Package(
         .target(name: "ProtMemMemory"),
         .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
         .target(name: "ProtMemHeaps", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
-        .target(name: "ProtMemSecureWorld", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps"]),
+        .target(name: "ProtMemTEE", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps"]),
+        .target(name: "ProtMemSecureWorld", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE"]),
         .target(name: "ProtMemDeviceTree"),
         .target(
             name: "ProtMemBoard",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld"]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld"]
         ),
         .target(
             name: "ProtMemTestSupport",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld", "ProtMemBoard"]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemBoard"]
         ),
         .executableTarget(
             name: "protmem",

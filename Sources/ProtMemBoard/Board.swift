@@ -2,6 +2,7 @@ import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
 import ProtMemSecureWorld
+import ProtMemTEE
 
 /// Why a configuration could not become a board. Nothing of a failed board survives.
 public struct BoardError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -26,6 +27,10 @@ public final class Board: Sendable {
     public let heaps: DMAHeapRegistry
     public let masters: [BusMaster]
     public let carveoutHeaps: [CarveoutHeap]
+    /// OP-TEE in the secure world and its driver in the normal world, when the board has one.
+    public let trustedOS: OPTEEOS?
+    public let teeDriver: OPTEEDriver?
+    public let teeHeaps: [TEEHeap]
 
     public init(_ configuration: BoardConfiguration) throws(BoardError) {
         let memory: PhysicalMemory
@@ -34,7 +39,7 @@ public final class Board: Sendable {
         } catch {
             throw BoardError("board \(configuration.name): \(error)")
         }
-        let reserved = (configuration.cma.map { [$0.range] } ?? []) + configuration.carveouts.map(\.range)
+        let reserved = configuration.reservedRanges
         for (i, range) in reserved.enumerated() {
             guard range.isPageAligned, !range.isEmpty else { throw BoardError("board \(configuration.name): reserved region \(range) is not a whole number of 4 KiB pages") }
             guard memory.contains(range) else { throw BoardError("board \(configuration.name): reserved region \(range) lies outside DRAM") }
@@ -52,25 +57,50 @@ public final class Board: Sendable {
                 throw BoardError("board \(configuration.name): cannot protect carve-out \(carveout.heapName): \(error)")
             }
         }
+        var trustedOS: OPTEEOS?
+        if let optee = configuration.optee {
+            do {
+                let os = try OPTEEOS(monitor: monitor, configuration: optee)
+                monitor.attach(os)
+                trustedOS = os
+            } catch {
+                throw BoardError("board \(configuration.name): OP-TEE cannot protect its static pool: \(error)")
+            }
+        }
         let pages = PageAllocator(bus: bus, managing: Self.subtract(reserved, from: memory.banks.map(\.range)))
         let dmaBufs = DMABufList(bus: bus)
         let heaps = DMAHeapRegistry(bufferList: dmaBufs)
+        let scrubber = SiPScrubber(conduit: monitor)
+        var contiguous: ContiguousAllocator?
+        if let cma = configuration.cma {
+            guard let area = CMAArea(name: cma.name, range: cma.range) else { throw BoardError("board \(configuration.name): CMA region \(cma.range) is unusable") }
+            contiguous = ContiguousAllocator(area: area)
+        }
         var carveoutHeaps: [CarveoutHeap] = []
         for carveout in configuration.carveouts {
             do {
-                carveoutHeaps.append(try CarveoutHeap(name: carveout.heapName, region: carveout.range, bus: bus, scrubber: monitor, policy: carveout.cpuAccessPolicy))
+                carveoutHeaps.append(try CarveoutHeap(name: carveout.heapName, region: carveout.range, bus: bus, scrubber: scrubber, policy: carveout.cpuAccessPolicy))
             } catch {
                 throw BoardError("board \(configuration.name): \(error)")
             }
         }
+        var teeDriver: OPTEEDriver?
+        var teeHeaps: [TEEHeap] = []
         do throws(Errno) {
             try heaps.add(name: "system", ops: SystemHeap(pages: pages))
-            if let cma = configuration.cma {
-                guard let area = CMAArea(name: cma.name, range: cma.range) else { throw .invalidArgument }
-                try heaps.add(name: cma.name, ops: CMAHeap(area: area, bus: bus))
+            if let contiguous {
+                try heaps.add(name: contiguous.name, ops: CMAHeap(area: contiguous, bus: bus))
             }
             for heap in carveoutHeaps {
                 try heaps.add(name: heap.name, ops: heap)
+            }
+            if trustedOS != nil {
+                let driver = try OPTEEDriver(conduit: monitor, bus: bus, pages: pages)
+                teeDriver = driver
+                if let heap = Self.probeProtectedMemory(driver, memory: memory, contiguous: contiguous, scrubber: scrubber) {
+                    try heaps.add(name: heap.useCase.heapName!, ops: heap)
+                    teeHeaps.append(heap)
+                }
             }
         } catch {
             throw BoardError("board \(configuration.name): cannot register heaps: \(error)")
@@ -84,6 +114,24 @@ public final class Board: Sendable {
         self.heaps = heaps
         self.masters = configuration.masters
         self.carveoutHeaps = carveoutHeaps
+        self.trustedOS = trustedOS
+        self.teeDriver = teeDriver
+        self.teeHeaps = teeHeaps
+    }
+
+    /// `optee_protmem_pool_init` (SMC ABI): a static pool when OP-TEE has one, else a dynamic
+    /// pool when it lends; only the secure-video heap is registered, as in mainline. A pool
+    /// that cannot be set up leaves the board without the heap ("Protected memory service not
+    /// available"), not without a TEE.
+    static func probeProtectedMemory(_ driver: OPTEEDriver, memory: PhysicalMemory, contiguous: ContiguousAllocator?, scrubber: SiPScrubber) -> TEEHeap? {
+        var pool: (any TEEProtectedMemoryPool)?
+        if driver.capabilities.contains(.protectedMemory), let config = driver.staticProtectedMemoryConfig() {
+            pool = try? TEEStaticPool(range: config.range, memory: memory, scrubber: scrubber)
+        }
+        if pool == nil, driver.capabilities.contains(.dynamicProtectedMemory), let contiguous {
+            pool = try? TEEDynamicPool(driver: driver, useCase: .secureVideoPlay, source: contiguous, scrubber: scrubber)
+        }
+        return pool.map { TEEHeap(useCase: .secureVideoPlay, pool: $0, device: driver) }
     }
 
     /// The built-in default board (see ``BoardConfiguration/builtinDefault``).

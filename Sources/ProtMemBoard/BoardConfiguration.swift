@@ -1,5 +1,6 @@
 import ProtMemHeaps
 import ProtMemMemory
+import ProtMemSecureWorld
 
 /// What a board is made of, before it is built: the layout a device tree describes.
 public struct BoardConfiguration: Sendable {
@@ -38,21 +39,31 @@ public struct BoardConfiguration: Sendable {
     public var carveouts: [Carveout]
     public var firewallRegions: Int
     public var masters: [BusMaster]
+    /// OP-TEE and how it provides protected memory; `nil` for a board without a TEE.
+    public var optee: OPTEEConfiguration?
 
-    public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8, masters: [BusMaster] = BusMaster.standard) {
+    public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8,
+                masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil) {
         self.name = name
         self.dram = dram
         self.cma = cma
         self.carveouts = carveouts
         self.firewallRegions = firewallRegions
         self.masters = masters
+        self.optee = optee
+    }
+
+    /// Ranges the kernel's page allocator must not take: CMA, carve-outs, OP-TEE's static pool.
+    public var reservedRanges: [PhysicalRange] {
+        (cma.map { [$0.range] } ?? []) + carveouts.map(\.range) + (optee?.staticPool.map { [$0.range] } ?? [])
     }
 }
 
 extension BoardConfiguration {
-    /// The built-in default board: 2 GiB of DRAM at 0x4000_0000, a 256 MiB CMA region and a
-    /// 128 MiB protected carve-out at the top, which the protected GPU, the codec and the
-    /// display may read, and the protected GPU, the codec and the camera may write.
+    /// The built-in default board: 2 GiB of DRAM at 0x4000_0000, a 256 MiB CMA region, a
+    /// 128 MiB protected carve-out at the top (which the protected GPU, the codec and the
+    /// display may read, and the protected GPU, the codec and the camera may write), and an
+    /// OP-TEE whose static 64 MiB protected pool backs `protected,secure-video`.
     public static let builtinDefault = BoardConfiguration(
         name: "protmem-default",
         dram: [PhysicalRange(checkedBase: 0x4000_0000, size: 2 << 30)],
@@ -64,6 +75,7 @@ extension BoardConfiguration {
                 readers: [.gpuProtected, .codec, .display],
                 writers: [.gpuProtected, .codec, .camera]
             ),
-        ]
+        ],
+        optee: OPTEEConfiguration(staticPool: .init(range: PhysicalRange(checkedBase: 0xA400_0000, size: 64 << 20)))
     )
 }

@@ -10,20 +10,19 @@ public final class CMAHeap: DMAHeapOps {
     public static let maximumAlignmentOrder = 8
 
     public let bus: Bus
-    let area: Mutex<CMAArea>
+    public let area: ContiguousAllocator
     let counters = Mutex(HeapCounters())
-    public let name: String
+    public var name: String { area.name }
 
-    public init(area: CMAArea, bus: Bus) {
-        self.name = area.name
-        self.area = Mutex(area)
+    public init(area: ContiguousAllocator, bus: Bus) {
+        self.area = area
         self.bus = bus
     }
 
     /// `cma_heap_allocate`: `ENOMEM` when the area has no aligned run that long.
     public func allocate(_ heap: DMAHeap, length: UInt64, fdFlags: OpenFlags, heapFlags: DMAHeapFlags) throws(Errno) -> DMABuf {
         let align = min(pageOrder(for: length), Self.maximumAlignmentOrder)
-        guard let block = area.withLock({ $0.allocate(pages: length >> pageShift, align: align) }) else {
+        guard let block = area.allocate(pages: length >> pageShift, align: align) else {
             counters.withLock { $0.failures += 1 }
             throw .noMemory
         }
@@ -40,13 +39,12 @@ public final class CMAHeap: DMAHeapOps {
     }
 
     func giveBack(_ block: PhysicalRange) {
-        area.withLock { try? $0.release(block) }
+        try? area.release(block)
     }
 
     public var statistics: DMAHeapStatistics {
-        let (range, free) = area.withLock { ($0.range, $0.freePages << pageShift) }
         let counters = counters.withLock { $0 }
-        return DMAHeapStatistics(kind: "cma", size: range.size, free: free, isProtected: false,
+        return DMAHeapStatistics(kind: "cma", size: area.range.size, free: area.freeBytes, isProtected: false,
                                  allocations: counters.allocations, failures: counters.failures)
     }
 }

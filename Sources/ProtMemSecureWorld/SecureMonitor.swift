@@ -1,5 +1,6 @@
 import ProtMemHeaps
 import ProtMemMemory
+import ProtMemTEE
 import Synchronization
 
 /// The secure world's root: what runs at EL3/S-EL1 (TF-A and the TEE) as far as memory
@@ -14,6 +15,27 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     public let firewall: TZC400
     private let programmer: Mutex<FirewallProgrammer>
     private let records = Mutex<[ProtectionRecord]>([])
+    private let services = Mutex<Services>(Services())
+
+    struct Services {
+        var trustedOS: OPTEEOS?
+        var faultInjector: (@Sendable (SMCRegisters) -> SMCRegisters?)?
+    }
+
+    /// The trusted OS the monitor hands OP-TEE's SMCs to.
+    public var trustedOS: OPTEEOS? { services.withLock { $0.trustedOS } }
+
+    /// Boots a trusted OS behind this monitor.
+    public func attach(_ os: OPTEEOS) {
+        services.withLock { $0.trustedOS = os }
+    }
+
+    /// A hook that sees every SMC first and may answer it instead (fault injection at the
+    /// boundary); `nil` lets the call through.
+    public var faultInjector: (@Sendable (SMCRegisters) -> SMCRegisters?)? {
+        get { services.withLock { $0.faultInjector } }
+        set { services.withLock { $0.faultInjector = newValue } }
+    }
 
     public init(bus: Bus, firewallRegions: Int = 8) {
         self.bus = bus

@@ -6,12 +6,15 @@ import ProtMemTestSupport
 import Testing
 
 @Suite struct BoardTests {
-    @Test func defaultBoardHasItsThreeHeaps() throws {
+    @Test func defaultBoardHasItsFourHeaps() throws {
         let board = try Board.builtinDefault()
         #expect(board.memory.size == 2 << 30)
-        #expect(board.heaps.names == ["system", "linux,cma", "protected-carveout"])
+        #expect(board.heaps.names == ["system", "linux,cma", "protected-carveout", "protected,secure-video"])
         let summaries = Dictionary(uniqueKeysWithValues: board.heapSummaries.map { ($0.name, $0) })
-        #expect(summaries["system"]?.size == (2 << 30) - (384 << 20))
+        #expect(summaries["system"]?.size == (2 << 30) - (448 << 20))
+        // The OP-TEE driver took one page for its message arguments.
+        #expect(summaries["system"]?.free == (2 << 30) - (448 << 20) - 4096)
+        #expect(summaries["protected,secure-video"].map { $0.size == 64 << 20 && $0.protected && $0.kind == "optee-static" } == true)
         #expect(summaries["linux,cma"]?.size == 256 << 20)
         #expect(summaries["protected-carveout"].map { $0.size == 128 << 20 && $0.protected && $0.kind == "carveout" } == true)
         #expect(summaries["system"]?.protected == false)
@@ -20,8 +23,12 @@ import Testing
         #expect(record.range == PhysicalRange(checkedBase: 0xB800_0000, size: 128 << 20))
         #expect(record.owner == "protected-carveout" && record.mechanism == "tzc400" && record.region == 1)
         #expect(record.readers == ["gpu-protected", "codec", "display"])
-        // Boot left no page resident: the board stays sparse until used.
-        #expect(board.memory.residentPageCount() == 0)
+        // OP-TEE protected its static pool at boot, for the secure-video masters.
+        let optee = try #require(board.secureMonitor.protections.last)
+        #expect(optee.range == PhysicalRange(checkedBase: 0xA400_0000, size: 64 << 20) && optee.owner == "optee")
+        #expect(optee.readers == ["gpu-protected", "codec", "display"] && optee.writers == ["gpu-protected", "codec"])
+        // Boot touched only the OP-TEE argument page: the board stays sparse until used.
+        #expect(board.memory.residentPageCount() == 1)
         board._checkInvariants()
     }
 
@@ -33,9 +40,9 @@ import Testing
             let buffer = try board.heaps.allocate(heap, length: heap.ops.statistics.free, fdFlags: .readWrite)
             let attachment = try buffer.attach(standardDevices[0])
             let table = try buffer.map(attachment, direction: .bidirectional)
-            let reserved = PhysicalRange(checkedBase: 0xA800_0000, size: 384 << 20)
+            let reserved = PhysicalRange(checkedBase: 0xA400_0000, size: 448 << 20)
             #expect(table.entries.allSatisfy { !($0.range!.overlaps(reserved)) })
-            #expect(table.totalLength == (2 << 30) - (384 << 20))
+            #expect(table.totalLength == (2 << 30) - (448 << 20) - 4096)
             try buffer.detach(attachment)
             try buffer.put()
         }

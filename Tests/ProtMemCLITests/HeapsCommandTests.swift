@@ -31,9 +31,10 @@ func runProtMem(_ arguments: [String]) throws -> (status: Int32, stdout: String,
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try JSONDecoder().decode([Row].self, from: Data(result.stdout.utf8))
         #expect(rows == [
-            Row(name: "system", kind: "system", size: 1_744_830_464, free: 1_744_830_464, protected: false),
+            Row(name: "system", kind: "system", size: 1_677_721_600, free: 1_677_717_504, protected: false),
             Row(name: "linux,cma", kind: "cma", size: 268_435_456, free: 268_435_456, protected: false),
             Row(name: "protected-carveout", kind: "carveout", size: 134_217_728, free: 134_217_728, protected: true),
+            Row(name: "protected,secure-video", kind: "optee-static", size: 67_108_864, free: 67_108_864, protected: true),
         ])
     }
 

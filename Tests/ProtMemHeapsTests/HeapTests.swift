@@ -12,6 +12,8 @@ import Testing
         HeapConformance(heapName: "linux,cma", cpuAccess: .allowed(privateMappingsLimitedTo: 0)),
         HeapConformance(heapName: "protected-carveout", cpuAccess: .refused(mmap: .invalidArgument, vmap: .invalidArgument, sync: nil),
                         reader: .gpuProtected, isProtected: true),
+        HeapConformance(heapName: "protected,secure-video", cpuAccess: .refused(mmap: .invalidArgument, vmap: .invalidArgument, sync: nil),
+                        reader: .gpuProtected, isProtected: true),
     ]
 
     @Test(arguments: heaps.indices)
