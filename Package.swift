@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
-// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → 5 device tree → board composition → CLI.
+// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → 5 device tree → 6 devices (Panthor) → board
+// composition → CLI.
 let package = Package(
     name: "ProtMem",
     platforms: [.macOS(.v15)],
@@ -14,6 +15,7 @@ let package = Package(
         .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
+        .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
@@ -31,6 +33,9 @@ let package = Package(
             name: "ProtMemBoard",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld"]
         ),
+        // Layer 6, devices: the Panthor GPU (firmware image, GPU MMU). It will also depend on the
+        // heaps and the board once the firmware is loaded into memory.
+        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory"]),
         .target(
             name: "ProtMemTestSupport",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemBoard"]
@@ -39,6 +44,7 @@ let package = Package(
             name: "protmem",
             dependencies: [
                 "ProtMemBoard",
+                "ProtMemPanthor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +53,7 @@ let package = Package(
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"]),
+        .testTarget(name: "ProtMemPanthorTests", dependencies: ["ProtMemPanthor", "ProtMemMemory"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )

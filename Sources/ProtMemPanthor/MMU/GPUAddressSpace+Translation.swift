@@ -1,0 +1,50 @@
+import ProtMemMemory
+
+extension GPUAddressSpace {
+    /// The physical chunks behind `range` for an access of kind `access`, in VA order, with
+    /// physically contiguous neighbours merged.
+    ///
+    /// Faults (recorded, then thrown) at the first address that is unmapped or whose mapping
+    /// forbids the access: a write or atomic to a read-only mapping, an instruction fetch from
+    /// a no-exec one. An empty range touches nothing and translates to no chunks.
+    public func translate(_ range: GPUVirtualRange, access: GPUAccessType) throws(GPUTranslationFault) -> [PhysicalRange] {
+        let outcome: Result<[PhysicalRange], GPUTranslationFault> = state.withLock { mappings in
+            var chunks: [PhysicalRange] = []
+            var cursor = range.start.rawValue
+            var index = Self.firstIndex(in: mappings, endingAfter: cursor)
+            while cursor < range.end {
+                guard index < mappings.count, mappings[index].virtualRange.start.rawValue <= cursor else {
+                    return .failure(fault(at: cursor, range, access, .unmapped))
+                }
+                let mapping = mappings[index]
+                guard access.isPermitted(by: mapping.attributes) else {
+                    return .failure(fault(at: cursor, range, access, access == .execute ? .executeNoExecute : .writeToReadOnly))
+                }
+                let part = mapping.virtualRange.intersection(range)!
+                for chunk in mapping.physicalChunks(for: part) {
+                    if let last = chunks.last, last.end == chunk.base.rawValue {
+                        chunks[chunks.count - 1] = PhysicalRange(base: last.base, size: last.size + chunk.size)!
+                    } else {
+                        chunks.append(chunk)
+                    }
+                }
+                cursor = part.end
+                index += 1
+            }
+            return .success(chunks)
+        }
+        switch outcome {
+        case .success(let chunks):
+            return chunks
+        case .failure(let fault):
+            faultLog.record(fault)
+            throw fault
+        }
+    }
+
+    private func fault(
+        at address: UInt64, _ range: GPUVirtualRange, _ access: GPUAccessType, _ reason: GPUTranslationFault.Reason
+    ) -> GPUTranslationFault {
+        GPUTranslationFault(addressSpace: id, address: GPUVirtualAddress(address), size: range.size, access: access, reason: reason)
+    }
+}
