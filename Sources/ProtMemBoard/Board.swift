@@ -31,6 +31,7 @@ public final class Board: Sendable {
     public let trustedOS: OPTEEOS?
     public let teeDriver: OPTEEDriver?
     public let teeHeaps: [TEEHeap]
+    public let mediatekHeaps: [MediaTekRestrictedHeap]
 
     public init(_ configuration: BoardConfiguration) throws(BoardError) {
         let memory: PhysicalMemory
@@ -63,8 +64,11 @@ public final class Board: Sendable {
                 let os = try OPTEEOS(monitor: monitor, configuration: optee)
                 monitor.attach(os)
                 trustedOS = os
+                if let mediatek = configuration.mediatek {
+                    os.install(try MediaTekSecureMemoryTA(carveout: mediatek.carveout, grant: mediatek.grant, monitor: monitor))
+                }
             } catch {
-                throw BoardError("board \(configuration.name): OP-TEE cannot protect its static pool: \(error)")
+                throw BoardError("board \(configuration.name): the secure world cannot protect its memory: \(error)")
             }
         }
         let pages = PageAllocator(bus: bus, managing: Self.subtract(reserved, from: memory.banks.map(\.range)))
@@ -84,8 +88,12 @@ public final class Board: Sendable {
                 throw BoardError("board \(configuration.name): \(error)")
             }
         }
+        if configuration.mediatek != nil && configuration.optee == nil {
+            throw BoardError("board \(configuration.name): MediaTek's restricted heaps need OP-TEE, and the board has none")
+        }
         var teeDriver: OPTEEDriver?
         var teeHeaps: [TEEHeap] = []
+        var mediatekHeaps: [MediaTekRestrictedHeap] = []
         do throws(Errno) {
             try heaps.add(name: "system", ops: SystemHeap(pages: pages))
             if let contiguous {
@@ -100,6 +108,19 @@ public final class Board: Sendable {
                 if let heap = Self.probeProtectedMemory(driver, memory: memory, contiguous: contiguous, scrubber: scrubber) {
                     try heaps.add(name: heap.useCase.heapName!, ops: heap)
                     teeHeaps.append(heap)
+                }
+                if let mediatek = configuration.mediatek {
+                    if let carveout = mediatek.carveout {
+                        let heap = try MediaTekRestrictedHeap(kind: .carveout, driver: driver, carveoutSize: carveout.size)
+                        try heaps.add(name: heap.name, ops: heap)
+                        mediatekHeaps.append(heap)
+                    }
+                    if let region = mediatek.dynamicRegion {
+                        guard let area = CMAArea(name: "mediatek,dynamic-restricted-region", range: region) else { throw .invalidArgument }
+                        let heap = try MediaTekRestrictedHeap(kind: .cma(ContiguousAllocator(area: area)), driver: driver)
+                        try heaps.add(name: heap.name, ops: heap)
+                        mediatekHeaps.append(heap)
+                    }
                 }
             }
         } catch {
@@ -117,6 +138,7 @@ public final class Board: Sendable {
         self.trustedOS = trustedOS
         self.teeDriver = teeDriver
         self.teeHeaps = teeHeaps
+        self.mediatekHeaps = mediatekHeaps
     }
 
     /// `optee_protmem_pool_init` (SMC ABI): a static pool when OP-TEE has one, else a dynamic

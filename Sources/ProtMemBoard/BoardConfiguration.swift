@@ -1,6 +1,7 @@
 import ProtMemHeaps
 import ProtMemMemory
 import ProtMemSecureWorld
+import ProtMemTEE
 
 /// What a board is made of, before it is built: the layout a device tree describes.
 public struct BoardConfiguration: Sendable {
@@ -41,6 +42,8 @@ public struct BoardConfiguration: Sendable {
     public var masters: [BusMaster]
     /// OP-TEE and how it provides protected memory; `nil` for a board without a TEE.
     public var optee: OPTEEConfiguration?
+    /// MediaTek's secure-memory TA and its restricted heaps (needs `optee`).
+    public var mediatek: MediaTekConfiguration?
 
     public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8,
                 masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil) {
@@ -56,6 +59,7 @@ public struct BoardConfiguration: Sendable {
     /// Ranges the kernel's page allocator must not take: CMA, carve-outs, OP-TEE's static pool.
     public var reservedRanges: [PhysicalRange] {
         (cma.map { [$0.range] } ?? []) + carveouts.map(\.range) + (optee?.staticPool.map { [$0.range] } ?? [])
+            + (mediatek?.carveout.map { [$0] } ?? []) + (mediatek?.dynamicRegion.map { [$0] } ?? [])
     }
 }
 
@@ -78,4 +82,20 @@ extension BoardConfiguration {
         ],
         optee: OPTEEConfiguration(staticPool: .init(range: PhysicalRange(checkedBase: 0xA400_0000, size: 64 << 20)))
     )
+}
+
+/// MediaTek's secure-memory TA on a board: the carve-out it manages (`restricted_mtk_cm`) and
+/// the reusable region the kernel hands it (`mediatek,dynamic-restricted-region`,
+/// `restricted_mtk_cma`). Either may be absent.
+public struct MediaTekConfiguration: Sendable {
+    public var carveout: PhysicalRange?
+    public var dynamicRegion: PhysicalRange?
+    public var grant: OPTEEConfiguration.Grant
+
+    public init(carveout: PhysicalRange?, dynamicRegion: PhysicalRange?,
+                grant: OPTEEConfiguration.Grant = OPTEEConfiguration.defaultGrants[.secureVideoPlay]!) {
+        self.carveout = carveout
+        self.dynamicRegion = dynamicRegion
+        self.grant = grant
+    }
 }

@@ -23,6 +23,24 @@ import Testing
         }
     }
 
+    /// Heaps that exist only on other boards: OP-TEE's lent pool, MediaTek's two heaps.
+    static let otherBoards: [(configuration: BoardConfiguration, conformance: HeapConformance)] = [
+        (TestBoards.opteeDynamic, HeapConformance(heapName: "protected,secure-video", cpuAccess: .refused(mmap: .invalidArgument, vmap: .invalidArgument, sync: nil),
+                                                  reader: .gpuProtected, isProtected: true)),
+        (TestBoards.mediatek, HeapConformance(heapName: "restricted_mtk_cm", cpuAccess: .refused(mmap: .notPermitted, vmap: .invalidArgument, sync: .notPermitted),
+                                              reader: .gpuProtected, isProtected: true)),
+        (TestBoards.mediatek, HeapConformance(heapName: "restricted_mtk_cma", cpuAccess: .refused(mmap: .notPermitted, vmap: .invalidArgument, sync: .notPermitted),
+                                              reader: .gpuProtected, isProtected: true)),
+    ]
+
+    @Test(arguments: otherBoards.indices)
+    func conformanceOnOtherBoards(_ index: Int) throws {
+        let (configuration, conformance) = Self.otherBoards[index]
+        try withLeakCheckedBoard(configuration) { board in
+            try conformance.run(on: board, devices: standardDevices)
+        }
+    }
+
     @Test func restrictedHeapPolicyAnswersEPERM() throws {
         var configuration = BoardConfiguration.builtinDefault
         configuration.carveouts[0].cpuAccessPolicy = .restrictedHeap
