@@ -37,6 +37,7 @@ let package = Package(
             name: "protmem",
             dependencies: [
                 "ProtMemBoard",
+                "ProtMemDeviceTree",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,7 +45,7 @@ let package = Package(
         .testTarget(name: "ProtMemDMABufTests", dependencies: ["ProtMemDMABuf", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"]),
+        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )
