@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs dtc (Debian's device-tree-compiler) for the round-trip tests.
-# The tests skip with a message when dtc is absent, so this is optional for a
-# build but required for the full test run. Safe to run repeatedly.
+# Installs dtc and fdtoverlay (Debian's device-tree-compiler) for the
+# round-trip and overlay tests. The tests skip with a message when they are
+# absent, so this is optional for a build but required for the full test run.
+# Safe to run repeatedly.
 set -euo pipefail
 
-if command -v dtc >/dev/null 2>&1; then
-    echo "dtc present: $(dtc --version 2>&1 | head -n 1)"
+if command -v dtc >/dev/null 2>&1 && command -v fdtoverlay >/dev/null 2>&1; then
+    echo "dtc and fdtoverlay present: $(dtc --version 2>&1 | head -n 1)"
     exit 0
 fi
 
@@ -23,4 +24,5 @@ if ! $SUDO apt-get install -y device-tree-compiler; then
 fi
 
 command -v dtc >/dev/null 2>&1
-echo "dtc installed: $(dtc --version 2>&1 | head -n 1)"
+command -v fdtoverlay >/dev/null 2>&1
+echo "dtc and fdtoverlay installed: $(dtc --version 2>&1 | head -n 1)"
