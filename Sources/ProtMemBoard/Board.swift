@@ -32,6 +32,8 @@ public final class Board: Sendable {
     public let teeDriver: OPTEEDriver?
     public let teeHeaps: [TEEHeap]
     public let mediatekHeaps: [MediaTekRestrictedHeap]
+    public let ffaDriver: FFADriver?
+    public let ffaHeaps: [FFALendHeap]
 
     public init(_ configuration: BoardConfiguration) throws(BoardError) {
         let memory: PhysicalMemory
@@ -71,6 +73,9 @@ public final class Board: Sendable {
                 throw BoardError("board \(configuration.name): the secure world cannot protect its memory: \(error)")
             }
         }
+        if let hypervisor = configuration.hypervisor {
+            monitor.attach(Hypervisor(bus: bus, receivers: hypervisor.receivers))
+        }
         let pages = PageAllocator(bus: bus, managing: Self.subtract(reserved, from: memory.banks.map(\.range)))
         let dmaBufs = DMABufList(bus: bus)
         let heaps = DMAHeapRegistry(bufferList: dmaBufs)
@@ -94,6 +99,8 @@ public final class Board: Sendable {
         var teeDriver: OPTEEDriver?
         var teeHeaps: [TEEHeap] = []
         var mediatekHeaps: [MediaTekRestrictedHeap] = []
+        var ffaDriver: FFADriver?
+        var ffaHeaps: [FFALendHeap] = []
         do throws(Errno) {
             try heaps.add(name: "system", ops: SystemHeap(pages: pages))
             if let contiguous {
@@ -123,6 +130,13 @@ public final class Board: Sendable {
                     }
                 }
             }
+            if let hypervisor = configuration.hypervisor {
+                let driver = try FFADriver(conduit: monitor, bus: bus, pages: pages)
+                ffaDriver = driver
+                let heap = FFALendHeap(driver: driver, pages: pages, receiver: hypervisor.heapReceiver)
+                try heaps.add(name: hypervisor.heapName, ops: heap)
+                ffaHeaps.append(heap)
+            }
         } catch {
             throw BoardError("board \(configuration.name): cannot register heaps: \(error)")
         }
@@ -139,6 +153,8 @@ public final class Board: Sendable {
         self.teeDriver = teeDriver
         self.teeHeaps = teeHeaps
         self.mediatekHeaps = mediatekHeaps
+        self.ffaDriver = ffaDriver
+        self.ffaHeaps = ffaHeaps
     }
 
     /// `optee_protmem_pool_init` (SMC ABI): a static pool when OP-TEE has one, else a dynamic
@@ -188,6 +204,7 @@ extension Board {
         pageAllocator._checkInvariants()
         secureMonitor.firewall._checkInvariants()
         for heap in carveoutHeaps { heap._checkInvariants() }
+        secureMonitor.hypervisor?._checkInvariants()
         let listed = dmaBufs.buffers
         precondition(listed.allSatisfy { !$0.isReleased }, "a released dma-buf is still listed")
         precondition(listed.reduce(0) { $0 + $1.size } == dmaBufs.totalBytes, "dma-buf byte total out of step with the list")

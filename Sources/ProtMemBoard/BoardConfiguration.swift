@@ -44,6 +44,8 @@ public struct BoardConfiguration: Sendable {
     public var optee: OPTEEConfiguration?
     /// MediaTek's secure-memory TA and its restricted heaps (needs `optee`).
     public var mediatek: MediaTekConfiguration?
+    /// A pKVM-style hypervisor and the heap that lends its buffers through it.
+    public var hypervisor: HypervisorConfiguration?
 
     public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8,
                 masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil) {
@@ -97,5 +99,23 @@ public struct MediaTekConfiguration: Sendable {
         self.carveout = carveout
         self.dynamicRegion = dynamicRegion
         self.grant = grant
+    }
+}
+
+/// A protected hypervisor on a board: the FF-A endpoints memory may be lent to, with the
+/// masters each may use, and the heap that lends to one of them.
+public struct HypervisorConfiguration: Sendable {
+    /// The protected-media endpoint's FF-A id.
+    public static let protectedMediaEndpoint: UInt16 = 0x8001
+
+    public var receivers: [UInt16: OPTEEConfiguration.Grant]
+    public var heapName: String
+    public var heapReceiver: UInt16
+
+    public init(receivers: [UInt16: OPTEEConfiguration.Grant] = [protectedMediaEndpoint: OPTEEConfiguration.defaultGrants[.secureVideoPlay]!],
+                heapName: String = "protected,secure-video", heapReceiver: UInt16 = protectedMediaEndpoint) {
+        self.receivers = receivers
+        self.heapName = heapName
+        self.heapReceiver = heapReceiver
     }
 }

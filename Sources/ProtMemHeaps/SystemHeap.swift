@@ -20,18 +20,9 @@ public final class SystemHeap: DMAHeapOps {
     /// `system_heap_allocate`: takes chunks until `length` is covered; if any allocation fails
     /// everything taken so far goes back and the answer is `ENOMEM`.
     public func allocate(_ heap: DMAHeap, length: UInt64, fdFlags: OpenFlags, heapFlags: DMAHeapFlags) throws(Errno) -> DMABuf {
-        var chunks: [PhysicalRange] = []
-        var remaining = length
-        var maxOrder = Self.orders[0]
-        while remaining > 0 {
-            guard let chunk = allocateLargestAvailable(remaining, maxOrder: maxOrder) else {
-                giveBack(chunks)
-                counters.withLock { $0.failures += 1 }
-                throw .noMemory
-            }
-            chunks.append(chunk.range)
-            remaining -= min(remaining, chunk.range.size)
-            maxOrder = chunk.order
+        guard let chunks = Self.allocateChunks(length, from: pages) else {
+            counters.withLock { $0.failures += 1 }
+            throw .noMemory
         }
         let buffer = SystemHeapBuffer(heap: self, name: heap.name, chunks: chunks, size: length)
         do {
@@ -45,10 +36,29 @@ public final class SystemHeap: DMAHeapOps {
         }
     }
 
+    /// The system heap's page gathering: zeroed chunks covering `length` (page-aligned),
+    /// largest order first and never going back up; `nil` (with everything given back) when
+    /// the page allocator runs dry. Other heaps that take ordinary RAM in chunks use it too.
+    public static func allocateChunks(_ length: UInt64, from pages: PageAllocator) -> [PhysicalRange]? {
+        var chunks: [PhysicalRange] = []
+        var remaining = length
+        var maxOrder = orders[0]
+        while remaining > 0 {
+            guard let chunk = allocateLargestAvailable(remaining, maxOrder: maxOrder, from: pages) else {
+                for chunk in chunks { try? pages.free(chunk) }
+                return nil
+            }
+            chunks.append(chunk.range)
+            remaining -= min(remaining, chunk.range.size)
+            maxOrder = chunk.order
+        }
+        return chunks
+    }
+
     /// `alloc_largest_available`: the first order that fits the remaining size and is not above
     /// `maxOrder` and that the page allocator can satisfy.
-    private func allocateLargestAvailable(_ size: UInt64, maxOrder: Int) -> (range: PhysicalRange, order: Int)? {
-        for order in Self.orders {
+    private static func allocateLargestAvailable(_ size: UInt64, maxOrder: Int, from pages: PageAllocator) -> (range: PhysicalRange, order: Int)? {
+        for order in orders {
             guard size >= pageSize << UInt64(order), maxOrder >= order else { continue }
             if let block = pages.allocateZeroed(order: order) { return (block, order) }
         }

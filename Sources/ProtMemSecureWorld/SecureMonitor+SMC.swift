@@ -10,6 +10,10 @@ extension SecureMonitor: SecureMonitorConduit {
             guard let os = trustedOS else { return SMCRegisters(OPTEESMC.returnUnknownFunction) }
             return os.handle(registers)
         }
+        if Hypervisor.owns(registers.a0) {
+            guard let hypervisor else { return FFA.errorRegisters(.notSupported) }
+            return hypervisor.handle(registers)
+        }
         switch registers.a0 {
         case ProtMemSiP.scrub:
             return scrubCall(registers)

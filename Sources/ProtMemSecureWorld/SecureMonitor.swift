@@ -19,11 +19,21 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
 
     struct Services {
         var trustedOS: OPTEEOS?
+        var hypervisor: Hypervisor?
         var faultInjector: (@Sendable (SMCRegisters) -> SMCRegisters?)?
     }
 
     /// The trusted OS the monitor hands OP-TEE's SMCs to.
     public var trustedOS: OPTEEOS? { services.withLock { $0.trustedOS } }
+
+    /// The hypervisor FF-A memory calls go to, when the board runs one.
+    public var hypervisor: Hypervisor? { services.withLock { $0.hypervisor } }
+
+    /// Starts a hypervisor: it takes the host's FF-A calls and joins the bus path.
+    public func attach(_ hypervisor: Hypervisor) {
+        services.withLock { $0.hypervisor = hypervisor }
+        bus.install(hypervisor)
+    }
 
     /// Boots a trusted OS behind this monitor.
     public func attach(_ os: OPTEEOS) {

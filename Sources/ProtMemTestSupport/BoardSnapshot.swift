@@ -16,7 +16,7 @@ public struct BoardSnapshot: Hashable, Sendable, CustomStringConvertible {
     public init(_ board: Board) {
         heapFree = freeBytesByHeap(board)
         liveBuffers = board.dmaBufs.count
-        protections = board.secureMonitor.protections
+        protections = board.secureMonitor.protections + (board.secureMonitor.hypervisor?.protections ?? [])
         lent = board.trustedOS?.lentRanges ?? []
         openSessions = board.trustedOS?.openSessions ?? 0
         systemFreeBytes = board.pageAllocator.freeBytes

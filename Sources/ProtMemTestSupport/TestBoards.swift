@@ -23,4 +23,14 @@ public enum TestBoards {
         )
         return configuration
     }
+
+    /// A board whose protected memory comes from a hypervisor: no OP-TEE; the
+    /// `protected,secure-video` heap lends system RAM to the protected-media endpoint.
+    public static var hypervisor: BoardConfiguration {
+        var configuration = BoardConfiguration.builtinDefault
+        configuration.name = "protmem-hypervisor"
+        configuration.optee = nil
+        configuration.hypervisor = HypervisorConfiguration()
+        return configuration
+    }
 }

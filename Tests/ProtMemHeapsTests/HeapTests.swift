@@ -29,6 +29,8 @@ import Testing
                                                   reader: .gpuProtected, isProtected: true)),
         (TestBoards.mediatek, HeapConformance(heapName: "restricted_mtk_cm", cpuAccess: .refused(mmap: .notPermitted, vmap: .invalidArgument, sync: .notPermitted),
                                               reader: .gpuProtected, isProtected: true)),
+        (TestBoards.hypervisor, HeapConformance(heapName: "protected,secure-video", cpuAccess: .refused(mmap: .invalidArgument, vmap: .invalidArgument, sync: nil),
+                                                reader: .gpuProtected, isProtected: true)),
         (TestBoards.mediatek, HeapConformance(heapName: "restricted_mtk_cma", cpuAccess: .refused(mmap: .notPermitted, vmap: .invalidArgument, sync: .notPermitted),
                                               reader: .gpuProtected, isProtected: true)),
     ]

@@ -20,6 +20,8 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
     struct Buffer {
         let range: PhysicalRange
         let type: MediaTekSecureMemory.MemoryType
+        /// The session that allocated it: when that session ends, its buffers go with it.
+        let session: UInt32
     }
 
     struct State {
@@ -55,7 +57,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
 
     public func invoke(_ session: UInt32, command: UInt32, parameters: inout [TAParameter], environment: TAEnvironment) -> TEEResult {
         switch command {
-        case MediaTekSecureMemory.zalloc: zalloc(&parameters, environment)
+        case MediaTekSecureMemory.zalloc: zalloc(session, &parameters, environment)
         case MediaTekSecureMemory.free: free(&parameters, environment)
         case MediaTekSecureMemory.retrieveSG: retrieveSG(&parameters, environment)
         default: .notSupported
@@ -64,7 +66,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
 
     /// ZALLOC: p0 (size, alignment), p1 (type), p2 inout (CMA: region base and size in;
     /// entry count and base out), p3 out (handle).
-    private func zalloc(_ parameters: inout [TAParameter], _ environment: TAEnvironment) -> TEEResult {
+    private func zalloc(_ session: UInt32, _ parameters: inout [TAParameter], _ environment: TAEnvironment) -> TEEResult {
         guard parameters.count == 4, case .valueInput(let size, let alignment) = parameters[0],
               case .valueInput(let rawType, _) = parameters[1], case .valueInout(let cmaBase, let cmaSize) = parameters[2],
               case .valueOutput = parameters[3], let type = MediaTekSecureMemory.MemoryType(rawValue: rawType),
@@ -112,7 +114,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
             allocated = PhysicalRange(base: address, size: length)
             handle = state.nextHandle
             state.nextHandle &+= 1
-            state.buffers[handle] = Buffer(range: allocated!, type: type)
+            state.buffers[handle] = Buffer(range: allocated!, type: type, session: session)
         }
         guard result == .success, let allocated else {
             releaseCMARegionIfEmpty(environment)
@@ -132,14 +134,19 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
             parameters[1] = .valueOutput(a: 1, b: 0)
             return .itemNotFound
         }
+        release(buffer, environment)
+        parameters[1] = .valueOutput(a: 0, b: 0)
+        return .success
+    }
+
+    /// Scrubs a buffer and returns it to its region; the CMA region goes when it empties.
+    private func release(_ buffer: Buffer, _ environment: TAEnvironment) {
         _ = try? environment.monitor.scrub(buffer.range)
         state.withLock { state in
             if buffer.type == .cma { try? state.cma?.pool.free(buffer.range.base, size: buffer.range.size) }
             else { try? state.carveout?.pool.free(buffer.range.base, size: buffer.range.size) }
         }
         releaseCMARegionIfEmpty(environment)
-        parameters[1] = .valueOutput(a: 0, b: 0)
-        return .success
     }
 
     /// RETRIEVE_SG: p0 (handle), p1 inout memref receiving packed `{u64 pa; u32 length}`.
@@ -169,5 +176,13 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
         if let record { environment.monitor.unprotect(record) }
     }
 
-    public func closeSession(_ session: UInt32, environment: TAEnvironment) {}
+    /// A session's end (closed, or killed with its TA) frees what it allocated, so nothing stays
+    /// protected on behalf of a client that can no longer free it.
+    public func closeSession(_ session: UInt32, environment: TAEnvironment) {
+        let orphans = state.withLock { state -> [Buffer] in
+            let handles = state.buffers.filter { $0.value.session == session }.keys.sorted()
+            return handles.compactMap { state.buffers.removeValue(forKey: $0) }
+        }
+        for buffer in orphans { release(buffer, environment) }
+    }
 }

@@ -54,6 +54,11 @@ public final class OPTEEOS: Sendable {
     }
 
     public var openSessions: Int { state.withLock { $0.sessions.count } }
+
+    /// The installed trusted application with `uuid`.
+    public func application(_ uuid: TEEUUID) -> (any TrustedApplication)? {
+        state.withLock { $0.applications[uuid] }
+    }
     /// Ranges lent to OP-TEE now, by cookie.
     public var lentRanges: [PhysicalRange] { state.withLock { $0.lent.values.map(\.range).sorted { $0.base < $1.base } } }
 

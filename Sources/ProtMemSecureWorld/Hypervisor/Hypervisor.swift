@@ -1,0 +1,164 @@
+import ProtMemMemory
+import ProtMemTEE
+import Synchronization
+
+/// A protected hypervisor in the manner of pKVM: it tracks who owns every page (stage 2),
+/// answers the host's FF-A memory calls (`MEM_SHARE`, `MEM_LEND`, `MEM_RECLAIM`) with
+/// handles, and sits in the bus path as a filter, so that once memory is lent any host
+/// access to it faults.
+///
+/// On a lent page only the masters the receiving endpoint is granted get through (its
+/// protected devices, through their IOMMU mappings); the host CPU and every other non-secure
+/// master are refused. Shared pages stay open to the host. Lent pages are scrubbed before
+/// they go back to the host on reclaim. The hypervisor is the only code that changes stage 2.
+public final class Hypervisor: BusAccessFilter {
+    public let filterName = "stage2"
+    public let bus: Bus
+    /// Endpoints memory can be lent or shared to, by FF-A id, with the masters each may use.
+    public let receivers: [UInt16: OPTEEConfiguration.Grant]
+
+    struct Transaction: Hashable, Sendable {
+        let handle: UInt64
+        let receiver: UInt16
+        let lent: Bool
+        let ranges: [PhysicalRange]
+        let tag: UInt64
+    }
+
+    struct State {
+        var ownership = Stage2Ownership()
+        var transactions: [UInt64: Transaction] = [:]
+        var nextHandle: UInt64 = 0x1_0000_0001
+        var transmitBuffer: PhysicalRange?
+        /// What each live transaction protects, by handle.
+        var records: [UInt64: [ProtectionRecord]] = [:]
+        /// Fault injection: the next lend or share answers this error.
+        var failNextTransaction: FFA.ErrorCode?
+    }
+
+    let state = Mutex(State())
+
+    public init(bus: Bus, receivers: [UInt16: OPTEEConfiguration.Grant]) {
+        self.bus = bus
+        self.receivers = receivers
+    }
+
+    /// The state of the page at `address`.
+    public func pageState(at address: PhysicalAddress) -> Stage2PageState {
+        state.withLock { state in
+            state.ownership.overlapping(PhysicalRange(base: address, size: 1)!).first?.state ?? .hostOwned
+        }
+    }
+
+    /// What stage 2 protects now and for whom, as the secure monitor's records are shown.
+    public var protections: [ProtectionRecord] {
+        state.withLock { state in state.records.sorted { $0.key < $1.key }.flatMap(\.value) }
+    }
+    public var liveTransactions: Int { state.withLock { $0.transactions.count } }
+
+    public func failNextTransaction(with code: FFA.ErrorCode) {
+        state.withLock { $0.failNextTransaction = code }
+    }
+
+    // MARK: The bus filter
+
+    public func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
+        guard !master.isSecure else { return nil }
+        return state.withLock { state in
+            for entry in state.ownership.overlapping(range) {
+                let address = PhysicalAddress(max(entry.range.base.rawValue, range.base.rawValue))
+                switch entry.state {
+                case .hostOwned, .shared:
+                    continue
+                case .hypervisorOwned:
+                    return (address, "page is hypervisor-owned")
+                case .lent(let handle):
+                    guard let transaction = state.transactions[handle], let grant = receivers[transaction.receiver],
+                          (kind == .read ? grant.readers : grant.writers).contains(where: { $0.nsaid == master.nsaid }) else {
+                        return (address, "page is lent to another endpoint (handle 0x\(String(handle, radix: 16))); the host may not \(kind) it")
+                    }
+                }
+            }
+            return nil
+        }
+    }
+
+    // MARK: FF-A
+
+    static func owns(_ function: UInt64) -> Bool {
+        function & 0xBFFF_FF00 == 0x8400_0000
+    }
+
+    func handle(_ registers: SMCRegisters) -> SMCRegisters {
+        switch registers.a0 {
+        case FFA.rxtxMap:
+            guard registers.a3 >= 1, let tx = PhysicalRange(base: PhysicalAddress(registers.a1), size: registers.a3 << pageShift),
+                  tx.isPageAligned, bus.verdict(.cpuNonSecure, tx, .write) == nil else {
+                return FFA.errorRegisters(.invalidParameters)
+            }
+            state.withLock { $0.transmitBuffer = tx }
+            return SMCRegisters(FFA.success32)
+        case FFA.memoryLend, FFA.memoryShare:
+            return transact(lend: registers.a0 == FFA.memoryLend, length: registers.a1, fragment: registers.a2, buffer: registers.a3)
+        case FFA.memoryReclaim:
+            return reclaim(SMCRegisters.joining(high: registers.a2, low: registers.a1))
+        default:
+            return FFA.errorRegisters(.notSupported)
+        }
+    }
+
+    /// `MEM_LEND`/`MEM_SHARE` from the TX buffer, in one fragment: every constituent must be
+    /// host-owned DRAM and the receiver known; all or nothing.
+    private func transact(lend: Bool, length: UInt64, fragment: UInt64, buffer: UInt64) -> SMCRegisters {
+        guard buffer == 0, length == fragment, length > 0, let tx = state.withLock({ $0.transmitBuffer }), length <= tx.size,
+              let bytes = try? bus.read(.cpuSecure, PhysicalRange(base: tx.base, size: length)!),
+              let region = FFAMemoryRegion.decode(bytes), region.sender == FFA.hostEndpoint, receivers[region.receiver] != nil else {
+            return FFA.errorRegisters(.invalidParameters)
+        }
+        let sorted = region.constituents.sorted { $0.base < $1.base }
+        guard zip(sorted, sorted.dropFirst()).allSatisfy({ $0.end <= $1.base.rawValue }),
+              sorted.allSatisfy({ bus.memory.contains($0) }) else {
+            return FFA.errorRegisters(.invalidParameters)
+        }
+        return state.withLock { state in
+            if let injected = state.failNextTransaction.take() { return FFA.errorRegisters(injected) }
+            guard sorted.allSatisfy({ state.ownership.isHostOwned($0) }) else { return FFA.errorRegisters(.denied) }
+            let handle = state.nextHandle
+            state.nextHandle += 1
+            for range in sorted { state.ownership.assign(range, lend ? .lent(handle: handle) : .shared(handle: handle)) }
+            state.transactions[handle] = Transaction(handle: handle, receiver: region.receiver, lent: lend, ranges: sorted, tag: region.tag)
+            let grant = receivers[region.receiver]!
+            state.records[handle] = sorted.map { range in
+                ProtectionRecord(mechanism: filterName, region: nil, range: range,
+                                                      readers: grant.readers.map(\.name), writers: grant.writers.map(\.name),
+                                                      owner: "ffa endpoint 0x\(String(region.receiver, radix: 16))",
+                                                      reason: "\(lend ? "FFA_MEM_LEND" : "FFA_MEM_SHARE") handle 0x\(String(handle, radix: 16)) tag \(region.tag)")
+            }
+            return SMCRegisters(FFA.success32, 0, handle & 0xFFFF_FFFF, handle >> 32)
+        }
+    }
+
+    /// `MEM_RECLAIM`: lent pages are scrubbed before the host gets them back.
+    private func reclaim(_ handle: UInt64) -> SMCRegisters {
+        guard let transaction = state.withLock({ $0.transactions[handle] }) else { return FFA.errorRegisters(.invalidParameters) }
+        if transaction.lent {
+            for range in transaction.ranges {
+                guard (try? bus.fill(.cpuSecure, range, with: 0)) != nil else { return FFA.errorRegisters(.aborted) }
+            }
+        }
+        state.withLock { state in
+            _ = state.ownership.release(transaction.lent ? .lent(handle: handle) : .shared(handle: handle))
+            state.transactions[handle] = nil
+            state.records[handle] = nil
+        }
+        return SMCRegisters(FFA.success32)
+    }
+
+    public func _checkInvariants() {
+        state.withLock { state in
+            state.ownership._checkInvariants()
+            let pages = state.transactions.values.reduce(0) { $0 + $1.ranges.count }
+            precondition(pages == state.ownership.entries.count, "stage-2 entries out of step with FF-A transactions")
+        }
+    }
+}
