@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
         .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
+        .library(name: "ProtMemReport", targets: ["ProtMemReport"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
@@ -24,6 +25,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "ProtMemMemory"),
+        .target(name: "ProtMemReport"),
         .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
         .target(name: "ProtMemHeaps", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
         .target(name: "ProtMemTEE", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps"]),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
         .testTarget(name: "ProtMemPanthorTests", dependencies: ["ProtMemPanthor", "ProtMemMemory"]),
+        .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )

@@ -1,0 +1,47 @@
+extension RunReport {
+    /// A self-contained HTML page: the summary, and SVG plots of heap occupancy, the
+    /// protected pool's map and the protected-mode timeline. No scripts, no external files.
+    public var html: String {
+        var rows = ""
+        for heap in heaps {
+            rows += "<tr><td>\(SVG.escape(heap.name))</td><td>\(SVG.escape(heap.kind))</td><td>\(heap.protected ? "yes" : "no")</td>"
+            rows += "<td>\(Self.bytes(heap.peakBytes))</td><td>\(Self.bytes(heap.finalBytes))</td><td>\(heap.allocations)</td><td>\(heap.failures)</td><td>\(Self.percent(heap.fragmentation))</td></tr>\n"
+        }
+        var deviceRows = ""
+        for device in devices {
+            deviceRows += "<tr><td>\(SVG.escape(device.name))</td><td>\(device.work)</td><td>\(device.faults)</td></tr>\n"
+        }
+        let violationList = violations.isEmpty ? "<p class=\"ok\">No invariant violation.</p>"
+            : "<ul class=\"violations\">" + violations.map { "<li>\(SVG.escape($0))</li>" }.joined() + "</ul>"
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>ProtMem: \(SVG.escape(scenario))</title>
+        <style>
+        body { font-family: sans-serif; margin: 24px; color: #222; }
+        table { border-collapse: collapse; margin-bottom: 16px; }
+        td, th { border: 1px solid #ccc; padding: 3px 8px; font-size: 13px; text-align: left; }
+        h2 { font-size: 16px; margin-top: 24px; }
+        .ok { color: #2a7a2a; } .violations { color: #b00020; }
+        </style></head><body>
+        <h1>\(SVG.escape(scenario))</h1>
+        <p>Board <b>\(SVG.escape(board))</b>, design <b>\(SVG.escape(design))</b>, seed \(seed), \(Self.seconds(duration)) simulated.</p>
+        <h2>Heaps</h2>
+        <table><tr><th>heap</th><th>kind</th><th>protected</th><th>peak</th><th>final</th><th>allocations</th><th>failures</th><th>fragmentation</th></tr>
+        \(rows)</table>
+        <h2>Heap occupancy over time</h2>
+        \(SVG.occupancy(self))
+        <h2>Protected pool\(poolName.map { " (" + SVG.escape($0) + ")" } ?? "")</h2>
+        \(SVG.poolMap(self))
+        <h2>Protected mode</h2>
+        <p>\(protectedMode.entries) entries, \(protectedMode.exits) exits, enter latency mean \(Self.microseconds(protectedMode.meanEnterLatency)), max \(Self.microseconds(protectedMode.maxEnterLatency)).</p>
+        \(SVG.protectedTimeline(self))
+        <h2>Devices</h2>
+        <table><tr><th>device</th><th>work</th><th>faults</th></tr>
+        \(deviceRows)</table>
+        <h2>Faults (\(faults.count)) and invariants</h2>
+        \(violationList)
+        </body></html>
+
+        """
+    }
+}

@@ -1,0 +1,111 @@
+/// What one simulation run produced, as plain data: the summary a user reads, the JSON a
+/// script reads, and the series the HTML report plots. Times are virtual nanoseconds.
+public struct RunReport: Codable, Hashable, Sendable {
+    public struct Heap: Codable, Hashable, Sendable {
+        public var name: String
+        public var kind: String
+        public var protected: Bool
+        public var size: UInt64
+        public var peakBytes: UInt64
+        public var finalBytes: UInt64
+        public var allocations: UInt64
+        public var failures: UInt64
+        /// 1 − largest free extent / free bytes at the end (0 when unfragmented or full).
+        public var fragmentation: Double
+
+        public init(name: String, kind: String, protected: Bool, size: UInt64, peakBytes: UInt64, finalBytes: UInt64,
+                    allocations: UInt64, failures: UInt64, fragmentation: Double) {
+            self.name = name
+            self.kind = kind
+            self.protected = protected
+            self.size = size
+            self.peakBytes = peakBytes
+            self.finalBytes = finalBytes
+            self.allocations = allocations
+            self.failures = failures
+            self.fragmentation = fragmentation
+        }
+    }
+
+    public struct Device: Codable, Hashable, Sendable {
+        public var name: String
+        /// Frames decoded, composed, scanned out, captured; jobs run.
+        public var work: UInt64
+        public var faults: UInt64
+
+        public init(name: String, work: UInt64, faults: UInt64) {
+            self.name = name
+            self.work = work
+            self.faults = faults
+        }
+    }
+
+    public struct ProtectedMode: Codable, Hashable, Sendable {
+        public var entries: UInt64 = 0
+        public var exits: UInt64 = 0
+        public var timeInside: UInt64 = 0
+        public var meanEnterLatency: UInt64 = 0
+        public var maxEnterLatency: UInt64 = 0
+
+        public init() {}
+    }
+
+    /// A sample of a heap's bytes in use.
+    public struct Sample: Codable, Hashable, Sendable {
+        public var time: UInt64
+        public var bytes: UInt64
+
+        public init(time: UInt64, bytes: UInt64) {
+            self.time = time
+            self.bytes = bytes
+        }
+    }
+
+    /// A piece of a protected pool at the end of the run (or at its peak): who holds it, or a
+    /// hole.
+    public struct PoolSegment: Codable, Hashable, Sendable {
+        public var offset: UInt64
+        public var size: UInt64
+        public var owner: String?
+
+        public init(offset: UInt64, size: UInt64, owner: String?) {
+            self.offset = offset
+            self.size = size
+            self.owner = owner
+        }
+    }
+
+    public struct Interval: Codable, Hashable, Sendable {
+        public var start: UInt64
+        public var end: UInt64
+
+        public init(start: UInt64, end: UInt64) {
+            self.start = start
+            self.end = end
+        }
+    }
+
+    public var scenario: String
+    public var board: String
+    public var design: String
+    public var seed: UInt64
+    public var duration: UInt64
+    public var heaps: [Heap] = []
+    public var devices: [Device] = []
+    public var protectedMode = ProtectedMode()
+    public var faults: [String] = []
+    public var violations: [String] = []
+    public var occupancy: [String: [Sample]] = [:]
+    public var poolName: String?
+    public var poolSize: UInt64 = 0
+    public var poolMap: [PoolSegment] = []
+    public var protectedIntervals: [Interval] = []
+
+    public init(scenario: String, board: String, design: String, seed: UInt64, duration: UInt64) {
+        self.scenario = scenario
+        self.board = board
+        self.design = design
+        self.seed = seed
+        self.duration = duration
+    }
+}
