@@ -48,10 +48,10 @@ import Testing
         report.poolName = "protected,secure-video"
         report.poolSize = 64 << 20
         report.poolMap = [RunReport.PoolSegment(offset: 0, size: 8 << 20, owner: "codec"), RunReport.PoolSegment(offset: 8 << 20, size: 56 << 20, owner: nil)]
-        report.protectedIntervals = [RunReport.Interval(start: 100, end: 5_000_000)]
+        report.protectedIntervals = [RunReport.Interval(start: 200_000_000, end: 600_000_000)]
         report.protectedMode.entries = 1
         report.protectedMode.exits = 1
-        report.protectedMode.timeInside = 4_999_900
+        report.protectedMode.timeInside = 400_000_000
         return report
     }
 

@@ -1,0 +1,50 @@
+import Foundation
+import ProtMemReport
+import Testing
+
+/// Renders the HTML report in headless Chromium (installed by Scripts/install-chromium.sh,
+/// which the README's test command runs) and checks, in the PNG it draws, that every plot
+/// put its colours on the page.
+@Suite struct HTMLRenderTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test func chromiumDrawsEveryPlot() throws {
+        guard let chromium = Self.chromium else {
+            print("SKIP: chromium not installed (Scripts/install-chromium.sh installs it)")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-html-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = directory.appendingPathComponent("report.html")
+        let image = directory.appendingPathComponent("report.png")
+        try RunReportTests.sample.html.write(to: page, atomically: true, encoding: .utf8)
+
+        let (status, _) = try run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,1400",
+                                             "--screenshot=\(image.path)", page.absoluteString])
+        #expect(status == 0)
+        let size = (try? FileManager.default.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
+        #expect(size > 1000, "no screenshot")
+
+        // Occupancy line, pool owner, protected-mode period, pool hole.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/png-colors.py")
+        let (_, output) = try run("/usr/bin/env", ["python3", script.path, image.path, "4e79a7", "e15759", "eeeeee"])
+        let counts = output.split(separator: "\n").compactMap { Int($0) }
+        #expect(counts.count == 3)
+        #expect(counts.allSatisfy { $0 > 50 }, "plot colours found: \(counts)")
+    }
+
+    private func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
