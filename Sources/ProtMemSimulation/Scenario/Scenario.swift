@@ -1,0 +1,79 @@
+/// A scenario: which board, which integration design, and what the workloads do, for how
+/// long. Written in YAML (see `Examples/scenarios/`); every field has the name it has there.
+public struct Scenario: Hashable, Sendable, Codable {
+    public var name: String
+    public var seed: UInt64
+    public var board: BoardChoice
+    public var design: Design
+    /// Simulated time, e.g. `2s`, `500ms`.
+    public var duration: VirtualDuration
+    public var workloads: [Workload]
+
+    public init(name: String, seed: UInt64 = 1, board: BoardChoice = .builtin, design: Design = .heapByName,
+                duration: VirtualDuration, workloads: [Workload]) {
+        self.name = name
+        self.seed = seed
+        self.board = board
+        self.design = design
+        self.duration = duration
+        self.workloads = workloads
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, seed, board, design, duration, workloads
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        board = try container.decodeIfPresent(BoardChoice.self, forKey: .board) ?? .builtin
+        design = try container.decodeIfPresent(Design.self, forKey: .design) ?? .heapByName
+        duration = try container.decode(VirtualDuration.self, forKey: .duration)
+        workloads = try container.decode([Workload].self, forKey: .workloads)
+    }
+}
+
+/// How the GPU driver gets protected memory (ARCHITECTURE.md, "The four ways").
+public enum Design: String, Hashable, Sendable, Codable, CaseIterable {
+    case heapByName = "heap-by-name"
+    case reservedRegion = "reserved-region"
+    case heapDevice = "heap-device"
+    case userspace = "userspace"
+}
+
+/// The board a scenario runs on: the built-in default, or a blob with overlays (paths
+/// relative to the scenario file).
+public enum BoardChoice: Hashable, Sendable, Codable {
+    case builtin
+    case blob(path: String, overlays: [String])
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case builtin, blob, overlays
+    }
+
+    public init(from decoder: any Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+            guard text == "builtin" || text == "default" else {
+                throw DecodingError.dataCorruptedError(in: single, debugDescription: "expected \"builtin\" or a mapping with blob and overlays, found \"\(text)\"")
+            }
+            self = .builtin
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let path = try container.decode(String.self, forKey: .blob)
+        self = .blob(path: path, overlays: try container.decodeIfPresent([String].self, forKey: .overlays) ?? [])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .builtin:
+            var single = encoder.singleValueContainer()
+            try single.encode("builtin")
+        case .blob(let path, let overlays):
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(path, forKey: .blob)
+            try container.encode(overlays, forKey: .overlays)
+        }
+    }
+}
