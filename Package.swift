@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "ProtMemReport"),
         .target(
             name: "ProtMemSimulation",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard", "ProtMemReport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemBoard", "ProtMemReport", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
         .target(name: "ProtMemHeaps", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),

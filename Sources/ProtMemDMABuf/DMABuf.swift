@@ -47,6 +47,8 @@ public final class DMABuf: Sendable, CustomStringConvertible {
     public let fileMode: UInt32
     /// The list this buffer is accounted in, and through it the bus CPU mappings use.
     public let list: DMABufList
+    /// The heap it was allocated from, when it came from one.
+    public let heapName: String?
 
     struct State {
         /// `file_count(dmabuf->file)`: references and CPU mappings.
@@ -64,8 +66,9 @@ public final class DMABuf: Sendable, CustomStringConvertible {
 
     let state = Mutex(State())
 
-    private init(exporter: any DMABufExporter, size: UInt64, fileFlags: OpenFlags, list: DMABufList) {
+    private init(exporter: any DMABufExporter, size: UInt64, fileFlags: OpenFlags, list: DMABufList, heapName: String?) {
         self.exporter = exporter
+        self.heapName = heapName
         self.exporterName = exporter.exporterName
         self.size = size
         self.fileFlags = DMABufList.fileFlags(for: fileFlags)
@@ -76,9 +79,9 @@ public final class DMABuf: Sendable, CustomStringConvertible {
 
     /// `dma_buf_export`: wraps an exporter's backing in a new buffer holding one reference.
     /// `size` must be a non-zero whole number of pages (the heaps have already rounded it).
-    public static func export(_ exporter: any DMABufExporter, size: UInt64, fileFlags: OpenFlags, list: DMABufList) throws(Errno) -> DMABuf {
+    public static func export(_ exporter: any DMABufExporter, size: UInt64, fileFlags: OpenFlags, list: DMABufList, heapName: String? = nil) throws(Errno) -> DMABuf {
         guard size > 0, size & (pageSize - 1) == 0 else { throw .invalidArgument }
-        let buffer = DMABuf(exporter: exporter, size: size, fileFlags: fileFlags, list: list)
+        let buffer = DMABuf(exporter: exporter, size: size, fileFlags: fileFlags, list: list, heapName: heapName)
         list.add(buffer)
         return buffer
     }

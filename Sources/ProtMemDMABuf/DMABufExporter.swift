@@ -72,6 +72,10 @@ public protocol DMABufExporter: AnyObject, Sendable {
     func vunmap()
     /// `release`: runs once, after the last reference is gone; frees the backing.
     func release()
+
+    /// The physical chunks behind the buffer, for checkers and reports (the kernel's
+    /// page-owner view); never used to reach the memory.
+    var backing: SGTable? { get }
 }
 
 extension DMABufExporter {
@@ -82,4 +86,5 @@ extension DMABufExporter {
     public func mmap(_ request: MmapRequest) throws(Errno) -> SGTable { throw .invalidArgument }
     public func vmap() throws(Errno) -> SGTable { throw .invalidArgument }
     public func vunmap() {}
+    public var backing: SGTable? { nil }
 }

@@ -84,6 +84,6 @@ public final class DMAHeap: Sendable, CustomStringConvertible {
     /// `dma_buf_export` for this heap's buffers, with the heap's name as `exp_name` (as the
     /// system and CMA heaps do) unless the exporter names itself.
     public func export(_ exporter: any DMABufExporter, size: UInt64, fdFlags: OpenFlags) throws(Errno) -> DMABuf {
-        try DMABuf.export(exporter, size: size, fileFlags: fdFlags, list: bufferList)
+        try DMABuf.export(exporter, size: size, fileFlags: fdFlags, list: bufferList, heapName: name)
     }
 }

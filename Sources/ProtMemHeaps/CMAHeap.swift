@@ -73,6 +73,7 @@ final class CMAHeapBuffer: DMABufExporter {
     }
 
     func vmap() throws(Errno) -> SGTable { table }
+    var backing: SGTable? { table }
 
     func release() {
         heap.giveBack(block)

@@ -112,6 +112,8 @@ public final class CarveoutHeap: DMAHeapOps {
     /// The largest buffer that could still be allocated.
     public var largestFreeExtent: UInt64 { state.withLock { $0.pool.largestFreeExtent } }
     public var quarantined: [PhysicalRange] { state.withLock { $0.quarantined } }
+    /// Free extents of the pool: memory that must read as zeros.
+    public var freeExtents: [PhysicalRange] { state.withLock { $0.pool.freeExtents } }
 
     public func _checkInvariants() {
         state.withLock { state in
@@ -153,4 +155,5 @@ final class CarveoutHeapBuffer: DMABufExporter {
     func endCPUAccess(direction: DMADataDirection) throws(Errno) { throw .notPermitted }
 
     func release() { heap.release(block) }
+    var backing: SGTable? { SGTable([SGEntry(address: block.base, length: block.size)]) }
 }

@@ -72,6 +72,23 @@ public struct GenPool: Hashable, Sendable {
     /// `gen_pool_avail`
     public var available: UInt64 { chunks.reduce(0) { $0 + $1.available } }
 
+    /// Every free extent, in address order.
+    public var freeExtents: [PhysicalRange] {
+        var result: [PhysicalRange] = []
+        for chunk in chunks {
+            var bit = 0
+            while bit < chunk.bitmap.bitCount {
+                let start = chunk.bitmap.nextZeroBit(from: bit, limit: chunk.bitmap.bitCount)
+                guard start < chunk.bitmap.bitCount else { break }
+                let end = chunk.bitmap.nextSetBit(from: start, limit: chunk.bitmap.bitCount)
+                result.append(PhysicalRange(base: PhysicalAddress(chunk.range.base.rawValue + (UInt64(start) << UInt64(minAllocOrder))),
+                                            size: UInt64(end - start) << UInt64(minAllocOrder))!)
+                bit = end
+            }
+        }
+        return result
+    }
+
     /// The largest run of free granules, in bytes: how large an allocation could still
     /// succeed. `1 - largestFree / available` is the pool's external fragmentation.
     public var largestFreeExtent: UInt64 {

@@ -103,6 +103,7 @@ final class SystemHeapBuffer: DMABufExporter {
     }
 
     func vmap() throws(Errno) -> SGTable { table }
+    var backing: SGTable? { table }
 
     func release() {
         heap.giveBack(table.entries.compactMap(\.range))

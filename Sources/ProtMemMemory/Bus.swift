@@ -17,7 +17,12 @@ import Synchronization
 public final class Bus: Sendable {
     public let memory: PhysicalMemory
     public let faults: FaultLog
-    private let filters = Mutex<[any BusAccessFilter]>([])
+    private struct Path {
+        var filters: [any BusAccessFilter] = []
+        var observer: (any BusObserver)?
+    }
+
+    private let path = Mutex(Path())
 
     public init(memory: PhysicalMemory, faults: FaultLog = FaultLog()) {
         self.memory = memory
@@ -27,15 +32,21 @@ public final class Bus: Sendable {
     /// Puts a filter on the path to DRAM. Filters only ever refuse, so installing one cannot
     /// weaken the others; there is deliberately no way to remove one.
     public func install(_ filter: any BusAccessFilter) {
-        filters.withLock { $0.append(filter) }
+        path.withLock { $0.filters.append(filter) }
     }
 
-    public var installedFilters: [any BusAccessFilter] { filters.withLock { $0 } }
+    public var installedFilters: [any BusAccessFilter] { path.withLock { $0.filters } }
+
+    /// Sets (or with `nil` removes) the observer that sees the data of every completed
+    /// transaction: the invariant checker's view. Costs nothing while unset.
+    public func observe(with observer: (any BusObserver)?) {
+        path.withLock { $0.observer = observer }
+    }
 
     /// What the bus would answer, without recording anything: for set-up code that must
     /// confirm a region is protected before it relies on it.
     public func verdict(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> AccessFault? {
-        check(master, range, kind).1
+        check(master, range, kind).fault
     }
 
     // MARK: Transactions
@@ -43,25 +54,29 @@ public final class Bus: Sendable {
     /// Reads `buffer.count` bytes at `address` into `buffer`.
     public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) throws(AccessFault) {
         guard buffer.count > 0, let base = buffer.baseAddress else { return }
-        let source = try admit(master, address, UInt64(buffer.count), .read)
+        let (source, observer) = try admit(master, address, UInt64(buffer.count), .read)
         memcpy(base, source, buffer.count)
+        observer?.observeRead(master, PhysicalRange(base: address, size: UInt64(buffer.count))!, UnsafeRawBufferPointer(buffer))
     }
 
     /// Reads the bytes of `range`.
     public func read(_ master: BusMaster, _ range: PhysicalRange) throws(AccessFault) -> [UInt8] {
-        let source = try admit(master, range.base, range.size, .read)
+        let (source, observer) = try admit(master, range.base, range.size, .read)
         guard range.size > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: Int(range.size)) { buffer, count in
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(range.size)) { buffer, count in
             memcpy(buffer.baseAddress!, source, Int(range.size))
             count = Int(range.size)
         }
+        if let observer { bytes.withUnsafeBytes { observer.observeRead(master, range, $0) } }
+        return bytes
     }
 
     /// Writes `bytes` at `address`.
     public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
-        let destination = try admit(master, address, UInt64(bytes.count), .write)
+        let (destination, observer) = try admit(master, address, UInt64(bytes.count), .write)
         memcpy(destination, base, bytes.count)
+        observer?.observeWrite(master, PhysicalRange(base: address, size: UInt64(bytes.count))!, UnsafeRawBufferPointer(start: destination, count: bytes.count))
     }
 
     /// Writes `bytes` at `address`.
@@ -81,53 +96,59 @@ public final class Bus: Sendable {
     /// destination. Overlapping ranges copy as `memmove` does.
     public func copy(_ master: BusMaster, from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64) throws(AccessFault) {
         guard count > 0 else { return }
-        let from = try admit(master, source, count, .read)
-        let to = try admit(master, destination, count, .write)
+        let (from, observer) = try admit(master, source, count, .read)
+        let (to, _) = try admit(master, destination, count, .write)
+        if let observer { observer.observeRead(master, PhysicalRange(base: source, size: count)!, UnsafeRawBufferPointer(start: from, count: Int(count))) }
         memmove(to, from, Int(count))
+        if let observer { observer.observeWrite(master, PhysicalRange(base: destination, size: count)!, UnsafeRawBufferPointer(start: to, count: Int(count))) }
     }
 
     /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
     /// is how scrubbing keeps a board sparse.
     public func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8) throws(AccessFault) {
-        let destination = try admit(master, range.base, range.size, .write)
+        let (destination, observer) = try admit(master, range.base, range.size, .write)
         guard range.size > 0 else { return }
         if byte == 0 {
             memory.zero(destination, count: Int(range.size))
         } else {
             memset(destination, Int32(byte), Int(range.size))
         }
+        observer?.observeFill(master, range, byte)
     }
 
     // MARK: Checking
 
-    /// The host pointer for an admitted transaction, or the recorded fault.
+    /// The host pointer for an admitted transaction (and the observer to tell), or the
+    /// recorded fault.
     @inline(__always)
-    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind) throws(AccessFault) -> UnsafeMutableRawPointer {
+    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind) throws(AccessFault) -> (UnsafeMutableRawPointer, (any BusObserver)?) {
         guard let range = PhysicalRange(base: address, size: size) else {
             let fault = AccessFault(master: master, address: address, size: size, kind: kind, source: "interconnect", reason: "address range wraps past 2^64")
             faults.record(fault)
             throw fault
         }
-        let (pointer, fault) = check(master, range, kind)
+        let (pointer, fault, observer) = check(master, range, kind)
         if let fault {
             faults.record(fault)
+            observer?.observeFault(fault)
             throw fault
         }
-        return pointer!
+        return (pointer!, observer)
     }
 
-    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (UnsafeMutableRawPointer?, AccessFault?) {
+    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (pointer: UnsafeMutableRawPointer?, fault: AccessFault?, observer: (any BusObserver)?) {
         guard let pointer = memory.hostPointer(for: range) else {
-            return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"))
+            let observer = path.withLock { $0.observer }
+            return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"), observer)
         }
-        let denial: AccessFault? = filters.withLock { filters in
-            for filter in filters {
+        let (fault, observer) = path.withLock { path -> (AccessFault?, (any BusObserver)?) in
+            for filter in path.filters {
                 if let refused = filter.check(master, range, kind) {
-                    return AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason)
+                    return (AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason), path.observer)
                 }
             }
-            return nil
+            return (nil, path.observer)
         }
-        return (pointer, denial)
+        return (pointer, fault, observer)
     }
 }

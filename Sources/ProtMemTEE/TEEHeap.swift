@@ -102,6 +102,7 @@ final class TEEHeapBuffer: DMABufExporter {
     var operations: DMABufOperations { [.attach, .detach] }
 
     func map(_ attachment: DMABufAttachment, direction: DMADataDirection) throws(Errno) -> SGTable { table }
+    var backing: SGTable? { table }
     func unmap(_ attachment: DMABufAttachment, _ table: SGTable, direction: DMADataDirection) {}
 
     /// `tee_heap_buf_free`

@@ -45,6 +45,9 @@ public final class TEEStaticPool: TEEProtectedMemoryPool {
 
     public func destroy() {}
 
+    /// Free extents of the pool: memory that must read as zeros when scrubbing is on.
+    public var freeExtents: [PhysicalRange] { pool.withLock { $0.freeExtents } }
+
     public var kind: String { "optee-static" }
     public var size: UInt64 { range.size }
     public var available: UInt64 { pool.withLock { $0.available } }

@@ -58,4 +58,5 @@ public final class TrackingExporter: DMABufExporter {
     }
     public func vunmap() { counts.withLock { $0.vunmap += 1 } }
     public func release() { counts.withLock { $0.release += 1 } }
+    public var backing: SGTable? { table }
 }

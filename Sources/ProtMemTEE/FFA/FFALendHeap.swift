@@ -95,4 +95,5 @@ final class FFALendBuffer: DMABufExporter {
     }
     func unmap(_ attachment: DMABufAttachment, _ table: SGTable, direction: DMADataDirection) {}
     func release() { heap.release(chunks, handle: handle, bytes: chunks.reduce(0) { $0 + $1.size }) }
+    var backing: SGTable? { SGTable(chunks.map { SGEntry(address: $0.base, length: $0.size) }) }
 }

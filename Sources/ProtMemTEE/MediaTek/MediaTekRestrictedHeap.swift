@@ -192,4 +192,5 @@ final class MediaTekRestrictedBuffer: DMABufExporter {
     func beginCPUAccess(direction: DMADataDirection) throws(Errno) { throw .notPermitted }
     func endCPUAccess(direction: DMADataDirection) throws(Errno) { throw .notPermitted }
     func release() { heap.release(handle, length: block.size) }
+    var backing: SGTable? { SGTable([SGEntry(address: block.base, length: block.size)]) }
 }

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The tag every piece of protected content carries in the simulation: 8 bytes of magic
+/// (`PROTMEM!`) and the 8-byte id of the content, little-endian. Devices that produce
+/// protected content (a decoder's frame, a camera's capture) write markers into it; seeing
+/// one anywhere it must not be is how a leak is caught without tracking every byte.
+public enum ContentMarker {
+    public static let magic: [UInt8] = Array("PROTMEM!".utf8)
+    public static let size = 16
+
+    public static func bytes(id: UInt64) -> [UInt8] {
+        magic + withUnsafeBytes(of: id.littleEndian, Array.init)
+    }
+
+    /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for
+    /// the magic's first byte, so a large read costs about what copying it did.
+    public static func firstID(in data: UnsafeRawBufferPointer) -> UInt64? {
+        guard let base = data.baseAddress, data.count >= size else { return nil }
+        let magicWord = magic.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        var offset = 0
+        while offset + size <= data.count {
+            guard let hit = memchr(base + offset, Int32(magic[0]), data.count - size + 1 - offset) else { return nil }
+            let position = UnsafeRawPointer(hit) - base
+            if data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
+                return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))
+            }
+            offset = position + 1
+        }
+        return nil
+    }
+}

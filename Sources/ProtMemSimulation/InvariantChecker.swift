@@ -1,0 +1,132 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemHeaps
+import ProtMemMemory
+import ProtMemTEE
+import Synchronization
+
+/// A broken invariant, found by ``InvariantChecker``.
+public struct InvariantViolation: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable, Codable {
+        /// Reference counts or byte accounting do not add up.
+        case accounting
+        /// A protected buffer is reachable by the normal world.
+        case protection
+        /// Freed protected memory still holds data.
+        case scrubbing
+        /// Protected content was seen where it must not be.
+        case leak
+    }
+
+    public let kind: Kind
+    public let detail: String
+
+    public var description: String { "\(kind.rawValue): \(detail)" }
+}
+
+/// Checks what must always hold on a board, without trapping, so a run can report every
+/// violation: accounting, protection of every live protected buffer, zeroed free protected
+/// memory, and no protected content (``ContentMarker``) read by a master with no right to it
+/// or written into memory that is not protected.
+///
+/// The structural checks run on demand (after every event in tests); the content checks run
+/// on every bus transaction once ``install()`` has made the checker the bus's observer.
+public final class InvariantChecker: BusObserver {
+    public let board: Board
+    private let seen = Mutex<[InvariantViolation]>([])
+
+    public init(board: Board) {
+        self.board = board
+    }
+
+    /// Starts watching every transaction's data.
+    public func install() { board.bus.observe(with: self) }
+    public func uninstall() { board.bus.observe(with: nil) }
+
+    /// Violations the content checks recorded so far.
+    public var contentViolations: [InvariantViolation] { seen.withLock { $0 } }
+
+    // MARK: Structural checks
+
+    /// Every structural check; `scanFreeMemory` also reads free protected memory for leftovers
+    /// (only the pages the host holds, so it costs what was touched).
+    public func check(scanFreeMemory: Bool = false) -> [InvariantViolation] {
+        var found: [InvariantViolation] = []
+        let buffers = board.dmaBufs.buffers
+        // Accounting: the list's total, each buffer's holders, each protected pool's bytes.
+        let listed = buffers.reduce(UInt64(0)) { $0 + $1.size }
+        if listed != board.dmaBufs.totalBytes {
+            found.append(InvariantViolation(kind: .accounting, detail: "dma-buf list counts \(board.dmaBufs.totalBytes) bytes but its buffers hold \(listed)"))
+        }
+        for buffer in buffers where buffer.isReleased || buffer.referenceCount + buffer.pinCount == 0 {
+            found.append(InvariantViolation(kind: .accounting, detail: "\(buffer) is listed with no holder"))
+        }
+        for heap in board.heaps.heaps {
+            let stats = heap.ops.statistics
+            guard stats.isProtected, ["carveout", "optee-static", "optee-dynamic", "mtk-restricted"].contains(stats.kind) else { continue }
+            let live = buffers.filter { $0.heapName == heap.name }.reduce(UInt64(0)) { $0 + $1.size }
+            let quarantined = (heap.ops as? CarveoutHeap)?.quarantined.reduce(UInt64(0)) { $0 + $1.size } ?? 0
+            if stats.size - stats.free != live + quarantined {
+                found.append(InvariantViolation(kind: .accounting, detail: "heap \(heap.name) has \(stats.size - stats.free) bytes in use but its live buffers hold \(live)"))
+            }
+        }
+        // Protection: every live protected buffer refuses the normal world, page for page.
+        let protectedHeaps = Set(board.heaps.heaps.filter { $0.ops.statistics.isProtected }.map(\.name))
+        for buffer in buffers {
+            guard let name = buffer.heapName, protectedHeaps.contains(name), let backing = buffer.exporter.backing else { continue }
+            for entry in backing.entries {
+                guard let range = entry.range else { continue }
+                for kind in [AccessKind.read, .write] where board.bus.verdict(.cpuNonSecure, range, kind) == nil {
+                    found.append(InvariantViolation(kind: .protection, detail: "\(buffer) of \(name) at \(range): the normal-world CPU may \(kind) it"))
+                }
+            }
+        }
+        if scanFreeMemory { found += scanFreeProtectedMemory() }
+        return found + contentViolations
+    }
+
+    /// Free extents of protected pools that hold anything but zeros.
+    func scanFreeProtectedMemory() -> [InvariantViolation] {
+        var extents: [(String, PhysicalRange)] = []
+        for heap in board.carveoutHeaps { extents += heap.freeExtents.map { (heap.name, $0) } }
+        for heap in board.teeHeaps {
+            if let pool = heap.pool as? TEEStaticPool, pool.scrubsOnFree { extents += pool.freeExtents.map { (heap.useCase.heapName ?? "tee", $0) } }
+        }
+        var found: [InvariantViolation] = []
+        for (name, extent) in extents where board.memory.residentPageCount(in: extent) > 0 {
+            var page = extent.base.rawValue
+            while page < extent.end {
+                let range = PhysicalRange(base: PhysicalAddress(page), size: min(pageSize, extent.end - page))!
+                if board.memory.residentPageCount(in: range) > 0, let bytes = try? board.bus.read(.cpuSecure, range), bytes.contains(where: { $0 != 0 }) {
+                    found.append(InvariantViolation(kind: .scrubbing, detail: "free memory of \(name) at \(range) was not scrubbed"))
+                    break
+                }
+                page += pageSize
+            }
+        }
+        return found
+    }
+
+    // MARK: Content checks
+
+    /// Masters entitled to protected content: secure ones, and those a protection grants.
+    private func entitled(_ master: BusMaster) -> Bool {
+        if master.isSecure { return true }
+        let grants = board.secureMonitor.protections + (board.secureMonitor.hypervisor?.protections ?? [])
+        return grants.contains { $0.readers.contains(master.name) }
+    }
+
+    public func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+        guard !entitled(master), let id = ContentMarker.firstID(in: data) else { return }
+        record(InvariantViolation(kind: .leak, detail: "\(master) read protected content #\(id) at \(range)"))
+    }
+
+    public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+        guard let id = ContentMarker.firstID(in: data), board.bus.verdict(.cpuNonSecure, range, .read) == nil else { return }
+        record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))
+    }
+
+    private func record(_ violation: InvariantViolation) {
+        seen.withLock { $0.append(violation) }
+    }
+}

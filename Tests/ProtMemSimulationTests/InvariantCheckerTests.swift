@@ -1,0 +1,88 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemSecureWorld
+import ProtMemSimulation
+import ProtMemTestSupport
+import Testing
+
+@Suite struct InvariantCheckerTests {
+    /// A protected frame with a marker, decoded by the codec into `heapName`.
+    func decodedFrame(_ board: Board, _ heapName: String, id: UInt64) throws -> (DMABuf, PhysicalRange) {
+        let heap = try #require(board.heaps.find(heapName))
+        defer { board.heaps.put(heap) }
+        let buffer = try board.heaps.allocate(heap, length: 1 << 20, fdFlags: .readWrite)
+        let range = try #require(buffer.exporter.backing?.entries.first?.range)
+        try board.bus.write(.codec, at: range.base, bytes: ContentMarker.bytes(id: id))
+        return (buffer, range)
+    }
+
+    @Test func aCleanPipelineHasNoViolation() throws {
+        try withLeakCheckedBoard { board in
+            let checker = InvariantChecker(board: board)
+            checker.install()
+            defer { checker.uninstall() }
+            let (buffer, range) = try decodedFrame(board, "protected,secure-video", id: 42)
+            _ = try board.bus.read(.display, range)
+            _ = try board.bus.read(.gpuProtected, range)
+            #expect(checker.check(scanFreeMemory: true).isEmpty)
+            try buffer.put()
+            #expect(checker.check(scanFreeMemory: true).isEmpty)
+        }
+    }
+
+    /// The firewall lets the codec write ordinary memory, so a codec that copies a frame out
+    /// leaks it: the model reports what the hardware would let happen.
+    @Test func aCopyOutOfProtectedMemoryIsALeak() throws {
+        try withLeakCheckedBoard { board in
+            let checker = InvariantChecker(board: board)
+            checker.install()
+            defer { checker.uninstall() }
+            let (buffer, range) = try decodedFrame(board, "protected-carveout", id: 7)
+            let system = try #require(board.pageAllocator.allocateZeroed(order: 8))
+            try board.bus.copy(.codec, from: range.base, to: system.base, count: 4096)
+            let violations = checker.check()
+            #expect(violations.count == 1)
+            #expect(violations.first?.kind == .leak && violations.first?.detail.contains("#7") == true)
+            // And the normal world reading it there is a second one.
+            _ = try board.bus.read(.cpuNonSecure, PhysicalRange(base: system.base, size: 64)!)
+            #expect(checker.contentViolations.count == 2)
+            try board.bus.fill(.cpuNonSecure, system, with: 0)
+            try board.pageAllocator.free(system)
+            try buffer.put()
+        }
+    }
+
+    @Test func aProtectedBufferTheFirewallNoLongerGuardsIsReported() throws {
+        try withLeakCheckedBoard { board in
+            let checker = InvariantChecker(board: board)
+            let (buffer, _) = try decodedFrame(board, "protected-carveout", id: 1)
+            let record = try #require(board.secureMonitor.protections.first { $0.owner == "protected-carveout" })
+            #expect(board.secureMonitor.unprotect(record))
+            let violations = checker.check()
+            #expect(violations.contains { $0.kind == .protection && $0.detail.contains("protected-carveout") })
+            // Put it back so the board ends as it began.
+            try board.secureMonitor.protect(record.range, readers: [.gpuProtected, .codec, .display], writers: [.gpuProtected, .codec, .camera],
+                                            owner: record.owner, reason: record.reason)
+            try buffer.put()
+        }
+    }
+
+    @Test func unscrubbedFreeMemoryIsFound() throws {
+        try withLeakCheckedBoard { board in
+            let checker = InvariantChecker(board: board)
+            let free = try #require(board.carveoutHeaps[0].freeExtents.first)
+            try board.bus.write(.cpuSecure, at: PhysicalAddress(free.base.rawValue + 8192), bytes: [1])
+            #expect(checker.check(scanFreeMemory: true).contains { $0.kind == .scrubbing })
+            try board.bus.fill(.cpuSecure, PhysicalRange(base: free.base, size: 3 * 4096)!, with: 0)
+            #expect(checker.check(scanFreeMemory: true).isEmpty)
+        }
+    }
+
+    @Test func markersAreFoundAnywhereInARead() {
+        var data = [UInt8](repeating: 0x50, count: 10_000)
+        data.replaceSubrange(9_000..<9_016, with: ContentMarker.bytes(id: 0xDEAD))
+        #expect(data.withUnsafeBytes { ContentMarker.firstID(in: $0) } == 0xDEAD)
+        #expect([UInt8](ContentMarker.magic).withUnsafeBytes { ContentMarker.firstID(in: $0) } == nil)
+    }
+}
