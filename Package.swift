@@ -52,6 +52,7 @@ let package = Package(
             name: "protmem",
             dependencies: [
                 "ProtMemBoard",
+                "ProtMemReport",
                 "ProtMemPanthor",
                 "ProtMemDeviceTree",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

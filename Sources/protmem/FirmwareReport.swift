@@ -1,4 +1,5 @@
 import ProtMemPanthor
+import ProtMemReport
 
 /// The two renderings of `protmem firmware inspect`.
 enum FirmwareReport {
@@ -11,28 +12,9 @@ enum FirmwareReport {
                 + "\"data_start\": \(section.data.lowerBound), \"data_end\": \(section.data.upperBound), "
                 + "\"protected\": \(section.isProtected), \"shared\": \(section.isShared), \"zero\": \(section.isZero)}"
         }
-        let buildInfo = image.gitSHA.map(jsonString) ?? "null"
+        let buildInfo = image.gitSHA.map(JSONString.quote) ?? "null"
         return "{\"version\": {\"major\": \(image.version.major), \"minor\": \(image.version.minor)}, "
             + "\"sections\": [\(sections.joined(separator: ", "))], \"build_info\": \(buildInfo)}"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let digits = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     static func table(_ image: FirmwareImage, path: String) -> String {
