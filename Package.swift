@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
-// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → 5 device tree → board composition → CLI.
+// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → 5 device tree → board composition →
+// 7 userspace → CLI.
 let package = Package(
     name: "ProtMem",
     platforms: [.macOS(.v15)],
@@ -13,6 +14,7 @@ let package = Package(
         .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
+        .library(name: "ProtMemUserspace", targets: ["ProtMemUserspace"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
@@ -30,6 +32,10 @@ let package = Package(
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld"]
         ),
         .target(
+            name: "ProtMemUserspace",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]
+        ),
+        .target(
             name: "ProtMemTestSupport",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemSecureWorld", "ProtMemBoard"]
         ),
@@ -37,6 +43,7 @@ let package = Package(
             name: "protmem",
             dependencies: [
                 "ProtMemBoard",
+                "ProtMemUserspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +52,7 @@ let package = Package(
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"]),
+        .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )
