@@ -65,6 +65,8 @@ public final class OpenFileDescription: Sendable, CustomStringConvertible {
     private struct State {
         var flags: OpenFlags
         var count = 1
+        /// `f_pos`
+        var position: UInt64 = 0
     }
 
     private let state: Mutex<State>
@@ -98,6 +100,14 @@ public final class OpenFileDescription: Sendable, CustomStringConvertible {
     }
 
     public var isPath: Bool { mode.contains(.path) }
+
+    /// `f_pos`, as `fdinfo` prints it. Only memfds move it: `dma_buf_llseek` answers without
+    /// setting it.
+    public var position: UInt64 { state.withLock { $0.position } }
+
+    func setPosition(_ position: UInt64) {
+        state.withLock { $0.position = position }
+    }
 
     /// `get_file`: one more descriptor, mapping or kernel hold.
     func retain() throws(Errno) {

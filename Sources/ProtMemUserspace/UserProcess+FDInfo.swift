@@ -23,7 +23,7 @@ extension UserProcess {
         let file = slot.file
         var flags = file.flags
         if slot.closeOnExec { flags.insert(.closeOnExec) }
-        var text = "pos:\t0\nflags:\t0\(String(flags.rawValue, radix: 8))\nmnt_id:\t\(file.mountID)\nino:\t\(file.inode)\n"
+        var text = "pos:\t\(file.position)\nflags:\t0\(String(flags.rawValue, radix: 8))\nmnt_id:\t\(file.mountID)\nino:\t\(file.inode)\n"
         if case .dmaBuf(let buffer) = file.object, !file.isPath {
             text += "size:\t\(buffer.size)\n"
             text += "count:\t\(buffer.referenceCount)\n"

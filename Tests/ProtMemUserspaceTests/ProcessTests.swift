@@ -162,3 +162,42 @@ import Testing
         }
     }
 }
+
+/// read(2) and lseek(2), as far as kernel-interfaces.md §9 observed them.
+@Suite struct ReadSeekTests {
+    @Test func dmaBufsCannotBeReadButSeekToTheirSize() throws {
+        try withUserspace { _, process in
+            let heap = try process.openHeap()
+            let buffer = try process.allocate(heap, length: 4097, fdFlags: .readWrite)
+            #expect(throws: Errno.invalidArgument) { try process.read(buffer, count: 16) }
+            #expect(try process.lseek(buffer, offset: 0, whence: .end) == 8192)
+            #expect(try process.lseek(buffer, offset: 0, whence: .set) == 0)
+            #expect(throws: Errno.invalidArgument) { try process.lseek(buffer, offset: 0, whence: .current) }
+            #expect(throws: Errno.invalidArgument) { try process.lseek(buffer, offset: 1, whence: .set) }
+            #expect(try process.fdinfoFields(buffer)["pos"] == "0")
+            let writeOnly = try process.allocate(heap, length: 4096, fdFlags: .writeOnly)
+            #expect(throws: Errno.badFileDescriptor) { try process.read(writeOnly, count: 1) }
+            #expect(throws: Errno.invalidArgument) { try process.read(heap, count: 1) }
+            #expect(throws: Errno.illegalSeek) { try process.lseek(heap, offset: 0, whence: .set) }
+        }
+    }
+
+    @Test func memfdsReadFromTheirPosition() throws {
+        try withUserspace { _, process in
+            let memfd = try process.memfdCreate(name: "r", flags: [])
+            try process.ftruncate(memfd, length: 10)
+            let map = try process.mmap(length: 8192, protection: [.read, .write], flags: .shared, fd: memfd, offset: 0)
+            try process.store(map, bytes: Array("0123456789".utf8))
+            #expect(try process.lseek(memfd, offset: 4, whence: .set) == 4)
+            #expect(try process.read(memfd, count: 3) == Array("456".utf8))
+            #expect(try process.fdinfoFields(memfd)["pos"] == "7")
+            #expect(try process.read(memfd, count: 100) == Array("789".utf8))
+            #expect(try process.read(memfd, count: 100) == [])
+            #expect(throws: Errno.invalidArgument) { try process.lseek(memfd, offset: -1, whence: .set) }
+            // Past the end of the file but inside its last page is memory; a page beyond is SIGBUS.
+            try process.store(map.advanced(by: 100)!, bytes: [1])
+            #expect(throws: Errno.badAddress) { try process.load(map.advanced(by: 4096)!, count: 1) }
+            #expect(try process.read(memfd, count: 100) == [], "the file did not grow")
+        }
+    }
+}
