@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
-// 1 memory → 2 dma-buf core → 3 heaps → 4 secure world → 5 device tree → 6 devices (Panthor) → board
-// composition → CLI.
+// 1 memory → 2 dma-buf core → 3 heaps (and the TEE drivers) → 4 secure world → 5 device tree →
+// 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → CLI.
 let package = Package(
     name: "ProtMem",
     platforms: [.macOS(.v15)],
@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
         .library(name: "ProtMemReport", targets: ["ProtMemReport"]),
         .library(name: "ProtMemSimulation", targets: ["ProtMemSimulation"]),
+        .library(name: "ProtMemUserspace", targets: ["ProtMemUserspace"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
@@ -45,6 +46,10 @@ let package = Package(
         // heaps and the board once the firmware is loaded into memory.
         .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory"]),
         .target(
+            name: "ProtMemUserspace",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]
+        ),
+        .target(
             name: "ProtMemTestSupport",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemBoard"]
         ),
@@ -55,6 +60,7 @@ let package = Package(
                 "ProtMemReport",
                 "ProtMemPanthor",
                 "ProtMemDeviceTree",
+                "ProtMemUserspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +73,7 @@ let package = Package(
         .testTarget(name: "ProtMemPanthorTests", dependencies: ["ProtMemPanthor", "ProtMemMemory"]),
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )

@@ -41,8 +41,9 @@ public final class DMABuf: Sendable, CustomStringConvertible {
     /// The inode number of the buffer's file, unique per ``DMABufList``.
     public let inode: UInt64
     /// `file->f_flags` as `bufinfo` prints them: the access mode and `O_NONBLOCK` of the
-    /// `fd_flags` the buffer was exported with.
-    public let fileFlags: OpenFlags
+    /// `fd_flags` the buffer was exported with. Only `O_NONBLOCK` changes afterwards (with
+    /// `FIONBIO` on any descriptor of the buffer's file).
+    public var fileFlags: OpenFlags { state.withLock { $0.fileFlags } }
     /// `file->f_mode` as `bufinfo` prints it.
     public let fileMode: UInt32
     /// The list this buffer is accounted in, and through it the bus CPU mappings use.
@@ -51,6 +52,8 @@ public final class DMABuf: Sendable, CustomStringConvertible {
     public let heapName: String?
 
     struct State {
+        /// `file->f_flags`
+        var fileFlags: OpenFlags
         /// `file_count(dmabuf->file)`: references and CPU mappings.
         var count = 1
         /// Attachments and kernel mappings: holds the kernel leaves to its callers.
@@ -64,14 +67,14 @@ public final class DMABuf: Sendable, CustomStringConvertible {
         var mmapCount = 0
     }
 
-    let state = Mutex(State())
+    let state: Mutex<State>
 
     private init(exporter: any DMABufExporter, size: UInt64, fileFlags: OpenFlags, list: DMABufList, heapName: String?) {
         self.exporter = exporter
         self.heapName = heapName
         self.exporterName = exporter.exporterName
         self.size = size
-        self.fileFlags = DMABufList.fileFlags(for: fileFlags)
+        self.state = Mutex(State(fileFlags: DMABufList.fileFlags(for: fileFlags)))
         self.fileMode = DMABufList.fileMode(for: fileFlags)
         self.list = list
         self.inode = list.nextInode()
@@ -135,6 +138,14 @@ public final class DMABuf: Sendable, CustomStringConvertible {
     /// Attachments and kernel mappings that keep the buffer alive besides its references.
     public var pinCount: Int { state.withLock { $0.pins } }
     public var isReleased: Bool { state.withLock { $0.released } }
+
+    /// `FIONBIO` on a descriptor of this buffer's file: sets or clears `O_NONBLOCK` in
+    /// `f_flags`, which every descriptor of the file shares.
+    package func setNonBlocking(_ on: Bool) {
+        state.withLock { state in
+            if on { state.fileFlags.insert(.nonBlocking) } else { state.fileFlags.remove(.nonBlocking) }
+        }
+    }
 
     // MARK: Name
 

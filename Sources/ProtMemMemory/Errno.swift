@@ -14,8 +14,12 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     public static let notPermitted = Errno(rawValue: 1)
     /// No such file or directory. The corresponding C error is `ENOENT`.
     public static let noSuchFileOrDirectory = Errno(rawValue: 2)
+    /// No such process. The corresponding C error is `ESRCH`.
+    public static let noSuchProcess = Errno(rawValue: 3)
     /// Interrupted system call. The corresponding C error is `EINTR`.
     public static let interrupted = Errno(rawValue: 4)
+    /// No such device or address. The corresponding C error is `ENXIO`.
+    public static let noSuchDeviceOrAddress = Errno(rawValue: 6)
     /// Bad file descriptor. The corresponding C error is `EBADF`.
     public static let badFileDescriptor = Errno(rawValue: 9)
     /// Out of memory. The corresponding C error is `ENOMEM`.
@@ -30,12 +34,22 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     public static let fileExists = Errno(rawValue: 17)
     /// No such device. The corresponding C error is `ENODEV`.
     public static let noSuchDevice = Errno(rawValue: 19)
+    /// Not a directory. The corresponding C error is `ENOTDIR`.
+    public static let notDirectory = Errno(rawValue: 20)
+    /// Is a directory. The corresponding C error is `EISDIR`.
+    public static let isDirectory = Errno(rawValue: 21)
     /// Invalid argument. The corresponding C error is `EINVAL`.
     public static let invalidArgument = Errno(rawValue: 22)
+    /// Too many open files. The corresponding C error is `EMFILE`.
+    public static let tooManyOpenFiles = Errno(rawValue: 24)
     /// Inappropriate ioctl for device. The corresponding C error is `ENOTTY`.
     public static let inappropriateIOCTLForDevice = Errno(rawValue: 25)
     /// No space left on device. The corresponding C error is `ENOSPC`.
     public static let noSpace = Errno(rawValue: 28)
+    /// Illegal seek. The corresponding C error is `ESPIPE`.
+    public static let illegalSeek = Errno(rawValue: 29)
+    /// File name too long. The corresponding C error is `ENAMETOOLONG`.
+    public static let nameTooLong = Errno(rawValue: 36)
     /// Value too large for defined data type. The corresponding C error is `EOVERFLOW`.
     public static let overflow = Errno(rawValue: 75)
     /// File descriptor in bad state. The corresponding C error is `EBADFD`.
@@ -61,7 +75,9 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     private static let table: [Int32: (name: String, message: String)] = [
         1: ("EPERM", "Operation not permitted"),
         2: ("ENOENT", "No such file or directory"),
+        3: ("ESRCH", "No such process"),
         4: ("EINTR", "Interrupted system call"),
+        6: ("ENXIO", "No such device or address"),
         9: ("EBADF", "Bad file descriptor"),
         12: ("ENOMEM", "Cannot allocate memory"),
         13: ("EACCES", "Permission denied"),
@@ -69,9 +85,14 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
         16: ("EBUSY", "Device or resource busy"),
         17: ("EEXIST", "File exists"),
         19: ("ENODEV", "No such device"),
+        20: ("ENOTDIR", "Not a directory"),
+        21: ("EISDIR", "Is a directory"),
         22: ("EINVAL", "Invalid argument"),
+        24: ("EMFILE", "Too many open files"),
         25: ("ENOTTY", "Inappropriate ioctl for device"),
         28: ("ENOSPC", "No space left on device"),
+        29: ("ESPIPE", "Illegal seek"),
+        36: ("ENAMETOOLONG", "File name too long"),
         75: ("EOVERFLOW", "Value too large for defined data type"),
         77: ("EBADFD", "File descriptor in bad state"),
         95: ("EOPNOTSUPP", "Operation not supported"),

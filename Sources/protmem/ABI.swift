@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import ProtMemBoard
+import ProtMemUserspace
+
+/// `protmem abi`: the userspace ABI of the model, driven by scripts.
+struct ABI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drive the model's userspace ABI (/dev/dma_heap, dma-buf fds, /dev/udmabuf).",
+        subcommands: [ABIRun.self]
+    )
+}
+
+/// `protmem abi run FILE`: runs an ABI script against the built-in default board in one
+/// process and prints one JSON result per executed line (see abi-script.md).
+struct ABIRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an ABI script (one JSON call per line) against the built-in default board.",
+        discussion: """
+        Prints one JSON object per executed line. A malformed line (bad JSON, an unknown op or \
+        field, a missing field, a name no earlier line created) stops the run before that line \
+        with a message on standard error, exit status 2.
+        """
+    )
+
+    @Argument(help: "The script: one JSON object per line; blank lines and lines starting with # are skipped.")
+    var file: String
+
+    func run() throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            FileHandle.standardError.write(Data("protmem abi run: cannot read \(file): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
+        let board: Board
+        do {
+            board = try Board.builtinDefault()
+        } catch {
+            throw ValidationError("cannot build the board: \(error)")
+        }
+        let userspace = Userspace(board: board)
+        let process = userspace.spawn(name: "abi-script")
+        defer { process.exit() }
+        let runner = ABIScriptRunner(process: process)
+        var output = FileHandle.standardOutput
+        do {
+            var number = 0
+            for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                number += 1
+                var bytes = Array(line)
+                if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw ABIScriptError(line: number, problem: "not valid UTF-8")
+                }
+                if let result = try runner.run(line: text, number: number) {
+                    print(result.json, to: &output)
+                }
+            }
+        } catch let error as ABIScriptError {
+            FileHandle.standardError.write(Data("protmem abi run: \(file), \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension FileHandle: @retroactive TextOutputStream {
+    public func write(_ string: String) {
+        write(Data(string.utf8))
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// `protmem abi run`: the shipped example scripts give exactly their expected output (written
+/// from what Linux answers, kernel-interfaces.md §9), and malformed scripts stop with status 2.
+@Suite struct ABIRunCommandTests {
+    /// `Examples/abi`, found by walking up from this file.
+    static let examples: URL = {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("Examples/abi")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/nonexistent/Examples/abi")
+    }()
+
+    static var scripts: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: examples.path)) ?? [])
+            .filter { $0.hasSuffix(".jsonl") }.sorted()
+    }
+
+    @Test func everyScriptHasItsExpectedOutputAndBack() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path)
+        #expect(Self.scripts.count >= 8)
+        for file in files {
+            let stem = (file as NSString).deletingPathExtension
+            if file.hasSuffix(".jsonl") { #expect(files.contains(stem + ".expected"), "\(file) has no .expected") }
+            if file.hasSuffix(".expected") { #expect(files.contains(stem + ".jsonl"), "\(file) has no script") }
+        }
+    }
+
+    @Test(arguments: scripts)
+    func exampleGivesItsExpectedOutput(_ script: String) throws {
+        let path = Self.examples.appendingPathComponent(script).path
+        let expected = try String(contentsOfFile: path.replacingOccurrences(of: ".jsonl", with: ".expected"), encoding: .utf8)
+        let result = try runProtMem(["abi", "run", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        if result.stdout != expected {
+            let got = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = (0..<min(got.count, want.count)).first { got[$0] != want[$0] } ?? min(got.count, want.count)
+            Issue.record("\(script): output line \(first + 1) differs:\n  got      \(first < got.count ? String(got[first]) : "<end>")\n  expected \(first < want.count ? String(want[first]) : "<end>")")
+        }
+    }
+
+    /// Every op of abi-script.md appears in some example.
+    @Test func examplesCoverEveryOp() throws {
+        var seen = Set<String>()
+        for script in Self.scripts {
+            let text = try String(contentsOf: Self.examples.appendingPathComponent(script), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("{") {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                if let op = object?["op"] as? String { seen.insert(op) }
+            }
+        }
+        #expect(seen == ["open", "alloc", "ioctl", "sync", "set_name", "mmap", "write", "read", "munmap", "fdinfo", "dup",
+                         "close", "memfd", "udmabuf_create"])
+    }
+
+    /// A script with one bad line: the lines before it run and print, the bad one stops the
+    /// run with a message naming it, exit status 2.
+    @Test(arguments: [
+        (#"{"op": "close", "fd": "heap""#, "line 4: not valid JSON"),
+        (#"{"op": "allocate", "fd": "heap"}"#, #"line 4: unknown op "allocate""#),
+        (#"{"op": "alloc", "fd": "nosuch", "len": 4096, "fd_flags": 0, "heap_flags": 0, "as": "b"}"#, #"line 4: field "fd" names "nosuch", which no earlier line created"#),
+        (#"{"op": "alloc", "fd": "heap", "len": 4096, "heap_flags": 0, "as": "b"}"#, #"line 4: op "alloc" needs field "fd_flags""#),
+        (#"{"op": "open", "path": "/dev/null", "flags": "O_RDWRX", "as": "n"}"#, #"line 4: field "flags": unknown name "O_RDWRX""#),
+    ])
+    func malformedLinesStopTheRun(_ bad: String, _ message: String) throws {
+        let script = """
+        # a valid start
+        {"op": "open", "path": "/dev/dma_heap/system", "flags": "O_RDWR", "as": "heap"}
+
+        \(bad)
+        {"op": "close", "fd": "heap"}
+
+        """
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("abi-malformed-\(UUID().uuidString).jsonl")
+        try script.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let result = try runProtMem(["abi", "run", url.path])
+        #expect(result.status == 2)
+        #expect(result.stdout == "{\"line\": 2, \"op\": \"open\", \"ok\": true}\n", "only the lines before the bad one run")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains(url.path))
+    }
+
+    @Test func invalidUTF8IsMalformed() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("abi-utf8-\(UUID().uuidString).jsonl")
+        try Data("# ok\n{\"op\": \"close\", \"fd\": \"\u{FF}\"}\n".utf8.map { $0 == 0xc3 ? 0xff : $0 }).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let result = try runProtMem(["abi", "run", url.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("line 2: not valid UTF-8"), "\(result.stderr)")
+    }
+
+    @Test func aMissingFileIsStatus1() throws {
+        let result = try runProtMem(["abi", "run", "/nonexistent/script.jsonl"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot read /nonexistent/script.jsonl"))
+    }
+}
