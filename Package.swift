@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "ProtMemDeviceTree"),
         .target(
             name: "ProtMemBoard",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld"]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree"]
         ),
         // Layer 6, devices: the Panthor GPU (firmware image, GPU MMU). It will also depend on the
         // heaps and the board once the firmware is loaded into memory.
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ProtMemMemoryTests", dependencies: ["ProtMemMemory", "ProtMemSecureWorld", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDMABufTests", dependencies: ["ProtMemDMABuf", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
         .testTarget(name: "ProtMemPanthorTests", dependencies: ["ProtMemPanthor", "ProtMemMemory"]),

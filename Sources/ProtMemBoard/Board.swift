@@ -60,6 +60,7 @@ public final class Board: Sendable {
                 throw BoardError("board \(configuration.name): cannot protect carve-out \(carveout.heapName): \(error)")
             }
         }
+        try Self.protectReservedRegions(of: configuration, monitor: monitor)
         var trustedOS: OPTEEOS?
         if let optee = configuration.optee {
             do {

@@ -46,6 +46,11 @@ public struct BoardConfiguration: Sendable {
     public var mediatek: MediaTekConfiguration?
     /// A pKVM-style hypervisor and the heap that lends its buffers through it.
     public var hypervisor: HypervisorConfiguration?
+    /// Reserved memory that backs no heap (firmware, device pools, a GPU's own region): kept
+    /// from the page allocator, and firewalled at boot when it says so.
+    public var reservedRegions: [ReservedRegion] = []
+    /// The Valhall CSF GPU and how it finds protected memory; `nil` for a board without one.
+    public var gpu: GPUConfiguration? = nil
 
     public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8,
                 masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil) {
@@ -62,6 +67,7 @@ public struct BoardConfiguration: Sendable {
     public var reservedRanges: [PhysicalRange] {
         (cma.map { [$0.range] } ?? []) + carveouts.map(\.range) + (optee?.staticPool.map { [$0.range] } ?? [])
             + (mediatek?.carveout.map { [$0] } ?? []) + (mediatek?.dynamicRegion.map { [$0] } ?? [])
+            + reservedRegions.map(\.range)
     }
 }
 
@@ -70,7 +76,10 @@ extension BoardConfiguration {
     /// 128 MiB protected carve-out at the top (which the protected GPU, the codec and the
     /// display may read, and the protected GPU, the codec and the camera may write), and an
     /// OP-TEE whose static 64 MiB protected pool backs `protected,secure-video`.
-    public static let builtinDefault = BoardConfiguration(
+    /// Its GPU finds the carve-out by name (`protected-heap-name`). `Boards/protmem-default.dts`
+    /// describes the same board.
+    public static let builtinDefault: BoardConfiguration = {
+        var configuration = BoardConfiguration(
         name: "protmem-default",
         dram: [PhysicalRange(checkedBase: 0x4000_0000, size: 2 << 30)],
         cma: CMARegion(name: "linux,cma", range: PhysicalRange(checkedBase: 0xA800_0000, size: 256 << 20)),
@@ -83,7 +92,10 @@ extension BoardConfiguration {
             ),
         ],
         optee: OPTEEConfiguration(staticPool: .init(range: PhysicalRange(checkedBase: 0xA400_0000, size: 64 << 20)))
-    )
+        )
+        configuration.gpu = .builtinDefault
+        return configuration
+    }()
 }
 
 /// MediaTek's secure-memory TA on a board: the carve-out it manages (`restricted_mtk_cm`) and

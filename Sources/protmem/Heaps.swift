@@ -6,19 +6,16 @@ import ProtMemBoard
 /// what the model knows about each.
 struct Heaps: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the DMA-BUF heaps of a board (the built-in default board for now)."
+        abstract: "List the DMA-BUF heaps of a board (the built-in default board, or one from a device tree blob)."
     )
+
+    @OptionGroup var boardOptions: BoardOptions
 
     @Flag(help: "Print a JSON array of objects with keys name, kind, size, free, protected (sizes in bytes).")
     var json = false
 
     func run() throws {
-        let board: Board
-        do {
-            board = try Board.builtinDefault()
-        } catch {
-            throw ValidationError("cannot build the board: \(error)")
-        }
+        let board = try boardOptions.load().build()
         let summaries = board.heapSummaries
         if json {
             let encoder = JSONEncoder()

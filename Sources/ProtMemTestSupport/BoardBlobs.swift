@@ -1,0 +1,104 @@
+import Foundation
+
+/// The device tree blobs board tests need: the real ones in `../shared/data/dtb` and the
+/// repository's own board sources, compiled once per test process by
+/// `Scripts/build-dtbs.sh` (so tests use exactly what the script builds).
+public enum BoardBlobs {
+    /// The package root, two levels above this file (`Sources/ProtMemTestSupport/`).
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The first `shared/data/dtb` walking up from the package; `nil` (with the SKIP line
+    /// printed) when absent.
+    public static let sharedDTBDirectory: URL? = {
+        var directory = packageRoot
+        while true {
+            let candidate = directory.appendingPathComponent("shared/data/dtb", isDirectory: true)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path {
+                print("SKIP: ../shared/data absent")
+                return nil
+            }
+            directory = parent
+        }
+    }()
+
+    /// Every real `*.dtb`, sorted by path.
+    public static var realBlobs: [URL] {
+        guard let directory = sharedDTBDirectory,
+              let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
+        return enumerator.compactMap { $0 as? URL }.filter { $0.pathExtension == "dtb" }.sorted { $0.path < $1.path }
+    }
+
+    public static var rock5b: URL? { realBlobs.first { $0.lastPathComponent == "rk3588-rock-5b.dtb" } }
+
+    /// A tool on `PATH`.
+    public static func tool(_ name: String) -> URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    public static let hasDTC: Bool = {
+        let present = tool("dtc") != nil && tool("fdtoverlay") != nil
+        if !present { print("SKIP: dtc/fdtoverlay not installed (run Scripts/install-dtc.sh)") }
+        return present
+    }()
+
+    /// The folder `Scripts/build-dtbs.sh` built `Boards/` into (a fresh temporary one), or
+    /// `nil` when dtc is missing or the script failed (its output is printed).
+    public static let built: URL? = {
+        guard hasDTC else { return nil }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-boards-\(UUID().uuidString)")
+        let result = try? run(packageRoot.appendingPathComponent("Scripts/build-dtbs.sh"), [output.path])
+        guard let result, result.status == 0 else {
+            print("Scripts/build-dtbs.sh failed: \(result?.stderr ?? "could not run")")
+            return nil
+        }
+        return output
+    }()
+
+    /// A blob the script built (`protmem-default.dtb`, `rk3588-rock-5b-heap-device.dtbo`).
+    public static func builtBlob(_ name: String) -> URL? {
+        built?.appendingPathComponent(name)
+    }
+
+    /// The shipped overlays, one per device-tree design, by design kind.
+    public static let shippedOverlays: [(design: String, file: String)] = [
+        ("heap-name", "rk3588-rock-5b-protected-heap-name.dtbo"),
+        ("memory-region", "rk3588-rock-5b-memory-region.dtbo"),
+        ("heap-device", "rk3588-rock-5b-heap-device.dtbo"),
+    ]
+
+    public struct Output: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `executable` and collects both streams.
+    public static func run(_ executable: URL, _ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read before waiting: the text can outgrow a pipe buffer. Standard error stays
+        // small (a message or dtc's warnings), so reading it second cannot stall the tool.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `dtc -I dtb -O dts` of a blob: the text tests compare trees by.
+    public static func decompile(_ blob: URL) throws -> String {
+        guard let dtc = tool("dtc") else { return "" }
+        return try run(dtc, ["-q", "-I", "dtb", "-O", "dts", blob.path]).stdout
+    }
+}

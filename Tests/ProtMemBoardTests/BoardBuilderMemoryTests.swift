@@ -1,0 +1,66 @@
+import ProtMemBoard
+import ProtMemDeviceTree
+import ProtMemMemory
+import Testing
+
+@Suite struct BoardBuilderMemoryTests {
+    typealias T = TestTree
+
+    @Test func memoryNodesBecomeMergedDRAMWithHolesAndHighMemory() throws {
+        // Two nodes, one with two entries: touching ranges merge, the hole stays, and memory
+        // above 4 GiB is ordinary DRAM.
+        let tree = T.board(memory: [
+            T.node("memory@0", [T.strings("device_type", "memory"), T.reg((0x20_0000, 0x7fe0_0000), (0x8000_0000, 0x7000_0000))]),
+            T.memory(0x1_0000_0000, 4 << 30),
+        ])
+        let description = try BoardBuilder.build(tree)
+        #expect(description.configuration.dram == [
+            PhysicalRange(checkedBase: 0x20_0000, size: 0xefe0_0000),
+            PhysicalRange(checkedBase: 0x1_0000_0000, size: 4 << 30),
+        ])
+        #expect(description.memory.map(\.path) == ["/memory@0", "/memory@0", "/memory@100000000"])
+        let board = try Board(description.configuration)
+        #expect(board.memory.size == 0xefe0_0000 + (4 << 30))
+    }
+
+    @Test func overlappingMemoryMergesAndPartialPagesAreTrimmed() throws {
+        let tree = T.board(memory: [
+            T.node("memory@40000000", [T.strings("device_type", "memory"), T.reg((0x4000_0100, 0x1000_0000))]),
+            T.memory(0x4800_0000, 0x1000_0000),
+        ])
+        let dram = try BoardBuilder.build(tree).configuration.dram
+        // 0x4000_0100 rounds up to the next page; the end (0x5000_0100) rounds down.
+        #expect(dram == [PhysicalRange(checkedBase: 0x4000_1000, size: 0x5800_0000 - 0x4000_1000)])
+    }
+
+    @Test func usableMemoryWinsOverRegAndDisabledNodesAreSkipped() throws {
+        let tree = T.board(memory: [
+            T.node("memory@40000000", [T.strings("device_type", "memory"), T.reg((0x4000_0000, 2 << 30)),
+                                       T.reg((0x4000_0000, 1 << 30), name: "linux,usable-memory")]),
+            T.node("memory@100000000", [T.strings("device_type", "memory"), T.reg((0x1_0000_0000, 1 << 30)),
+                                        T.strings("status", "disabled")]),
+        ])
+        #expect(try BoardBuilder.build(tree).configuration.dram == [PhysicalRange(checkedBase: 0x4000_0000, size: 1 << 30)])
+    }
+
+    @Test func noMemoryIsAClearError() throws {
+        let error = try #require(buildError(T.board(memory: [])))
+        #expect(error.path == "/")
+        #expect(error.description.contains("no memory"))
+        #expect(error.description.contains("device_type = \"memory\""))
+    }
+
+    @Test func aRegThatDoesNotDecodeNamesNodeAndProperty() throws {
+        let bad = T.node("memory@40000000", [T.strings("device_type", "memory"), T.cells("reg", 0, 0x4000_0000, 0)])
+        let error = try #require(buildError(T.board(memory: [bad])))
+        #expect(error.path == "/memory@40000000" && error.property == "reg")
+        #expect(error.description.hasPrefix("/memory@40000000: property \"reg\": does not decode"))
+        let wraps = T.node("memory@0", [T.strings("device_type", "memory"), T.reg((0xffff_ffff_ffff_0000, 0x2_0000))])
+        let wrapError = try #require(buildError(T.board(memory: [wraps])))
+        #expect(wrapError.property == "reg" && wrapError.reason.contains("wraps"))
+    }
+
+    @Test func theBoardNameIsTheModel() throws {
+        #expect(try BoardBuilder.build(T.board()).configuration.name == "test board")
+    }
+}
