@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
+        .library(name: "ProtMemTime", targets: ["ProtMemTime"]),
         .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .executable(name: "protmem", targets: ["protmem"]),
@@ -33,9 +34,12 @@ let package = Package(
             name: "ProtMemBoard",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld"]
         ),
-        // Layer 6, devices: the Panthor GPU (firmware image, GPU MMU). It will also depend on the
-        // heaps and the board once the firmware is loaded into memory.
-        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory"]),
+        // Layer 8's clock and event queue, with no dependencies, so devices can run in virtual time.
+        .target(name: "ProtMemTime"),
+        // Layer 6, devices: the Panthor GPU (firmware image and load, GPU MMU, CSF interface,
+        // scheduler, protected mode) and the codec, display and camera masters. It never imports
+        // the board: boards hand it their bus, heaps and memory.
+        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
         .target(
             name: "ProtMemTestSupport",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemBoard"]
@@ -53,7 +57,11 @@ let package = Package(
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"]),
-        .testTarget(name: "ProtMemPanthorTests", dependencies: ["ProtMemPanthor", "ProtMemMemory"]),
+        .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime"]),
+        .testTarget(
+            name: "ProtMemPanthorTests",
+            dependencies: ["ProtMemPanthor", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard", "ProtMemTestSupport"]
+        ),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
     ]
 )

@@ -31,6 +31,11 @@ public final class Board: Sendable {
     public let trustedOS: OPTEEOS?
     public let teeDriver: OPTEEDriver?
     public let teeHeaps: [TEEHeap]
+    /// Protected `no-map` regions no heap owns, firewalled at boot.
+    public let reservedRegions: [BoardConfiguration.ReservedRegion]
+    /// The secure world's scrub service (an SMC), for normal-world code that manages protected
+    /// memory it cannot write itself.
+    public let scrubber: any ProtectedMemoryScrubber
 
     public init(_ configuration: BoardConfiguration) throws(BoardError) {
         let memory: PhysicalMemory
@@ -55,6 +60,14 @@ public final class Board: Sendable {
                                     owner: carveout.heapName, reason: "protected carve-out, firewalled at boot")
             } catch {
                 throw BoardError("board \(configuration.name): cannot protect carve-out \(carveout.heapName): \(error)")
+            }
+        }
+        for region in configuration.reservedRegions {
+            do {
+                try monitor.protect(region.range, readers: region.readers, writers: region.writers,
+                                    owner: region.name, reason: "no-map reserved region, firewalled at boot")
+            } catch {
+                throw BoardError("board \(configuration.name): cannot protect reserved region \(region.name): \(error)")
             }
         }
         var trustedOS: OPTEEOS?
@@ -117,6 +130,8 @@ public final class Board: Sendable {
         self.trustedOS = trustedOS
         self.teeDriver = teeDriver
         self.teeHeaps = teeHeaps
+        self.reservedRegions = configuration.reservedRegions
+        self.scrubber = scrubber
     }
 
     /// `optee_protmem_pool_init` (SMC ABI): a static pool when OP-TEE has one, else a dynamic

@@ -33,6 +33,24 @@ public struct BoardConfiguration: Sendable {
         }
     }
 
+    /// A reserved `no-map` region that no heap owns: memory a device's `memory-region` points
+    /// at and allocates from itself (a GPU's "reserved region" design for protected memory).
+    /// Firewalled at boot like a carve-out, so only the secure CPU, `readers` and `writers`
+    /// reach it; sharing it means every device points at the same region.
+    public struct ReservedRegion: Sendable {
+        public var name: String
+        public var range: PhysicalRange
+        public var readers: [BusMaster]
+        public var writers: [BusMaster]
+
+        public init(name: String, range: PhysicalRange, readers: [BusMaster], writers: [BusMaster]) {
+            self.name = name
+            self.range = range
+            self.readers = readers
+            self.writers = writers
+        }
+    }
+
     public var name: String
     public var dram: [PhysicalRange]
     public var cma: CMARegion?
@@ -41,9 +59,11 @@ public struct BoardConfiguration: Sendable {
     public var masters: [BusMaster]
     /// OP-TEE and how it provides protected memory; `nil` for a board without a TEE.
     public var optee: OPTEEConfiguration?
+    /// Protected `no-map` regions that no heap owns.
+    public var reservedRegions: [ReservedRegion]
 
     public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8,
-                masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil) {
+                masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil, reservedRegions: [ReservedRegion] = []) {
         self.name = name
         self.dram = dram
         self.cma = cma
@@ -51,11 +71,14 @@ public struct BoardConfiguration: Sendable {
         self.firewallRegions = firewallRegions
         self.masters = masters
         self.optee = optee
+        self.reservedRegions = reservedRegions
     }
 
-    /// Ranges the kernel's page allocator must not take: CMA, carve-outs, OP-TEE's static pool.
+    /// Ranges the kernel's page allocator must not take: CMA, carve-outs, OP-TEE's static pool,
+    /// reserved regions.
     public var reservedRanges: [PhysicalRange] {
         (cma.map { [$0.range] } ?? []) + carveouts.map(\.range) + (optee?.staticPool.map { [$0.range] } ?? [])
+            + reservedRegions.map(\.range)
     }
 }
 
