@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ProtMemSecureWorld", targets: ["ProtMemSecureWorld"]),
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
+        .library(name: "ProtMemTime", targets: ["ProtMemTime"]),
         .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
         .library(name: "ProtMemReport", targets: ["ProtMemReport"]),
         .library(name: "ProtMemSimulation", targets: ["ProtMemSimulation"]),
@@ -42,9 +43,12 @@ let package = Package(
             name: "ProtMemBoard",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree"]
         ),
-        // Layer 6, devices: the Panthor GPU (firmware image, GPU MMU). It will also depend on the
-        // heaps and the board once the firmware is loaded into memory.
-        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory"]),
+        // Layer 8's clock and event queue, with no dependencies, so devices can run in virtual time.
+        .target(name: "ProtMemTime"),
+        // Layer 6, devices: the Panthor GPU (firmware image and load, GPU MMU, CSF interface,
+        // scheduler, protected mode) and the codec, display and camera masters. It never imports
+        // the board: boards hand it their bus, heaps and memory.
+        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
         .target(
             name: "ProtMemUserspace",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]
@@ -70,7 +74,11 @@ let package = Package(
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
-        .testTarget(name: "ProtMemPanthorTests", dependencies: ["ProtMemPanthor", "ProtMemMemory"]),
+        .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime"]),
+        .testTarget(
+            name: "ProtMemPanthorTests",
+            dependencies: ["ProtMemPanthor", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard", "ProtMemTestSupport"]
+        ),
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),

@@ -34,6 +34,11 @@ public final class Board: Sendable {
     public let mediatekHeaps: [MediaTekRestrictedHeap]
     public let ffaDriver: FFADriver?
     public let ffaHeaps: [FFALendHeap]
+    /// Protected `no-map` regions no heap owns, firewalled at boot.
+    public let reservedRegions: [BoardConfiguration.ReservedRegion]
+    /// The secure world's scrub service (an SMC), for normal-world code that manages protected
+    /// memory it cannot write itself.
+    public let scrubber: any ProtectedMemoryScrubber
 
     public init(_ configuration: BoardConfiguration) throws(BoardError) {
         let memory: PhysicalMemory
@@ -156,6 +161,8 @@ public final class Board: Sendable {
         self.mediatekHeaps = mediatekHeaps
         self.ffaDriver = ffaDriver
         self.ffaHeaps = ffaHeaps
+        self.reservedRegions = configuration.reservedRegions
+        self.scrubber = scrubber
     }
 
     /// `optee_protmem_pool_init` (SMC ABI): a static pool when OP-TEE has one, else a dynamic

@@ -53,7 +53,7 @@ public struct BoardConfiguration: Sendable {
     public var gpu: GPUConfiguration? = nil
 
     public init(name: String, dram: [PhysicalRange], cma: CMARegion?, carveouts: [Carveout], firewallRegions: Int = 8,
-                masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil) {
+                masters: [BusMaster] = BusMaster.standard, optee: OPTEEConfiguration? = nil, reservedRegions: [ReservedRegion] = []) {
         self.name = name
         self.dram = dram
         self.cma = cma
@@ -61,9 +61,11 @@ public struct BoardConfiguration: Sendable {
         self.firewallRegions = firewallRegions
         self.masters = masters
         self.optee = optee
+        self.reservedRegions = reservedRegions
     }
 
-    /// Ranges the kernel's page allocator must not take: CMA, carve-outs, OP-TEE's static pool.
+    /// Ranges the kernel's page allocator must not take: CMA, carve-outs, OP-TEE's static pool,
+    /// reserved regions.
     public var reservedRanges: [PhysicalRange] {
         (cma.map { [$0.range] } ?? []) + carveouts.map(\.range) + (optee?.staticPool.map { [$0.range] } ?? [])
             + (mediatek?.carveout.map { [$0] } ?? []) + (mediatek?.dynamicRegion.map { [$0] } ?? [])

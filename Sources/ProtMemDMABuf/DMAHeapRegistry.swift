@@ -18,6 +18,7 @@ public final class DMAHeapRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    private let addObservers = Mutex<[@Sendable (DMAHeap) -> Void]>([])
 
     public init(bufferList: DMABufList) {
         self.bufferList = bufferList
@@ -30,7 +31,7 @@ public final class DMAHeapRegistry: Sendable {
     @discardableResult
     public func add(name: String, ops: any DMAHeapOps) throws(Errno) -> DMAHeap {
         guard !name.isEmpty, !name.utf8.contains(0) else { throw .invalidArgument }
-        return try state.withLock { state throws(Errno) in
+        let heap = try state.withLock { state throws(Errno) in
             guard let minor = (0..<Self.maximumHeaps).first(where: { !state.usedMinors.contains($0) }) else {
                 throw .resourceBusy
             }
@@ -40,6 +41,18 @@ public final class DMAHeapRegistry: Sendable {
             state.usedMinors.insert(minor)
             return heap
         }
+        for observer in addObservers.withLock({ $0 }) { observer(heap) }
+        return heap
+    }
+
+    /// Runs `observer` after every later successful ``add(name:ops:)``, outside the registry's
+    /// lock (so it may find, allocate from or put the heap), in the order observers were added.
+    ///
+    /// Not in the kernel: it stands for the driver core retrying deferred probes when a device
+    /// binds (`driver_deferred_probe_trigger`), which is how a GPU that deferred its probe for a
+    /// missing heap comes up once the heap's driver has registered it.
+    public func onAdd(_ observer: @escaping @Sendable (DMAHeap) -> Void) {
+        addObservers.withLock { $0.append(observer) }
     }
 
     /// `dma_heap_find`: the heap named `name` with a reference taken, or `nil`.

@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func noDesignAndNoGPU() throws {
-        #expect(try BoardBuilder.build(Self.board(gpu: [])).gpu?.design == ProtectedMemoryDesign.none)
+        #expect(try BoardBuilder.build(Self.board(gpu: [])).gpu?.design == GPUDesign.none)
         #expect(try BoardBuilder.build(T.board()).gpu == nil)
         var disabled = Self.board(gpu: [T.strings("status", "disabled")])
         #expect(try BoardBuilder.build(disabled).gpu == nil)

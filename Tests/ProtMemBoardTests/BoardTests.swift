@@ -70,3 +70,28 @@ import Testing
         #expect(throws: BoardError.self) { try Board(duplicate) }
     }
 }
+
+@Suite struct ReservedRegionBoardTests {
+    /// A reserved region no heap owns is firewalled at boot, kept from the page allocator, and
+    /// adds no heap.
+    @Test func reservedRegionsAreProtectedAndKeptFromRAM() throws {
+        var configuration = BoardConfiguration.builtinDefault
+        let region = PhysicalRange(checkedBase: 0xA000_0000, size: 16 << 20)
+        configuration.reservedRegions = [.init(name: "gpu-protected-region", range: region, readers: [.gpuProtected], writers: [.gpuProtected])]
+        let board = try Board(configuration)
+        #expect(board.heaps.names == ["system", "linux,cma", "protected-carveout", "protected,secure-video"])
+        #expect(board.reservedRegions.map(\.range) == [region])
+        let record = try #require(board.secureMonitor.protections.first { $0.owner == "gpu-protected-region" })
+        #expect(record.range == region && record.readers == ["gpu-protected"])
+        #expect(board.bus.verdict(.cpuNonSecure, region, .read) != nil && board.bus.verdict(.gpuProtected, region, .write) == nil)
+        #expect(board.pageAllocator.totalBytes == (2 << 30) - (448 << 20) - (16 << 20))
+        // The scrub service reaches it.
+        try board.bus.fill(.gpuProtected, region, with: 0x11)
+        try board.scrubber.scrub(region)
+        #expect(try board.bus.read(.gpuProtected, PhysicalRange(base: region.base, size: 4096)!).allSatisfy { $0 == 0 })
+
+        var overlapping = configuration
+        overlapping.reservedRegions[0].range = PhysicalRange(checkedBase: 0xA7F0_0000, size: 2 << 20)
+        #expect(throws: BoardError.self) { try Board(overlapping) }
+    }
+}

@@ -87,7 +87,7 @@ import Testing
                 #expect(description.gpu == nil)
                 #expect(description.unmodelled.contains { $0.path == "/gpu@fb000000" && $0.reason == "disabled" })
             } else {
-                #expect(description.gpu?.design == ProtectedMemoryDesign.none, "\(blob.lastPathComponent)")
+                #expect(description.gpu?.design == GPUDesign.none, "\(blob.lastPathComponent)")
                 #expect(description.gpu?.path == "/gpu@fb000000")
             }
             // TF-A's SCMI shared memory lies below the memory U-Boot reports: kept, not in DRAM.

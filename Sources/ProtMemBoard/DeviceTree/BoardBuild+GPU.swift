@@ -51,7 +51,7 @@ extension BoardBuild {
             throw BoardBuildError(path: location.path, property: carried[1],
                                   "the GPU carries both \(carried[0]) and \(carried[1]); each selects a different design")
         }
-        let design: ProtectedMemoryDesign
+        let design: GPUDesign
         switch carried.first {
         case ProtMemBinding.protectedHeapName?:
             let name = try string(location, ProtMemBinding.protectedHeapName) ?? ""
@@ -77,7 +77,7 @@ extension BoardBuild {
 
     /// `memory-region` (the entry named `protected` when `memory-region-names` is there):
     /// a `no-map` region nothing else owns.
-    private func reservedRegionDesign(_ location: DeviceTreeLocation, regions: [ReservedMemoryRegion]) throws(BoardBuildError) -> ProtectedMemoryDesign {
+    private func reservedRegionDesign(_ location: DeviceTreeLocation, regions: [ReservedMemoryRegion]) throws(BoardBuildError) -> GPUDesign {
         let names = try stringList(location, "memory-region-names") ?? []
         let index = names.firstIndex(of: "protected") ?? 0
         guard let target = try phandleTarget(location, "memory-region", index: index) else { return .none }

@@ -33,6 +33,14 @@ extension BoardConfiguration {
             self.range = range
             self.protection = protection
         }
+
+        /// A protected region: firewalled at boot for `readers` and `writers`.
+        public init(name: String, range: PhysicalRange, readers: [BusMaster], writers: [BusMaster]) {
+            self.init(name: name, range: range, protection: Protection(readers: readers, writers: writers, reason: "no-map reserved region, firewalled at boot"))
+        }
+
+        public var readers: [BusMaster] { protection?.readers ?? [] }
+        public var writers: [BusMaster] { protection?.writers ?? [] }
     }
 }
 

@@ -10,9 +10,9 @@ public struct GPUConfiguration: Sendable, Hashable {
     /// The register window, translated to a CPU physical address.
     public var registers: PhysicalRange
     /// How the driver finds protected memory.
-    public var design: ProtectedMemoryDesign
+    public var design: GPUDesign
 
-    public init(path: String, compatible: [String], registers: PhysicalRange, design: ProtectedMemoryDesign) {
+    public init(path: String, compatible: [String], registers: PhysicalRange, design: GPUDesign) {
         self.path = path
         self.compatible = compatible
         self.registers = registers
@@ -31,7 +31,7 @@ public struct GPUConfiguration: Sendable, Hashable {
 
 /// The three device-tree designs for how a GPU driver finds protected memory (see
 /// ARCHITECTURE.md), chosen by which property the GPU node carries, plus none at all.
-public enum ProtectedMemoryDesign: Sendable, Hashable {
+public enum GPUDesign: Sendable, Hashable {
     /// No protected memory: protected jobs stay blocked, PROT firmware sections are dropped.
     case none
     /// `protected-heap-name = "<heap>"` (the Panthor RFC): the driver looks the heap up by name

@@ -1,0 +1,125 @@
+import ProtMemDMABuf
+import ProtMemMemory
+
+/// Groups and jobs, as `DRM_IOCTL_PANTHOR_GROUP_CREATE`, `GROUP_DESTROY` and `GROUP_SUBMIT`
+/// reach the scheduler.
+extension PanthorCore {
+    func checkUsable() throws(Errno) {
+        guard probed, !unplugged else { throw .noSuchDevice }
+    }
+
+    /// `panthor_group_create`: the group's normal suspend buffer (kernel pages) and, when the
+    /// device has protected memory, its protected suspend buffer of `protm_suspend_size` bytes
+    /// (`panthor_fw_alloc_protm_suspend_buf_mem`, or the buffer userspace passed under the
+    /// userspace design), each mapped NOEXEC in the MCU's VM. Nothing is left behind on error.
+    func createGroup(vm: VMHandle, priority: GroupPriority, queueCount: Int, protectedSuspendBuffer userBuffer: DMABuf?) throws(Errno) -> GroupHandle {
+        try checkUsable()
+        guard vms[vm] != nil, (1...parameters.streamsPerGroup).contains(queueCount) else { throw .invalidArgument }
+        let isUserspace = source?.design == .userspace
+        guard userBuffer == nil || isUserspace else { throw .invalidArgument }
+        guard !isUserspace || userBuffer != nil else { throw .invalidArgument }
+        let handle = GroupHandle(rawValue: nextGroup)
+        let mcuSpace = mmu!.mcu
+        let suspend = try KernelBuffer.allocate(UInt64(parameters.suspendSize), from: environment.pages)
+        var undo: [() -> Void] = [{ suspend.free() }]
+        func unwind() { for step in undo.reversed() { step() } }
+        guard let suspendVA = kernelVA.allocate(suspend.size) else {
+            unwind()
+            throw .noMemory
+        }
+        undo.append { [self] in kernelVA.free(suspendVA) }
+        do {
+            try mcuSpace.map(suspendVA, to: suspend.chunks, attributes: [.noExecute])
+        } catch {
+            unwind()
+            throw error.errno
+        }
+        undo.append { _ = try? mcuSpace.unmap(suspendVA) }
+        var protectedBuffer: ProtectedAllocation?
+        var protectedVA: GPUVirtualRange?
+        if let source {
+            let request = ProtectedMemoryRequest(size: UInt64(parameters.protectedSuspendSize), purpose: .groupSuspendBuffer(group: handle.rawValue),
+                                                 userBuffer: userBuffer)
+            do throws(Errno) {
+                let allocation = try source.allocate(request)
+                protectedBuffer = allocation
+                undo.append { allocation.free() }
+                guard let va = kernelVA.allocate(allocation.size) else { throw .noMemory }
+                undo.append { [self] in kernelVA.free(va) }
+                do {
+                    try mcuSpace.map(va, to: allocation.chunks, attributes: [.noExecute, .protected])
+                } catch {
+                    throw error.errno
+                }
+                protectedVA = va
+            } catch {
+                unwind()
+                throw error
+            }
+        }
+        nextGroup += 1
+        let group = PanthorGroup(handle: handle, priority: priority, vm: vm, queueCount: queueCount, suspendBuffer: suspend,
+                                 suspendBufferVA: suspendVA, protectedSuspendBuffer: protectedBuffer, protectedSuspendBufferVA: protectedVA)
+        groups[handle] = group
+        runOrder.append(handle)
+        record(.groupCreated(handle, priority))
+        return handle
+    }
+
+    /// `panthor_group_destroy`: jobs not finished fail; a group on a slot is terminated by the
+    /// next tick and released once off it; one off the GPU is released now.
+    func destroyGroup(_ handle: GroupHandle) throws(Errno) {
+        try checkUsable()
+        guard let group = groups[handle], !group.destroyed else { throw .invalidArgument }
+        failGroup(group, .reset("group destroyed"))
+        group.destroyed = true
+        if group.slot == nil, reset == nil {
+            release(group)
+        } else {
+            queueTick()
+        }
+    }
+
+    /// Gives back a group's suspend buffers and forgets it.
+    func release(_ group: PanthorGroup) {
+        if let mcuSpace = mmu?.mcu {
+            _ = try? mcuSpace.unmap(group.suspendBufferVA)
+            if let va = group.protectedSuspendBufferVA { _ = try? mcuSpace.unmap(va) }
+        }
+        kernelVA.free(group.suspendBufferVA)
+        if let va = group.protectedSuspendBufferVA { kernelVA.free(va) }
+        group.suspendBuffer.free()
+        group.protectedSuspendBuffer?.free()
+        groups[group.handle] = nil
+        runOrder.removeAll { $0 == group.handle }
+        record(.groupDestroyed(group.handle))
+    }
+
+    /// `GROUP_SUBMIT`: appends to the queue's ring, then rings the group's doorbell when it is
+    /// on a slot, or ticks to give it one. A job for a failed group fails at once.
+    func submit(_ job: GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
+        try checkUsable()
+        guard let group = groups[handle], !group.destroyed, queue >= 0, queue < group.queues.count else { throw .invalidArgument }
+        let index = group.queues[queue].ring.count
+        let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
+        group.queues[queue].ring.append(PanthorQueue.Entry(job: job, remaining: job.duration))
+        if let failure = group.failure {
+            group.queues[queue].ring[index].state = .failed(.groupFailed(failure))
+            group.queues[queue].extract = group.queues[queue].ring.count
+            metrics.jobsFailed += 1
+            record(.jobFailed(jobHandle, .groupFailed(failure)))
+            return jobHandle
+        }
+        if let slot = group.slot {
+            ringDoorbell(slot + 1)
+        } else {
+            queueTick()
+        }
+        return jobHandle
+    }
+
+    func jobState(_ job: JobHandle) -> JobState? {
+        guard let group = groups[job.group], job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
+        return group.queues[job.queue].ring[Int(job.sequence)].state
+    }
+}

@@ -1,0 +1,134 @@
+import ProtMemDMABuf
+import ProtMemMemory
+
+/// Probe and unplug (`panthor_probe` → `panthor_device_init`, and `panthor_device_unplug`).
+extension PanthorCore {
+    /// The driver's probe, in order:
+    /// 1. check the firmware parameters;
+    /// 2. get protected memory as the board's design says (a heap named but not registered
+    ///    yet: `EPROBE_DEFER`, and nothing is kept);
+    /// 3. parse the firmware image (PROT sections kept only when protected memory exists);
+    /// 4. create the MMU and load the image into the MCU's address space;
+    /// 5. boot the firmware and set up its global interface.
+    /// On any failure everything taken so far is given back (`dma_heap_put` included).
+    func probe() throws(PanthorError) {
+        guard !unplugged else { throw PanthorError(.noSuchDevice, "\(configuration.deviceName): unplugged") }
+        guard !probed else { throw PanthorError(.resourceBusy, "\(configuration.deviceName): already probed") }
+        if let problem = parameters.problem {
+            throw PanthorError(.invalidArgument, "\(configuration.deviceName): firmware parameters: \(problem)")
+        }
+        let source = try makeSource()
+        let image: FirmwareImage
+        do {
+            image = try FirmwareImage.parse(firmwareBytes, protectedSections: source == nil ? .ignore : .load)
+        } catch {
+            source?.release()
+            throw PanthorError(error.errno, "\(configuration.deviceName): \(error)")
+        }
+        let mmu = GPUMMU()
+        let plan: ProtectedSectionPlan = switch source?.design {
+        case nil: .ignore
+        case .userspace: .awaitUserspace
+        case .some: .allocate(source!)
+        }
+        do {
+            firmware = try FirmwareLoader.load(image, into: mmu.mcu, pages: environment.pages, bus: environment.bus, plan: plan)
+        } catch {
+            source?.release()
+            throw PanthorError(error.errno, "\(configuration.deviceName): \(error)")
+        }
+        for _ in image.ignoredProtectedSections {
+            firmware?.warnings.append("Firmware protected mode entry not be supported, ignoring")
+        }
+        self.mmu = mmu
+        self.source = source
+        let shared = image.sharedSection
+        let windowStart = (UInt64(shared.va.upperBound) + GPUAddressSpaceLayout.pageSize - 1) & ~(GPUAddressSpaceLayout.pageSize - 1)
+        kernelVA = KernelVirtualAllocator(window: windowStart..<(GPUAddressSpaceLayout.mcuSharedRegionStart + GPUAddressSpaceLayout.mcuSharedRegionSize))
+        probed = true
+        bootFirmware()
+        record(.probed(design: source?.design))
+    }
+
+    private func makeSource() throws(PanthorError) -> (any ProtectedMemorySource)? {
+        let name = configuration.deviceName
+        switch configuration.protectedMemory {
+        case .none:
+            return nil
+        case .heapByName(let heapName):
+            do {
+                return try HeapByNameSource.find(heapName, in: environment.heaps, device: dmaDevice)
+            } catch .probeDefer {
+                throw PanthorError(.probeDefer, "\(name): protected heap \"\(heapName)\" is not registered yet")
+            } catch {
+                throw PanthorError(error, "\(name): protected-heap-name \"\(heapName)\" is invalid")
+            }
+        case .reservedRegion(let region):
+            guard let scrubber = environment.scrubber else {
+                throw PanthorError(.invalidArgument, "\(name): memory-region \(region) needs the secure world's scrub service, and the board has none")
+            }
+            do {
+                return try ReservedRegionSource(region: region, bus: environment.bus, scrubber: scrubber)
+            } catch {
+                throw PanthorError(.invalidArgument, "\(name): \(error)")
+            }
+        case .heapDevice(let heap):
+            return HeapDeviceSource(heap: heap, registry: environment.heaps, device: dmaDevice)
+        case .userspace:
+            return UserspaceProtectedMemory(device: dmaDevice)
+        }
+    }
+
+    /// Under the userspace design, userspace hands in one buffer for every PROT section (the
+    /// size the query reports); the driver imports it and maps the sections onto it.
+    func installProtectedFirmwareBuffer(_ buffer: DMABuf) throws(PanthorError) {
+        let name = configuration.deviceName
+        do { try checkUsable() } catch { throw PanthorError(error, "\(name): not probed") }
+        guard let source, source.design == .userspace, let firmware else {
+            throw PanthorError(.invalidArgument, "\(name): the firmware's protected sections are not handed in by userspace on this board")
+        }
+        guard !firmware.protectedSectionsPlaced else {
+            throw PanthorError(.resourceBusy, "\(name): the firmware's protected sections are already in place")
+        }
+        let size = firmwareProtectedSize
+        let allocation: ProtectedAllocation
+        do {
+            allocation = try source.allocate(ProtectedMemoryRequest(size: size, purpose: .firmwareSections, userBuffer: buffer))
+        } catch {
+            throw PanthorError(error, "\(name): cannot import a \(buffer.size)-byte buffer for \(size) bytes of protected sections")
+        }
+        do {
+            try FirmwareLoader.placeProtectedSections(of: firmware, in: allocation, zeroes: source.zeroesNewMemory, mcu: mmu!.mcu, bus: environment.bus)
+        } catch {
+            allocation.free()
+            throw PanthorError(error.errno, "\(name): \(error)")
+        }
+    }
+
+    /// Bytes of every PROT section together.
+    var firmwareProtectedSize: UInt64 {
+        firmware?.image.protectedSections.reduce(0) { $0 + UInt64($1.virtualSize) } ?? 0
+    }
+
+    /// `panthor_device_unplug`: stop everything, release every group, VM and section, and put
+    /// the protected heap.
+    func unplug() {
+        guard !unplugged else { return }
+        unplugged = true
+        epoch &+= 1
+        waits.removeAll()
+        for group in groups.values.sorted(by: { $0.handle < $1.handle }) {
+            failGroup(group, .reset("device unplugged"))
+            group.slot = nil
+            release(group)
+        }
+        slots = slots.map { _ in nil }
+        for vm in vms.values.sorted(by: { $0.handle < $1.handle }) { releaseVM(vm) }
+        if let mmu { firmware?.unload(from: mmu.mcu) }
+        firmware = nil
+        source?.release()
+        source = nil
+        registers = GPURegisterFile()
+        mcu = FirmwareModelState(parameters: parameters)
+    }
+}

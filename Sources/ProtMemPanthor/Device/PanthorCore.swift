@@ -1,0 +1,151 @@
+import ProtMemDMABuf
+import ProtMemHeaps
+import ProtMemMemory
+import ProtMemTime
+
+/// Everything one Panthor GPU and its driver keep, behind the device's one lock: the hardware
+/// registers, the firmware model, and the driver's firmware, groups and scheduler.
+///
+/// The simulation runs on the event queue, one event at a time, each event holding the lock
+/// for the whole of its step; the bus, heaps and queue it calls never call back into it, so
+/// the lock is never taken twice (hence `@unchecked Sendable`: ``PanthorDevice`` is the only
+/// holder, and it touches the core only under its lock). The driver and the firmware model live side by side here but
+/// talk only as they do on hardware: the driver writes interface inputs and rings doorbells,
+/// the firmware writes interface outputs and raises interrupts.
+final class PanthorCore: @unchecked Sendable {
+    let configuration: PanthorConfiguration
+    let environment: PanthorEnvironment
+    let dmaDevice: DMADevice
+    let firmwareBytes: [UInt8]
+    let memoryAccess: GPUMemoryAccess
+    weak var owner: PanthorDevice?
+
+    // Lifecycle.
+    var probed = false
+    var unplugged = false
+    /// Bumped by every reset and by unplug: work scheduled before it is dropped.
+    var epoch: UInt64 = 0
+
+    // Hardware.
+    var mmu: GPUMMU?
+    var registers = GPURegisterFile()
+    var interruptScheduled = false
+
+    // Driver: firmware and protected memory.
+    var source: (any ProtectedMemorySource)?
+    var firmware: LoadedFirmware?
+    var kernelVA = KernelVirtualAllocator(window: 0..<0)
+
+    // Firmware model.
+    var mcu: FirmwareModelState
+    /// Injected faults, kept outside the firmware state so a reset does not forget them.
+    var ignoreProtectedModeEnters = 0
+    var protectedFaultAtNextEntry = false
+
+    // Scheduler.
+    var groups: [GroupHandle: PanthorGroup] = [:]
+    /// Run order for rotation: groups of equal priority run in this order.
+    var runOrder: [GroupHandle] = []
+    var nextGroup: UInt32 = 1
+    var vms: [VMHandle: PanthorVM] = [:]
+    var nextVM: UInt32 = 1
+    var slots: [GroupHandle?]
+    var tick = TickState()
+    /// `ptdev->protm.pending`: a `CS_PROTM_PENDING` was acknowledged and `GLB_PROTM_ENTER` must follow.
+    var protectedPending = false
+    /// The group the driver acknowledged for protected mode, until the firmware leaves it.
+    var protectedGroup: GroupHandle?
+    var reset: ResetState?
+    var waits: [HostWait] = []
+    var nextWait = 1
+
+    // What tests see.
+    var trace: [PanthorTraceEvent] = []
+    var metrics = PanthorMetrics()
+
+    init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {
+        self.configuration = configuration
+        self.environment = environment
+        self.dmaDevice = DMADevice(name: configuration.deviceName, master: .gpu)
+        self.firmwareBytes = firmware
+        self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
+        self.mcu = FirmwareModelState(parameters: configuration.firmware)
+        self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
+    }
+
+    var now: VirtualInstant { environment.events.now }
+    var parameters: CSFParameters { configuration.firmware }
+
+    func record(_ kind: PanthorTraceEvent.Kind) {
+        trace.append(PanthorTraceEvent(time: now, kind: kind))
+    }
+
+    /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
+    /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps).
+    func after(_ delay: VirtualDuration, _ label: String, survivesReset: Bool = false, _ body: @escaping @Sendable (PanthorCore) -> Void) {
+        let epoch = self.epoch
+        environment.events.schedule(after: delay, "\(configuration.deviceName): \(label)") { [weak owner] in
+            owner?.withCore { core in
+                guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
+                body(core)
+                core.settle()
+            }
+        }
+    }
+
+    // MARK: Interrupts
+
+    func raiseJobInterrupt(_ bits: JobInterrupt) {
+        registers.jobRaw.formUnion(bits)
+        scheduleInterruptHandler()
+    }
+
+    func raiseGPUInterrupt(_ bits: GPUInterrupt) {
+        registers.gpuRaw.formUnion(bits)
+        scheduleInterruptHandler()
+    }
+
+    private func scheduleInterruptHandler() {
+        guard !interruptScheduled else { return }
+        interruptScheduled = true
+        after(.zero, "irq") { core in core.handleInterrupts() }
+    }
+
+    /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.
+    func handleInterrupts() {
+        interruptScheduled = false
+        let gpu = registers.gpuStat
+        registers.gpuRaw.subtract(gpu)
+        if !gpu.isEmpty { handleGPUInterrupt(gpu) }
+        let job = registers.jobRaw
+        registers.jobRaw = []
+        if !job.isEmpty { handleJobInterrupt(job) }
+    }
+
+    // MARK: Host waits
+
+    /// Waits until `condition` holds (checked now and after every step), or `timeout`.
+    func wait(_ label: String, timeout: VirtualDuration, until condition: @escaping (PanthorCore) -> Bool,
+              then completion: @escaping (PanthorCore, Bool) -> Void) {
+        if condition(self) {
+            completion(self, false)
+            return
+        }
+        let id = nextWait
+        nextWait += 1
+        waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
+        after(timeout, "timeout: \(label)") { core in
+            guard let index = core.waits.firstIndex(where: { $0.id == id }) else { return }
+            let wait = core.waits.remove(at: index)
+            wait.completion(core, true)
+        }
+    }
+
+    /// Completes every wait whose condition now holds, until none does.
+    func settle() {
+        while let index = waits.firstIndex(where: { $0.condition(self) }) {
+            let wait = waits.remove(at: index)
+            wait.completion(self, false)
+        }
+    }
+}

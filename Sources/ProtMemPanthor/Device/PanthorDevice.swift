@@ -1,0 +1,189 @@
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemTime
+import Synchronization
+
+/// One Mali CSF GPU with the Panthor driver bound to it, running in virtual time on the
+/// board's event queue.
+///
+/// ## Lifecycle
+/// 1. **create** with the board's configuration and environment and the firmware file's bytes;
+/// 2. **probe** (directly, or through a ``DeferredProbeQueue`` that retries it when a heap
+///    registers): protected memory per the board's design, firmware loaded and booted;
+/// 3. under the userspace design, **query** ``protectedMemoryRequirements`` and
+///    **install** the firmware's protected buffer;
+/// 4. **create VMs, bind** buffers, **create groups** and **submit** jobs; run the event queue;
+/// 5. **destroy** groups and VMs, **unplug**: everything allocated is given back.
+///
+/// Thread-safety: every method may be called from any thread; the device serialises them and
+/// its own events behind one lock.
+public final class PanthorDevice: Sendable, CustomStringConvertible {
+    public let name: String
+    public let events: EventQueue
+    private let lock = Mutex(())
+    /// Touched only under `lock`.
+    private let core: PanthorCore
+
+    public init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {
+        name = configuration.deviceName
+        events = environment.events
+        core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware)
+        core.owner = self
+    }
+
+    /// Runs `body` under the device's lock (what every event of the device does).
+    func withCore<T: Sendable>(_ body: (PanthorCore) -> T) -> T {
+        lock.withLock { _ in body(core) }
+    }
+
+    /// An entry point: runs `body` under the lock, then lets waits that became true complete.
+    private func perform<T: Sendable, E: Error>(_ body: (PanthorCore) throws(E) -> T) throws(E) -> T {
+        try lock.withLock { _ throws(E) -> T in
+            let result = try body(core)
+            core.settle()
+            return result
+        }
+    }
+
+    // MARK: Probe and unplug
+
+    /// See ``PanthorCore/probe()``: `EPROBE_DEFER` while a named heap is missing.
+    public func probe() throws(PanthorError) {
+        try perform({ (core: PanthorCore) throws(PanthorError) in try core.probe() })
+    }
+
+    public var isProbed: Bool { withCore { $0.probed && !$0.unplugged } }
+
+    /// Stops the device and gives back everything it holds.
+    public func unplug() {
+        withCore { $0.unplug() }
+    }
+
+    // MARK: Protected memory
+
+    /// The design the board chose, `nil` without protected memory.
+    public var protectedMemoryDesign: ProtectedMemoryDesign? { withCore { $0.configuration.protectedMemory.design } }
+
+    /// The proposed DEV_QUERY of the userspace design (its uAPI name is not public yet): what
+    /// userspace must allocate, and whether protected mode can be used.
+    public var protectedMemoryRequirements: ProtectedMemoryRequirements {
+        withCore { core in
+            ProtectedMemoryRequirements(firmwareSectionsSize: core.firmwareProtectedSize,
+                                        groupSuspendSize: UInt64(core.parameters.protectedSuspendSize),
+                                        ready: core.protectedMemoryReady)
+        }
+    }
+
+    /// Userspace design: the buffer for the firmware's PROT sections.
+    public func installProtectedFirmwareBuffer(_ buffer: DMABuf) throws(PanthorError) {
+        try perform({ (core: PanthorCore) throws(PanthorError) in try core.installProtectedFirmwareBuffer(buffer) })
+    }
+
+    /// Where each firmware section lives.
+    public var firmwareSections: [FirmwareSectionPlacement] { withCore { $0.firmware?.placements ?? [] } }
+    /// What the driver warned about and carried on from.
+    public var warnings: [String] {
+        withCore { core in
+            (core.firmware?.warnings ?? []) + core.trace.compactMap { if case .warning(let text) = $0.kind { text } else { nil } }
+        }
+    }
+
+    /// The GPU's MMU (the MCU's address space and the contexts), for inspection.
+    public var mmu: GPUMMU? { withCore { $0.mmu } }
+
+    // MARK: VMs
+
+    public func createVM() throws(Errno) -> VMHandle {
+        try perform({ (core: PanthorCore) throws(Errno) in try core.createVM() })
+    }
+
+    public func bind(_ buffer: DMABuf, in vm: VMHandle, at va: GPUVirtualAddress, attributes: GPUMappingAttributes = []) throws(Errno) {
+        try perform({ (core: PanthorCore) throws(Errno) in try core.bind(buffer, in: vm, at: va, attributes: attributes) })
+    }
+
+    public func unbind(in vm: VMHandle, at va: GPUVirtualAddress) throws(Errno) {
+        try perform({ (core: PanthorCore) throws(Errno) in try core.unbind(in: vm, at: va) })
+    }
+
+    public func destroyVM(_ vm: VMHandle) throws(Errno) {
+        try perform({ (core: PanthorCore) throws(Errno) in try core.destroyVM(vm) })
+    }
+
+    // MARK: Groups and jobs
+
+    /// `queues` must lie in 1...streamsPerGroup. Under the userspace design
+    /// `protectedSuspendBuffer` is required (at least `protm_suspend_size` bytes); under the
+    /// others it must be `nil`.
+    public func createGroup(vm: VMHandle, priority: GroupPriority, queues: Int = 1, protectedSuspendBuffer: DMABuf? = nil) throws(Errno) -> GroupHandle {
+        try perform({ (core: PanthorCore) throws(Errno) in
+            try core.createGroup(vm: vm, priority: priority, queueCount: queues, protectedSuspendBuffer: protectedSuspendBuffer)
+        })
+    }
+
+    public func destroyGroup(_ group: GroupHandle) throws(Errno) {
+        try perform({ (core: PanthorCore) throws(Errno) in try core.destroyGroup(group) })
+    }
+
+    @discardableResult
+    public func submit(_ job: GPUJob, to group: GroupHandle, queue: Int = 0) throws(Errno) -> JobHandle {
+        try perform({ (core: PanthorCore) throws(Errno) in try core.submit(job, to: group, queue: queue) })
+    }
+
+    public func jobState(_ job: JobHandle) -> JobState? { withCore { $0.jobState(job) } }
+
+    public func groupState(_ group: GroupHandle) -> GroupState? { withCore { $0.groups[group]?.state } }
+
+    /// The slot and slot priority of a group that has one.
+    public func slot(of group: GroupHandle) -> (slot: Int, priority: UInt8)? {
+        withCore { core in core.groups[group].flatMap { g in g.slot.map { ($0, g.slotPriority ?? 0) } } }
+    }
+
+    /// The group's protected suspend buffer, when it has one.
+    public func protectedSuspendBuffer(of group: GroupHandle) -> ProtectedAllocation? {
+        withCore { $0.groups[group]?.protectedSuspendBuffer }
+    }
+
+    public var liveGroups: [GroupHandle] { withCore { $0.groups.keys.sorted() } }
+
+    // MARK: Observation and injection
+
+    /// `GPU_STATUS`.
+    public var gpuStatus: GPUStatus { withCore { $0.registers.status } }
+    public var trace: [PanthorTraceEvent] { withCore { $0.trace } }
+    public var metrics: PanthorMetrics { withCore { $0.metrics } }
+    /// The global interface pages as the firmware model holds them.
+    public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }
+    /// One CSG slot's interface pages.
+    public func groupInterface(slot: Int) -> GroupInterface? {
+        withCore { core in core.mcu.groups.indices.contains(slot) ? core.mcu.groups[slot] : nil }
+    }
+
+    public func inject(_ fault: PanthorFaultInjection) {
+        withCore { core in
+            switch fault {
+            case .ignoreNextProtectedModeEnter:
+                core.ignoreProtectedModeEnters += 1
+            case .protectedModeFault:
+                if core.mcu.session != nil {
+                    core.firmwareProtectedFault(nil)
+                } else {
+                    core.protectedFaultAtNextEntry = true
+                }
+            }
+            core.settle()
+        }
+    }
+
+    public var description: String { "Panthor GPU \(name)" }
+}
+
+/// What the driver needs from userspace under the userspace design (and reports under every
+/// design).
+public struct ProtectedMemoryRequirements: Hashable, Sendable {
+    /// Bytes of all the firmware's PROT sections: one buffer of at least this size.
+    public let firmwareSectionsSize: UInt64
+    /// `protm_suspend_size`: one buffer of at least this size per group.
+    public let groupSuspendSize: UInt64
+    /// Whether protected mode can be entered now.
+    public let ready: Bool
+}

@@ -1,0 +1,85 @@
+import ProtMemTime
+
+/// Why the GPU left protected mode.
+public enum ProtectedModeExitReason: Hashable, Sendable, CustomStringConvertible {
+    /// The protected streams finished their protected regions.
+    case workDone
+    /// The scheduler suspended or terminated the protected group (rotation, or the group was
+    /// destroyed), which forces the firmware out.
+    case forcedBySlotChange
+    /// A GPU reset took the GPU out.
+    case reset
+
+    public var description: String {
+        switch self {
+        case .workDone: "protected work done"
+        case .forcedBySlotChange: "forced out by a CSG slot change"
+        case .reset: "GPU reset"
+        }
+    }
+}
+
+/// One thing that happened to the device, at a virtual time: the record tests and reports
+/// read to check the order of events.
+public struct PanthorTraceEvent: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        case probed(design: ProtectedMemoryDesign?)
+        case groupCreated(GroupHandle, GroupPriority)
+        case groupBound(GroupHandle, slot: Int, priority: UInt8)
+        case groupEvicted(GroupHandle, slot: Int, state: GroupSlotState)
+        case groupFailed(GroupHandle, GroupFailure)
+        case groupDestroyed(GroupHandle)
+        /// The host saw `CS_PROTM_PENDING` for a queue of the group.
+        case protectedModePending(GroupHandle, queue: Int)
+        /// The host saw `CS_PROTM_PENDING` but has no protected memory (the RFC's WARN): the job
+        /// stays blocked.
+        case protectedModePendingIgnored(GroupHandle, queue: Int)
+        /// The host acknowledged `CS_PROTM_PENDING` for these queues of the top group.
+        case protectedModePendingAcknowledged(GroupHandle, queues: UInt32)
+        /// The host toggled `GLB_PROTM_ENTER` and rang doorbell 0.
+        case protectedModeEnterRequested
+        /// The firmware set `GPU_STATUS_PROTM_ACTIVE` for this group.
+        case protectedModeEntered(GroupHandle)
+        /// The host saw `GLB_PROTM_ENTER` acknowledged.
+        case protectedModeEnterAcknowledged
+        case protectedModeEnterTimedOut
+        case protectedModeExited(ProtectedModeExitReason)
+        case protectedModeFault(GroupHandle?)
+        case jobStarted(JobHandle, protected: Bool)
+        case jobCompleted(JobHandle)
+        case jobFailed(JobHandle, JobFailure)
+        case resetScheduled(String)
+        case resetCompleted
+        case warning(String)
+    }
+
+    public let time: VirtualInstant
+    public let kind: Kind
+
+    public var description: String { "[\(time)] \(kind)" }
+}
+
+/// Counters a test checks by difference.
+public struct PanthorMetrics: Hashable, Sendable {
+    public var protectedModeEnterRequests = 0
+    public var protectedModeEntries = 0
+    public var protectedModeExits = 0
+    public var protectedModeEnterTimeouts = 0
+    public var protectedModeFaults = 0
+    public var resets = 0
+    public var jobsCompleted = 0
+    public var jobsFailed = 0
+    public var ticks = 0
+    /// Time spent in protected mode, summed over completed sessions.
+    public var protectedModeTime: VirtualDuration = .zero
+}
+
+/// Faults the device can be told to suffer.
+public enum PanthorFaultInjection: Hashable, Sendable {
+    /// The firmware ignores the next `GLB_PROTM_ENTER`: no acknowledgement ever comes, so the
+    /// scheduler's 4000 ms wait expires.
+    case ignoreNextProtectedModeEnter
+    /// A protected-mode fault (`GPU_IRQ_PROTM_FAULT`): now if the GPU is in protected mode,
+    /// else at its next entry.
+    case protectedModeFault
+}

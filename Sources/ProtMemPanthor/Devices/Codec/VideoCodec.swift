@@ -1,0 +1,50 @@
+import ProtMemDMABuf
+import ProtMemMemory
+import Synchronization
+
+/// A video decoder as a DMA master (`BusMaster.codec`): in secure playback it decodes into
+/// protected buffers, which the firewall lets it write and the non-secure CPU not read.
+///
+/// The bitstream itself is not modelled: frame `n` of stream `s` is ``FramePattern`` bytes,
+/// written over the bus into the output buffer as the codec.
+public final class VideoCodec: Sendable {
+    let master: DMAMaster
+    private let counters = Mutex(CodecMetrics())
+
+    public init(name: String = "fdc38100.video-codec", bus: Bus, master: BusMaster = .codec) {
+        self.master = DMAMaster(device: DMADevice(name: name, master: master), bus: bus)
+    }
+
+    public var device: DMADevice { master.device }
+
+    /// Attaches an output buffer (mapped `DMA_FROM_DEVICE`).
+    public func attachOutput(_ buffer: DMABuf) throws(Errno) -> DeviceBuffer {
+        try master.attach(buffer, direction: .fromDevice)
+    }
+
+    public func detach(_ buffer: DeviceBuffer) throws(Errno) {
+        try master.detach(buffer)
+    }
+
+    /// Decodes frame `frame` of `stream` (`frameSize` bytes) into `output`; returns the frame's
+    /// checksum.
+    @discardableResult
+    public func decode(stream: UInt64, frame: UInt64, frameSize: UInt64, into output: DeviceBuffer) throws(DMAMasterError) -> UInt64 {
+        let pixels = FramePattern.bytes(stream: stream, frame: frame, count: Int(frameSize))
+        do {
+            try master.write(pixels, into: output)
+        } catch {
+            counters.withLock { $0.faults += 1 }
+            throw error
+        }
+        counters.withLock {
+            $0.framesDecoded += 1
+            $0.bytesWritten += frameSize
+        }
+        return FramePattern.checksum(pixels)
+    }
+
+    public var metrics: CodecMetrics { counters.withLock { $0 } }
+    public var faults: [AccessFault] { master.faults }
+    public var attachments: [DeviceBuffer] { master.attachments }
+}

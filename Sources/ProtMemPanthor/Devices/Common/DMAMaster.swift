@@ -1,0 +1,59 @@
+import ProtMemDMABuf
+import ProtMemMemory
+import Synchronization
+
+/// What every DMA master device shares: its device identity, its live attachments, the faults
+/// the bus raised against it, and the bus transfers themselves.
+final class DMAMaster: Sendable {
+    let device: DMADevice
+    let bus: Bus
+    private let attached = Mutex<[DeviceBuffer]>([])
+    private let faultList = Mutex<[AccessFault]>([])
+
+    init(device: DMADevice, bus: Bus) {
+        self.device = device
+        self.bus = bus
+    }
+
+    func attach(_ buffer: DMABuf, direction: DMADataDirection) throws(Errno) -> DeviceBuffer {
+        let held = try DeviceBuffer.attach(buffer, device: device, direction: direction)
+        attached.withLock { $0.append(held) }
+        return held
+    }
+
+    func detach(_ held: DeviceBuffer) throws(Errno) {
+        guard held.attachment.device == device else { throw .invalidArgument }
+        try held.detach()
+        attached.withLock { $0.removeAll { $0 === held } }
+    }
+
+    var attachments: [DeviceBuffer] { attached.withLock { $0 } }
+    var faults: [AccessFault] { faultList.withLock { $0 } }
+
+    /// Writes `bytes` from the buffer's start as this master.
+    func write(_ bytes: [UInt8], into held: DeviceBuffer) throws(DMAMasterError) {
+        try check(held, UInt64(bytes.count))
+        do {
+            try PhysicalChunks.write(bytes, into: held.chunks, as: device.master, bus: bus)
+        } catch {
+            faultList.withLock { $0.append(error) }
+            throw .fault(error)
+        }
+    }
+
+    /// Reads `count` bytes from the buffer's start as this master.
+    func read(_ count: UInt64, from held: DeviceBuffer) throws(DMAMasterError) -> [UInt8] {
+        try check(held, count)
+        do {
+            return try PhysicalChunks.read(held.chunks, count: count, as: device.master, bus: bus)
+        } catch {
+            faultList.withLock { $0.append(error) }
+            throw .fault(error)
+        }
+    }
+
+    private func check(_ held: DeviceBuffer, _ count: UInt64) throws(DMAMasterError) {
+        guard !held.isDetached else { throw .detached }
+        guard count <= held.buffer.size else { throw .bufferTooSmall(needed: count, size: held.buffer.size) }
+    }
+}

@@ -1,0 +1,46 @@
+import ProtMemDMABuf
+import ProtMemMemory
+import Synchronization
+
+/// A display controller's scan-out engine as a DMA master (`BusMaster.display`): it reads a
+/// framebuffer and reports its checksum, as a CRC unit would. It may read protected memory,
+/// which is how protected content reaches the panel without passing the CPU.
+public final class DisplayController: Sendable {
+    let master: DMAMaster
+    private let counters = Mutex(DisplayMetrics())
+
+    public init(name: String = "fdd90000.vop", bus: Bus, master: BusMaster = .display) {
+        self.master = DMAMaster(device: DMADevice(name: name, master: master), bus: bus)
+    }
+
+    public var device: DMADevice { master.device }
+
+    /// Attaches a framebuffer (mapped `DMA_TO_DEVICE`).
+    public func attachFramebuffer(_ buffer: DMABuf) throws(Errno) -> DeviceBuffer {
+        try master.attach(buffer, direction: .toDevice)
+    }
+
+    public func detach(_ buffer: DeviceBuffer) throws(Errno) {
+        try master.detach(buffer)
+    }
+
+    /// Scans out the first `frameSize` bytes of `framebuffer`; returns their checksum.
+    public func scanOut(_ framebuffer: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) -> UInt64 {
+        let pixels: [UInt8]
+        do {
+            pixels = try master.read(frameSize, from: framebuffer)
+        } catch {
+            counters.withLock { $0.faults += 1 }
+            throw error
+        }
+        counters.withLock {
+            $0.framesScannedOut += 1
+            $0.bytesRead += frameSize
+        }
+        return FramePattern.checksum(pixels)
+    }
+
+    public var metrics: DisplayMetrics { counters.withLock { $0 } }
+    public var faults: [AccessFault] { master.faults }
+    public var attachments: [DeviceBuffer] { master.attachments }
+}

@@ -1,0 +1,108 @@
+/// The firmware model's reaction to doorbells: the global interface's requests, each CSG's
+/// state and endpoint requests, and the CS state requests, acknowledged by copying the request
+/// bits into the output page.
+extension PanthorCore {
+    /// `gpu_write(CSF_DOORBELL(index), 1)`: the firmware looks after `acknowledgeLatency`.
+    func ringDoorbell(_ index: Int) {
+        after(parameters.acknowledgeLatency, "doorbell \(index)") { core in
+            core.firmwareDoorbell(index)
+        }
+    }
+
+    func firmwareDoorbell(_ index: Int) {
+        guard mcu.booted else { return }
+        if index == GPURegister.globalDoorbell {
+            firmwareGlobalRequests()
+        } else if index - 1 < mcu.slots.count {
+            // A user doorbell (`CSF_DOORBELL(csg_id + 1)`): new work on that slot's rings.
+            firmwareKick(slot: index - 1)
+        }
+    }
+
+    private func firmwareGlobalRequests() {
+        let pending = mcu.global.pendingRequests
+        let simple = pending.subtracting(.protectedModeEnter)
+        if !simple.isEmpty { firmwareAcknowledgeGlobal(simple) }
+        if pending.contains(.protectedModeEnter) { firmwareBeginProtectedModeEntry() }
+        let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
+        for slot in mcu.groups.indices where doorbells & (1 << UInt32(slot)) != 0 {
+            mcu.global.output.doorbellAck ^= 1 << UInt32(slot)
+            firmwareGroupRequests(slot)
+        }
+    }
+
+    /// Copies `bits` of the global `req` into `ack`; an interrupt if the host asked for one.
+    func firmwareAcknowledgeGlobal(_ bits: GlobalRequest) {
+        mcu.global.output.ack = RequestAcknowledge.update(req: mcu.global.output.ack, value: mcu.global.input.req, mask: bits.rawValue)
+        if bits.rawValue & mcu.global.input.ackIRQMask != 0 { raiseJobInterrupt(.globalInterface) }
+    }
+
+    /// Raises a global event: the firmware toggles its `ack` bit so it differs from `req`,
+    /// unless the event is already pending.
+    func firmwareRaiseGlobalEvent(_ bit: GlobalRequest) {
+        guard !mcu.global.pendingEvents.contains(bit) else { return }
+        mcu.global.output.ack ^= bit.rawValue
+        if bit.rawValue & mcu.global.input.ackIRQMask != 0 { raiseJobInterrupt(.globalInterface) }
+    }
+
+    private func firmwareGroupRequests(_ slot: Int) {
+        let pending = mcu.groups[slot].pendingRequests
+        if mcu.groups[slot].requestedState != mcu.groups[slot].acknowledgedState {
+            switch mcu.groups[slot].requestedState {
+            case .start, .resume:
+                mcu.slots[slot].running = true
+            case .suspend, .terminate:
+                firmwareStopSlot(slot, state: mcu.groups[slot].requestedState)
+            }
+            mcu.groups[slot].output.ack = RequestAcknowledge.update(req: mcu.groups[slot].output.ack, value: mcu.groups[slot].input.req,
+                                                                    mask: GroupRequest.stateMask.rawValue)
+        }
+        let toggles = pending.intersection([.endpointConfig, .statusUpdate])
+        if !toggles.isEmpty {
+            mcu.groups[slot].output.ack = RequestAcknowledge.update(req: mcu.groups[slot].output.ack, value: mcu.groups[slot].input.req,
+                                                                    mask: toggles.rawValue)
+        }
+        for stream in mcu.groups[slot].streams.indices {
+            let input = mcu.groups[slot].streams[stream].input
+            mcu.slots[slot].streams[stream].ring = input.ring
+            mcu.slots[slot].streams[stream].started = mcu.slots[slot].running && input.req & StreamRequest.stateMask.rawValue == StreamRequest.stateStart
+            mcu.groups[slot].streams[stream].output.ack = RequestAcknowledge.update(
+                req: mcu.groups[slot].streams[stream].output.ack, value: input.req, mask: StreamRequest.stateMask.rawValue)
+        }
+        firmwareKick(slot: slot)
+    }
+
+    /// CSG SUSPEND or TERMINATE: stop every stream (a running job keeps what is left of its
+    /// run). When the slot is the one in protected mode, a suspend first saves the protected
+    /// state into the group's protected suspend buffer, as the protected GPU, and the firmware
+    /// leaves protected mode; then a suspend saves the group's normal state into its suspend
+    /// buffer as the normal GPU.
+    private func firmwareStopSlot(_ slot: Int, state: GroupSlotState) {
+        let wasProtected = mcu.session?.streams[slot] != nil
+        if wasProtected, state == .suspend {
+            let va = mcu.groups[slot].input.protectedSuspendBuffer
+            do {
+                try memoryAccess.firmwareWrite(Self.savedStateRecord, at: GPUVirtualAddress(va), in: mmu!.mcu, protectedMode: true)
+            } catch {
+                firmwareProtectedFault(error)
+            }
+        }
+        for stream in mcu.slots[slot].streams.indices {
+            firmwareStopStream(slot: slot, stream: stream)
+        }
+        mcu.slots[slot].running = false
+        mcu.entering?[slot] = nil
+        if wasProtected {
+            mcu.session?.streams[slot] = nil
+            firmwareExitProtectedMode(.forcedBySlotChange)
+        }
+        if state == .suspend {
+            let va = mcu.groups[slot].input.suspendBuffer
+            _ = try? memoryAccess.firmwareWrite(Self.savedStateRecord, at: GPUVirtualAddress(va), in: mmu!.mcu, protectedMode: false)
+        }
+    }
+
+    /// What the firmware writes when it saves state: the model keeps no real context, only
+    /// the fact that the write happened, through the bus, as the right master.
+    static let savedStateRecord: [UInt8] = Array("csf-saved-state".utf8) + [0]
+}

@@ -1,0 +1,125 @@
+import ProtMemTime
+
+/// The firmware model's protected mode: entry on `GLB_PROTM_ENTER` for the streams whose
+/// `CS_PROTM_PENDING` the host acknowledged before sending it, the switch itself, exit when the
+/// protected regions are done or a slot change forces it, and the protected-mode fault.
+extension PanthorCore {
+    /// `GLB_PROTM_ENTER` arrived. As kbase documents the firmware, the `CS_PROTM_PENDING`
+    /// acknowledgements are sampled now: a stream acknowledged later is not part of this entry.
+    /// Normal jobs still running finish first; new ones wait.
+    ///
+    /// Already in protected mode (another stream of the protected group reached its region),
+    /// the newly acknowledged streams join the session and the request is acknowledged at once.
+    func firmwareBeginProtectedModeEntry() {
+        guard mcu.entering == nil else { return }
+        if ignoreProtectedModeEnters > 0 {
+            ignoreProtectedModeEnters -= 1
+            record(.warning("injected: firmware ignores GLB_PROTM_ENTER"))
+            return
+        }
+        var sampled: [Int: Set<Int>] = [:]
+        for slot in mcu.slots.indices {
+            for stream in mcu.slots[slot].streams.indices
+            where mcu.slots[slot].streams[stream].waitingForProtectedMode && mcu.groups[slot].streams[stream].protectedModePendingAcknowledged {
+                sampled[slot, default: []].insert(stream)
+            }
+        }
+        if mcu.session != nil {
+            for (slot, streams) in sampled { mcu.session?.streams[slot, default: []].formUnion(streams) }
+            firmwareAcknowledgeGlobal(.protectedModeEnter)
+            for (slot, streams) in sampled.sorted(by: { $0.key < $1.key }) {
+                for stream in streams.sorted() { firmwareKick(slot: slot, stream: stream) }
+            }
+            return
+        }
+        mcu.entering = sampled
+        firmwareTryCompleteEntry()
+    }
+
+    /// Once no normal job runs, the switch takes `protectedModeEntryLatency`.
+    func firmwareTryCompleteEntry() {
+        guard mcu.entering != nil, !mcu.activationScheduled, !mcu.normalWorkRunning else { return }
+        mcu.activationScheduled = true
+        after(parameters.protectedModeEntryLatency, "protected mode switch") { core in
+            core.firmwareActivateProtectedMode()
+        }
+    }
+
+    /// `GPU_STATUS_PROTM_ACTIVE` goes up; the firmware writes its protected-mode state into its
+    /// PROT section as the protected GPU (so a section that is not really protected, or not
+    /// mapped at all, faults here, as on a v13 GPU); then `GLB_PROTM_ENTER` is acknowledged
+    /// and the sampled streams resume.
+    private func firmwareActivateProtectedMode() {
+        mcu.activationScheduled = false
+        guard let sampled = mcu.entering else { return }
+        mcu.entering = nil
+        registers.status.insert(.protectedModeActive)
+        mcu.session = .init(streams: sampled, since: now)
+        metrics.protectedModeEntries += 1
+        let owner = sampled.keys.sorted().first.flatMap { slot in mcu.slots[slot].streams.compactMap(\.ring).first?.group }
+        if let owner { record(.protectedModeEntered(owner)) }
+        let protectedSection = firmware?.image.protectedSections.first { $0.virtualSize > 0 }
+        do throws(GPUFault) {
+            let va = GPUVirtualAddress(UInt64(protectedSection?.va.lowerBound ?? 0))
+            guard protectedSection != nil else {
+                throw GPUFault.translation(GPUTranslationFault(addressSpace: .mcu, address: va, size: 0, access: .write, reason: .unmapped))
+            }
+            try memoryAccess.firmwareWrite(Self.savedStateRecord, at: va, in: mmu!.mcu, protectedMode: true)
+        } catch {
+            firmwareProtectedFault(error)
+            return
+        }
+        if protectedFaultAtNextEntry {
+            protectedFaultAtNextEntry = false
+            firmwareProtectedFault(nil)
+            return
+        }
+        firmwareAcknowledgeGlobal(.protectedModeEnter)
+        for (slot, streams) in sampled.sorted(by: { $0.key < $1.key }) {
+            for stream in streams.sorted() { firmwareKick(slot: slot, stream: stream) }
+        }
+        firmwareCheckProtectedWorkDone()
+    }
+
+    /// Leaves protected mode when no sampled stream runs a protected job or has one next.
+    func firmwareCheckProtectedWorkDone() {
+        guard let session = mcu.session else { return }
+        for (slot, streams) in session.streams {
+            for stream in streams {
+                let state = mcu.slots[slot].streams[stream]
+                if state.active?.isProtected == true { return }
+                if mcu.slots[slot].running, state.started, let ring = state.ring, let group = groups[ring.group],
+                   group.queues[ring.queue].next?.job.isProtected == true { return }
+            }
+        }
+        firmwareExitProtectedMode(.workDone)
+    }
+
+    /// `GPU_STATUS_PROTM_ACTIVE` goes down and the `GLB_PROTM_EXIT` event is raised; normal
+    /// work may run again.
+    func firmwareExitProtectedMode(_ reason: ProtectedModeExitReason) {
+        guard let session = mcu.session else { return }
+        mcu.session = nil
+        registers.status.remove(.protectedModeActive)
+        metrics.protectedModeExits += 1
+        metrics.protectedModeTime = metrics.protectedModeTime + now.duration(since: session.since)
+        record(.protectedModeExited(reason))
+        firmwareRaiseGlobalEvent(.protectedModeExit)
+        firmwareKickAll()
+    }
+
+    /// `GPU_IRQ_PROTM_FAULT`: the GPU stops its protected work and tells the host, which
+    /// resets it.
+    func firmwareProtectedFault(_ fault: GPUFault?) {
+        metrics.protectedModeFaults += 1
+        record(.protectedModeFault(protectedGroup))
+        if let fault { record(.warning("protected-mode fault: \(fault)")) }
+        for slot in mcu.slots.indices {
+            for stream in mcu.slots[slot].streams.indices where mcu.slots[slot].streams[stream].active?.isProtected == true {
+                mcu.slots[slot].streams[stream].active = nil
+                mcu.slots[slot].streams[stream].started = false
+            }
+        }
+        raiseGPUInterrupt(.protectedModeFault)
+    }
+}

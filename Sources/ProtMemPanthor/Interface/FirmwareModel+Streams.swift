@@ -1,0 +1,146 @@
+import ProtMemTime
+
+/// The firmware model running command streams: a stream takes the next job of its ring, runs
+/// it for its duration, performs its memory operations as the GPU, and moves on; a job inside
+/// a `PROT_REGION` first stops the stream with `CS_PROTM_PENDING`.
+extension PanthorCore {
+    func firmwareKick(slot: Int) {
+        for stream in mcu.slots[slot].streams.indices {
+            firmwareKick(slot: slot, stream: stream)
+        }
+    }
+
+    func firmwareKickAll() {
+        for slot in mcu.slots.indices { firmwareKick(slot: slot) }
+    }
+
+    func firmwareKick(slot: Int, stream: Int) {
+        let state = mcu.slots[slot].streams[stream]
+        guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
+              let group = groups[ring.group], ring.queue < group.queues.count,
+              let entry = group.queues[ring.queue].next else { return }
+        if entry.job.isProtected {
+            if mcu.session?.streams[slot]?.contains(stream) == true {
+                firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
+            } else if !state.waitingForProtectedMode {
+                firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
+            }
+        } else if mcu.session == nil, mcu.entering == nil {
+            firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
+        }
+    }
+
+    /// The stream reached a protected region: `CS_STATUS_WAIT_PROTM`, then the
+    /// `CS_PROTM_PENDING` event through the CSG's `cs_irq_req` and `JOB_INT_CSG_IF`.
+    private func firmwareRaiseProtectedModePending(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
+        mcu.slots[slot].streams[stream].waitingForProtectedMode = true
+        mcu.groups[slot].streams[stream].output.statusWait.insert(.protectedMode)
+        group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .waitingForProtectedMode
+        let bit = StreamRequest.protectedModePending.rawValue
+        if !mcu.groups[slot].streams[stream].pendingEvents.contains(.protectedModePending) {
+            mcu.groups[slot].streams[stream].output.ack ^= bit
+        }
+        firmwareSignalStream(slot: slot, stream: stream)
+    }
+
+    /// Toggles the stream's bit in `cs_irq_req` (unless already pending) and interrupts.
+    func firmwareSignalStream(slot: Int, stream: Int) {
+        let bit: UInt32 = 1 << UInt32(stream)
+        if (mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck) & bit == 0 {
+            mcu.groups[slot].output.csIRQReq ^= bit
+        }
+        raiseJobInterrupt(.groupInterface(slot))
+    }
+
+    private func firmwareStart(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
+        let index = group.queues[ring.queue].extract
+        let entry = group.queues[ring.queue].ring[index]
+        let token = mcu.nextToken
+        mcu.nextToken += 1
+        mcu.slots[slot].streams[stream].active = .init(index: index, startedAt: now, isProtected: entry.job.isProtected, token: token)
+        group.queues[ring.queue].ring[index].state = .running(since: now)
+        if entry.job.isProtected {
+            mcu.slots[slot].streams[stream].waitingForProtectedMode = false
+            mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
+        }
+        record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: entry.job.isProtected))
+        after(entry.remaining, "job \(ring.group.rawValue).\(ring.queue).\(index)") { core in
+            core.firmwareComplete(slot: slot, stream: stream, token: token)
+        }
+    }
+
+    /// Stops a stream's job (suspend, terminate): it goes back to the ring's head with what is
+    /// left of its run, so a resumed stream picks it up again.
+    func firmwareStopStream(slot: Int, stream: Int) {
+        if let active = mcu.slots[slot].streams[stream].active, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
+           group.queues[ring.queue].extract == active.index {
+            let ran = now.duration(since: active.startedAt)
+            group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
+            group.queues[ring.queue].ring[active.index].state = .queued
+        }
+        if mcu.slots[slot].streams[stream].waitingForProtectedMode, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
+           group.queues[ring.queue].extract < group.queues[ring.queue].ring.count {
+            group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
+        }
+        mcu.slots[slot].streams[stream].active = nil
+        mcu.slots[slot].streams[stream].started = false
+        mcu.slots[slot].streams[stream].waitingForProtectedMode = false
+        mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
+    }
+
+    private func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
+        guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
+              let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group], let vm = vms[group.vm] else { return }
+        guard group.queues[ring.queue].extract == active.index else {
+            // The host failed the group while the job ran: its result no longer matters.
+            mcu.slots[slot].streams[stream].active = nil
+            return
+        }
+        let handle = JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(active.index))
+        let job = group.queues[ring.queue].ring[active.index].job
+        let inProtectedMode = registers.status.contains(.protectedModeActive)
+        var readBack: [UInt8]?
+        var fault: GPUFault?
+        for operation in job.operations {
+            do {
+                if let bytes = try memoryAccess.perform(operation, in: vm.space, protectedMode: inProtectedMode) { readBack = bytes }
+            } catch {
+                fault = error
+                break
+            }
+        }
+        mcu.slots[slot].streams[stream].active = nil
+        if let fault {
+            group.queues[ring.queue].ring[active.index].state = .failed(.fault(fault))
+            group.queues[ring.queue].extract += 1
+            metrics.jobsFailed += 1
+            record(.jobFailed(handle, .fault(fault)))
+            mcu.slots[slot].streams[stream].started = false
+            if inProtectedMode {
+                firmwareProtectedFault(fault)
+            } else {
+                mcu.groups[slot].streams[stream].output.fault = 0x40
+                let bit = StreamRequest.fault.rawValue
+                if !mcu.groups[slot].streams[stream].pendingEvents.contains(.fault) { mcu.groups[slot].streams[stream].output.ack ^= bit }
+                firmwareSignalStream(slot: slot, stream: stream)
+            }
+            return
+        }
+        group.queues[ring.queue].ring[active.index].state = .completed(at: now, readBack: readBack)
+        group.queues[ring.queue].extract += 1
+        metrics.jobsCompleted += 1
+        record(.jobCompleted(handle))
+        firmwareRaiseGroupEvent(slot: slot, .syncUpdate)
+        if mcu.entering != nil { firmwareTryCompleteEntry() }
+        if mcu.session != nil { firmwareCheckProtectedWorkDone() }
+        firmwareKick(slot: slot, stream: stream)
+    }
+
+    /// Raises a CSG event (`CSG_SYNC_UPDATE`, `CSG_IDLE`, …) and `JOB_INT_CSG_IF`.
+    func firmwareRaiseGroupEvent(slot: Int, _ event: GroupRequest) {
+        if RequestAcknowledge.pending(req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack, mask: event.rawValue) == 0 {
+            mcu.groups[slot].output.ack ^= event.rawValue
+        }
+        raiseJobInterrupt(.groupInterface(slot))
+    }
+}

@@ -1,0 +1,36 @@
+import ProtMemTime
+
+/// A wait of the driver on the firmware (`panthor_fw_glb_wait_acks`, `csgs_upd_ctx_apply_locked`):
+/// a condition on the interface pages, checked after every firmware step, with a timeout in
+/// virtual time. The kernel sleeps; the model keeps a continuation.
+struct HostWait {
+    let id: Int
+    let label: String
+    let condition: (PanthorCore) -> Bool
+    let completion: (PanthorCore, _ timedOut: Bool) -> Void
+}
+
+/// The scheduler's tick bookkeeping (`sched->tick_work` and the tick context in flight).
+struct TickState {
+    var scheduled = false
+    var inProgress = false
+    /// A tick was asked for while one ran.
+    var requested = false
+    /// The periodic tick is armed.
+    var periodicArmed = false
+    /// The next tick rotates groups of equal priority.
+    var rotate = false
+}
+
+/// Which groups a reset fails.
+enum ResetVictims {
+    /// Every group on a slot (the enter timeout's `csg_upd_failed_mask = U32_MAX`).
+    case everyBoundGroup(GroupFailure)
+    /// These groups only; others on slots are suspended and resume after the reset.
+    case groups(Set<GroupHandle>, GroupFailure)
+}
+
+struct ResetState {
+    let reason: String
+    var victims: ResetVictims
+}

@@ -1,0 +1,46 @@
+import ProtMemTime
+
+/// One group as the scheduler keeps it (`struct panthor_group`): its queues, its slot when it
+/// has one, the queues waiting for protected mode, and the suspend buffers the firmware saves
+/// it into.
+final class PanthorGroup {
+    let handle: GroupHandle
+    let priority: GroupPriority
+    let vm: VMHandle
+    var queues: [PanthorQueue]
+    var state: GroupState = .created
+    /// The CSG slot and its priority while bound.
+    var slot: Int?
+    var slotPriority: UInt8?
+    /// `protm_pending_mask` (the RFC's `protm_queues`): queues that raised `CS_PROTM_PENDING`
+    /// and have not been acknowledged yet.
+    var protectedPendingMask: UInt32 = 0
+    /// Destroyed by userspace; freed once off its slot.
+    var destroyed = false
+    let suspendBuffer: KernelBuffer
+    let suspendBufferVA: GPUVirtualRange
+    let protectedSuspendBuffer: ProtectedAllocation?
+    let protectedSuspendBufferVA: GPUVirtualRange?
+
+    init(handle: GroupHandle, priority: GroupPriority, vm: VMHandle, queueCount: Int, suspendBuffer: KernelBuffer,
+         suspendBufferVA: GPUVirtualRange, protectedSuspendBuffer: ProtectedAllocation?, protectedSuspendBufferVA: GPUVirtualRange?) {
+        self.handle = handle
+        self.priority = priority
+        self.vm = vm
+        self.queues = Array(repeating: PanthorQueue(), count: queueCount)
+        self.suspendBuffer = suspendBuffer
+        self.suspendBufferVA = suspendBufferVA
+        self.protectedSuspendBuffer = protectedSuspendBuffer
+        self.protectedSuspendBufferVA = protectedSuspendBufferVA
+    }
+
+    var failure: GroupFailure? {
+        if case .failed(let reason) = state { reason } else { nil }
+    }
+
+    /// `group_can_run`: not failed, not destroyed.
+    var canRun: Bool { failure == nil && !destroyed }
+
+    /// Has work that has not finished: jobs queued, running or waiting for protected mode.
+    var hasWork: Bool { queues.contains { !$0.isEmpty } }
+}

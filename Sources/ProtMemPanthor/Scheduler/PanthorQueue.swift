@@ -1,0 +1,20 @@
+import ProtMemTime
+
+/// One queue of a group: its ring of jobs, which the host appends to (`insert`) and the
+/// firmware consumes (`extract`), and each job's state as its sync object would show it.
+struct PanthorQueue {
+    struct Entry {
+        let job: GPUJob
+        var state: JobState = .queued
+        /// What is left of its run when it was suspended.
+        var remaining: VirtualDuration
+    }
+
+    var ring: [Entry] = []
+    /// Jobs the firmware has finished with (completed or failed).
+    var extract: Int = 0
+
+    var insert: Int { ring.count }
+    var isEmpty: Bool { extract == ring.count }
+    var next: Entry? { isEmpty ? nil : ring[extract] }
+}

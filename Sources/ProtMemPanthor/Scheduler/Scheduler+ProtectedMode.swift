@@ -1,0 +1,51 @@
+/// The driver's half of protected mode (RFC patch 5 and the 2026 series).
+extension PanthorCore {
+    /// `cs_slot_prog_locked(..., protm_ack)`: acknowledges `CS_PROTM_PENDING` on the group's
+    /// pending queues and sets `protm.pending`.
+    ///
+    /// The acknowledgement copies the `ack` bit into `req`, as every event acknowledgement
+    /// under the req/ack protocol does. (The RFC writes a fixed 1 there, which acknowledges
+    /// only an odd-numbered event; the 2026 review asked for the acks to move into
+    /// panthor_fw.c.)
+    func acknowledgeProtectedModePending(_ group: PanthorGroup, slot: Int) {
+        let mask = group.protectedPendingMask
+        for stream in mcu.groups[slot].streams.indices where mask & (1 << UInt32(stream)) != 0 {
+            mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
+                req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
+                mask: StreamRequest.protectedModePending.rawValue)
+        }
+        group.protectedPendingMask = 0
+        protectedPending = true
+        protectedGroup = group.handle
+        record(.protectedModePendingAcknowledged(group.handle, queues: mask))
+    }
+
+    /// `glb_protm_enter`, after every slot update of the tick is in: toggle `GLB_PROTM_ENTER`,
+    /// ring doorbell 0, wait 4000 ms. On expiry: "FW protm enter timeout, scheduling a reset",
+    /// and every CSG update of the tick counts as failed.
+    func enterProtectedModeIfPending() {
+        guard protectedPending else {
+            finishTick()
+            return
+        }
+        mcu.global.input.req = RequestAcknowledge.toggle(req: mcu.global.input.req, ack: mcu.global.output.ack,
+                                                         mask: GlobalRequest.protectedModeEnter.rawValue)
+        ringDoorbell(GPURegister.globalDoorbell)
+        metrics.protectedModeEnterRequests += 1
+        record(.protectedModeEnterRequested)
+        wait("GLB_PROTM_ENTER", timeout: configuration.timeouts.protectedModeEnter, until: { core in
+            !core.mcu.global.pendingRequests.contains(.protectedModeEnter)
+        }, then: { core, timedOut in
+            if timedOut {
+                core.metrics.protectedModeEnterTimeouts += 1
+                core.record(.protectedModeEnterTimedOut)
+                core.record(.warning("FW protm enter timeout, scheduling a reset"))
+                core.scheduleReset("FW protm enter timeout", victims: .everyBoundGroup(.protectedModeEnterTimeout))
+            } else {
+                core.protectedPending = false
+                core.record(.protectedModeEnterAcknowledged)
+            }
+            core.finishTick()
+        })
+    }
+}

@@ -1,0 +1,137 @@
+/// The scheduler's tick (`tick_work` → `tick_ctx_init` / `tick_ctx_apply`), in three steps:
+/// 1. pick the groups that get slots (runnable groups by priority, in run order) and evict the
+///    others (SUSPEND, or TERMINATE for a group that cannot run), updating the priority of
+///    groups that stay; wait for the acknowledgements;
+/// 2. bind new groups to free slots with CSG priorities from `MAX_CSG_PRIO` (0xf) down, and
+///    acknowledge `CS_PROTM_PENDING` for the top group (the one at 0xf) when it has pending
+///    protected queues, before anything asks for protected mode (the kbase ack rule);
+///    wait for the acknowledgements. Priorities are handed out from 0xf in pick order, so
+///    "the group at `MAX_CSG_PRIO`" and "the highest-priority group present" are the same
+///    group. As kbase, no other group is acknowledged while the GPU is protected for one;
+///    it is acknowledged by the tick that follows the exit;
+/// 3. `glb_protm_enter` when an acknowledgement was made: toggle `GLB_PROTM_ENTER`, ring
+///    doorbell 0, wait up to 4000 ms; on expiry schedule a reset that fails every CSG update.
+///
+/// A group is runnable while it has jobs not finished (queued, running, or waiting for
+/// protected mode). Panthor sorts idle groups after busy ones; here an idle group simply gets
+/// no slot. While groups compete for slots a periodic tick rotates groups of equal priority,
+/// which is what forces a long protected job off the GPU.
+extension PanthorCore {
+    func queueTick() {
+        guard probed, !unplugged, reset == nil else { return }
+        if tick.inProgress {
+            tick.requested = true
+            return
+        }
+        guard !tick.scheduled else { return }
+        tick.scheduled = true
+        after(.zero, "tick") { core in core.runTick() }
+    }
+
+    private func runTick() {
+        tick.scheduled = false
+        guard mcu.booted, reset == nil, !tick.inProgress else { return }
+        tick.inProgress = true
+        tick.requested = false
+        metrics.ticks += 1
+        if tick.rotate {
+            tick.rotate = false
+            let bound = runOrder.filter { groups[$0]?.slot != nil }
+            runOrder.removeAll { bound.contains($0) }
+            runOrder += bound
+        }
+        let runnable = runOrder.compactMap { groups[$0] }.filter { $0.canRun && $0.hasWork }
+        let picked = runnable.enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }
+            .map(\.element).prefix(slots.count)
+        let pickedHandles = Set(picked.map(\.handle))
+        var changed: Set<Int> = []
+        var evicted: [Int] = []
+        for (slot, handle) in slots.enumerated() {
+            guard let handle, let group = groups[handle], !pickedHandles.contains(handle) else { continue }
+            let state: GroupSlotState = group.canRun ? .suspend : .terminate
+            requestSlotState(slot, state)
+            record(.groupEvicted(handle, slot: slot, state: state))
+            changed.insert(slot)
+            evicted.append(slot)
+        }
+        var priority = GroupEndpoint.maximumPriority
+        var assignments: [(PanthorGroup, UInt8)] = []
+        for group in picked {
+            assignments.append((group, priority))
+            if let slot = group.slot, group.slotPriority != priority {
+                setSlotPriority(slot, priority)
+                group.slotPriority = priority
+                changed.insert(slot)
+            }
+            priority &-= 1
+        }
+        applySlotUpdates(changed, label: "tick: evict and reprioritise") { core in
+            core.unbind(evicted)
+            core.bindAndAcknowledge(assignments)
+        }
+        armPeriodicTick(contended: runnable.count > slots.count)
+    }
+
+    /// Step 2: bind new groups, acknowledge protected-mode requests of the top group.
+    private func bindAndAcknowledge(_ assignments: [(PanthorGroup, UInt8)]) {
+        var changed: Set<Int> = []
+        for (group, priority) in assignments where group.canRun {
+            let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
+            let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
+            if let slot = group.slot {
+                if acknowledge {
+                    acknowledgeProtectedModePending(group, slot: slot)
+                    changed.insert(slot)
+                }
+                continue
+            }
+            guard let slot = slots.firstIndex(where: { $0 == nil }) else { break }
+            bind(group, to: slot, priority: priority, acknowledgeProtectedMode: acknowledge)
+            changed.insert(slot)
+        }
+        applySlotUpdates(changed, label: "tick: start groups") { core in
+            core.enterProtectedModeIfPending()
+        }
+    }
+
+    /// Rings the CSG doorbells of `changed` slots and waits for their acknowledgements;
+    /// `next` runs once they are in. A timeout schedules a reset that fails those groups.
+    private func applySlotUpdates(_ changed: Set<Int>, label: String, next: @escaping (PanthorCore) -> Void) {
+        guard !changed.isEmpty else {
+            next(self)
+            return
+        }
+        for slot in changed.sorted() { mcu.global.input.doorbellReq ^= 1 << UInt32(slot) }
+        ringDoorbell(GPURegister.globalDoorbell)
+        wait(label, timeout: configuration.timeouts.slotUpdate, until: { core in
+            changed.allSatisfy { core.mcu.groups[$0].pendingRequests.isEmpty && core.mcu.global.input.doorbellReq & (1 << UInt32($0)) == core.mcu.global.output.doorbellAck & (1 << UInt32($0)) }
+        }, then: { core, timedOut in
+            if timedOut {
+                let victims = Set(changed.compactMap { core.slots[$0] })
+                core.record(.warning("CSG slots update timeout"))
+                core.scheduleReset("CSG slots update timeout", victims: .groups(victims, .slotUpdateTimeout))
+                core.finishTick()
+                return
+            }
+            next(core)
+        })
+    }
+
+    func finishTick() {
+        tick.inProgress = false
+        if tick.requested {
+            tick.requested = false
+            queueTick()
+        }
+    }
+
+    private func armPeriodicTick(contended: Bool) {
+        guard contended, !tick.periodicArmed else { return }
+        tick.periodicArmed = true
+        after(configuration.timeouts.tickPeriod, "periodic tick") { core in
+            core.tick.periodicArmed = false
+            core.tick.rotate = true
+            core.queueTick()
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Synchronization
+
+/// A deterministic event queue over a ``VirtualClock``, shaped like swift-nio's
+/// `EmbeddedEventLoop`: nothing happens until the owner runs it, and running it moves the
+/// clock from one deadline to the next.
+///
+/// Events are kept in a binary heap keyed by (deadline, insertion sequence), so events due at
+/// the same instant run in the order they were scheduled, whatever the heap's layout: one
+/// sequence of calls gives one sequence of events, byte for byte.
+///
+/// Rules:
+/// 1. ``schedule(at:_:_:)`` with a deadline already past runs the event at the current time
+///    (as a NIO task scheduled in the past runs on the next turn), never earlier.
+/// 2. An action runs with the clock set to its deadline, outside the queue's lock, so it may
+///    schedule and cancel events; an event it schedules for a time the run has not passed yet
+///    runs in the same run.
+/// 3. ``cancel(_:)`` removes an event that has not run (lazily: it is skipped when it reaches
+///    the top of the heap).
+///
+/// Thread-safety: every method may be called from any thread, but a simulation runs its queue
+/// from one thread; concurrent runs of the same queue interleave events in no defined order.
+///
+/// - Complexity: scheduling and running an event are O(log n) in the number of pending events;
+///   cancelling is O(1).
+public final class EventQueue: Sendable {
+    public let clock: VirtualClock
+
+    private struct State {
+        var heap = EventHeap<ScheduledEvent>()
+        /// Events scheduled and neither run nor cancelled.
+        var live = Set<ScheduledEventID>()
+        var nextSequence: UInt64 = 1
+        var executed: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init(clock: VirtualClock = VirtualClock()) {
+        self.clock = clock
+    }
+
+    public var now: VirtualInstant { clock.now }
+
+    // MARK: Scheduling
+
+    /// Schedules `action` at `deadline` (or now, if that has passed).
+    @discardableResult
+    public func schedule(at deadline: VirtualInstant, _ label: String = "", _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
+        let due = max(deadline, clock.now)
+        return state.withLock { state in
+            let id = ScheduledEventID(rawValue: state.nextSequence)
+            state.nextSequence += 1
+            state.heap.insert(ScheduledEvent(deadline: due, id: id, label: label, action: action))
+            state.live.insert(id)
+            return id
+        }
+    }
+
+    /// Schedules `action` `delay` after the current time.
+    @discardableResult
+    public func schedule(after delay: VirtualDuration, _ label: String = "", _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
+        schedule(at: clock.now + delay, label, action)
+    }
+
+    /// Cancels an event that has not run yet; `false` when it already ran, was already
+    /// cancelled, or never existed.
+    @discardableResult
+    public func cancel(_ id: ScheduledEventID) -> Bool {
+        state.withLock { $0.live.remove(id) != nil }
+    }
+
+    // MARK: Running
+
+    /// Runs every event due at or before `target` in order, then sets the clock to `target`
+    /// (unless it is already later). Returns how many events ran.
+    @discardableResult
+    public func run(until target: VirtualInstant) -> Int {
+        var ran = 0
+        while let event = popDue(notAfter: target) {
+            clock.advance(to: event.deadline)
+            event.action()
+            ran += 1
+        }
+        clock.advance(to: target)
+        return ran
+    }
+
+    /// `EmbeddedEventLoop.advanceTime(by:)`: runs what falls due in the next `delay`.
+    @discardableResult
+    public func advance(by delay: VirtualDuration) -> Int {
+        run(until: clock.now + delay)
+    }
+
+    /// Runs events until none is left, or until `limit` events have run (a guard against an
+    /// event that reschedules itself for ever). The clock stops at the last event's deadline.
+    @discardableResult
+    public func runUntilEmpty(limit: Int = .max) -> Int {
+        var ran = 0
+        while ran < limit, let event = popDue(notAfter: .distantFuture) {
+            clock.advance(to: event.deadline)
+            event.action()
+            ran += 1
+        }
+        return ran
+    }
+
+    /// Runs the next event alone, whenever it is due; `false` when the queue is empty.
+    @discardableResult
+    public func runNext() -> Bool {
+        runUntilEmpty(limit: 1) == 1
+    }
+
+    // MARK: Inspection
+
+    /// Events scheduled and neither run nor cancelled.
+    public var pendingCount: Int { state.withLock { $0.live.count } }
+    /// Events run so far.
+    public var executedCount: UInt64 { state.withLock { $0.executed } }
+
+    /// The deadline of the next event that will run, if any.
+    public var nextDeadline: VirtualInstant? {
+        state.withLock { state in
+            Self.dropCancelled(&state)
+            return state.heap.min?.deadline
+        }
+    }
+
+    /// The labels of pending events in the order they will run (for reports and tests).
+    public var pendingLabels: [String] {
+        state.withLock { state in
+            state.heap.storage.filter { state.live.contains($0.id) }.sorted().map(\.label)
+        }
+    }
+
+    public func _checkInvariants() {
+        state.withLock { state in
+            state.heap._checkInvariants()
+            precondition(state.live.count <= state.heap.count, "more live events than heap entries")
+        }
+    }
+
+    private func popDue(notAfter target: VirtualInstant) -> ScheduledEvent? {
+        state.withLock { state in
+            Self.dropCancelled(&state)
+            guard let next = state.heap.min, next.deadline <= target else { return nil }
+            _ = state.heap.popMin()
+            state.live.remove(next.id)
+            state.executed += 1
+            return next
+        }
+    }
+
+    private static func dropCancelled(_ state: inout State) {
+        while let top = state.heap.min, !state.live.contains(top.id) {
+            _ = state.heap.popMin()
+        }
+    }
+}

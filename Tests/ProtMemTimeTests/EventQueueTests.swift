@@ -1,0 +1,149 @@
+import ProtMemTime
+import Synchronization
+import Testing
+
+/// Records what ran, in order, from `@Sendable` actions.
+final class Recorder: Sendable {
+    private let entries = Mutex<[(String, VirtualInstant)]>([])
+    func note(_ label: String, _ at: VirtualInstant) { entries.withLock { $0.append((label, at)) } }
+    var labels: [String] { entries.withLock { $0.map(\.0) } }
+    var times: [UInt64] { entries.withLock { $0.map(\.1.rawValue) } }
+}
+
+@Suite("Virtual clock and event queue")
+struct EventQueueTests {
+    @Test func clockStartsAtZeroAndOnlyMovesWhenRun() {
+        let queue = EventQueue()
+        #expect(queue.now == .zero)
+        queue.schedule(after: .milliseconds(5)) {}
+        #expect(queue.now == .zero, "scheduling does not move time")
+        queue.advance(by: .milliseconds(2))
+        #expect(queue.now.rawValue == 2_000_000)
+        #expect(queue.pendingCount == 1)
+        queue.advance(by: .milliseconds(3))
+        #expect(queue.now.rawValue == 5_000_000 && queue.pendingCount == 0)
+    }
+
+    @Test func eventsRunInDeadlineOrderWithTheClockAtTheirDeadline() {
+        let queue = EventQueue(), recorder = Recorder()
+        for (label, ms) in [("c", 30), ("a", 10), ("d", 40), ("b", 20)] as [(String, UInt64)] {
+            queue.schedule(after: .milliseconds(ms), label) { recorder.note(label, queue.now) }
+        }
+        #expect(queue.pendingLabels == ["a", "b", "c", "d"])
+        #expect(queue.run(until: VirtualInstant(nanoseconds: 25_000_000)) == 2)
+        #expect(recorder.labels == ["a", "b"])
+        #expect(recorder.times == [10_000_000, 20_000_000])
+        #expect(queue.now.rawValue == 25_000_000, "run(until:) leaves the clock at the target")
+        #expect(queue.runUntilEmpty() == 2)
+        #expect(recorder.labels == ["a", "b", "c", "d"])
+        #expect(queue.now.rawValue == 40_000_000, "runUntilEmpty stops at the last deadline")
+    }
+
+    @Test func tiesRunInInsertionOrder() {
+        let queue = EventQueue(), recorder = Recorder()
+        let names = (0..<50).map { "e\($0)" }
+        for name in names { queue.schedule(after: .microseconds(7)) { recorder.note(name, queue.now) } }
+        queue.runUntilEmpty()
+        #expect(recorder.labels == names)
+        #expect(Set(recorder.times) == [7_000])
+    }
+
+    @Test func cancelledEventsNeverRun() {
+        let queue = EventQueue(), recorder = Recorder()
+        let first = queue.schedule(after: .nanoseconds(1)) { recorder.note("first", queue.now) }
+        let second = queue.schedule(after: .nanoseconds(2)) { recorder.note("second", queue.now) }
+        queue.schedule(after: .nanoseconds(3)) { recorder.note("third", queue.now) }
+        #expect(queue.cancel(second))
+        #expect(!queue.cancel(second), "a second cancel finds nothing")
+        #expect(queue.pendingCount == 2)
+        queue.runUntilEmpty()
+        #expect(recorder.labels == ["first", "third"])
+        #expect(!queue.cancel(first), "an event that ran cannot be cancelled")
+        #expect(!queue.cancel(ScheduledEventID(rawValue: 999)))
+    }
+
+    @Test func actionsMayScheduleAndCancel() {
+        let queue = EventQueue(), recorder = Recorder()
+        let victim = Mutex<ScheduledEventID?>(nil)
+        queue.schedule(after: .milliseconds(1)) {
+            recorder.note("parent", queue.now)
+            queue.schedule(after: .milliseconds(1)) { recorder.note("child", queue.now) }
+            if let id = victim.withLock({ $0 }) { queue.cancel(id) }
+        }
+        victim.withLock { $0 = queue.schedule(after: .milliseconds(5)) { recorder.note("victim", queue.now) } }
+        queue.advance(by: .milliseconds(10))
+        #expect(recorder.labels == ["parent", "child"])
+        #expect(recorder.times == [1_000_000, 2_000_000])
+    }
+
+    @Test func aPastDeadlineRunsNowNotEarlier() {
+        let queue = EventQueue(), recorder = Recorder()
+        queue.advance(by: .seconds(1))
+        queue.schedule(at: VirtualInstant(nanoseconds: 5)) { recorder.note("late", queue.now) }
+        queue.runUntilEmpty()
+        #expect(recorder.times == [1_000_000_000])
+    }
+
+    @Test func theClockNeverRunsBackwards() {
+        let queue = EventQueue()
+        queue.advance(by: .milliseconds(3))
+        queue.run(until: VirtualInstant(nanoseconds: 1))
+        #expect(queue.now.rawValue == 3_000_000)
+    }
+
+    @Test func runUntilEmptyHonoursItsLimit() {
+        let queue = EventQueue()
+        @Sendable func again() { queue.schedule(after: .microseconds(1), "again", again) }
+        again()
+        #expect(queue.runUntilEmpty(limit: 100) == 100)
+        #expect(queue.pendingCount == 1)
+    }
+
+    /// The same seeded workload, with random deadlines, ties and cancellations, gives the same
+    /// trace twice, and that trace is ordered by (deadline, insertion).
+    @Test func runsAreDeterministic() {
+        func trace(seed: UInt64) -> [String] {
+            var random = SplitMix(seed: seed)
+            let queue = EventQueue(), recorder = Recorder()
+            var ids: [ScheduledEventID] = []
+            for index in 0..<2_000 {
+                let deadline = random.next() % 64
+                ids.append(queue.schedule(at: VirtualInstant(nanoseconds: deadline)) { recorder.note("\(index)@\(deadline)", queue.now) })
+                if random.next() % 4 == 0 { queue.cancel(ids[Int(random.next() % UInt64(ids.count))]) }
+                if index % 97 == 0 { queue._checkInvariants() }
+            }
+            queue.runUntilEmpty()
+            return recorder.labels
+        }
+        let a = trace(seed: 42), b = trace(seed: 42), c = trace(seed: 7)
+        #expect(a == b)
+        #expect(a != c)
+        let keys = a.map { label -> (UInt64, Int) in
+            let parts = label.split(separator: "@")
+            return (UInt64(parts[1])!, Int(parts[0])!)
+        }
+        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test func durationsSaturateAndPrint() {
+        #expect(VirtualDuration.milliseconds(4000).description == "4 s")
+        #expect(VirtualDuration.milliseconds(4001).description == "4001 ms")
+        #expect(VirtualDuration.nanoseconds(7).description == "7 ns")
+        #expect(VirtualDuration.seconds(.max).nanoseconds == .max)
+        #expect((VirtualInstant.distantFuture + .seconds(1)) == .distantFuture)
+        #expect(VirtualInstant(nanoseconds: 5).duration(since: VirtualInstant(nanoseconds: 9)) == .zero)
+    }
+}
+
+/// A tiny seeded generator so the determinism test needs no other module.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
