@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "ProtMemReport"),
         .target(
             name: "ProtMemSimulation",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemBoard", "ProtMemReport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemBoard", "ProtMemPanthor", "ProtMemTime",
+                           "ProtMemUserspace", "ProtMemReport", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
         .target(name: "ProtMemHeaps", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
@@ -41,7 +42,8 @@ let package = Package(
         .target(name: "ProtMemDeviceTree"),
         .target(
             name: "ProtMemBoard",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree"]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree",
+                           "ProtMemPanthor", "ProtMemTime"]
         ),
         // Layer 8's clock and event queue, with no dependencies, so devices can run in virtual time.
         .target(name: "ProtMemTime"),
@@ -71,7 +73,7 @@ let package = Package(
         .testTarget(name: "ProtMemMemoryTests", dependencies: ["ProtMemMemory", "ProtMemSecureWorld", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDMABufTests", dependencies: ["ProtMemDMABuf", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemPanthor", "ProtMemTime", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
         .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime"]),

@@ -39,6 +39,8 @@ public final class Board: Sendable {
     /// The secure world's scrub service (an SMC), for normal-world code that manages protected
     /// memory it cannot write itself.
     public let scrubber: any ProtectedMemoryScrubber
+    /// The Valhall CSF GPU the configuration describes, and how it finds protected memory.
+    public let gpu: GPUConfiguration?
 
     public init(_ configuration: BoardConfiguration) throws(BoardError) {
         let memory: PhysicalMemory
@@ -147,6 +149,7 @@ public final class Board: Sendable {
             throw BoardError("board \(configuration.name): cannot register heaps: \(error)")
         }
         self.name = configuration.name
+        self.gpu = configuration.gpu
         self.memory = memory
         self.bus = bus
         self.secureMonitor = monitor
