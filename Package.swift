@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "ProtMemBoard",
                 "ProtMemReport",
+                "ProtMemSimulation",
                 "ProtMemPanthor",
                 "ProtMemDeviceTree",
                 "ProtMemUserspace",

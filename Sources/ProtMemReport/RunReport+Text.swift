@@ -3,6 +3,7 @@ extension RunReport {
     public var textSummary: String {
         var lines: [String] = []
         lines.append("scenario \(scenario) on \(board), design \(design), seed \(seed), \(Self.seconds(duration)) simulated")
+        if !firmware.isEmpty { lines.append("firmware: \(firmware)") }
         lines.append("")
         lines.append("heaps:")
         let nameWidth = max(4, heaps.map(\.name.count).max() ?? 0)
@@ -31,6 +32,9 @@ extension RunReport {
         return lines.joined(separator: "\n")
     }
 
+    /// Bytes in binary units with two decimals, as the summaries print them.
+    public static func bytesText(_ value: UInt64) -> String { bytes(value) }
+
     static func bytes(_ value: UInt64) -> String {
         for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] where value >= 1 << UInt64(shift) {
             let scaled = Double(value) / Double(UInt64(1) << UInt64(shift))
@@ -44,7 +48,7 @@ extension RunReport {
     static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
 
     /// A decimal with exactly `digits` places, the same on every host (no locale, no `%g`).
-    static func fixed(_ value: Double, _ digits: Int) -> String {
+    public static func fixed(_ value: Double, _ digits: Int) -> String {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = (value * scale).rounded()

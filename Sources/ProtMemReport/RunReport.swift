@@ -90,6 +90,8 @@ public struct RunReport: Codable, Hashable, Sendable {
     public var design: String
     public var seed: UInt64
     public var duration: UInt64
+    /// Which firmware image the GPU booted.
+    public var firmware: String = ""
     public var heaps: [Heap] = []
     public var devices: [Device] = []
     public var protectedMode = ProtectedMode()

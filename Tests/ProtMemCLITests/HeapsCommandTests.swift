@@ -54,3 +54,21 @@ func runProtMem(_ arguments: [String]) throws -> (status: Int32, stdout: String,
         #expect(result.stderr.contains("--bogus"))
     }
 }
+
+@Suite struct SimulateCommandTests {
+    @Test func withNoArgumentsItRunsTheBuiltinPlayback() throws {
+        let result = try runProtMem(["simulate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("scenario builtin-secure-playback-4k60 on protmem-default, design heap-by-name, seed 1, 2.000 s simulated"))
+        #expect(result.stdout.contains("protected mode: 120 entries, 120 exits"))
+        #expect(result.stdout.contains("invariant violations: 0"))
+        #expect(result.stderr.isEmpty, "no progress bar into a pipe: \(result.stderr)")
+    }
+
+    @Test func badArgumentsAndFilesAreRefusedClearly() throws {
+        let design = try runProtMem(["simulate", "--design", "magic"])
+        #expect(design.status == 64 && design.stderr.contains("unknown design \"magic\""))
+        let missing = try runProtMem(["simulate", "--scenario", "/nonexistent.yaml"])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.yaml: cannot read the file"))
+    }
+}

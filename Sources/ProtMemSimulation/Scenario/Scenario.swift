@@ -6,11 +6,11 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var board: BoardChoice
     public var design: Design
     /// Simulated time, e.g. `2s`, `500ms`.
-    public var duration: VirtualDuration
+    public var duration: ScenarioDuration
     public var workloads: [Workload]
 
     public init(name: String, seed: UInt64 = 1, board: BoardChoice = .builtin, design: Design = .heapByName,
-                duration: VirtualDuration, workloads: [Workload]) {
+                duration: ScenarioDuration, workloads: [Workload]) {
         self.name = name
         self.seed = seed
         self.board = board
@@ -29,7 +29,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         board = try container.decodeIfPresent(BoardChoice.self, forKey: .board) ?? .builtin
         design = try container.decodeIfPresent(Design.self, forKey: .design) ?? .heapByName
-        duration = try container.decode(VirtualDuration.self, forKey: .duration)
+        duration = try container.decode(ScenarioDuration.self, forKey: .duration)
         workloads = try container.decode([Workload].self, forKey: .workloads)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// A span of virtual time in nanoseconds, written in YAML as `2s`, `500ms`, `16.67ms`,
+/// A span of virtual time in nanoseconds as a scenario writes it: `2s`, `500ms`, `16.67ms`,
 /// `250us` or `100ns`.
-public struct VirtualDuration: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ScenarioDuration: Hashable, Sendable, Codable, CustomStringConvertible {
     public var nanoseconds: UInt64
 
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
@@ -18,7 +18,7 @@ public struct VirtualDuration: Hashable, Sendable, Codable, CustomStringConverti
     public init(from decoder: any Decoder) throws {
         let single = try decoder.singleValueContainer()
         let text = try single.decode(String.self)
-        guard let value = VirtualDuration(text) else {
+        guard let value = ScenarioDuration(text) else {
             throw DecodingError.dataCorruptedError(in: single, debugDescription: "expected a duration such as 2s, 500ms, 250us or 100ns, found \"\(text)\"")
         }
         self = value

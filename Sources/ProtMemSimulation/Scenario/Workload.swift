@@ -46,7 +46,7 @@ public enum Workload: Hashable, Sendable, Codable {
             public var priority: UInt8
             public var protected: Bool
             public var jobs: UInt32
-            public var jobDuration: VirtualDuration
+            public var jobDuration: ScenarioDuration
 
             enum CodingKeys: String, CodingKey, CaseIterable {
                 case priority, protected, jobs, jobDuration = "job_duration"

@@ -1,0 +1,108 @@
+import ProtMemBoard
+import ProtMemReport
+
+/// The same scenario under each of the four designs, side by side.
+public struct DesignComparison: Codable, Hashable, Sendable {
+    public struct Row: Codable, Hashable, Sendable {
+        public var design: String
+        /// How the driver's probe went: immediate, deferred until the heap registered, or failed.
+        public var probe: String
+        /// Who allocates and owns the protected memory.
+        public var owner: String
+        /// Whether the codec, display and camera can share the GPU's pool.
+        public var sharedWithOtherDevices: String
+        /// SoC-specific code the GPU driver needs.
+        public var socSpecificCode: String
+        public var peakProtectedBytes: UInt64
+        public var fragmentation: Double
+        public var faults: Int
+        public var protectedModeEntries: UInt64
+        public var meanEnterLatency: UInt64
+        public var violations: Int
+        /// What failed and why; empty when the run was clean.
+        public var failure: String
+    }
+
+    public var scenario: String
+    public var board: String
+    public var rows: [Row]
+
+    /// Runs `scenario` on `configuration` once per design (same seed).
+    public static func run(_ scenario: Scenario, configuration: BoardConfiguration, firmware: [UInt8]) -> DesignComparison {
+        var rows: [Row] = []
+        for design in Design.allCases {
+            var row = Row(design: design.rawValue, probe: design.probe, owner: design.owner, sharedWithOtherDevices: design.sharing,
+                          socSpecificCode: design.socCode, peakProtectedBytes: 0, fragmentation: 0, faults: 0,
+                          protectedModeEntries: 0, meanEnterLatency: 0, violations: 0, failure: "")
+            do {
+                let result = try Simulation(scenario: scenario, configuration: configuration, design: design, firmware: firmware).run()
+                let report = result.report
+                let protected = report.heaps.filter(\.protected)
+                row.peakProtectedBytes = protected.reduce(0) { $0 + $1.peakBytes }
+                row.fragmentation = protected.map(\.fragmentation).max() ?? 0
+                row.faults = report.faults.count
+                row.protectedModeEntries = report.protectedMode.entries
+                row.meanEnterLatency = report.protectedMode.meanEnterLatency
+                row.violations = report.violations.count
+                if let first = report.violations.first ?? report.faults.first { row.failure = first }
+            } catch {
+                row.failure = error.description
+                row.probe = "failed"
+            }
+            rows.append(row)
+        }
+        return DesignComparison(scenario: scenario.name, board: configuration.name, rows: rows)
+    }
+
+    /// The table `protmem compare` prints.
+    public var table: String {
+        let header = ["design", "probe", "owner of protected memory", "pool shared", "SoC code in GPU driver", "peak protected",
+                      "frag", "faults", "protm entries", "enter latency", "failure"]
+        let cells = rows.map { row in
+            [row.design, row.probe, row.owner, row.sharedWithOtherDevices, row.socSpecificCode, RunReport.bytesText(row.peakProtectedBytes),
+             RunReport.fixed(row.fragmentation * 100, 1) + "%", String(row.faults), String(row.protectedModeEntries),
+             RunReport.fixed(Double(row.meanEnterLatency) / 1000, 1) + " µs", row.failure.isEmpty ? "-" : String(row.failure.prefix(60))]
+        }
+        let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { index, value in index == values.count - 1 ? value : value.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        return (["scenario \(scenario) on \(board)", line(header)] + cells.map(line)).joined(separator: "\n")
+    }
+}
+
+extension Design {
+    var probe: String {
+        switch self {
+        case .heapByName: "finds the heap by name (defers while missing)"
+        case .reservedRegion: "takes the region at once"
+        case .heapDevice: "follows the phandle (defers while the heap is missing)"
+        case .userspace: "at once; protected mode after userspace hands buffers in"
+        }
+    }
+
+    var owner: String {
+        switch self {
+        case .heapByName, .heapDevice: "the heap's exporter (TEE, firewall or hypervisor)"
+        case .reservedRegion: "the GPU driver"
+        case .userspace: "userspace, from a protected heap"
+        }
+    }
+
+    var sharing: String {
+        switch self {
+        case .heapByName, .heapDevice, .userspace: "yes, one heap"
+        case .reservedRegion: "only by pointing every device at the region"
+        }
+    }
+
+    var socCode: String {
+        switch self {
+        case .heapByName: "none (a heap name in DT)"
+        case .reservedRegion: "knows the region is protected and by whom"
+        case .heapDevice: "none (a typed phandle)"
+        case .userspace: "none; a new uAPI (DEV_QUERY, import ioctl)"
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemHeaps
+import ProtMemMemory
+import ProtMemPanthor
+import ProtMemReport
+import ProtMemTEE
+import ProtMemTime
+
+extension Simulation {
+    /// The protected pool's map when the run's time is up: who holds which pages, and holes.
+    static func describePool(_ board: Board, _ heapName: String, into report: inout RunReport) {
+        guard let heap = board.heaps.heaps.first(where: { $0.name == heapName }) else { return }
+        let owned: [(PhysicalRange, String)] = board.dmaBufs.buffers.filter { $0.heapName == heapName }.flatMap { buffer in
+            let owner = buffer.name ?? buffer.attachedDevices.map(\.name).first.map { "\($0) (ino \(buffer.inode))" } ?? "ino \(buffer.inode)"
+            return (buffer.exporter.backing?.entries ?? []).compactMap { entry in entry.range.map { ($0, owner) } }
+        }
+        let region: PhysicalRange?
+        if let carveout = heap.ops as? CarveoutHeap { region = carveout.region }
+        else if let tee = heap.ops as? TEEHeap, let pool = tee.pool as? TEEStaticPool { region = pool.range }
+        else { region = nil }
+        report.poolName = heapName
+        guard let region else {
+            // No fixed region (lent or scattered memory): the held pieces side by side.
+            var offset: UInt64 = 0
+            for (range, owner) in owned.sorted(by: { $0.0.base < $1.0.base }) {
+                report.poolMap.append(RunReport.PoolSegment(offset: offset, size: range.size, owner: owner))
+                offset += range.size
+            }
+            report.poolSize = offset
+            return
+        }
+        report.poolSize = region.size
+        var cursor = region.base.rawValue
+        for (range, owner) in owned.sorted(by: { $0.0.base < $1.0.base }) where region.contains(range) {
+            if range.base.rawValue > cursor {
+                report.poolMap.append(RunReport.PoolSegment(offset: cursor - region.base.rawValue, size: range.base.rawValue - cursor, owner: nil))
+            }
+            report.poolMap.append(RunReport.PoolSegment(offset: range.base.rawValue - region.base.rawValue, size: range.size, owner: owner))
+            cursor = range.end
+        }
+        if cursor < region.end {
+            report.poolMap.append(RunReport.PoolSegment(offset: cursor - region.base.rawValue, size: region.end - cursor, owner: nil))
+        }
+    }
+
+    /// The report's numbers; the GPU's metrics and trace are taken when the run's time was up
+    /// (teardown fails whatever jobs were still queued, which is not the workload's doing).
+    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: [PanthorTraceEvent],
+                     context: SimulationContext, finalBytes: [String: UInt64], violations: [InvariantViolation]) {
+        let recorder = context.recorder
+        for heap in board.heaps.heaps {
+            let stats = heap.ops.statistics
+            var fragmentation = 0.0
+            if let carveout = heap.ops as? CarveoutHeap, stats.free > 0 {
+                fragmentation = 1 - Double(carveout.largestFreeExtent) / Double(stats.free)
+            }
+            report.heaps.append(RunReport.Heap(name: heap.name, kind: stats.kind, protected: stats.isProtected, size: stats.size,
+                                               peakBytes: recorder.peaks[heap.name] ?? 0, finalBytes: finalBytes[heap.name] ?? 0,
+                                               allocations: stats.allocations, failures: stats.failures, fragmentation: fragmentation))
+        }
+        report.occupancy = recorder.occupancy
+        var devices = [RunReport.Device(name: gpuName, work: UInt64(metrics.jobsCompleted), faults: UInt64(metrics.protectedModeFaults + metrics.jobsFailed))]
+        for name in ["codec", "display", "camera"] + recorder.processes.filter({ $0.hasPrefix("churn-") }) {
+            let work = recorder.work[name] ?? 0, faults = recorder.deviceFaults[name] ?? 0
+            if work > 0 || faults > 0 || recorder.processes.contains(name) { devices.append(RunReport.Device(name: name, work: work, faults: faults)) }
+        }
+        report.devices = devices
+        // Protected mode: periods and enter latency from the driver's own trace.
+        var requested: VirtualInstant?
+        var entered: VirtualInstant?
+        var latencies: [UInt64] = []
+        for event in gpuTrace {
+            switch event.kind {
+            case .protectedModeEnterRequested: requested = event.time
+            case .protectedModeEntered:
+                entered = event.time
+                if let requested { latencies.append(event.time.rawValue - requested.rawValue) }
+                requested = nil
+            case .protectedModeExited:
+                if let start = entered { report.protectedIntervals.append(RunReport.Interval(start: start.rawValue, end: event.time.rawValue)) }
+                entered = nil
+            default: break
+            }
+        }
+        report.protectedMode.entries = UInt64(metrics.protectedModeEntries)
+        report.protectedMode.exits = UInt64(metrics.protectedModeExits)
+        report.protectedMode.timeInside = report.protectedIntervals.reduce(0) { $0 + ($1.end - $1.start) }
+        report.protectedMode.meanEnterLatency = latencies.isEmpty ? 0 : latencies.reduce(0, +) / UInt64(latencies.count)
+        report.protectedMode.maxEnterLatency = latencies.max() ?? 0
+        report.faults = recorder.faults + board.bus.faults.faults.map { "bus: \($0)" }
+        report.violations = violations.map(\.description)
+    }
+
+    /// The recorder's events plus the GPU's: job slices, protected-mode periods.
+    static func trace(_ recorder: Recorder, gpuTrace: [PanthorTraceEvent]) -> [TraceEvent] {
+        var starts: [JobHandle: (VirtualInstant, Bool)] = [:]
+        var protectedStart: VirtualInstant?
+        for event in gpuTrace {
+            switch event.kind {
+            case .jobStarted(let job, let isProtected): starts[job] = (event.time, isProtected)
+            case .jobCompleted(let job), .jobFailed(let job, _):
+                if let (start, isProtected) = starts.removeValue(forKey: job) {
+                    recorder.slice("\(job)", category: isProtected ? "gpu-protected" : "gpu", process: "gpu", thread: Int(job.group.rawValue),
+                                   start: start, end: event.time)
+                }
+            case .protectedModeEntered: protectedStart = event.time
+            case .protectedModeExited(let reason):
+                if let start = protectedStart {
+                    recorder.slice("protected mode", category: "protected-mode", process: "gpu", thread: 0, start: start, end: event.time,
+                                   args: [("exit", .string(reason.description))])
+                }
+                protectedStart = nil
+            case .resetScheduled(let why): recorder.instant("reset", category: "gpu", process: "gpu", at: event.time, args: [("reason", .string(why))])
+            default: break
+            }
+        }
+        return recorder.traceEvents()
+    }
+}

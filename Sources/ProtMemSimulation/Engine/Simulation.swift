@@ -1,0 +1,142 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemHeaps
+import ProtMemMemory
+import ProtMemPanthor
+import ProtMemReport
+import ProtMemTEE
+import ProtMemTime
+
+/// What a run produced: the report (summary, JSON, HTML) and the trace.
+public struct SimulationResult: Sendable {
+    public let report: RunReport
+    public let trace: [TraceEvent]
+    /// How many events the clock ran.
+    public let eventsRun: UInt64
+
+    public init(report: RunReport, trace: [TraceEvent], eventsRun: UInt64) {
+        self.report = report
+        self.trace = trace
+        self.eventsRun = eventsRun
+    }
+}
+
+/// One run of a scenario on a board, in virtual time, on one thread: boot the board, probe
+/// the GPU under the chosen design, start the workloads, run the clock to the scenario's end,
+/// stop the workloads, and check that everything came back.
+///
+/// Nothing reads the wall clock and the only randomness is the scenario's seed, so one seed
+/// gives one report and one trace, byte for byte.
+public struct Simulation: Sendable {
+    public let scenario: Scenario
+    public let configuration: BoardConfiguration
+    public let design: Design
+    public let seed: UInt64
+    public let firmware: [UInt8]
+    /// Runs the invariant checker's structural checks after every event (slow; for tests).
+    public var checkEveryEvent = false
+
+    public init(scenario: Scenario, configuration: BoardConfiguration, design: Design? = nil, seed: UInt64? = nil, firmware: [UInt8] = SyntheticFirmware.image) {
+        self.scenario = scenario
+        self.configuration = configuration
+        self.design = design ?? scenario.design
+        self.seed = seed ?? scenario.seed
+        self.firmware = firmware
+    }
+
+    public func run(progress: ProgressReporter? = nil) throws(SimulationError) -> SimulationResult {
+        let (configured, heapName, userspace) = try design.apply(to: configuration)
+        let board: Board
+        do {
+            board = try Board(configured)
+        } catch {
+            throw SimulationError("\(error)")
+        }
+        let checker = InvariantChecker(board: board)
+        checker.install()
+        defer { checker.uninstall() }
+        let start = BoardStart(board)
+        let events = EventQueue()
+        let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
+
+        let gpu: PanthorDevice
+        do {
+            gpu = try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace)
+            try gpu.probe()
+        } catch {
+            throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
+        }
+        var firmwareBuffer: DMABuf?
+        let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace)
+        if userspace {
+            firmwareBuffer = context.allocate(gpu.protectedMemoryRequirements.firmwareSectionsSize, from: heapName, owner: "gpu", name: "fw protected sections")
+            if let firmwareBuffer {
+                do { try gpu.installProtectedFirmwareBuffer(firmwareBuffer) } catch { context.recorder.fault("gpu", "installing the firmware buffer: \(error)", at: events.now) }
+            }
+        }
+        let workloads: [any SimulatedWorkload] = scenario.workloads.map(Self.make)
+        for workload in workloads { try workload.start(context) }
+
+        var violations: [InvariantViolation] = []
+        while let next = events.nextDeadline, next <= end {
+            _ = events.runNext()
+            progress?.update(events.now.rawValue)
+            if checkEveryEvent { violations += checker.check() }
+        }
+        progress?.finish()
+        let finalBytes = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { heap in
+            let stats = heap.ops.statistics
+            return (heap.name, stats.size - min(stats.size, stats.free))
+        })
+        var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
+        Self.describePool(board, heapName, into: &report)
+        violations += checker.check(scanFreeMemory: true)
+        let metricsAtEnd = gpu.metrics
+        let gpuTraceAtEnd = gpu.trace
+
+        // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
+        for workload in workloads.reversed() { workload.finish(context) }
+        if let firmwareBuffer { context.free(firmwareBuffer) }
+        _ = events.runUntilEmpty(limit: 1_000_000)
+        gpu.unplug()
+        context.recorder.closeOpenBuffers(at: events.now)
+        violations += start.leaks(board)
+
+        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, gpuTrace: gpuTraceAtEnd, context: context, finalBytes: finalBytes, violations: violations)
+        return SimulationResult(report: report, trace: Self.trace(context.recorder, gpuTrace: gpuTraceAtEnd), eventsRun: events.executedCount)
+    }
+
+    static func make(_ workload: Workload) -> any SimulatedWorkload {
+        switch workload {
+        case .securePlayback(let stream): SecurePlaybackWorkload(stream)
+        case .secureRecord(let stream): SecureRecordWorkload(stream)
+        case .trustedUI(let ui): TrustedUIWorkload(ui)
+        case .mixedGPU(let mixed): MixedGPUWorkload(mixed)
+        case .churn(let churn): ChurnWorkload(churn)
+        }
+    }
+}
+
+/// The board as it booted: what every heap had free, and no buffer. A run that ends
+/// elsewhere leaked.
+struct BoardStart {
+    let free: [String: UInt64]
+
+    init(_ board: Board) {
+        free = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { ($0.name, $0.ops.statistics.free) })
+    }
+
+    func leaks(_ board: Board) -> [InvariantViolation] {
+        var found: [InvariantViolation] = []
+        for buffer in board.dmaBufs.buffers {
+            found.append(InvariantViolation(kind: .accounting, detail: "\(buffer) (\(buffer.name ?? "unnamed")) still live after every workload stopped"))
+        }
+        for heap in board.heaps.heaps {
+            let now = heap.ops.statistics.free
+            if let before = free[heap.name], before != now {
+                found.append(InvariantViolation(kind: .accounting, detail: "heap \(heap.name) ends with \(now) bytes free, began with \(before)"))
+            }
+        }
+        return found
+    }
+}

@@ -1,0 +1,89 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemPanthor
+import ProtMemReport
+import ProtMemTime
+import ProtMemUserspace
+
+/// What a workload works with: the board and its devices, the clock, the seeded generator,
+/// and the recorder. Used from the simulation's one thread only.
+final class SimulationContext: @unchecked Sendable {
+    let board: Board
+    let events: EventQueue
+    let recorder = Recorder()
+    var random: SplitMix64
+    let gpu: PanthorDevice?
+    let codec: VideoCodec
+    let display: DisplayController
+    let camera: CameraISP
+    let userspace: Userspace
+    /// The protected heap workloads allocate from unless they name one.
+    let protectedHeap: String
+    let end: VirtualInstant
+    /// Set when the run's GPU runs in the userspace design: buffers are handed in.
+    let userspaceDesign: Bool
+    /// Content ids for markers, one per protected frame produced.
+    private var nextContent: UInt64 = 1
+
+    init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool) {
+        self.board = board
+        self.events = events
+        self.random = SplitMix64(seed: seed)
+        self.gpu = gpu
+        self.codec = VideoCodec(bus: board.bus)
+        self.display = DisplayController(bus: board.bus)
+        self.camera = CameraISP(bus: board.bus)
+        self.userspace = Userspace(board: board)
+        self.protectedHeap = protectedHeap
+        self.end = end
+        self.userspaceDesign = userspaceDesign
+    }
+
+    var now: VirtualInstant { events.now }
+
+    func nextContentID() -> UInt64 {
+        defer { nextContent += 1 }
+        return nextContent
+    }
+
+    /// Allocates from `heap`, recording the buffer's life; a failure is recorded and `nil`.
+    func allocate(_ size: UInt64, from heapName: String, owner: String, name: String) -> DMABuf? {
+        guard let heap = board.heaps.find(heapName) else {
+            recorder.fault(owner, "no heap named \(heapName)", at: now)
+            return nil
+        }
+        defer { board.heaps.put(heap) }
+        do {
+            let buffer = try board.heaps.allocate(heap, length: size, fdFlags: [.readWrite, .closeOnExec])
+            try? buffer.setName(String(name.prefix(31)))
+            recorder.bufferAllocated(buffer, owner: owner, name: name, at: now)
+            sampleHeaps()
+            return buffer
+        } catch {
+            recorder.fault(owner, "allocating \(size) bytes from \(heapName): \(error)", at: now)
+            return nil
+        }
+    }
+
+    func free(_ buffer: DMABuf) {
+        recorder.bufferFreed(buffer, at: now)
+        try? buffer.put()
+        sampleHeaps()
+    }
+
+    /// Bytes in use of every heap, as counters and plot samples.
+    func sampleHeaps() {
+        for heap in board.heaps.heaps {
+            let stats = heap.ops.statistics
+            recorder.sample(heap: heap.name, bytes: stats.size - min(stats.size, stats.free), at: now)
+        }
+    }
+
+    /// A marker of fresh protected content, written by `master` at the start of `range`.
+    func writeMarker(_ master: BusMaster, into range: PhysicalRange) throws(AccessFault) -> UInt64 {
+        let id = nextContentID()
+        try board.bus.write(master, at: range.base, bytes: ContentMarker.bytes(id: id))
+        return id
+    }
+}

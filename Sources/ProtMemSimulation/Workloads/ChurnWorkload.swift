@@ -1,0 +1,90 @@
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemTime
+import ProtMemUserspace
+
+/// Userspace processes allocating and freeing through `/dev/dma_heap/<heap>` as fast as the
+/// clock lets them, now and then passing a buffer to another process; all of them exit at
+/// the end, which must give everything back.
+final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
+    let name = "churn"
+    let churn: Workload.Churn
+    private var processes: [(process: UserProcess, heap: FileDescriptor, held: [(FileDescriptor, DMABuf)])] = []
+    private var done: UInt32 = 0
+
+    init(_ churn: Workload.Churn) { self.churn = churn }
+
+    func start(_ context: SimulationContext) throws(SimulationError) {
+        for index in 0..<Int(churn.processes) {
+            let process = context.userspace.spawn(name: "churn-\(index)")
+            do {
+                processes.append((process, try process.open("/dev/dma_heap/\(churn.heap)", flags: [.readOnly, .closeOnExec]), []))
+            } catch {
+                throw SimulationError("churn: /dev/dma_heap/\(churn.heap): \(error)")
+            }
+        }
+        schedule(context)
+    }
+
+    /// Operations are spread evenly over the run's time.
+    private var spacing: VirtualDuration {
+        let total = context.end.rawValue
+        return .nanoseconds(max(1_000, total / UInt64(max(1, churn.operations))))
+    }
+
+    private var context: SimulationContext!
+
+    private func schedule(_ context: SimulationContext) {
+        self.context = context
+        guard done < churn.operations, context.now + spacing < context.end else { return }
+        _ = context.events.schedule(after: spacing, "churn op") { [self] in step(context) }
+    }
+
+    private func step(_ context: SimulationContext) {
+        done += 1
+        let index = Int(context.random.next() % UInt64(processes.count))
+        let owner = processes[index].process.name
+        context.recorder.didWork(owner)
+        let roll = context.random.next() % 16
+        if !processes[index].held.isEmpty && roll < 8 {
+            let victim = Int(context.random.next() % UInt64(processes[index].held.count))
+            let (fd, buffer) = processes[index].held.remove(at: victim)
+            context.recorder.bufferFreed(buffer, at: context.now)
+            try? processes[index].process.close(fd)
+            context.sampleHeaps()
+        } else if !processes[index].held.isEmpty && roll == 8 && processes.count > 1 {
+            // Pass one to a neighbour, as over a socket with SCM_RIGHTS.
+            let (fd, buffer) = processes[index].held.removeLast()
+            let receiver = (index + 1) % processes.count
+            if let received = try? processes[index].process.send(fd, to: processes[receiver].process) {
+                try? processes[index].process.close(fd)
+                processes[receiver].held.append((received, buffer))
+                context.recorder.passed(buffer, from: owner, to: processes[receiver].process.name, at: context.now)
+            } else {
+                processes[index].held.append((fd, buffer))
+            }
+        } else {
+            let pages = 1 + context.random.next() % max(1, churn.maximumSize.bytes >> pageShift)
+            do {
+                let fd = try processes[index].process.allocate(processes[index].heap, length: pages << pageShift, fdFlags: [.readWrite, .closeOnExec])
+                if case .dmaBuf(let buffer)? = processes[index].process.file(fd)?.object {
+                    processes[index].held.append((fd, buffer))
+                    context.recorder.bufferAllocated(buffer, owner: owner, name: "churn", at: context.now)
+                }
+                context.sampleHeaps()
+            } catch {
+                context.recorder.fault(owner, "DMA_HEAP_IOCTL_ALLOC of \(pages << pageShift) bytes: \(error.name)", at: context.now)
+            }
+        }
+        schedule(context)
+    }
+
+    func finish(_ context: SimulationContext) {
+        for entry in processes {
+            for (_, buffer) in entry.held { context.recorder.bufferFreed(buffer, at: context.now) }
+            entry.process.exit()
+        }
+        processes = []
+        context.sampleHeaps()
+    }
+}

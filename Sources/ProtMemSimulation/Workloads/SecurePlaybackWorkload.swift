@@ -1,0 +1,97 @@
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemPanthor
+import ProtMemTime
+
+/// Secure video playback: each frame period the codec decodes into the next protected
+/// buffer, the GPU composes it in protected mode into a protected framebuffer, and the display
+/// scans out the previous composition. Only a frame's first page of content is written and
+/// read (with its protected-content marker), so a 4K stream costs what its control flow does.
+final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
+    let name = "secure-playback"
+    let stream: Workload.VideoStream
+    static let sample: UInt64 = 4096
+    private var decoded: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
+    private var composed: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
+    private var client: GPUClient?
+    private var pending: [(frame: UInt64, job: JobHandle, target: Int)] = []
+    private var frame: UInt64 = 0
+
+    init(_ stream: Workload.VideoStream) { self.stream = stream }
+
+    var period: VirtualDuration { .nanoseconds(1_000_000_000 / UInt64(stream.frameRate)) }
+    /// The GPU's composition time: about 2 Gpixel/s, at least 200 µs.
+    var composeTime: VirtualDuration {
+        .nanoseconds(max(200_000, UInt64(stream.resolution.width) * UInt64(stream.resolution.height) / 2))
+    }
+
+    func start(_ context: SimulationContext) throws(SimulationError) {
+        let heap = stream.heap ?? context.protectedHeap
+        let client = try GPUClient(context, priority: .realtime, heap: heap, owner: "gpu")
+        self.client = client
+        do {
+            for index in 0..<Int(stream.buffers) {
+                guard let buffer = context.allocate(stream.resolution.nv12FrameBytes, from: heap, owner: "codec", name: "decoded-\(index)") else { continue }
+                decoded.append((buffer, try context.codec.attachOutput(buffer), try client.bind(buffer, protected: true, readOnly: true)))
+            }
+            for index in 0..<2 {
+                guard let buffer = context.allocate(stream.resolution.argbFrameBytes, from: heap, owner: "display", name: "scanout-\(index)") else { continue }
+                composed.append((buffer, try context.display.attachFramebuffer(buffer), try client.bind(buffer, protected: true)))
+            }
+        } catch {
+            throw SimulationError("secure playback: cannot attach or bind its buffers: \(error)")
+        }
+        schedule(context, at: context.now)
+    }
+
+    private func schedule(_ context: SimulationContext, at time: VirtualInstant) {
+        guard time < context.end else { return }
+        _ = context.events.schedule(at: time, "playback frame") { [self] in tick(context) }
+    }
+
+    private func tick(_ context: SimulationContext) {
+        let now = context.now
+        // Scan out what the GPU has finished composing.
+        while let first = pending.first, let state = client?.gpu.jobState(first.job), state.isFinished {
+            pending.removeFirst()
+            guard state.completionTime != nil else {
+                context.recorder.fault("gpu", "compose of frame \(first.frame) failed: \(state)", at: now)
+                continue
+            }
+            let target = composed[first.target]
+            do {
+                _ = try context.display.scanOut(target.device, frameSize: Self.sample)
+                context.recorder.didWork("display")
+                context.recorder.slice("scanout \(first.frame)", category: "display", process: "display", start: now, end: now + .microseconds(100))
+            } catch {
+                context.recorder.fault("display", "\(error)", at: now)
+            }
+        }
+        if !decoded.isEmpty, !composed.isEmpty, let client {
+            let input = decoded[Int(frame % UInt64(decoded.count))]
+            let target = Int(frame % UInt64(composed.count))
+            do {
+                _ = try context.codec.decode(stream: 1, frame: frame, frameSize: Self.sample, into: input.device)
+                _ = try context.writeMarker(.codec, into: input.device.chunks[0])
+                context.recorder.didWork("codec")
+                context.recorder.slice("decode \(frame)", category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
+                let job = try client.gpu.submit(GPUJob("compose \(frame)", protected: true, duration: composeTime,
+                                                       operations: [.copy(from: input.va, to: composed[target].va, size: Self.sample)]), to: client.group)
+                pending.append((frame, job, target))
+            } catch {
+                context.recorder.fault("codec", "frame \(frame): \(error)", at: now)
+            }
+        }
+        frame += 1
+        context.sampleHeaps()
+        schedule(context, at: now + period)
+    }
+
+    func finish(_ context: SimulationContext) {
+        client?.tearDown(context.events)
+        for entry in decoded { try? context.codec.detach(entry.device); context.free(entry.buffer) }
+        for entry in composed { try? context.display.detach(entry.device); context.free(entry.buffer) }
+        decoded = []
+        composed = []
+    }
+}

@@ -1,0 +1,15 @@
+/// A workload running on the simulation's clock: `start` schedules its first events,
+/// `finish` gives back everything it holds once the run's time is up.
+protocol SimulatedWorkload: AnyObject {
+    var name: String { get }
+    func start(_ context: SimulationContext) throws(SimulationError)
+    func finish(_ context: SimulationContext)
+}
+
+/// Why a run could not be set up or carried out (not a fault inside the run: those are
+/// recorded in the report).
+public struct SimulationError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import ProtMemBoard
+import ProtMemReport
+import ProtMemSimulation
+
+/// `protmem simulate`: runs a scenario in virtual time and reports what happened to every
+/// buffer, fault and protected-mode switch. With no arguments: two seconds of 4K60 secure
+/// playback on the built-in board.
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario (YAML) on a board in virtual time and report buffers, faults and protected-mode switches."
+    )
+
+    @Option(help: ArgumentHelp("A scenario file (see Examples/scenarios/); without one, the built-in secure-playback scenario.", valueName: "file"))
+    var scenario: String?
+
+    @OptionGroup var boardOptions: BoardOptions
+
+    @Option(help: ArgumentHelp("How the GPU gets protected memory: \(Design.allCases.map(\.rawValue).joined(separator: ", ")); overrides the scenario's.", valueName: "design"))
+    var design: String?
+
+    @Option(help: "The seed; overrides the scenario's.")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, ../shared/data's arch10.8 image if found, else a synthetic one with the same layout.", valueName: "file"))
+    var firmware: String?
+
+    @Flag(help: "Print the report as JSON instead of the text summary.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Write a Perfetto-loadable trace (Chrome trace-event JSON).", valueName: "file"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp("Write an HTML report with plots.", valueName: "file"))
+    var html: String?
+
+    @Flag(help: "Run the invariant checker after every event (slow).")
+    var checkEveryEvent = false
+
+    func validate() throws {
+        if let design, Design(rawValue: design) == nil {
+            throw ValidationError("unknown design \"\(design)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
+                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent).run(showProgress: true)
+        try write(result)
+        if json {
+            print(try RunReportJSON.encode(result.report))
+        } else {
+            print(result.report.textSummary)
+        }
+        if !result.report.violations.isEmpty { throw ExitCode(3) }
+    }
+
+    private func write(_ result: SimulationResult) throws {
+        if let trace {
+            try Output.write(TraceWriter().json(result.trace), to: trace)
+        }
+        if let html {
+            try Output.write(result.report.html, to: html)
+        }
+    }
+}
+
+/// A scenario ready to run: the file read, the board loaded, the firmware found. Shared by
+/// `simulate` and `compare`.
+struct ScenarioRun {
+    let scenarioPath: String?
+    let boardOptions: BoardOptions
+    let design: Design?
+    let seed: UInt64?
+    let firmware: String?
+    let checkEveryEvent: Bool
+
+    func prepare() throws -> (Scenario, BoardConfiguration, [UInt8], String) {
+        let scenario: Scenario
+        if let scenarioPath {
+            do {
+                scenario = try Scenario.load(path: scenarioPath)
+            } catch {
+                throw DTBFile.failure("\(error)")
+            }
+        } else {
+            scenario = .builtin
+        }
+        var loaded = try boardOptions.load()
+        if boardOptions.board == nil, case .blob(let path, let overlays) = scenario.board, let scenarioPath {
+            // The scenario names its board, relative to the scenario file.
+            let base = URL(fileURLWithPath: scenarioPath).deletingLastPathComponent()
+            var options = boardOptions
+            options.board = base.appendingPathComponent(path).path
+            options.overlays = overlays.map { base.appendingPathComponent($0).path }
+            loaded = try options.load()
+        }
+        let image: (bytes: [UInt8], origin: String)
+        do {
+            image = try FirmwareLocator.load(firmware)
+        } catch {
+            throw DTBFile.failure("\(error)")
+        }
+        return (scenario, loaded.description.configuration, image.bytes, image.origin)
+    }
+
+    func run(showProgress: Bool) throws -> SimulationResult {
+        let (scenario, configuration, firmwareBytes, origin) = try prepare()
+        var simulation = Simulation(scenario: scenario, configuration: configuration, design: design, seed: seed, firmware: firmwareBytes)
+        simulation.checkEveryEvent = checkEveryEvent
+        do {
+            let progress = showProgress ? ProgressReporter(total: scenario.duration.nanoseconds) : nil
+            let result = try simulation.run(progress: progress)
+            var report = result.report
+            report.firmware = origin
+            return SimulationResult(report: report, trace: result.trace, eventsRun: result.eventsRun)
+        } catch {
+            throw DTBFile.failure("\(scenario.name): \(error)")
+        }
+    }
+}
+
+enum RunReportJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+enum Output {
+    static func write(_ text: String, to path: String) throws {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw DTBFile.failure("\(path): cannot write: \(error.localizedDescription)")
+        }
+    }
+}
