@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree", "ProtMemTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime"]),
         .testTarget(
             name: "ProtMemPanthorTests",
@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemDeviceTree", "ProtMemTestSupport"]),
     ]
 )
