@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemPanthor", "ProtMemTime", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree", "ProtMemTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime"]),
         .testTarget(
             name: "ProtMemPanthorTests",
@@ -85,6 +85,6 @@ let package = Package(
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemDeviceTree", "ProtMemTestSupport"]),
     ]
 )

@@ -121,13 +121,15 @@ public struct MediaTekConfiguration: Sendable {
 public struct HypervisorConfiguration: Sendable {
     /// The protected-media endpoint's FF-A id.
     public static let protectedMediaEndpoint: UInt16 = 0x8001
+    /// The heap's name when a board does not give one: the mainline secure-video heap's.
+    public static let defaultHeapName = "protected,secure-video"
 
     public var receivers: [UInt16: OPTEEConfiguration.Grant]
     public var heapName: String
     public var heapReceiver: UInt16
 
     public init(receivers: [UInt16: OPTEEConfiguration.Grant] = [protectedMediaEndpoint: OPTEEConfiguration.defaultGrants[.secureVideoPlay]!],
-                heapName: String = "protected,secure-video", heapReceiver: UInt16 = protectedMediaEndpoint) {
+                heapName: String = defaultHeapName, heapReceiver: UInt16 = protectedMediaEndpoint) {
         self.receivers = receivers
         self.heapName = heapName
         self.heapReceiver = heapReceiver

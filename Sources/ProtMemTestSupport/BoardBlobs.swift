@@ -1,6 +1,6 @@
 import Foundation
 
-/// The device tree blobs board tests need: the real ones in `../shared/data/dtb` and the
+/// The device tree blobs board tests need: the real rock-5b one from ``SharedData`` and the
 /// repository's own board sources, compiled once per test process by
 /// `Scripts/build-dtbs.sh` (so tests use exactly what the script builds).
 public enum BoardBlobs {
@@ -8,30 +8,11 @@ public enum BoardBlobs {
     public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The first `shared/data/dtb` walking up from the package; `nil` (with the SKIP line
-    /// printed) when absent.
-    public static let sharedDTBDirectory: URL? = {
-        var directory = packageRoot
-        while true {
-            let candidate = directory.appendingPathComponent("shared/data/dtb", isDirectory: true)
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path {
-                print("SKIP: ../shared/data absent")
-                return nil
-            }
-            directory = parent
-        }
-    }()
-
-    /// Every real `*.dtb`, sorted by path.
-    public static var realBlobs: [URL] {
-        guard let directory = sharedDTBDirectory,
-              let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
-        return enumerator.compactMap { $0 as? URL }.filter { $0.pathExtension == "dtb" }.sorted { $0.path < $1.path }
+    /// The real Radxa ROCK 5B blob (Linux 6.12) from ``SharedData``; `nil` (with the SKIP line
+    /// printed) when the shared data is absent.
+    public static var rock5b: URL? {
+        SharedData.deviceTreesAvailable() ? SharedData.dtb(named: "rk3588-rock-5b.dtb") : nil
     }
-
-    public static var rock5b: URL? { realBlobs.first { $0.lastPathComponent == "rk3588-rock-5b.dtb" } }
 
     /// A tool on `PATH`.
     public static func tool(_ name: String) -> URL? {
@@ -70,6 +51,13 @@ public enum BoardBlobs {
         ("memory-region", "rk3588-rock-5b-memory-region.dtbo"),
         ("heap-device", "rk3588-rock-5b-heap-device.dtbo"),
     ]
+
+    /// The shipped overlay whose protected heap a hypervisor lends (the GPU names it, so its
+    /// design is heap-name, like the first of ``shippedOverlays``).
+    public static let hypervisorOverlay = "rk3588-rock-5b-hypervisor.dtbo"
+
+    /// Every shipped overlay: one per design, then the hypervisor's.
+    public static var allShippedOverlays: [String] { shippedOverlays.map(\.file) + [hypervisorOverlay] }
 
     public struct Output: Sendable {
         public let status: Int32

@@ -11,7 +11,7 @@ struct BoardCommand: ParsableCommand {
         abstract: "Summarise a board built from a device tree blob (memory, regions, heaps, devices).",
         discussion: """
             Without FILE, the built-in default board. --json prints one object with the keys name, source, \
-            dram, memory, reserved_memory, heaps, gpu, optee, heap_devices, unmodelled (sizes and addresses \
+            dram, memory, reserved_memory, heaps, gpu, optee, hypervisor, heap_devices, unmodelled (sizes and addresses \
             in bytes; absent parts are null).
             """
     )

@@ -79,6 +79,20 @@ struct BoardReport: Encodable {
         enum CodingKeys: String, CodingKey { case path, method, static_pool, dynamic_pool_min_size }
     }
 
+    struct Hypervisor: Encodable {
+        struct Endpoint: Encodable {
+            let id: UInt16
+            let path: String
+            let readers: [String]
+            let writers: [String]
+        }
+        let path: String
+        /// The heap that lends its buffers, and the endpoint it lends them to.
+        let heap: String
+        let heap_endpoint: UInt16
+        let endpoints: [Endpoint]
+    }
+
     struct Device: Encodable {
         let path: String
         let heap: String
@@ -99,6 +113,7 @@ struct BoardReport: Encodable {
     let heaps: [HeapSummary]
     let gpu: GPU?
     let optee: OPTEE?
+    let hypervisor: Hypervisor?
     let heap_devices: [Device]
     let unmodelled: [Unmodelled]
 
@@ -112,12 +127,13 @@ struct BoardReport: Encodable {
         try container.encode(heaps, forKey: .heaps)
         try container.encode(gpu, forKey: .gpu)
         try container.encode(optee, forKey: .optee)
+        try container.encode(hypervisor, forKey: .hypervisor)
         try container.encode(heap_devices, forKey: .heap_devices)
         try container.encode(unmodelled, forKey: .unmodelled)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, source, dram, memory, reserved_memory, heaps, gpu, optee, heap_devices, unmodelled
+        case name, source, dram, memory, reserved_memory, heaps, gpu, optee, hypervisor, heap_devices, unmodelled
     }
 
     init(_ loaded: LoadedBoard, board: Board) {
@@ -156,6 +172,16 @@ struct BoardReport: Encodable {
         optee = description.trustedOS.map { node in
             OPTEE(path: node.path, method: node.method, static_pool: configuration.optee?.staticPool.map { Range($0.range) },
                   dynamic_pool_min_size: configuration.optee?.dynamicPool?.minimumSize)
+        }
+        if let node = description.hypervisor, let configured = configuration.hypervisor {
+            hypervisor = Hypervisor(path: node.path, heap: configured.heapName, heap_endpoint: configured.heapReceiver,
+                                    endpoints: node.endpoints.map { endpoint in
+                                        let grant = configured.receivers[endpoint.id]
+                                        return Hypervisor.Endpoint(id: endpoint.id, path: endpoint.path, readers: grant?.readers.map(\.name) ?? [],
+                                                                   writers: grant?.writers.map(\.name) ?? [])
+                                    })
+        } else {
+            hypervisor = nil
         }
         heap_devices = description.heapDevices.map { device in
             let backing: String
@@ -210,10 +236,18 @@ extension BoardReport {
             if let minimum = optee.dynamic_pool_min_size { pools.append("dynamic pool, lends at least \(byteCount(minimum))") }
             lines.append("  optee \(Self.node(optee.path)) (method \(optee.method)): \(pools.isEmpty ? "no protected memory" : pools.joined(separator: ", "))")
         }
+        if let hypervisor {
+            lines.append("  hypervisor \(Self.node(hypervisor.path)): heap \"\(hypervisor.heap)\" lends to endpoint \(Self.hex(hypervisor.heap_endpoint))")
+            for endpoint in hypervisor.endpoints {
+                func list(_ masters: [String]) -> String { masters.isEmpty ? "none" : masters.joined(separator: ", ") }
+                lines.append("    endpoint \(Self.hex(endpoint.id))\(endpoint.path.isEmpty ? "" : " \(endpoint.path)"): "
+                             + "readers \(list(endpoint.readers)); writers \(list(endpoint.writers))")
+            }
+        }
         for device in heap_devices {
             lines.append("  heap device \(device.path): heap \"\(device.heap)\" (\(device.backing))")
         }
-        if gpu == nil && optee == nil && heap_devices.isEmpty { lines.append("  none") }
+        if gpu == nil && optee == nil && hypervisor == nil && heap_devices.isEmpty { lines.append("  none") }
         lines.append("unmodelled: \(unmodelled.count) node\(unmodelled.count == 1 ? "" : "s")")
         for node in unmodelled {
             lines.append("  \(node.path)  \(node.compatible.joined(separator: ", "))\(node.reason == "disabled" ? "  (disabled)" : "")")
@@ -224,6 +258,10 @@ extension BoardReport {
     /// A node's path, or what stands for it on a board from no tree.
     static func node(_ path: String) -> String {
         path.isEmpty ? "(built-in)" : path
+    }
+
+    static func hex(_ value: some BinaryInteger) -> String {
+        "0x" + String(value, radix: 16)
     }
 
     static func range(_ base: UInt64, _ size: UInt64) -> String {

@@ -36,9 +36,9 @@ import Testing
         "rk3588s-rock-5a.dtb": .fails(path: "/", saying: "no memory"),
     ]
 
-    @Test(.enabled(if: BoardBlobs.sharedDTBDirectory != nil, "../shared/data absent"))
+    @Test(.enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"))
     func everyRealBlobBuildsOrSaysWhy() throws {
-        let blobs = BoardBlobs.realBlobs
+        let blobs = SharedData.dtbFiles
         #expect(Set(blobs.map(\.lastPathComponent)) == Set(Self.expected.keys))
         for blob in blobs {
             let name = blob.lastPathComponent
@@ -59,9 +59,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: BoardBlobs.sharedDTBDirectory != nil, "../shared/data absent"))
+    @Test(.enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"))
     func opteeFirmwareMemoryIsTheSecureWorldsAlone() throws {
-        let blob = try #require(BoardBlobs.realBlobs.first { $0.lastPathComponent == "mt8195-demo.dtb" })
+        let blob = try #require(SharedData.dtbFiles.first { $0.lastPathComponent == "mt8195-demo.dtb" })
         let description = try BoardBuilder.build(blob: [UInt8](Data(contentsOf: blob)))
         let region = try #require(description.reservedMemory.first { $0.name == "optee@43200000" })
         #expect(region.kind == .firmware && region.range == PhysicalRange(checkedBase: 0x4320_0000, size: 12 << 20))
@@ -73,9 +73,9 @@ import Testing
         #expect(board.pageAllocator.totalBytes == (8 << 30) - (12 + 41 + 20 + 2 + 17 + 20) << 20)
     }
 
-    @Test(.enabled(if: BoardBlobs.sharedDTBDirectory != nil, "../shared/data absent"))
+    @Test(.enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"))
     func rk3588BoardsBuildOnceTheBootloadersMemoryNodeIsThere() throws {
-        for blob in BoardBlobs.realBlobs where blob.lastPathComponent.hasPrefix("rk3588") {
+        for blob in SharedData.dtbFiles where blob.lastPathComponent.hasPrefix("rk3588") {
             var tree = try FlattenedDeviceTree.parse([UInt8](Data(contentsOf: blob)))
             tree.root.children.append(DeviceTreeNode(name: "memory@200000", properties: [
                 DeviceTreeProperty(name: "device_type", string: "memory"),

@@ -19,7 +19,10 @@ import Testing
     func overlaysApplyAsFdtoverlayAppliesThem() throws {
         let base = try #require(BoardBlobs.rock5b)
         let baseTree = try FlattenedDeviceTree.parse(Self.bytes(base))
-        for (_, file) in BoardBlobs.shippedOverlays {
+        // The list covers every overlay the script builds.
+        let built = try FileManager.default.contentsOfDirectory(atPath: try #require(BoardBlobs.built).path).filter { $0.hasSuffix(".dtbo") }
+        #expect(Set(built) == Set(BoardBlobs.allShippedOverlays))
+        for file in BoardBlobs.allShippedOverlays {
             let overlay = try #require(BoardBlobs.builtBlob(file))
             let mine = try baseTree.applying(overlay: FlattenedDeviceTree.parse(Self.bytes(overlay)))
             let theirs = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-fdtoverlay-\(UUID().uuidString).dtb")
@@ -76,6 +79,38 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: readyWithData, "dtc or ../shared/data absent"))
+    func theHypervisorOverlayLendsSecureVideo() throws {
+        let description = try BoardBuilder.build(blob: Self.bytes(BoardBlobs.rock5b),
+                                                 overlayBlobs: [Self.bytes(BoardBlobs.builtBlob(BoardBlobs.hypervisorOverlay))])
+        let hypervisor = try #require(description.configuration.hypervisor)
+        #expect(hypervisor.heapName == "protected,secure-video" && hypervisor.heapReceiver == 0x8001)
+        #expect(hypervisor.receivers == [0x8001: OPTEEConfiguration.Grant(readers: [.gpuProtected, .codec, .display], writers: [.gpuProtected, .codec])])
+        #expect(description.hypervisor == HypervisorNode(path: "/firmware/hypervisor",
+                                                         endpoints: [.init(id: 0x8001, path: "/firmware/hypervisor/ffa-endpoint@8001")]))
+        // The real board's OP-TEE stays, without protected memory; the GPU names the lend heap.
+        #expect(description.trustedOS?.path == "/firmware/optee" && description.configuration.optee?.staticPool == nil)
+        let gpu = try #require(description.gpu)
+        #expect(gpu.design == .heapName("protected,secure-video"))
+        #expect(description.unmodelled.count == 240)
+
+        try withLeakCheckedBoard(description.configuration) { board in
+            #expect(board.heaps.names == ["system", "protected,secure-video"])
+            #expect(board.heapSummaries.last?.kind == "ffa-lend" && board.heapSummaries.last?.protected == true)
+            let monitor = try #require(board.secureMonitor.hypervisor)
+            switch try board.probeProtectedMemory(for: gpu) {
+            case .heap(let heap):
+                let buffer = try board.heaps.allocate(heap, length: 16 * pageSize, fdFlags: .readWrite)
+                #expect(monitor.liveTransactions == 1)
+                try buffer.put()
+                board.heaps.put(heap)
+            default:
+                Issue.record("the GPU found no heap")
+            }
+            #expect(monitor.liveTransactions == 0)
+        }
+    }
+
     @Test(.enabled(if: ready, "dtc not installed"))
     func theDefaultBoardSourceIsTheBuiltinBoard() throws {
         let description = try BoardBuilder.build(blob: Self.bytes(BoardBlobs.builtBlob("protmem-default.dtb")))
@@ -117,6 +152,9 @@ func expectSameConfiguration(_ a: BoardConfiguration, _ b: BoardConfiguration, s
     #expect(a.mediatek?.dynamicRegion == b.mediatek?.dynamicRegion, sourceLocation: sourceLocation)
     #expect(a.mediatek?.grant == b.mediatek?.grant, sourceLocation: sourceLocation)
     #expect((a.hypervisor == nil) == (b.hypervisor == nil), sourceLocation: sourceLocation)
+    #expect(a.hypervisor?.receivers == b.hypervisor?.receivers, sourceLocation: sourceLocation)
+    #expect(a.hypervisor?.heapName == b.hypervisor?.heapName, sourceLocation: sourceLocation)
+    #expect(a.hypervisor?.heapReceiver == b.hypervisor?.heapReceiver, sourceLocation: sourceLocation)
     #expect(a.reservedRegions == b.reservedRegions, sourceLocation: sourceLocation)
     #expect(a.gpu == b.gpu, sourceLocation: sourceLocation)
     #expect(a.reservedRanges == b.reservedRanges, sourceLocation: sourceLocation)

@@ -1,4 +1,5 @@
 import Foundation
+import ProtMemDeviceTree
 import ProtMemTestSupport
 import Testing
 
@@ -32,9 +33,22 @@ import Testing
             let compatible: [String]
             let reason: String
         }
+        struct Hypervisor: Decodable, Equatable {
+            struct Endpoint: Decodable, Equatable {
+                let id: UInt16
+                let path: String
+                let readers: [String]
+                let writers: [String]
+            }
+            let path: String
+            let heap: String
+            let heap_endpoint: UInt16
+            let endpoints: [Endpoint]
+        }
         let name: String
         let heaps: [Heap]
         let gpu: GPU?
+        let hypervisor: Hypervisor?
         let reserved_memory: [Region]
         let unmodelled: [Unmodelled]
     }
@@ -54,6 +68,7 @@ import Testing
         #expect(report.gpu?.design == "heap-name" && report.gpu?.heap == "protected-carveout" && report.gpu?.probe == "ready")
         // Stable keys, absent parts as null.
         #expect(text.contains("\"heap_device\" : null"))
+        #expect(text.contains("\"hypervisor\" : null") && report.hypervisor == nil)
         #expect(report.unmodelled.isEmpty)
     }
 
@@ -112,6 +127,68 @@ import Testing
         // `protmem heaps` keeps its output for the default board whichever way it is named.
         let plain = try runProtMem(["heaps", "--json"]), named = try runProtMem(["heaps", "--json", "--board", blob])
         #expect(plain.stdout == named.stdout)
+    }
+
+    /// A small tree with a `protmem,pkvm` node, written by ProtMem's own FDT writer.
+    static func hypervisorBlob() throws -> URL {
+        func node(_ name: String, _ properties: [DeviceTreeProperty] = [], _ children: [DeviceTreeNode] = []) -> DeviceTreeNode {
+            DeviceTreeNode(name: name, properties: properties, children: children)
+        }
+        let endpoint = node("ffa-endpoint@8001", [
+            DeviceTreeProperty(name: "reg", cells: [0x8001]),
+            DeviceTreeProperty(name: "protmem,readers", strings: ["gpu-protected", "display"]),
+            DeviceTreeProperty(name: "protmem,writers", strings: ["gpu-protected"]),
+        ])
+        let hypervisor = node("hypervisor", [
+            DeviceTreeProperty(name: "compatible", strings: ["protmem,pkvm"]),
+            DeviceTreeProperty(name: "#address-cells", cells: [1]), DeviceTreeProperty(name: "#size-cells", cells: [0]),
+            DeviceTreeProperty(name: "protmem,heap-name", strings: ["protected,hyp-lend"]),
+        ], [endpoint])
+        let tree = DeviceTree(root: node("", [
+            DeviceTreeProperty(name: "model", strings: ["hypervisor test board"]),
+            DeviceTreeProperty(name: "#address-cells", cells: [2]), DeviceTreeProperty(name: "#size-cells", cells: [2]),
+        ], [
+            node("memory@40000000", [DeviceTreeProperty(name: "device_type", strings: ["memory"]),
+                                     DeviceTreeProperty(name: "reg", cells: [0, 0x4000_0000, 0, 0x4000_0000])]),
+            node("firmware", [], [hypervisor]),
+        ]))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-hypervisor-\(UUID().uuidString).dtb")
+        try Data(FlattenedDeviceTree.serialize(tree)).write(to: url)
+        return url
+    }
+
+    @Test func aHypervisorNodeGivesTheBoardAProtectedLendHeap() throws {
+        let blob = try Self.hypervisorBlob()
+        defer { try? FileManager.default.removeItem(at: blob) }
+        let heaps = try runProtMem(["heaps", "--json", "--board", blob.path])
+        #expect(heaps.status == 0, "\(heaps.stderr)")
+        let rows = try JSONDecoder().decode([Report.Heap].self, from: Data(heaps.stdout.utf8))
+        #expect(rows.map(\.name) == ["system", "protected,hyp-lend"])
+        let lend = try #require(rows.last)
+        #expect(lend.kind == "ffa-lend" && lend.protected && lend.size == 1 << 30)
+
+        let (report, _) = try Self.report([blob.path])
+        #expect(report.heaps == rows)
+        #expect(report.hypervisor == Report.Hypervisor(path: "/firmware/hypervisor", heap: "protected,hyp-lend", heap_endpoint: 0x8001, endpoints: [
+            .init(id: 0x8001, path: "/firmware/hypervisor/ffa-endpoint@8001", readers: ["gpu-protected", "display"], writers: ["gpu-protected"]),
+        ]))
+        let text = try runProtMem(["board", blob.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  hypervisor /firmware/hypervisor: heap \"protected,hyp-lend\" lends to endpoint 0x8001"))
+        #expect(lines.contains("    endpoint 0x8001 /firmware/hypervisor/ffa-endpoint@8001: readers gpu-protected, display; writers gpu-protected"))
+    }
+
+    @Test(.enabled(if: withData, "dtc or ../shared/data absent"))
+    func theHypervisorOverlayGivesTheRock5BALendHeap() throws {
+        let base = try #require(BoardBlobs.rock5b).path
+        let overlay = try #require(BoardBlobs.builtBlob(BoardBlobs.hypervisorOverlay)).path
+        let (report, _) = try Self.report([base, "--overlay", overlay])
+        #expect(report.heaps.map(\.name) == ["system", "protected,secure-video"])
+        #expect(report.heaps.last?.kind == "ffa-lend" && report.heaps.last?.protected == true)
+        #expect(report.gpu?.design == "heap-name" && report.gpu?.heap == "protected,secure-video" && report.gpu?.probe == "ready")
+        #expect(report.hypervisor?.path == "/firmware/hypervisor" && report.hypervisor?.heap_endpoint == 0x8001)
+        #expect(report.hypervisor?.endpoints.map(\.readers) == [["gpu-protected", "codec", "display"]])
     }
 
     @Test(.enabled(if: BoardBlobs.rock5b != nil, "../shared/data absent"))

@@ -1,5 +1,6 @@
 import Foundation
 import ProtMemDeviceTree
+import ProtMemTestSupport
 import Testing
 
 /// Mutation fuzzing: thousands of corrupted variants of a real and a small
@@ -88,7 +89,7 @@ struct FuzzTests {
         let clock = ContinuousClock()
         let start = clock.now
         var blobs: [(name: String, bytes: [UInt8], iterations: Int)] = []
-        if SharedData.isAvailable(), let rock5b = SharedData.blob(named: "rk3588-rock-5b.dtb") {
+        if SharedData.deviceTreesAvailable(), let rock5b = SharedData.dtb(named: "rk3588-rock-5b.dtb") {
             blobs.append(("rk3588-rock-5b.dtb", try SharedData.bytes(of: rock5b), 3500))
             blobs.append(("hand-built", TestTrees.boardBlob, 1500))
         } else {

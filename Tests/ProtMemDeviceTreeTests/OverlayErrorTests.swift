@@ -1,5 +1,6 @@
 import Foundation
 import ProtMemDeviceTree
+import ProtMemTestSupport
 import Testing
 
 /// Overlays libfdt refuses: this module must refuse them too, with a reason
@@ -102,9 +103,9 @@ struct OverlayErrorTests {
             base: FlattenedDeviceTree.serialize(tree), overlays: [overlay], reason: .baseWithoutSymbols(label: firstLabel))
     }
 
-    @Test("the real rock-5b blob has no __symbols__", .enabled(if: SharedData.isAvailable(), "../shared/data absent"))
+    @Test("the real rock-5b blob has no __symbols__", .enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"))
     func rock5bWithoutSymbols() throws {
-        let url = try #require(SharedData.blob(named: "rk3588-rock-5b.dtb"))
+        let url = try #require(SharedData.dtb(named: "rk3588-rock-5b.dtb"))
         let overlay = try OverlayTools.compile("fixups.dtso")
         let firstLabel = try #require(FlattenedDeviceTree.parse(overlay).node(atPath: "/__fixups__")?.properties.first?.name)
         try expectRefusal(

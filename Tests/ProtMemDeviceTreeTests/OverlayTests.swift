@@ -1,5 +1,6 @@
 import Foundation
 import ProtMemDeviceTree
+import ProtMemTestSupport
 import Testing
 
 /// Overlays applied by this module against the same overlays applied by
@@ -22,7 +23,7 @@ struct OverlayTests {
             case .fixture: return try OverlayTools.compile("base.dts")
             case .fixtureWithoutLabels: return try OverlayTools.compile("base.dts", symbols: false)
             case .rock5b:
-                guard SharedData.isAvailable(), let url = SharedData.blob(named: "rk3588-rock-5b.dtb") else { return nil }
+                guard SharedData.deviceTreesAvailable(), let url = SharedData.dtb(named: "rk3588-rock-5b.dtb") else { return nil }
                 return try SharedData.bytes(of: url)
             }
         }

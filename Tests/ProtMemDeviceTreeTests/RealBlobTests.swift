@@ -1,15 +1,16 @@
 import Foundation
 import ProtMemDeviceTree
+import ProtMemTestSupport
 import Testing
 
 /// Kernel-built DTBs from `shared/data/dtb` (Linux 6.12 arm64 boards).
 // Skipped, with "SKIP: ../shared/data absent" printed, when the shared data
 // folder is not next to the package.
-@Suite("Real device tree blobs", .enabled(if: SharedData.isAvailable(), "../shared/data absent"))
+@Suite("Real device tree blobs", .enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"))
 struct RealBlobTests {
     @Test("every shared blob parses")
     func everyBlobParses() throws {
-        let files = SharedData.blobFiles
+        let files = SharedData.dtbFiles
         #expect(!files.isEmpty, "no .dtb files under \(SharedData.dtbDirectory?.path ?? "?")")
         for file in files {
             let blob = try SharedData.bytes(of: file)
@@ -25,7 +26,7 @@ struct RealBlobTests {
 
     @Test("rock-5b GPU node: compatible and reg")
     func rock5bGPU() throws {
-        let file = try #require(SharedData.blob(named: "rk3588-rock-5b.dtb"))
+        let file = try #require(SharedData.dtb(named: "rk3588-rock-5b.dtb"))
         let tree = try FlattenedDeviceTree.parse(SharedData.bytes(of: file))
 
         let gpu = try #require(tree.locate("/gpu@fb000000"))
@@ -47,13 +48,13 @@ struct RealBlobTests {
 
     @Test("the shared-data lookup gives up cleanly outside the project")
     func sharedDataLookupOutsideProject() {
-        #expect(SharedData.findDTBDirectory(startingAt: "/nonexistent/a/b/File.swift") == nil)
+        #expect(SharedData.find("shared/data/dtb", startingAt: "/nonexistent/a/b/File.swift") == nil)
         #expect(SharedData.dtbDirectory?.path.hasSuffix("shared/data/dtb") == true)
     }
 
     @Test("rock-5b aliases and phandles resolve")
     func rock5bAliasesAndPhandles() throws {
-        let file = try #require(SharedData.blob(named: "rk3588-rock-5b.dtb"))
+        let file = try #require(SharedData.dtb(named: "rk3588-rock-5b.dtb"))
         let tree = try FlattenedDeviceTree.parse(SharedData.bytes(of: file))
 
         #expect(tree.alias("serial2") == "/serial@feb50000")

@@ -1,5 +1,6 @@
 import Foundation
 import ProtMemDeviceTree
+import ProtMemTestSupport
 import Testing
 
 @Suite("Serialize round trips")
@@ -8,10 +9,10 @@ struct RoundTripTests {
     // line and the test is reported as skipped.
     @Test(
         "dtc prints identical source for original and rewritten blobs",
-        .enabled(if: SharedData.isAvailable(), "../shared/data absent"),
+        .enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"),
         .enabled(if: DTC.isAvailable(), "dtc not installed"))
     func dtcTextMatchesForEveryBlob() throws {
-        let files = SharedData.blobFiles
+        let files = SharedData.dtbFiles
         #expect(!files.isEmpty)
         for file in files {
             let original = try SharedData.bytes(of: file)

@@ -1,15 +1,16 @@
 import Foundation
 import ProtMemDeviceTree
+import ProtMemTestSupport
 import Testing
 
 /// `DeviceTree.sourceText()` against `dtc -I dtb -O dts`, character for character.
 @Suite("Source text matches dtc")
 struct SourceTextTests {
     @Test(
-        "every shared blob", .enabled(if: SharedData.isAvailable(), "../shared/data absent"),
+        "every shared blob", .enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"),
         .enabled(if: DTC.isAvailable(), "dtc not installed"))
     func sharedBlobs() throws {
-        for file in SharedData.blobFiles {
+        for file in SharedData.dtbFiles {
             let tree = try FlattenedDeviceTree.parse(SharedData.bytes(of: file))
             #expect(try tree.sourceText() == DTC.decompile(file), "\(file.lastPathComponent)")
         }

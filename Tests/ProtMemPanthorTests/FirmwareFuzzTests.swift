@@ -1,5 +1,6 @@
 import ProtMemMemory
 import ProtMemPanthor
+import ProtMemTestSupport
 import Testing
 
 /// Thousands of mutated images, real and hand-built: each parses or throws
@@ -136,8 +137,8 @@ struct FirmwareFuzzTests {
 
     @Test func mutatedImagesParseOrThrowTypedErrors() throws {
         var seeds: [[UInt8]] = [FirmwareImageBuilder.minimal().build()]
-        if SharedFirmware.isAvailable() {
-            seeds += try SharedFirmware.images.map(SharedFirmware.bytes(of:))
+        if SharedData.firmwareAvailable() {
+            seeds += try SharedData.firmwareImages.map(SharedData.bytes(of:))
         }
         var outcome = Outcome()
         let started = ContinuousClock.now

@@ -14,9 +14,9 @@ struct FirmwareLoadTests {
     /// them; unplug gives everything back.
     @Test(arguments: ProtectedMemoryDesign.allCases)
     func everyImagePlacesItsProtectedSectionInProtectedMemory(_ design: ProtectedMemoryDesign) throws {
-        guard SharedFirmware.isAvailable() else { return }
-        for url in SharedFirmware.images {
-            let bytes = try SharedFirmware.bytes(of: url)
+        guard SharedData.firmwareAvailable() else { return }
+        for url in SharedData.firmwareImages {
+            let bytes = try SharedData.bytes(of: url)
             let image = try FirmwareImage.parse(bytes)
             try withLeakCheckedBoard(PanthorBench.configuration) { board in
                 let bench = PanthorBench(board: board)

@@ -1,5 +1,6 @@
 import ProtMemMemory
 import ProtMemPanthor
+import ProtMemTestSupport
 import Testing
 
 /// The MMU's address spaces, and the real firmware's sections mapped into the MCU's.
@@ -27,9 +28,9 @@ struct GPUMMUTests {
     /// Every real image's sections map into the MCU space without overlapping, with panthor's
     /// attributes; the resulting permissions fault where they should.
     @Test func realFirmwareSectionsMapIntoTheMCUSpace() throws {
-        guard SharedFirmware.isAvailable() else { return }
-        for url in SharedFirmware.images {
-            let image = try FirmwareImage.parse(try SharedFirmware.bytes(of: url))
+        guard SharedData.firmwareAvailable() else { return }
+        for url in SharedData.firmwareImages {
+            let image = try FirmwareImage.parse(try SharedData.bytes(of: url))
             let mmu = GPUMMU()
             var next: UInt64 = 0x2_0000_0000
             for section in image.sections where section.virtualSize > 0 {

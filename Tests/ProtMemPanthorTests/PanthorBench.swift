@@ -2,6 +2,7 @@ import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemMemory
 import ProtMemPanthor
+import ProtMemTestSupport
 import ProtMemTime
 import Testing
 
@@ -98,11 +99,11 @@ struct PanthorBench {
 /// else a small synthetic one with the same section layout (one PROT section, no data).
 enum TestFirmware {
     static let g610: [UInt8] = {
-        if let directory = SharedFirmware.directory,
-           let bytes = try? SharedFirmware.bytes(of: directory.appendingPathComponent("arch10.8/mali_csffw.bin")) {
+        if let directory = SharedData.firmwareDirectory,
+           let bytes = try? SharedData.bytes(of: directory.appendingPathComponent("arch10.8/mali_csffw.bin")) {
             return bytes
         }
-        print(SharedFirmware.skipMessage + " (booting a synthetic image instead)")
+        print(SharedData.skipMessage + " (booting a synthetic image instead)")
         return synthetic().build()
     }()
 

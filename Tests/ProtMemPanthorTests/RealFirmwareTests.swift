@@ -1,4 +1,5 @@
 import ProtMemPanthor
+import ProtMemTestSupport
 import Testing
 
 /// The linux-firmware images in ../shared/data parse, and the parser's reading agrees with
@@ -6,11 +7,11 @@ import Testing
 @Suite("Real firmware images")
 struct RealFirmwareTests {
     @Test func everyImageParsesAndAgreesWithAnIndependentScan() throws {
-        guard SharedFirmware.isAvailable() else { return }
-        let images = SharedFirmware.images
+        guard SharedData.firmwareAvailable() else { return }
+        let images = SharedData.firmwareImages
         #expect(images.count == 3, "expected arch10.8, arch10.10 and arch11.8")
         for url in images {
-            let bytes = try SharedFirmware.bytes(of: url)
+            let bytes = try SharedData.bytes(of: url)
             let image = try FirmwareImage.parse(bytes)
             let scanned = IndependentScan.interfaces(bytes)
 
@@ -28,9 +29,9 @@ struct RealFirmwareTests {
     /// RD|WR|CACHED|PROT, no initial data): observed with the independent scan and asserted
     /// both ways.
     @Test func theProtectedSectionIsFound() throws {
-        guard SharedFirmware.isAvailable() else { return }
-        for url in SharedFirmware.images {
-            let bytes = try SharedFirmware.bytes(of: url)
+        guard SharedData.firmwareAvailable() else { return }
+        for url in SharedData.firmwareImages {
+            let bytes = try SharedData.bytes(of: url)
             let scannedProtected = IndependentScan.interfaces(bytes).filter { $0.flags & (1 << 5) != 0 }
             #expect(scannedProtected.map { [$0.vaStart, $0.vaEnd] } == [[0x0300_0000, 0x0304_0000]], "\(url.path)")
 
@@ -49,9 +50,9 @@ struct RealFirmwareTests {
 
     /// Mainline without a protected heap drops PROT sections and keeps the rest.
     @Test func ignoringProtectedSectionsAsMainlineDoes() throws {
-        guard SharedFirmware.isAvailable() else { return }
-        for url in SharedFirmware.images {
-            let bytes = try SharedFirmware.bytes(of: url)
+        guard SharedData.firmwareAvailable() else { return }
+        for url in SharedData.firmwareImages {
+            let bytes = try SharedData.bytes(of: url)
             let loaded = try FirmwareImage.parse(bytes, protectedSections: .load)
             let ignored = try FirmwareImage.parse(bytes, protectedSections: .ignore)
             #expect(ignored.sections.count == loaded.sections.count - 1)
@@ -64,9 +65,9 @@ struct RealFirmwareTests {
     /// What real images carry beyond panthor's six types: OPTIONAL entries of types 5, 7, 8
     /// and 9 are skipped, not refused; every IFACE name is binary, not text.
     @Test func realImagesExerciseOptionalEntriesAndBinaryNames() throws {
-        guard SharedFirmware.isAvailable() else { return }
-        for url in SharedFirmware.images {
-            let image = try FirmwareImage.parse(try SharedFirmware.bytes(of: url))
+        guard SharedData.firmwareAvailable() else { return }
+        for url in SharedData.firmwareImages {
+            let image = try FirmwareImage.parse(try SharedData.bytes(of: url))
             let skipped = image.entries.filter { $0.disposition == .skippedOptional }
             #expect(!skipped.isEmpty)
             #expect(skipped.allSatisfy { $0.header.isOptional && ![0, 1, 2, 3, 4, 6].contains($0.header.type.rawValue) })
@@ -78,8 +79,8 @@ struct RealFirmwareTests {
     /// The mapping rules on the real sections: code is RO executable, data is NX, the shared
     /// section (CACHED_COHERENT) is uncached.
     @Test func mappingAttributesFollowPanthorsRules() throws {
-        guard SharedFirmware.isAvailable(), let url = SharedFirmware.images.first else { return }
-        let image = try FirmwareImage.parse(try SharedFirmware.bytes(of: url))
+        guard SharedData.firmwareAvailable(), let url = SharedData.firmwareImages.first else { return }
+        let image = try FirmwareImage.parse(try SharedData.bytes(of: url))
         for section in image.sections {
             let attributes = section.mappingAttributes
             #expect(attributes.contains(.readOnly) == !section.flags.contains(.write))

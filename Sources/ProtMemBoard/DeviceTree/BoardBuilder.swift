@@ -14,7 +14,8 @@ import ProtMemMemory
 ///    handlers' rules), the default CMA area named after its node (`rmem->name`, the node's
 ///    full name, which `cma_get_name` and so the CMA heap take);
 /// 4. OP-TEE's node, MediaTek's regions, heap devices and the Valhall CSF GPU, with the
-///    `protmem,` properties that configure protected memory.
+///    `protmem,` properties that configure protected memory;
+/// 5. the hypervisor (`protmem,pkvm`), its FF-A endpoints and the heap that lends to one.
 ///
 /// Nodes the model has no use for are listed in ``BoardDescription/unmodelled``, never
 /// rejected. What cannot be right (a `reg` that does not decode, a phandle to nothing,
@@ -95,9 +96,11 @@ struct BoardBuild {
         configuration.mediatek = mediatek
         configuration.reservedRegions = try reservedRegions(regions)
         configuration.gpu = gpu
+        let hypervisor = try self.hypervisor(otherHeaps: heapOwners(configuration, regions: regions, trustedOS: trustedOS))
+        configuration.hypervisor = hypervisor?.configuration
         collectUnmodelled()
         return BoardDescription(configuration: configuration, memory: banks, reservedMemory: regions,
-                                trustedOS: trustedOS, heapDevices: heapDevices, unmodelled: unmodelled)
+                                trustedOS: trustedOS, hypervisor: hypervisor?.node, heapDevices: heapDevices, unmodelled: unmodelled)
     }
 
     /// The root's `model`, else its first `compatible`: what a person calls the board.

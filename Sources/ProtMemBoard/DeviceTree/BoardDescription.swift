@@ -11,15 +11,18 @@ public struct BoardDescription: Sendable {
     /// `/reserved-memory` children in tree order, plus `/memreserve/` entries.
     public var reservedMemory: [ReservedMemoryRegion]
     public var trustedOS: TrustedOSNode?
+    /// The `protmem,pkvm` node and its endpoints' nodes.
+    public var hypervisor: HypervisorNode?
     public var heapDevices: [HeapDevice]
     public var unmodelled: [UnmodelledNode]
 
     public init(configuration: BoardConfiguration, memory: [MemoryBank], reservedMemory: [ReservedMemoryRegion],
-                trustedOS: TrustedOSNode?, heapDevices: [HeapDevice], unmodelled: [UnmodelledNode]) {
+                trustedOS: TrustedOSNode?, hypervisor: HypervisorNode? = nil, heapDevices: [HeapDevice], unmodelled: [UnmodelledNode]) {
         self.configuration = configuration
         self.memory = memory
         self.reservedMemory = reservedMemory
         self.trustedOS = trustedOS
+        self.hypervisor = hypervisor
         self.heapDevices = heapDevices
         self.unmodelled = unmodelled
     }
@@ -51,6 +54,9 @@ extension BoardDescription {
             memory: configuration.dram.map { MemoryBank(path: "", range: $0) },
             reservedMemory: regions,
             trustedOS: configuration.optee.map { _ in TrustedOSNode(path: "", method: "smc") },
+            hypervisor: configuration.hypervisor.map { hypervisor in
+                HypervisorNode(path: "", endpoints: hypervisor.receivers.keys.sorted().map { HypervisorNode.Endpoint(id: $0, path: "") })
+            },
             heapDevices: { if case .heapDevice(let device)? = configuration.gpu?.design { [device] } else { [] } }(),
             unmodelled: [])
     }

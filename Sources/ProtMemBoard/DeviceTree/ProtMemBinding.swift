@@ -10,6 +10,9 @@ public enum ProtMemBinding {
     public static let protectedHeap = "protmem,protected-heap"
     /// A `/reserved-memory` child: the carve-out MediaTek's secure-memory TA manages.
     public static let mediatekSecureMemory = "protmem,mtk-secmem"
+    /// A `/firmware` child: a pKVM-style hypervisor, its FF-A endpoints (`ffa-endpoint@<id>`
+    /// children) and the heap that lends to one of them.
+    public static let pkvm = "protmem,pkvm"
 
     // MARK: Properties ProtMem defines
     /// String: the heap's name (carve-outs, heap devices backed by a named heap).
@@ -27,11 +30,13 @@ public enum ProtMemBinding {
     public static let dynamicPoolMinimumSize = "protmem,dynamic-pool-min-size"
     /// On OP-TEE's node: u64, the alignment of lent memory (default one page).
     public static let dynamicPoolAlignment = "protmem,dynamic-pool-alignment"
+    /// On the hypervisor's node: phandle of the `ffa-endpoint@<id>` child its heap lends to.
+    public static let heapEndpoint = "protmem,heap-endpoint"
 
     /// Every `protmem,` compatible and property above: each has a binding document.
     public static let protmemNames: [String] = [
-        protectedCarveout, protectedRegion, protectedHeap, mediatekSecureMemory, heapName, readers, writers, cpuAccess,
-        gpuProtectedHeap, staticPool, dynamicPoolMinimumSize, dynamicPoolAlignment,
+        protectedCarveout, protectedRegion, protectedHeap, mediatekSecureMemory, pkvm, heapName, readers, writers, cpuAccess,
+        gpuProtectedHeap, staticPool, dynamicPoolMinimumSize, dynamicPoolAlignment, heapEndpoint,
     ]
 
     // MARK: Names other bindings define
