@@ -11,9 +11,8 @@ import Testing
 /// protected job, enters protected mode and leaves it.
 @Suite struct GPUOnRealBoardTests {
     static var firmware: [UInt8]? {
-        guard let dtb = BoardBlobs.sharedDTBDirectory else { return nil }
-        let url = dtb.deletingLastPathComponent().appendingPathComponent("firmware/mali/arch10.8/mali_csffw.bin")
-        return FileManager.default.contents(atPath: url.path).map { [UInt8]($0) }
+        guard let directory = SharedData.firmwareDirectory else { return nil }
+        return try? SharedData.bytes(of: directory.appendingPathComponent("arch10.8/mali_csffw.bin"))
     }
 
     static let ready = BoardBlobs.hasDTC && BoardBlobs.rock5b != nil && firmware != nil
