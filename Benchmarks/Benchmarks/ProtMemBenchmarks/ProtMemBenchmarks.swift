@@ -5,6 +5,7 @@ import Benchmark
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemMemory
+import ProtMemSimulation
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], warmupIterations: 1)
@@ -32,6 +33,17 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("checked copy 4 MiB", configuration: .init(maxDuration: .seconds(10), maxIterations: 2_000)) { benchmark in
         for _ in benchmark.scaledIterations {
             try CopyFixture.shared.board.bus.copy(.codec, from: CopyFixture.source, to: CopyFixture.destination, count: UInt64(CopyFixture.size))
+        }
+    }
+
+    // (c) 60 s of 4K60 secure playback with GPU composition in protected mode, on the built-in
+    // board: simulated seconds per wall second is 60 / this benchmark's time per iteration.
+    Benchmark("simulate 60 s 4K60 playback", configuration: .init(maxDuration: .seconds(60), maxIterations: 10)) { benchmark in
+        var scenario = Scenario.builtin
+        scenario.duration = ScenarioDuration(nanoseconds: 60_000_000_000)
+        let simulation = Simulation(scenario: scenario, configuration: .builtinDefault)
+        for _ in benchmark.scaledIterations {
+            blackHole(try simulation.run())
         }
     }
 
