@@ -1,0 +1,46 @@
+import Foundation
+import ProtMemBoard
+import ProtMemReport
+import ProtMemSimulation
+import ProtMemTestSupport
+import Testing
+
+/// A real run's HTML report, rendered by headless Chromium: the page loads and each plot
+/// draws (occupancy line, the pool's buffers and holes, the protected-mode periods).
+@Suite struct SimulationHTMLTests {
+    @Test func aRunsReportRendersWithItsPlots() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            print("SKIP: chromium not installed (Scripts/install-chromium.sh installs it)")
+            return
+        }
+        var scenario = Scenario.builtin
+        scenario.duration = ScenarioDuration(nanoseconds: 500_000_000)
+        let report = try Simulation(scenario: scenario, configuration: .builtinDefault).run().report
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-sim-html-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = directory.appendingPathComponent("run.html"), image = directory.appendingPathComponent("run.png")
+        try report.html.write(to: page, atomically: true, encoding: .utf8)
+        #expect(try run("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,1400",
+                                               "--screenshot=\(image.path)", page.absoluteString]).0 == 0)
+        let script = BoardBlobs.packageRoot.appendingPathComponent("Scripts/png-colors.py").path
+        // #e15759: the first heap line's colour when it is drawn, the pool's first buffer, and the
+        // protected-mode periods; #eeeeee: the pool's free hole.
+        let (_, output) = try run("/usr/bin/env", ["python3", script, image.path, "e15759", "eeeeee"])
+        let counts = output.split(separator: "\n").compactMap { Int($0) }
+        #expect(counts.count == 2 && counts.allSatisfy { $0 > 100 }, "colours found: \(counts)")
+    }
+
+    private func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
