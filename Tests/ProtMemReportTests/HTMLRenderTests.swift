@@ -1,5 +1,6 @@
 import Foundation
 import ProtMemReport
+import ProtMemTestSupport
 import Testing
 
 /// Renders the HTML report in headless Chromium (installed by Scripts/install-chromium.sh,
@@ -36,15 +37,7 @@ import Testing
     }
 
     private func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let output = try BoardBlobs.run(URL(fileURLWithPath: executable), arguments)
+        return (output.status, output.stdout)
     }
 }
