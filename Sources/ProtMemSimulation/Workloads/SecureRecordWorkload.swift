@@ -48,7 +48,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
         if frame > 0 {
             let previous = captures[Int((frame - 1) % UInt64(captures.count))]
             do {
-                _ = try context.board.bus.read(.codec, PhysicalRange(base: previous.encoder.chunks[0].base, size: SecurePlaybackWorkload.sample)!)
+                try context.codec.encode(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
                 context.recorder.didWork("codec")
                 context.recorder.slice("encode \(frame - 1)", category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 3))
             } catch {

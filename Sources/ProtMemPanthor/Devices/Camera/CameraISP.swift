@@ -26,9 +26,9 @@ public final class CameraISP: Sendable {
     /// Captures frame `frame` of sensor stream `stream` into `buffer`; returns its checksum.
     @discardableResult
     public func capture(stream: UInt64, frame: UInt64, frameSize: UInt64, into buffer: DeviceBuffer) throws(DMAMasterError) -> UInt64 {
-        let pixels = FramePattern.bytes(stream: stream, frame: frame, count: Int(frameSize))
+        let checksum: UInt64
         do {
-            try master.write(pixels, into: buffer)
+            checksum = try master.produceFrame(stream: stream, frame: frame, frameSize: frameSize, into: buffer)
         } catch {
             counters.withLock { $0.faults += 1 }
             throw error
@@ -37,7 +37,7 @@ public final class CameraISP: Sendable {
             $0.framesCaptured += 1
             $0.bytesWritten += frameSize
         }
-        return FramePattern.checksum(pixels)
+        return checksum
     }
 
     public var metrics: CameraMetrics { counters.withLock { $0 } }

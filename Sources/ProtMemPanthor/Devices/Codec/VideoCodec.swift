@@ -30,9 +30,9 @@ public final class VideoCodec: Sendable {
     /// checksum.
     @discardableResult
     public func decode(stream: UInt64, frame: UInt64, frameSize: UInt64, into output: DeviceBuffer) throws(DMAMasterError) -> UInt64 {
-        let pixels = FramePattern.bytes(stream: stream, frame: frame, count: Int(frameSize))
+        let checksum: UInt64
         do {
-            try master.write(pixels, into: output)
+            checksum = try master.produceFrame(stream: stream, frame: frame, frameSize: frameSize, into: output)
         } catch {
             counters.withLock { $0.faults += 1 }
             throw error
@@ -41,6 +41,21 @@ public final class VideoCodec: Sendable {
             $0.framesDecoded += 1
             $0.bytesWritten += frameSize
         }
+        return checksum
+    }
+
+    /// Encodes: reads the first `frameSize` bytes of `input` (a captured frame) as the codec;
+    /// returns their checksum.
+    @discardableResult
+    public func encode(from input: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) -> UInt64 {
+        let pixels: [UInt8]
+        do {
+            pixels = try master.read(frameSize, from: input)
+        } catch {
+            counters.withLock { $0.faults += 1 }
+            throw error
+        }
+        counters.withLock { $0.framesEncoded += 1 }
         return FramePattern.checksum(pixels)
     }
 
