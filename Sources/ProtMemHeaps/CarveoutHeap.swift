@@ -45,7 +45,7 @@ public final class CarveoutHeap: DMAHeapOps {
         guard bus.memory.contains(region) else {
             throw HeapConfigurationError(heap: name, reason: "region \(region) is not backed by DRAM")
         }
-        for kind in [AccessKind.read, .write] where bus.verdict(.cpuNonSecure, region, kind) == nil {
+        for kind in [AccessKind.read, .write] where bus.permits(.cpuNonSecure, region, kind) {
             throw HeapConfigurationError(heap: name, reason: "region \(region) is not protected: the non-secure CPU may \(kind) it, so the firewall was not programmed for it")
         }
         var pool = GenPool(minAllocOrder: Int(pageShift))

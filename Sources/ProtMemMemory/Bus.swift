@@ -49,6 +49,13 @@ public final class Bus: Sendable {
         check(master, range, kind).fault
     }
 
+    /// Whether `master` may perform `kind` on every byte of `range`: the verdict's answer
+    /// without its reason, recorded nowhere.
+    public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+        guard memory.hostPointer(for: range) != nil else { return false }
+        return path.withLock { path in path.filters.allSatisfy { $0.permits(master, range, kind) } }
+    }
+
     // MARK: Transactions
 
     /// Reads `buffer.count` bytes at `address` into `buffer`.

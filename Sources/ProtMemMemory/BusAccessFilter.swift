@@ -10,4 +10,14 @@ public protocol BusAccessFilter: AnyObject, Sendable {
     /// `nil` when `master` may perform `kind` on every byte of `range`; otherwise the first
     /// refused address and why.
     func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)?
+
+    /// Whether `master` may perform `kind` on every byte of `range`: ``check(_:_:_:)`` without
+    /// building a reason, for callers that only need the answer (it runs on hot paths).
+    func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool
+}
+
+extension BusAccessFilter {
+    public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+        check(master, range, kind) == nil
+    }
 }

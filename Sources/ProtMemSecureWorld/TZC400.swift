@@ -39,6 +39,13 @@ public final class TZC400: BusAccessFilter {
         }
     }
 
+    public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+        guard range.size > 0 else { return true }
+        return regions.withLock { regions in
+            Self.firstDenial(regions, range.base.rawValue, range.end, top: regions.count - 1, master, kind) == nil
+        }
+    }
+
     /// The lowest refused address in `[lo, hi)` and the region that refused it, looking only
     /// at regions `0...top`.
     private static func firstDenial(_ regions: [FirewallRegion], _ lo: UInt64, _ hi: UInt64, top: Int, _ master: BusMaster, _ kind: AccessKind) -> (UInt64, Int)? {

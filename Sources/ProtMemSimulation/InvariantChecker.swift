@@ -76,7 +76,7 @@ public final class InvariantChecker: BusObserver {
             guard let name = buffer.heapName, protectedHeaps.contains(name), let backing = buffer.exporter.backing else { continue }
             for entry in backing.entries {
                 guard let range = entry.range else { continue }
-                for kind in [AccessKind.read, .write] where board.bus.verdict(.cpuNonSecure, range, kind) == nil {
+                for kind in [AccessKind.read, .write] where board.bus.permits(.cpuNonSecure, range, kind) {
                     found.append(InvariantViolation(kind: .protection, detail: "\(buffer) of \(name) at \(range): the normal-world CPU may \(kind) it"))
                 }
             }
@@ -122,7 +122,7 @@ public final class InvariantChecker: BusObserver {
     }
 
     public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        guard let id = ContentMarker.firstID(in: data), board.bus.verdict(.cpuNonSecure, range, .read) == nil else { return }
+        guard let id = ContentMarker.firstID(in: data), board.bus.permits(.cpuNonSecure, range, .read) else { return }
         record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))
     }
 

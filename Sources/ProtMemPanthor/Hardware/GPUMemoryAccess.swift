@@ -71,7 +71,7 @@ struct GPUMemoryAccess {
             while offset < chunk.size {
                 let step = min(pageSize - (chunk.base.rawValue + offset) % pageSize, chunk.size - offset)
                 let piece = PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + offset), size: step)!
-                if bus.verdict(.cpuNonSecure, piece, .read) == nil {
+                if bus.permits(.cpuNonSecure, piece, .read) {
                     let fault = AccessFault(master: .gpuProtected, address: piece.base, size: total, kind: .write, source: Self.protectedOutputSource,
                                             reason: "a protected-mode write to \(piece), which is not protected memory (the non-secure CPU may read it)")
                     bus.faults.record(fault)

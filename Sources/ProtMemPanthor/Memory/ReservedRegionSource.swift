@@ -39,7 +39,7 @@ public final class ReservedRegionSource: ProtectedMemorySource {
         guard region.isPageAligned, !region.isEmpty else { throw fail("not a non-empty whole number of 4 KiB pages") }
         guard bus.memory.contains(region) else { throw fail("not backed by DRAM") }
         for kind in [AccessKind.read, .write] {
-            guard bus.verdict(.cpuNonSecure, region, kind) != nil else {
+            guard !bus.permits(.cpuNonSecure, region, kind) else {
                 throw fail("not protected: the non-secure CPU may \(kind) it")
             }
             if let refusal = bus.verdict(.gpuProtected, region, kind) {

@@ -83,6 +83,21 @@ public final class Hypervisor: BusAccessFilter {
         }
     }
 
+    public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+        guard !master.isSecure else { return true }
+        return state.withLock { state in
+            state.ownership.overlapping(range).allSatisfy { entry in
+                switch entry.state {
+                case .hostOwned, .shared: true
+                case .hypervisorOwned: false
+                case .lent(let handle):
+                    state.transactions[handle].flatMap { receivers[$0.receiver] }
+                        .map { (kind == .read ? $0.readers : $0.writers).contains { $0.nsaid == master.nsaid } } ?? false
+                }
+            }
+        }
+    }
+
     // MARK: FF-A
 
     static func owns(_ function: UInt64) -> Bool {
@@ -93,7 +108,7 @@ public final class Hypervisor: BusAccessFilter {
         switch registers.a0 {
         case FFA.rxtxMap:
             guard registers.a3 >= 1, let tx = PhysicalRange(base: PhysicalAddress(registers.a1), size: registers.a3 << pageShift),
-                  tx.isPageAligned, bus.verdict(.cpuNonSecure, tx, .write) == nil else {
+                  tx.isPageAligned, bus.permits(.cpuNonSecure, tx, .write) else {
                 return FFA.errorRegisters(.invalidParameters)
             }
             state.withLock { $0.transmitBuffer = tx }

@@ -86,7 +86,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
                 }
                 if state.cma == nil {
                     // First buffer in the region: it must be normal-world memory the kernel owns.
-                    guard environment.bus.verdict(.cpuNonSecure, region, .write) == nil else {
+                    guard environment.bus.permits(.cpuNonSecure, region, .write) else {
                         result = .accessDenied
                         return
                     }

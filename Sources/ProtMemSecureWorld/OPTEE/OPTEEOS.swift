@@ -121,7 +121,7 @@ public final class OPTEEOS: Sendable {
 
     /// Memory the normal world may read and write: where an argument or a memref may live.
     func isNormalWorldMemory(_ range: PhysicalRange) -> Bool {
-        environment.bus.verdict(.cpuNonSecure, range, .read) == nil && environment.bus.verdict(.cpuNonSecure, range, .write) == nil
+        environment.bus.permits(.cpuNonSecure, range, .read) && environment.bus.permits(.cpuNonSecure, range, .write)
     }
 
     /// Runs a command; `false` for commands this OP-TEE does not implement (the SMC then
