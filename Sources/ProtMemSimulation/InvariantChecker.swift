@@ -117,7 +117,7 @@ public final class InvariantChecker: BusObserver {
     }
 
     public func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        guard !entitled(master), let id = ContentMarker.firstID(in: data) else { return }
+        guard let id = ContentMarker.firstID(in: data), !entitled(master) else { return }
         record(InvariantViolation(kind: .leak, detail: "\(master) read protected content #\(id) at \(range)"))
     }
 
