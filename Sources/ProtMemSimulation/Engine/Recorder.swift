@@ -25,7 +25,6 @@ final class Recorder: @unchecked Sendable {
     func slice(_ name: String, category: String, process: String, thread: Int = 0, start: VirtualInstant, end: VirtualInstant, args: [(String, TraceValue)] = []) {
         events.append(TraceEvent(name: name, category: category, phase: .complete, timestamp: start.rawValue,
                                  duration: end.rawValue - start.rawValue, pid: pid(process), tid: thread, args: args))
-        work[process, default: 0] += 0
     }
 
     func instant(_ name: String, category: String, process: String, at time: VirtualInstant, args: [(String, TraceValue)] = []) {

@@ -27,15 +27,12 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
     }
 
     /// Operations are spread evenly over the run's time.
-    private var spacing: VirtualDuration {
-        let total = context.end.rawValue
-        return .nanoseconds(max(1_000, total / UInt64(max(1, churn.operations))))
+    private func spacing(_ context: SimulationContext) -> VirtualDuration {
+        .nanoseconds(max(1_000, context.end.rawValue / UInt64(max(1, churn.operations))))
     }
 
-    private var context: SimulationContext!
-
     private func schedule(_ context: SimulationContext) {
-        self.context = context
+        let spacing = spacing(context)
         guard done < churn.operations, context.now + spacing < context.end else { return }
         _ = context.events.schedule(after: spacing, "churn op") { [self] in step(context) }
     }
