@@ -32,7 +32,7 @@ struct ABIRun: ParsableCommand {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            FileHandle.standardError.write(Data("protmem abi run: cannot read \(file): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("protmem abi run: cannot read \(file): \(FileReading.reason(file))\n".utf8))
             throw ExitCode(1)
         }
         let board: Board

@@ -76,7 +76,7 @@ enum DTBFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw failure("\(path): cannot read: \(error.localizedDescription)")
+            throw failure("\(path): cannot read: \(FileReading.reason(path))")
         }
         do {
             return try FlattenedDeviceTree.parse([UInt8](data))
