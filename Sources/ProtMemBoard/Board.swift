@@ -49,6 +49,9 @@ public final class Board: Sendable {
         } catch {
             throw BoardError("board \(configuration.name): \(error)")
         }
+        if configuration.mediatek != nil && configuration.optee == nil {
+            throw BoardError("board \(configuration.name): MediaTek's restricted heaps need OP-TEE, and the board has none")
+        }
         let reserved = configuration.reservedRanges
         for (i, range) in reserved.enumerated() {
             guard range.isPageAligned, !range.isEmpty else { throw BoardError("board \(configuration.name): reserved region \(range) is not a whole number of 4 KiB pages") }
@@ -100,9 +103,6 @@ public final class Board: Sendable {
             } catch {
                 throw BoardError("board \(configuration.name): \(error)")
             }
-        }
-        if configuration.mediatek != nil && configuration.optee == nil {
-            throw BoardError("board \(configuration.name): MediaTek's restricted heaps need OP-TEE, and the board has none")
         }
         var teeDriver: OPTEEDriver?
         var teeHeaps: [TEEHeap] = []
