@@ -43,6 +43,7 @@ public final class EventQueue: Sendable {
         mutating func free(_ slot: Int) {
             payloads[slot].sequence = 0
             payloads[slot].label = ""
+            payloads[slot].describe = nil
             payloads[slot].action = nil
             freeSlots.append(UInt32(slot))
             liveCount -= 1
@@ -73,11 +74,22 @@ public final class EventQueue: Sendable {
     /// Schedules `action` at `deadline` (or now, if that has passed).
     @discardableResult
     public func schedule(at deadline: VirtualInstant, _ label: String = "", _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
+        insert(at: deadline, label: label, describe: nil, action)
+    }
+
+    /// Schedules `action` `delay` after the current time, with a label built only when
+    /// ``pendingLabels`` asks for it.
+    @discardableResult
+    public func schedule(after delay: VirtualDuration, label: @escaping @Sendable () -> String, _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
+        insert(at: clock.now + delay, label: "", describe: label, action)
+    }
+
+    private func insert(at deadline: VirtualInstant, label: String, describe: (@Sendable () -> String)?, _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
         let due = max(deadline, clock.now)
         return state.withLock { state in
             let sequence = state.nextSequence
             state.nextSequence += 1
-            let payload = ScheduledEventPayload(sequence: sequence, label: label, action: action)
+            let payload = ScheduledEventPayload(sequence: sequence, label: label, describe: describe, action: action)
             let slot: UInt32
             if let reused = state.freeSlots.popLast() {
                 slot = reused
@@ -168,7 +180,7 @@ public final class EventQueue: Sendable {
     /// The labels of pending events in the order they will run (for reports and tests).
     public var pendingLabels: [String] {
         state.withLock { state in
-            state.heap.storage.filter { state.isLive($0) }.sorted().map { state.payloads[Int($0.slot)].label }
+            state.heap.storage.filter { state.isLive($0) }.sorted().map { state.payloads[Int($0.slot)].text }
         }
     }
 

@@ -50,5 +50,10 @@ struct ScheduledEventKey: Comparable {
 struct ScheduledEventPayload {
     var sequence: UInt64
     var label: String
+    /// Builds the label when someone asks (``EventQueue/pendingLabels``), for callers that
+    /// schedule often and would otherwise format a string per event nobody reads.
+    var describe: (@Sendable () -> String)?
     var action: (@Sendable () -> Void)?
+
+    var text: String { describe?() ?? label }
 }

@@ -22,7 +22,9 @@ final class PanthorCore: @unchecked Sendable {
     let dmaDevice: DMADevice
     let firmwareBytes: [UInt8]
     let memoryAccess: GPUMemoryAccess
-    weak var owner: PanthorDevice?
+    /// The device, held weakly once for every event to share (rather than each event forming
+    /// its own weak reference): an event that outlives the device does nothing.
+    let owner = OwnerReference()
 
     // Lifecycle.
     @exclusivity(unchecked) var probed = false
@@ -85,11 +87,14 @@ final class PanthorCore: @unchecked Sendable {
     }
 
     /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
-    /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps).
-    func after(_ delay: VirtualDuration, _ label: String, survivesReset: Bool = false, _ body: @escaping @Sendable (PanthorCore) -> Void) {
+    /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
+    /// event's label is formatted only if someone lists pending events.
+    func after(_ delay: VirtualDuration, _ label: @autoclosure @escaping @Sendable () -> String, survivesReset: Bool = false,
+               _ body: @escaping @Sendable (PanthorCore) -> Void) {
         let epoch = self.epoch
-        environment.events.schedule(after: delay, "\(configuration.deviceName): \(label)") { [weak owner] in
-            owner?.withCore { core in
+        let name = configuration.deviceName
+        environment.events.schedule(after: delay, label: { "\(name): \(label())" }) { [owner] in
+            owner.device?.withCore { core in
                 guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
                 body(core)
                 core.settle()
@@ -152,4 +157,9 @@ final class PanthorCore: @unchecked Sendable {
             wait.completion(self, false)
         }
     }
+}
+
+/// A weak reference to the device, shared by all the core's events.
+final class OwnerReference: @unchecked Sendable {
+    weak var device: PanthorDevice?
 }

@@ -28,7 +28,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         name = configuration.deviceName
         events = environment.events
         core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware)
-        core.owner = self
+        core.owner.device = self
     }
 
     /// Runs `body` under the device's lock (what every event of the device does).
