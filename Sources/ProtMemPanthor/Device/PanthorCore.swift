@@ -49,11 +49,11 @@ final class PanthorCore: @unchecked Sendable {
     @exclusivity(unchecked) var protectedFaultAtNextEntry = false
 
     // Scheduler.
-    @exclusivity(unchecked) var groups: [GroupHandle: PanthorGroup] = [:]
+    @exclusivity(unchecked) var groups = HandleTable<GroupHandle, PanthorGroup>()
     /// Run order for rotation: groups of equal priority run in this order.
     @exclusivity(unchecked) var runOrder: [GroupHandle] = []
     @exclusivity(unchecked) var nextGroup: UInt32 = 1
-    @exclusivity(unchecked) var vms: [VMHandle: PanthorVM] = [:]
+    @exclusivity(unchecked) var vms = HandleTable<VMHandle, PanthorVM>()
     @exclusivity(unchecked) var nextVM: UInt32 = 1
     @exclusivity(unchecked) var slots: [GroupHandle?]
     @exclusivity(unchecked) var tick = TickState()
