@@ -162,6 +162,16 @@ public final class EventQueue: Sendable {
         runUntilEmpty(limit: 1) == 1
     }
 
+    /// Runs the next event alone if it is due at or before `target`; `false` when none is (the
+    /// clock does not move then). `while nextDeadline <= target { runNext() }` in one step.
+    @discardableResult
+    public func runNext(notAfter target: VirtualInstant) -> Bool {
+        guard let (deadline, action) = popDue(notAfter: target) else { return false }
+        clock.advance(to: deadline)
+        action()
+        return true
+    }
+
     // MARK: Inspection
 
     /// Events scheduled and neither run nor cancelled.

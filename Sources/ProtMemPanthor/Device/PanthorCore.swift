@@ -152,7 +152,7 @@ final class PanthorCore: @unchecked Sendable {
 
     /// Completes every wait whose condition now holds, until none does.
     func settle() {
-        while let index = waits.firstIndex(where: { $0.condition(self) }) {
+        while let index = waits.indices.first(where: { waits[$0].condition(self) }) {
             let wait = waits.remove(at: index)
             wait.completion(self, false)
         }

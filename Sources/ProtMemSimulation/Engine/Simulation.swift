@@ -78,8 +78,7 @@ public struct Simulation: Sendable {
         for workload in workloads { try workload.start(context) }
 
         var violations: [InvariantViolation] = []
-        while let next = events.nextDeadline, next <= end {
-            _ = events.runNext()
+        while events.runNext(notAfter: end) {
             progress?.update(events.now.rawValue)
             if checkEveryEvent { violations += checker.check() }
         }
