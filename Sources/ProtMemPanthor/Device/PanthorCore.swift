@@ -89,17 +89,11 @@ final class PanthorCore: @unchecked Sendable {
     /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
     /// event's label is formatted only if someone lists pending events.
-    func after(_ delay: VirtualDuration, _ label: @autoclosure @escaping @Sendable () -> String, survivesReset: Bool = false,
+    func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false,
                _ body: @escaping @Sendable (PanthorCore) -> Void) {
-        let epoch = self.epoch
-        let name = configuration.deviceName
-        environment.events.schedule(after: delay, label: { "\(name): \(label())" }) { [owner] in
-            owner.device?.withCore { core in
-                guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
-                body(core)
-                core.settle()
-            }
-        }
+        let event = PanthorEvent(owner: owner, deviceName: configuration.deviceName, label: label, epoch: epoch,
+                                 survivesReset: survivesReset, body: body)
+        environment.events.schedule(after: delay, label: { event.text }) { event.run() }
     }
 
     // MARK: Interrupts
@@ -143,7 +137,7 @@ final class PanthorCore: @unchecked Sendable {
         let id = nextWait
         nextWait += 1
         waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
-        after(timeout, "timeout: \(label)") { core in
+        after(timeout, .timeout(label)) { core in
             guard let index = core.waits.firstIndex(where: { $0.id == id }) else { return }
             let wait = core.waits.remove(at: index)
             wait.completion(core, true)
