@@ -81,11 +81,14 @@ final class Recorder: @unchecked Sendable {
 
     /// The metadata naming every process, then the events in time order (stable for ties).
     func traceEvents() -> [TraceEvent] {
-        let names = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
-        // Sorts positions, not the events themselves (large values): by time, then as recorded.
-        let ordered = events.indices.sorted { a, b in
+        // Sorts positions, not the events themselves (large values): by time, then as recorded;
+        // then copies each event once, straight into the result.
+        let order = events.indices.sorted { a, b in
             events[a].timestamp != events[b].timestamp ? events[a].timestamp < events[b].timestamp : a < b
-        }.map { events[$0] }
-        return names + ordered
+        }
+        var result = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
+        result.reserveCapacity(result.count + order.count)
+        for index in order { result.append(events[index]) }
+        return result
     }
 }
