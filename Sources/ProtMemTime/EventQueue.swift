@@ -128,9 +128,9 @@ public final class EventQueue: Sendable {
     @discardableResult
     public func run(until target: VirtualInstant) -> Int {
         var ran = 0
-        while let (deadline, action) = popDue(notAfter: target) {
-            clock.advance(to: deadline)
-            action()
+        while let due = popDue(notAfter: target) {
+            clock.advance(to: due.deadline)
+            due.action()
             ran += 1
         }
         clock.advance(to: target)
@@ -148,9 +148,9 @@ public final class EventQueue: Sendable {
     @discardableResult
     public func runUntilEmpty(limit: Int = .max) -> Int {
         var ran = 0
-        while ran < limit, let (deadline, action) = popDue(notAfter: .distantFuture) {
-            clock.advance(to: deadline)
-            action()
+        while ran < limit, let due = popDue(notAfter: .distantFuture) {
+            clock.advance(to: due.deadline)
+            due.action()
             ran += 1
         }
         return ran
@@ -166,9 +166,9 @@ public final class EventQueue: Sendable {
     /// clock does not move then). `while nextDeadline <= target { runNext() }` in one step.
     @discardableResult
     public func runNext(notAfter target: VirtualInstant) -> Bool {
-        guard let (deadline, action) = popDue(notAfter: target) else { return false }
-        clock.advance(to: deadline)
-        action()
+        guard let due = popDue(notAfter: target) else { return false }
+        clock.advance(to: due.deadline)
+        due.action()
         return true
     }
 
@@ -203,7 +203,15 @@ public final class EventQueue: Sendable {
         }
     }
 
-    private func popDue(notAfter target: VirtualInstant) -> (VirtualInstant, @Sendable () -> Void)? {
+    /// An event taken off the queue to run. A struct, not a tuple: a closure inside a tuple
+    /// returned through the lock's generic `withLock` is re-wrapped (two allocations per event);
+    /// a struct's stored closure keeps its representation.
+    private struct DueEvent {
+        let deadline: VirtualInstant
+        let action: @Sendable () -> Void
+    }
+
+    private func popDue(notAfter target: VirtualInstant) -> DueEvent? {
         state.withLock { state in
             Self.dropCancelled(&state)
             guard let next = state.heap.min, next.deadline <= target.rawValue else { return nil }
@@ -212,7 +220,7 @@ public final class EventQueue: Sendable {
             let action = state.payloads[slot].action!
             state.free(slot)
             state.executed += 1
-            return (VirtualInstant(rawValue: next.deadline), action)
+            return DueEvent(deadline: VirtualInstant(rawValue: next.deadline), action: action)
         }
     }
 
