@@ -15,33 +15,47 @@ struct EventHeap<Element: Comparable> {
     }
 
     mutating func popMin() -> Element? {
-        guard !storage.isEmpty else { return nil }
-        storage.swapAt(0, storage.count - 1)
-        let smallest = storage.removeLast()
-        if !storage.isEmpty { siftDown(0) }
+        guard let last = storage.popLast() else { return nil }
+        guard !storage.isEmpty else { return last }
+        let smallest = storage[0]
+        // Floyd's pop: walk the hole at the root down to a leaf along the smaller children (one
+        // comparison per level), then let the former last element rise from there; it came from
+        // the bottom, so it rarely rises far.
+        storage.withUnsafeMutableBufferPointer { heap in
+            let count = heap.count
+            var hole = 0
+            while true {
+                let left = 2 * hole + 1
+                guard left < count else { break }
+                let right = left + 1
+                let child = right < count && heap[right] < heap[left] ? right : left
+                heap[hole] = heap[child]
+                hole = child
+            }
+            while hole > 0 {
+                let parent = (hole - 1) / 2
+                guard last < heap[parent] else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = last
+        }
         return smallest
     }
 
+    /// Moves the element at `start` up to its place, shifting parents down into the hole
+    /// rather than swapping.
     private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard storage[child] < storage[parent] else { return }
-            storage.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < storage.count, storage[left] < storage[smallest] { smallest = left }
-            if right < storage.count, storage[right] < storage[smallest] { smallest = right }
-            guard smallest != parent else { return }
-            storage.swapAt(parent, smallest)
-            parent = smallest
+        storage.withUnsafeMutableBufferPointer { heap in
+            let element = heap[start]
+            var hole = start
+            while hole > 0 {
+                let parent = (hole - 1) / 2
+                guard element < heap[parent] else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = element
         }
     }
 

@@ -4,17 +4,23 @@ import Synchronization
 /// and it only ever moves forward.
 ///
 /// Devices hold the clock, not the queue, when all they need is the time: they can read it but
-/// cannot advance it, so only the queue's run loop decides what time it is.
+/// cannot advance it, so only the queue's run loop decides what time it is. The time is one
+/// atomic word, since devices read it on every step.
 public final class VirtualClock: Sendable {
-    private let instant = Mutex(VirtualInstant.zero)
+    private let nanoseconds = Atomic<UInt64>(0)
 
     public init() {}
 
-    public var now: VirtualInstant { instant.withLock { $0 } }
+    public var now: VirtualInstant { VirtualInstant(rawValue: nanoseconds.load(ordering: .acquiring)) }
 
     /// Moves the clock to `target` when that is later; an earlier target is ignored, so time
     /// never runs backwards.
     func advance(to target: VirtualInstant) {
-        instant.withLock { if target > $0 { $0 = target } }
+        var current = nanoseconds.load(ordering: .relaxed)
+        while target.rawValue > current {
+            let (exchanged, original) = nanoseconds.compareExchange(expected: current, desired: target.rawValue, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = original
+        }
     }
 }

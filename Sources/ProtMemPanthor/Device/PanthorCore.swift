@@ -12,56 +12,62 @@ import ProtMemTime
 /// holder, and it touches the core only under its lock). The driver and the firmware model live side by side here but
 /// talk only as they do on hardware: the driver writes interface inputs and rings doorbells,
 /// the firmware writes interface outputs and raises interrupts.
+///
+/// Its state is `@exclusivity(unchecked)`: every access happens under the device's lock, one
+/// event at a time, so the runtime's dynamic exclusivity checks (paid on every field access of
+/// a class) cannot find a conflict and are skipped on this hot path.
 final class PanthorCore: @unchecked Sendable {
     let configuration: PanthorConfiguration
     let environment: PanthorEnvironment
     let dmaDevice: DMADevice
     let firmwareBytes: [UInt8]
     let memoryAccess: GPUMemoryAccess
-    weak var owner: PanthorDevice?
+    /// The device, held weakly once for every event to share (rather than each event forming
+    /// its own weak reference): an event that outlives the device does nothing.
+    let owner = OwnerReference()
 
     // Lifecycle.
-    var probed = false
-    var unplugged = false
+    @exclusivity(unchecked) var probed = false
+    @exclusivity(unchecked) var unplugged = false
     /// Bumped by every reset and by unplug: work scheduled before it is dropped.
-    var epoch: UInt64 = 0
+    @exclusivity(unchecked) var epoch: UInt64 = 0
 
     // Hardware.
-    var mmu: GPUMMU?
-    var registers = GPURegisterFile()
-    var interruptScheduled = false
+    @exclusivity(unchecked) var mmu: GPUMMU?
+    @exclusivity(unchecked) var registers = GPURegisterFile()
+    @exclusivity(unchecked) var interruptScheduled = false
 
     // Driver: firmware and protected memory.
-    var source: (any ProtectedMemorySource)?
-    var firmware: LoadedFirmware?
-    var kernelVA = KernelVirtualAllocator(window: 0..<0)
+    @exclusivity(unchecked) var source: (any ProtectedMemorySource)?
+    @exclusivity(unchecked) var firmware: LoadedFirmware?
+    @exclusivity(unchecked) var kernelVA = KernelVirtualAllocator(window: 0..<0)
 
     // Firmware model.
-    var mcu: FirmwareModelState
+    @exclusivity(unchecked) var mcu: FirmwareModelState
     /// Injected faults, kept outside the firmware state so a reset does not forget them.
-    var ignoreProtectedModeEnters = 0
-    var protectedFaultAtNextEntry = false
+    @exclusivity(unchecked) var ignoreProtectedModeEnters = 0
+    @exclusivity(unchecked) var protectedFaultAtNextEntry = false
 
     // Scheduler.
-    var groups: [GroupHandle: PanthorGroup] = [:]
+    @exclusivity(unchecked) var groups = HandleTable<GroupHandle, PanthorGroup>()
     /// Run order for rotation: groups of equal priority run in this order.
-    var runOrder: [GroupHandle] = []
-    var nextGroup: UInt32 = 1
-    var vms: [VMHandle: PanthorVM] = [:]
-    var nextVM: UInt32 = 1
-    var slots: [GroupHandle?]
-    var tick = TickState()
+    @exclusivity(unchecked) var runOrder: [GroupHandle] = []
+    @exclusivity(unchecked) var nextGroup: UInt32 = 1
+    @exclusivity(unchecked) var vms = HandleTable<VMHandle, PanthorVM>()
+    @exclusivity(unchecked) var nextVM: UInt32 = 1
+    @exclusivity(unchecked) var slots: [GroupHandle?]
+    @exclusivity(unchecked) var tick = TickState()
     /// `ptdev->protm.pending`: a `CS_PROTM_PENDING` was acknowledged and `GLB_PROTM_ENTER` must follow.
-    var protectedPending = false
+    @exclusivity(unchecked) var protectedPending = false
     /// The group the driver acknowledged for protected mode, until the firmware leaves it.
-    var protectedGroup: GroupHandle?
-    var reset: ResetState?
-    var waits: [HostWait] = []
-    var nextWait = 1
+    @exclusivity(unchecked) var protectedGroup: GroupHandle?
+    @exclusivity(unchecked) var reset: ResetState?
+    @exclusivity(unchecked) var waits: [HostWait] = []
+    @exclusivity(unchecked) var nextWait = 1
 
     // What tests see.
-    var trace: [PanthorTraceEvent] = []
-    var metrics = PanthorMetrics()
+    @exclusivity(unchecked) var trace: [PanthorTraceEvent] = []
+    @exclusivity(unchecked) var metrics = PanthorMetrics()
 
     init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {
         self.configuration = configuration
@@ -81,16 +87,13 @@ final class PanthorCore: @unchecked Sendable {
     }
 
     /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
-    /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps).
-    func after(_ delay: VirtualDuration, _ label: String, survivesReset: Bool = false, _ body: @escaping @Sendable (PanthorCore) -> Void) {
-        let epoch = self.epoch
-        environment.events.schedule(after: delay, "\(configuration.deviceName): \(label)") { [weak owner] in
-            owner?.withCore { core in
-                guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
-                body(core)
-                core.settle()
-            }
-        }
+    /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
+    /// event's label is formatted only if someone lists pending events.
+    func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false,
+               _ body: @escaping @Sendable (PanthorCore) -> Void) {
+        let event = PanthorEvent(owner: owner, deviceName: configuration.deviceName, label: label, epoch: epoch,
+                                 survivesReset: survivesReset, body: body)
+        environment.events.schedule(after: delay, label: { event.text }) { event.run() }
     }
 
     // MARK: Interrupts
@@ -134,7 +137,7 @@ final class PanthorCore: @unchecked Sendable {
         let id = nextWait
         nextWait += 1
         waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
-        after(timeout, "timeout: \(label)") { core in
+        after(timeout, .timeout(label)) { core in
             guard let index = core.waits.firstIndex(where: { $0.id == id }) else { return }
             let wait = core.waits.remove(at: index)
             wait.completion(core, true)
@@ -143,9 +146,14 @@ final class PanthorCore: @unchecked Sendable {
 
     /// Completes every wait whose condition now holds, until none does.
     func settle() {
-        while let index = waits.firstIndex(where: { $0.condition(self) }) {
+        while let index = waits.indices.first(where: { waits[$0].condition(self) }) {
             let wait = waits.remove(at: index)
             wait.completion(self, false)
         }
     }
+}
+
+/// A weak reference to the device, shared by all the core's events.
+final class OwnerReference: @unchecked Sendable {
+    weak var device: PanthorDevice?
 }

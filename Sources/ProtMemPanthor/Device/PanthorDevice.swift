@@ -28,7 +28,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         name = configuration.deviceName
         events = environment.events
         core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware)
-        core.owner = self
+        core.owner.device = self
     }
 
     /// Runs `body` under the device's lock (what every event of the device does).
@@ -150,6 +150,9 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// `GPU_STATUS`.
     public var gpuStatus: GPUStatus { withCore { $0.registers.status } }
     public var trace: [PanthorTraceEvent] { withCore { $0.trace } }
+    /// How many events ``trace`` holds. The trace only grows, so `trace.prefix(count)` later is
+    /// the trace as it was now, without holding a copy that the next event would have to duplicate.
+    public var traceCount: Int { withCore { $0.trace.count } }
     public var metrics: PanthorMetrics { withCore { $0.metrics } }
     /// The global interface pages as the firmware model holds them.
     public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }

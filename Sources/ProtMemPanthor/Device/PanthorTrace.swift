@@ -22,12 +22,14 @@ public enum ProtectedModeExitReason: Hashable, Sendable, CustomStringConvertible
 /// One thing that happened to the device, at a virtual time: the record tests and reports
 /// read to check the order of events.
 public struct PanthorTraceEvent: Hashable, Sendable, CustomStringConvertible {
+    /// The failure cases are `indirect`: a failure carries a fault with its strings (about 90
+    /// bytes), and inline it would set the size of every one of the trace's many events.
     public enum Kind: Hashable, Sendable {
         case probed(design: ProtectedMemoryDesign?)
         case groupCreated(GroupHandle, GroupPriority)
         case groupBound(GroupHandle, slot: Int, priority: UInt8)
         case groupEvicted(GroupHandle, slot: Int, state: GroupSlotState)
-        case groupFailed(GroupHandle, GroupFailure)
+        indirect case groupFailed(GroupHandle, GroupFailure)
         case groupDestroyed(GroupHandle)
         /// The host saw `CS_PROTM_PENDING` for a queue of the group.
         case protectedModePending(GroupHandle, queue: Int)
@@ -47,7 +49,7 @@ public struct PanthorTraceEvent: Hashable, Sendable, CustomStringConvertible {
         case protectedModeFault(GroupHandle?)
         case jobStarted(JobHandle, protected: Bool)
         case jobCompleted(JobHandle)
-        case jobFailed(JobHandle, JobFailure)
+        indirect case jobFailed(JobHandle, JobFailure)
         case resetScheduled(String)
         case resetCompleted
         case warning(String)

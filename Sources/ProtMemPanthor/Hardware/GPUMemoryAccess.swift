@@ -85,8 +85,8 @@ struct GPUMemoryAccess {
     private func copy(_ source: [PhysicalRange], to destination: [PhysicalRange], size: UInt64, as master: BusMaster) throws(AccessFault) {
         var offset: UInt64 = 0
         while offset < size {
-            let from = PhysicalChunks.slice(source, offset: offset, count: size - offset)[0]
-            let to = PhysicalChunks.slice(destination, offset: offset, count: size - offset)[0]
+            let from = PhysicalChunks.firstPiece(source, offset: offset, count: size - offset)!
+            let to = PhysicalChunks.firstPiece(destination, offset: offset, count: size - offset)!
             let step = min(from.size, to.size)
             try bus.copy(master, from: from.base, to: to.base, count: step)
             offset += step

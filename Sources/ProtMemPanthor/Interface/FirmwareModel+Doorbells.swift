@@ -4,7 +4,7 @@
 extension PanthorCore {
     /// `gpu_write(CSF_DOORBELL(index), 1)`: the firmware looks after `acknowledgeLatency`.
     func ringDoorbell(_ index: Int) {
-        after(parameters.acknowledgeLatency, "doorbell \(index)") { core in
+        after(parameters.acknowledgeLatency, .doorbell(index)) { core in
             core.firmwareDoorbell(index)
         }
     }

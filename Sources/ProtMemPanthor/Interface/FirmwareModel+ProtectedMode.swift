@@ -58,7 +58,7 @@ extension PanthorCore {
         metrics.protectedModeEntries += 1
         let owner = sampled.keys.sorted().first.flatMap { slot in mcu.slots[slot].streams.compactMap(\.ring).first?.group }
         if let owner { record(.protectedModeEntered(owner)) }
-        let protectedSection = firmware?.image.protectedSections.first { $0.virtualSize > 0 }
+        let protectedSection = firmware?.image.sections.first { $0.isProtected && $0.virtualSize > 0 }
         do throws(GPUFault) {
             let va = GPUVirtualAddress(UInt64(protectedSection?.va.lowerBound ?? 0))
             guard protectedSection != nil else {

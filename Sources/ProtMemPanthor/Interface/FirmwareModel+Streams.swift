@@ -64,7 +64,7 @@ extension PanthorCore {
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
         record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: entry.job.isProtected))
-        after(entry.remaining, "job \(ring.group.rawValue).\(ring.queue).\(index)") { core in
+        after(entry.remaining, .job(ring.group, queue: ring.queue, index: index)) { core in
             core.firmwareComplete(slot: slot, stream: stream, token: token)
         }
     }

@@ -21,7 +21,7 @@ extension GPUAddressSpace {
                     return .failure(fault(at: cursor, range, access, access == .execute ? .executeNoExecute : .writeToReadOnly))
                 }
                 let part = mapping.virtualRange.intersection(range)!
-                for chunk in mapping.physicalChunks(for: part) {
+                mapping.forEachPhysicalChunk(for: part) { chunk in
                     if let last = chunks.last, last.end == chunk.base.rawValue {
                         chunks[chunks.count - 1] = PhysicalRange(base: last.base, size: last.size + chunk.size)!
                     } else {

@@ -11,20 +11,27 @@ public struct GPUMapping: Hashable, Sendable, CustomStringConvertible {
     /// The physical chunks behind `part`, which must lie inside `virtualRange`: the same list,
     /// trimmed at both ends.
     func physicalChunks(for part: GPUVirtualRange) -> [PhysicalRange] {
+        var chunks: [PhysicalRange] = []
+        forEachPhysicalChunk(for: part) { chunks.append($0) }
+        return chunks
+    }
+
+    /// ``physicalChunks(for:)`` one at a time, without building the array (translation runs on
+    /// every GPU access).
+    @inline(__always)
+    func forEachPhysicalChunk(for part: GPUVirtualRange, _ body: (PhysicalRange) -> Void) {
         var skip = part.start.rawValue - virtualRange.start.rawValue
         var wanted = part.size
-        var chunks: [PhysicalRange] = []
         for chunk in pages where wanted > 0 {
             if skip >= chunk.size {
                 skip -= chunk.size
                 continue
             }
             let take = min(chunk.size - skip, wanted)
-            chunks.append(PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + skip), size: take)!)
+            body(PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + skip), size: take)!)
             wanted -= take
             skip = 0
         }
-        return chunks
     }
 
     /// This mapping restricted to `part` (inside `virtualRange`): what is left of it after an

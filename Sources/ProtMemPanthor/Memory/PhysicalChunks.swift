@@ -51,4 +51,19 @@ enum PhysicalChunks {
         }
         return result
     }
+
+    /// The first element of ``slice(_:offset:count:)``, without building the rest.
+    static func firstPiece(_ chunks: [PhysicalRange], offset: UInt64, count: UInt64) -> PhysicalRange? {
+        var cursor: UInt64 = 0
+        let end = offset + count
+        for chunk in chunks {
+            let chunkEnd = cursor + chunk.size
+            defer { cursor = chunkEnd }
+            guard chunkEnd > offset else { continue }
+            guard cursor < end else { break }
+            let lo = max(offset, cursor), hi = min(end, chunkEnd)
+            return PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + (lo - cursor)), size: hi - lo)!
+        }
+        return nil
+    }
 }

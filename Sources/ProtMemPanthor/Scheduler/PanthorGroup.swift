@@ -7,16 +7,16 @@ final class PanthorGroup {
     let handle: GroupHandle
     let priority: GroupPriority
     let vm: VMHandle
-    var queues: [PanthorQueue]
-    var state: GroupState = .created
+    @exclusivity(unchecked) var queues: [PanthorQueue]
+    @exclusivity(unchecked) var state: GroupState = .created
     /// The CSG slot and its priority while bound.
-    var slot: Int?
-    var slotPriority: UInt8?
+    @exclusivity(unchecked) var slot: Int?
+    @exclusivity(unchecked) var slotPriority: UInt8?
     /// `protm_pending_mask` (the RFC's `protm_queues`): queues that raised `CS_PROTM_PENDING`
     /// and have not been acknowledged yet.
-    var protectedPendingMask: UInt32 = 0
+    @exclusivity(unchecked) var protectedPendingMask: UInt32 = 0
     /// Destroyed by userspace; freed once off its slot.
-    var destroyed = false
+    @exclusivity(unchecked) var destroyed = false
     let suspendBuffer: KernelBuffer
     let suspendBufferVA: GPUVirtualRange
     let protectedSuspendBuffer: ProtectedAllocation?

@@ -40,14 +40,18 @@ extension PanthorCore {
             runOrder.removeAll { bound.contains($0) }
             runOrder += bound
         }
-        let runnable = runOrder.compactMap { groups[$0] }.filter { $0.canRun && $0.hasWork }
-        let picked = runnable.enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }
+        var runnable: [PanthorGroup] = []
+        for handle in runOrder {
+            if let group = groups[handle], group.canRun, group.hasWork { runnable.append(group) }
+        }
+        // By priority, then run order (a stable sort); one group needs no sorting.
+        let picked = runnable.count <= 1 ? runnable.prefix(slots.count)
+            : runnable.enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }
             .map(\.element).prefix(slots.count)
-        let pickedHandles = Set(picked.map(\.handle))
-        var changed: Set<Int> = []
+        var changed = SlotSet()
         var evicted: [Int] = []
         for (slot, handle) in slots.enumerated() {
-            guard let handle, let group = groups[handle], !pickedHandles.contains(handle) else { continue }
+            guard let handle, let group = groups[handle], !picked.contains(where: { $0.handle == handle }) else { continue }
             let state: GroupSlotState = group.canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
@@ -74,7 +78,7 @@ extension PanthorCore {
 
     /// Step 2: bind new groups, acknowledge protected-mode requests of the top group.
     private func bindAndAcknowledge(_ assignments: [(PanthorGroup, UInt8)]) {
-        var changed: Set<Int> = []
+        var changed = SlotSet()
         for (group, priority) in assignments where group.canRun {
             let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
             let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
@@ -96,12 +100,12 @@ extension PanthorCore {
 
     /// Rings the CSG doorbells of `changed` slots and waits for their acknowledgements;
     /// `next` runs once they are in. A timeout schedules a reset that fails those groups.
-    private func applySlotUpdates(_ changed: Set<Int>, label: String, next: @escaping (PanthorCore) -> Void) {
+    private func applySlotUpdates(_ changed: SlotSet, label: String, next: @escaping (PanthorCore) -> Void) {
         guard !changed.isEmpty else {
             next(self)
             return
         }
-        for slot in changed.sorted() { mcu.global.input.doorbellReq ^= 1 << UInt32(slot) }
+        for slot in changed { mcu.global.input.doorbellReq ^= 1 << UInt32(slot) }
         ringDoorbell(GPURegister.globalDoorbell)
         wait(label, timeout: configuration.timeouts.slotUpdate, until: { core in
             changed.allSatisfy { core.mcu.groups[$0].pendingRequests.isEmpty && core.mcu.global.input.doorbellReq & (1 << UInt32($0)) == core.mcu.global.output.doorbellAck & (1 << UInt32($0)) }
@@ -132,6 +136,32 @@ extension PanthorCore {
             core.tick.periodicArmed = false
             core.tick.rotate = true
             core.queueTick()
+        }
+    }
+}
+
+/// CSG slots a tick changed, as a bit mask (`csg_upd_ctx.update_mask`): no hashing, and it
+/// iterates in slot order. Slots are below ``CSFParameters/groupSlotRange``'s upper bound (32).
+struct SlotSet: Sequence {
+    private var mask: UInt64 = 0
+
+    var isEmpty: Bool { mask == 0 }
+
+    mutating func insert(_ slot: Int) {
+        mask |= 1 << UInt64(slot)
+    }
+
+    func makeIterator() -> Iterator { Iterator(rest: mask) }
+
+    /// Lowest slot first; a plain struct, so iterating allocates nothing.
+    struct Iterator: IteratorProtocol {
+        var rest: UInt64
+
+        mutating func next() -> Int? {
+            guard rest != 0 else { return nil }
+            let slot = rest.trailingZeroBitCount
+            rest &= rest - 1
+            return slot
         }
     }
 }

@@ -60,11 +60,15 @@ final class Recorder: @unchecked Sendable {
 
     /// A heap's bytes in use: a counter when it changed, a sample for the plot.
     func sample(heap: String, bytes: UInt64, at time: VirtualInstant) {
-        peaks[heap] = max(peaks[heap] ?? 0, bytes)
-        guard lastCounter[heap] != bytes else { return }
-        lastCounter[heap] = bytes
+        // One lookup per table: this runs for every heap on every frame.
+        Self.raise(&peaks[heap, default: 0], to: bytes)
+        guard lastCounter.updateValue(bytes, forKey: heap) != bytes else { return }
         occupancy[heap, default: []].append(RunReport.Sample(time: time.rawValue, bytes: bytes))
         events.append(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid("heaps"), args: [("bytes", .unsigned(bytes))]))
+    }
+
+    private static func raise(_ peak: inout UInt64, to bytes: UInt64) {
+        if bytes > peak { peak = bytes }
     }
 
     /// Ends every buffer slice still open (buffers alive when the run stopped).
@@ -77,10 +81,14 @@ final class Recorder: @unchecked Sendable {
 
     /// The metadata naming every process, then the events in time order (stable for ties).
     func traceEvents() -> [TraceEvent] {
-        let names = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
-        let ordered = events.enumerated().sorted { a, b in
-            a.element.timestamp != b.element.timestamp ? a.element.timestamp < b.element.timestamp : a.offset < b.offset
-        }.map(\.element)
-        return names + ordered
+        // Sorts positions, not the events themselves (large values): by time, then as recorded;
+        // then copies each event once, straight into the result.
+        let order = events.indices.sorted { a, b in
+            events[a].timestamp != events[b].timestamp ? events[a].timestamp < events[b].timestamp : a < b
+        }
+        var result = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
+        result.reserveCapacity(result.count + order.count)
+        for index in order { result.append(events[index]) }
+        return result
     }
 }

@@ -78,8 +78,7 @@ public struct Simulation: Sendable {
         for workload in workloads { try workload.start(context) }
 
         var violations: [InvariantViolation] = []
-        while let next = events.nextDeadline, next <= end {
-            _ = events.runNext()
+        while events.runNext(notAfter: end) {
             progress?.update(events.now.rawValue)
             if checkEveryEvent { violations += checker.check() }
         }
@@ -92,7 +91,9 @@ public struct Simulation: Sendable {
         Self.describePool(board, heapName, into: &report)
         violations += checker.check(scanFreeMemory: true)
         let metricsAtEnd = gpu.metrics
-        let gpuTraceAtEnd = gpu.trace
+        // A count, not the array: holding the array through the wind-down would make the GPU's
+        // next trace event copy all of it.
+        let gpuTraceCountAtEnd = gpu.traceCount
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
         for workload in workloads.reversed() { workload.finish(context) }
@@ -101,6 +102,7 @@ public struct Simulation: Sendable {
         gpu.unplug()
         context.recorder.closeOpenBuffers(at: events.now)
         violations += start.leaks(board)
+        let gpuTraceAtEnd = gpu.trace.prefix(gpuTraceCountAtEnd)
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, gpuTrace: gpuTraceAtEnd, context: context, finalBytes: finalBytes, violations: violations)
         return SimulationResult(report: report, trace: Self.trace(context.recorder, gpuTrace: gpuTraceAtEnd), eventsRun: events.executedCount)

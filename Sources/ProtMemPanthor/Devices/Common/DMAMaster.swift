@@ -55,9 +55,9 @@ final class DMAMaster: Sendable {
     /// Writes frame `frame` of `stream` (`frameSize` bytes of ``FramePattern``) into `held`
     /// and returns its checksum: what a decoder or a sensor produces.
     func produceFrame(stream: UInt64, frame: UInt64, frameSize: UInt64, into held: DeviceBuffer) throws(DMAMasterError) -> UInt64 {
-        let pixels = FramePattern.bytes(stream: stream, frame: frame, count: Int(frameSize))
+        let (pixels, checksum) = FramePattern.bytesAndChecksum(stream: stream, frame: frame, count: Int(frameSize))
         try write(pixels, into: held)
-        return FramePattern.checksum(pixels)
+        return checksum
     }
 
     private func check(_ held: DeviceBuffer, _ count: UInt64) throws(DMAMasterError) {
