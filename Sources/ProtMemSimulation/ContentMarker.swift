@@ -1,3 +1,4 @@
+import ProtMemMemory
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,7 +14,7 @@ public enum ContentMarker {
     public static let size = 16
 
     public static func bytes(id: UInt64) -> [UInt8] {
-        magic + withUnsafeBytes(of: id.littleEndian, Array.init)
+        magic + [UInt8].littleEndian(id)
     }
 
     /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for

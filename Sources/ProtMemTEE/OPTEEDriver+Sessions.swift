@@ -13,8 +13,9 @@ extension OPTEEDriver {
     public func openSession(_ uuid: TEEUUID, login: TEELogin = .public, parameters: [OPTEEMessageParameter] = []) throws(Errno) -> (session: TEESession?, outcome: TEEOutcome, parameters: [OPTEEMessageParameter]) {
         guard parameters.count <= Self.maximumArgumentParameters - 2 else { throw .invalidArgument }
         let octets = uuid.octets
-        let a = octets[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        let b = octets[8..<16].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        // The 16 octets as they lie in memory: value.a holds 0–7, value.b 8–15 (Linux memcpy's them).
+        let a = octets.littleEndian(UInt64.self, at: 0)
+        let b = octets.littleEndian(UInt64.self, at: 8)
         let meta: [OPTEEMessageParameter] = [
             .value(.valueInput, a: a, b: b, meta: true),
             .value(.valueInput, a: 0, b: 0, c: UInt64(login.rawValue), meta: true),

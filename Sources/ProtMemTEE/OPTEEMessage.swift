@@ -1,3 +1,5 @@
+import ProtMemMemory
+
 /// `OPTEE_MSG_CMD_*`
 public enum OPTEEMessageCommand: UInt32, Hashable, Sendable, CaseIterable {
     case openSession = 0
@@ -130,17 +132,17 @@ public struct OPTEEMessageArgument: Hashable, Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.size(parameterCount: parameters.count))
         for word in [command, function, session, cancelID, 0, result, resultOrigin, UInt32(truncatingIfNeeded: parameters.count)] {
-            append(word, to: &bytes)
+            bytes.appendLittleEndian(word)
         }
         for parameter in parameters {
-            for word in [parameter.attr, parameter.a, parameter.b, parameter.c] { append(word, to: &bytes) }
+            for word in [parameter.attr, parameter.a, parameter.b, parameter.c] { bytes.appendLittleEndian(word) }
         }
         return bytes
     }
 
     /// The header's `num_params` field of an encoded block, or `nil` if it is too short.
     public static func parameterCount(in header: [UInt8]) -> UInt32? {
-        header.count >= headerSize ? load32(header, 28) : nil
+        header.count >= headerSize ? header.littleEndian(UInt32.self, at: 28) : nil
     }
 
     /// Decodes a block whose size was checked against its `num_params` by the caller. Never
@@ -148,28 +150,17 @@ public struct OPTEEMessageArgument: Hashable, Sendable {
     public static func decode(_ bytes: [UInt8]) -> OPTEEMessageArgument? {
         guard let count = parameterCount(in: bytes), bytes.count >= size(parameterCount: Int(count)) else { return nil }
         var argument = OPTEEMessageArgument(command: .openSession)
-        argument.command = load32(bytes, 0)
-        argument.function = load32(bytes, 4)
-        argument.session = load32(bytes, 8)
-        argument.cancelID = load32(bytes, 12)
-        argument.result = load32(bytes, 20)
-        argument.resultOrigin = load32(bytes, 24)
+        argument.command = bytes.littleEndian(UInt32.self, at: 0)
+        argument.function = bytes.littleEndian(UInt32.self, at: 4)
+        argument.session = bytes.littleEndian(UInt32.self, at: 8)
+        argument.cancelID = bytes.littleEndian(UInt32.self, at: 12)
+        argument.result = bytes.littleEndian(UInt32.self, at: 20)
+        argument.resultOrigin = bytes.littleEndian(UInt32.self, at: 24)
         argument.parameters = (0..<Int(count)).map { index in
             let base = headerSize + index * OPTEEMessageParameter.size
-            return OPTEEMessageParameter(attr: load64(bytes, base), a: load64(bytes, base + 8), b: load64(bytes, base + 16), c: load64(bytes, base + 24))
+            return OPTEEMessageParameter(attr: bytes.littleEndian(UInt64.self, at: base), a: bytes.littleEndian(UInt64.self, at: base + 8),
+                                         b: bytes.littleEndian(UInt64.self, at: base + 16), c: bytes.littleEndian(UInt64.self, at: base + 24))
         }
         return argument
-    }
-
-    private func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    private static func load32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
-    }
-
-    private static func load64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-        (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
     }
 }

@@ -60,27 +60,3 @@ extension UserBuffer {
         }
     }
 }
-
-/// Little-endian field access for the kernel structs the ioctls carry (x86-64 and arm64 are
-/// both little-endian).
-extension Array where Element == UInt8 {
-    func littleEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
-        var value: T = 0
-        for index in 0..<MemoryLayout<T>.size {
-            value |= T(truncatingIfNeeded: self[offset + index]) << (8 * index)
-        }
-        return value
-    }
-
-    mutating func setLittleEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        for index in 0..<MemoryLayout<T>.size {
-            self[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * index))
-        }
-    }
-
-    static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: MemoryLayout<T>.size)
-        bytes.setLittleEndian(value, at: 0)
-        return bytes
-    }
-}

@@ -158,8 +158,8 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
             parameters[1] = .memrefInout(range: shared, size: UInt64(MediaTekSecureMemory.scatterEntrySize))
             return .shortBuffer
         }
-        var entry = withUnsafeBytes(of: buffer.range.base.rawValue.littleEndian, Array.init)
-        entry += withUnsafeBytes(of: UInt32(truncatingIfNeeded: buffer.range.size).littleEndian, Array.init)
+        var entry = [UInt8].littleEndian(buffer.range.base.rawValue)
+        entry.appendLittleEndian(UInt32(truncatingIfNeeded: buffer.range.size))
         guard (try? environment.bus.write(.cpuSecure, at: shared.base, bytes: entry)) != nil else { return .accessDenied }
         parameters[1] = .memrefInout(range: shared, size: UInt64(entry.count))
         return .success

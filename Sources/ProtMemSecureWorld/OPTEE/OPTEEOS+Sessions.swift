@@ -13,7 +13,7 @@ extension OPTEEOS {
             finish(&argument, .badParameters, .tee)
             return
         }
-        let uuidBytes = withUnsafeBytes(of: parameters[0].a.littleEndian, Array.init) + withUnsafeBytes(of: parameters[0].b.littleEndian, Array.init)
+        let uuidBytes = [UInt8].littleEndian(parameters[0].a) + [UInt8].littleEndian(parameters[0].b)
         guard var taParameters = decodeTAParameters(Array(parameters.dropFirst(2))) else {
             finish(&argument, .badParameters, .tee)
             return

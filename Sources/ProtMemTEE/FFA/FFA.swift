@@ -87,7 +87,7 @@ public struct FFAMemoryRegion: Hashable, Sendable {
 
     public func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
-        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        func put<T: FixedWidthInteger>(_ value: T) { bytes.appendLittleEndian(value) }
         let compositeOffset = UInt32(Self.headerSize + Self.accessDescriptorSize)
         put(sender); put(UInt16(0)); put(UInt32(0)); put(UInt64(0)); put(tag)
         put(UInt32(Self.accessDescriptorSize)); put(UInt32(1)); put(UInt32(Self.headerSize))
@@ -104,9 +104,12 @@ public struct FFAMemoryRegion: Hashable, Sendable {
     /// composite's page total equal to its constituents', every constituent a non-empty
     /// run of whole pages. `nil` for anything else.
     public static func decode(_ bytes: [UInt8]) -> FFAMemoryRegion? {
-        func u16(_ o: Int) -> UInt16? { o + 2 <= bytes.count ? UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8 : nil }
-        func u32(_ o: Int) -> UInt32? { o >= 0 && o + 4 <= bytes.count ? (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[o + $1]) << (8 * UInt32($1)) } : nil }
-        func u64(_ o: Int) -> UInt64? { o >= 0 && o + 8 <= bytes.count ? (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[o + $1]) << (8 * UInt64($1)) } : nil }
+        func field<T: FixedWidthInteger>(_ type: T.Type, _ offset: Int) -> T? {
+            offset >= 0 && offset + MemoryLayout<T>.size <= bytes.count ? bytes.littleEndian(type, at: offset) : nil
+        }
+        func u16(_ o: Int) -> UInt16? { field(UInt16.self, o) }
+        func u32(_ o: Int) -> UInt32? { field(UInt32.self, o) }
+        func u64(_ o: Int) -> UInt64? { field(UInt64.self, o) }
         guard let sender = u16(0), let tag = u64(16), let accessSize = u32(24), accessSize == UInt32(accessDescriptorSize),
               let count = u32(28), count == 1, let accessOffset = u32(32), Int(accessOffset) >= headerSize,
               let receiver = u16(Int(accessOffset)), Int(accessOffset) + 3 < bytes.count,
