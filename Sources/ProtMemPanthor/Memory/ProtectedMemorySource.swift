@@ -2,7 +2,7 @@ import ProtMemDMABuf
 import ProtMemMemory
 
 /// The four ways a GPU driver can get protected memory (ARCHITECTURE.md), one per board.
-public enum ProtectedMemoryDesign: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+public enum ProtectedMemoryDesign: String, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
     /// The GPU node names a heap (`protected-heap-name`, RFC patch 3): `dma_heap_find`, probe
     /// deferred while it is missing, buffers from `dma_heap_buffer_alloc`.
     case heapByName = "heap-by-name"

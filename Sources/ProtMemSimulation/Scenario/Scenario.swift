@@ -1,3 +1,5 @@
+import ProtMemPanthor
+
 /// A scenario: which board, which integration design, and what the workloads do, for how
 /// long. Written in YAML (see `Examples/scenarios/`); every field has the name it has there.
 public struct Scenario: Hashable, Sendable, Codable {
@@ -34,13 +36,8 @@ public struct Scenario: Hashable, Sendable, Codable {
     }
 }
 
-/// How the GPU driver gets protected memory (ARCHITECTURE.md, "The four ways").
-public enum Design: String, Hashable, Sendable, Codable, CaseIterable {
-    case heapByName = "heap-by-name"
-    case reservedRegion = "reserved-region"
-    case heapDevice = "heap-device"
-    case userspace = "userspace"
-}
+/// How the GPU driver gets protected memory (ARCHITECTURE.md, "The four ways"): the scenario's name for the driver's ``ProtectedMemoryDesign`` (same cases, same spellings).
+public typealias Design = ProtectedMemoryDesign
 
 /// The board a scenario runs on: the built-in default, or a blob with overlays (paths
 /// relative to the scenario file).
