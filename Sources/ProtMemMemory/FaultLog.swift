@@ -1,23 +1,27 @@
 import Synchronization
 
-/// Every fault the bus has refused on one board, in order.
+/// Every fault a part of the board refused, in order: the bus's access faults, the GPU MMU's
+/// translation faults.
 ///
 /// Kept whole (no ring buffer): a report that silently dropped faults would hide exactly
 /// what a user came to see.
-public final class FaultLog: Sendable {
-    private let state = Mutex<[AccessFault]>([])
+public final class RecordLog<Record: Sendable>: Sendable {
+    private let state = Mutex<[Record]>([])
 
     public init() {}
 
-    public func record(_ fault: AccessFault) {
-        state.withLock { $0.append(fault) }
+    public func record(_ record: Record) {
+        state.withLock { $0.append(record) }
     }
 
-    public var faults: [AccessFault] { state.withLock { $0 } }
+    public var faults: [Record] { state.withLock { $0 } }
     public var count: Int { state.withLock { $0.count } }
 
-    /// Faults recorded after the first `start` ones: what one step of a test caused.
-    public func faults(since start: Int) -> [AccessFault] {
+    /// Records made after the first `start` ones: what one step of a test caused.
+    public func faults(since start: Int) -> [Record] {
         state.withLock { Array($0.dropFirst(start)) }
     }
 }
+
+/// The faults the bus refused.
+public typealias FaultLog = RecordLog<AccessFault>
