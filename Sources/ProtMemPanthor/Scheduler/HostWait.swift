@@ -20,6 +20,32 @@ struct TickState {
     var periodicArmed = false
     /// The next tick rotates groups of equal priority.
     var rotate = false
+
+    // The tick in flight, kept here rather than captured by the closures of its waits.
+    /// The groups that get slots, in pick order (the first at `MAX_CSG_PRIO`); the buffer is
+    /// reused from tick to tick.
+    var picked: [PanthorGroup] = []
+    /// Slots whose groups step 1 evicts, freed once their requests are acknowledged.
+    var evicted = SlotSet()
+    /// Slots whose updates the tick waits for.
+    var updating = SlotSet()
+    var stage = Stage.evictAndReprioritise
+
+    /// Which slot update the tick waits for, and so what comes after it.
+    enum Stage {
+        /// Step 1; then unbind the evicted groups and bind new ones.
+        case evictAndReprioritise
+        /// Step 2; then enter protected mode if a `CS_PROTM_PENDING` was acknowledged.
+        case startGroups
+
+        /// The wait's name.
+        var label: String {
+            switch self {
+            case .evictAndReprioritise: "tick: evict and reprioritise"
+            case .startGroups: "tick: start groups"
+            }
+        }
+    }
 }
 
 /// Which groups a reset fails.

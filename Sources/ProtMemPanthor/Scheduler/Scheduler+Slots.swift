@@ -48,7 +48,7 @@ extension PanthorCore {
 
     /// Frees evicted slots once their SUSPEND or TERMINATE is acknowledged; destroyed groups
     /// are released then.
-    func unbind(_ evicted: [Int]) {
+    func unbind(_ evicted: SlotSet) {
         for slot in evicted {
             guard let handle = slots[slot], let group = groups[handle] else { continue }
             slots[slot] = nil

@@ -40,46 +40,56 @@ extension PanthorCore {
             runOrder.removeAll { bound.contains($0) }
             runOrder += bound
         }
-        var runnable: [PanthorGroup] = []
-        for handle in runOrder {
-            if let group = groups[handle], group.canRun, group.hasWork { runnable.append(group) }
-        }
-        // By priority, then run order (a stable sort); one group needs no sorting.
-        let picked = runnable.count <= 1 ? runnable.prefix(slots.count)
-            : runnable.enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }
-            .map(\.element).prefix(slots.count)
+        let runnable = pickGroups()
         var changed = SlotSet()
-        var evicted: [Int] = []
-        for (slot, handle) in slots.enumerated() {
-            guard let handle, let group = groups[handle], !picked.contains(where: { $0.handle == handle }) else { continue }
+        var evicted = SlotSet()
+        for slot in slots.indices {
+            guard let handle = slots[slot], let group = groups[handle], !tick.picked.contains(where: { $0.handle == handle }) else { continue }
             let state: GroupSlotState = group.canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
             changed.insert(slot)
-            evicted.append(slot)
+            evicted.insert(slot)
         }
-        var priority = GroupEndpoint.maximumPriority
-        var assignments: [(PanthorGroup, UInt8)] = []
-        for group in picked {
-            assignments.append((group, priority))
+        for (index, group) in tick.picked.enumerated() {
+            let priority = Self.slotPriority(at: index)
             if let slot = group.slot, group.slotPriority != priority {
                 setSlotPriority(slot, priority)
                 group.slotPriority = priority
                 changed.insert(slot)
             }
-            priority &-= 1
         }
-        applySlotUpdates(changed, label: "tick: evict and reprioritise") { core in
-            core.unbind(evicted)
-            core.bindAndAcknowledge(assignments)
+        tick.evicted = evicted
+        applySlotUpdates(changed, stage: .evictAndReprioritise)
+        armPeriodicTick(contended: runnable > slots.count)
+    }
+
+    /// Fills ``TickState/picked`` with the groups that get slots: runnable groups by priority,
+    /// then run order (a stable insertion sort, into a buffer the ticks reuse), at most one per
+    /// slot. Returns how many groups were runnable.
+    private func pickGroups() -> Int {
+        tick.picked.removeAll(keepingCapacity: true)
+        for handle in runOrder {
+            guard let group = groups[handle], group.canRun, group.hasWork else { continue }
+            var index = tick.picked.endIndex
+            while index > 0, tick.picked[index - 1].priority < group.priority { index -= 1 }
+            tick.picked.insert(group, at: index)
         }
-        armPeriodicTick(contended: runnable.count > slots.count)
+        let runnable = tick.picked.count
+        if runnable > slots.count { tick.picked.removeLast(runnable - slots.count) }
+        return runnable
+    }
+
+    /// The CSG priority of the group picked `index`-th: from `MAX_CSG_PRIO` down.
+    static func slotPriority(at index: Int) -> UInt8 {
+        GroupEndpoint.maximumPriority &- UInt8(truncatingIfNeeded: index)
     }
 
     /// Step 2: bind new groups, acknowledge protected-mode requests of the top group.
-    private func bindAndAcknowledge(_ assignments: [(PanthorGroup, UInt8)]) {
+    private func bindAndAcknowledge() {
         var changed = SlotSet()
-        for (group, priority) in assignments where group.canRun {
+        for (index, group) in tick.picked.enumerated() where group.canRun {
+            let priority = Self.slotPriority(at: index)
             let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
             let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
             if let slot = group.slot {
@@ -93,32 +103,60 @@ extension PanthorCore {
             bind(group, to: slot, priority: priority, acknowledgeProtectedMode: acknowledge)
             changed.insert(slot)
         }
-        applySlotUpdates(changed, label: "tick: start groups") { core in
-            core.enterProtectedModeIfPending()
-        }
+        tick.picked.removeAll(keepingCapacity: true)
+        applySlotUpdates(changed, stage: .startGroups)
     }
 
-    /// Rings the CSG doorbells of `changed` slots and waits for their acknowledgements;
-    /// `next` runs once they are in. A timeout schedules a reset that fails those groups.
-    private func applySlotUpdates(_ changed: SlotSet, label: String, next: @escaping (PanthorCore) -> Void) {
+    /// Rings the CSG doorbells of `changed` slots and waits for their acknowledgements; the
+    /// tick's next step runs once they are in. A timeout schedules a reset that fails those
+    /// groups. What the wait needs lives in ``tick`` (one tick runs at a time), so its
+    /// closures capture nothing.
+    private func applySlotUpdates(_ changed: SlotSet, stage: TickState.Stage) {
+        tick.stage = stage
+        tick.updating = changed
         guard !changed.isEmpty else {
-            next(self)
+            continueTick()
             return
         }
         for slot in changed { mcu.global.input.doorbellReq ^= 1 << UInt32(slot) }
         ringDoorbell(GPURegister.globalDoorbell)
-        wait(label, timeout: configuration.timeouts.slotUpdate, until: { core in
-            changed.allSatisfy { core.mcu.groups[$0].pendingRequests.isEmpty && core.mcu.global.input.doorbellReq & (1 << UInt32($0)) == core.mcu.global.output.doorbellAck & (1 << UInt32($0)) }
+        wait(stage.label, timeout: configuration.timeouts.slotUpdate, until: { core in
+            core.slotUpdatesAcknowledged
         }, then: { core, timedOut in
             if timedOut {
-                let victims = Set(changed.compactMap { core.slots[$0] })
+                let victims = Set(core.tick.updating.compactMap { core.slots[$0] })
                 core.record(.warning("CSG slots update timeout"))
                 core.scheduleReset("CSG slots update timeout", victims: .groups(victims, .slotUpdateTimeout))
                 core.finishTick()
                 return
             }
-            next(core)
+            core.continueTick()
         })
+    }
+
+    /// Whether the firmware has acknowledged every request of the slots being updated and
+    /// their doorbell bits.
+    private var slotUpdatesAcknowledged: Bool {
+        let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
+        for slot in tick.updating {
+            guard doorbells & (1 << UInt32(slot)) == 0,
+                  RequestAcknowledge.pending(req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack,
+                                             mask: GroupRequest.requestMask.rawValue) == 0 else { return false }
+        }
+        return true
+    }
+
+    /// The tick's step after its slot updates are in.
+    private func continueTick() {
+        switch tick.stage {
+        case .evictAndReprioritise:
+            let evicted = tick.evicted
+            tick.evicted = SlotSet()
+            unbind(evicted)
+            bindAndAcknowledge()
+        case .startGroups:
+            enterProtectedModeIfPending()
+        }
     }
 
     func finishTick() {
