@@ -78,7 +78,7 @@ extension PanthorCore {
     /// leaves protected mode; then a suspend saves the group's normal state into its suspend
     /// buffer as the normal GPU.
     private func firmwareStopSlot(_ slot: Int, state: GroupSlotState) {
-        let wasProtected = mcu.session?.streams[slot] != nil
+        let wasProtected = mcu.session != nil && !mcu.slots[slot].protectedStreams.isEmpty
         if wasProtected, state == .suspend {
             let va = mcu.groups[slot].input.protectedSuspendBuffer
             do {
@@ -91,9 +91,9 @@ extension PanthorCore {
             firmwareStopStream(slot: slot, stream: stream)
         }
         mcu.slots[slot].running = false
-        mcu.entering?[slot] = nil
+        mcu.slots[slot].enteringStreams = StreamSet()
         if wasProtected {
-            mcu.session?.streams[slot] = nil
+            mcu.slots[slot].protectedStreams = StreamSet()
             firmwareExitProtectedMode(.forcedBySlotChange)
         }
         if state == .suspend {

@@ -11,34 +11,45 @@ extension PanthorCore {
     /// Already in protected mode (another stream of the protected group reached its region),
     /// the newly acknowledged streams join the session and the request is acknowledged at once.
     func firmwareBeginProtectedModeEntry() {
-        guard mcu.entering == nil else { return }
+        guard !mcu.entering else { return }
         if ignoreProtectedModeEnters > 0 {
             ignoreProtectedModeEnters -= 1
             record(.warning("injected: firmware ignores GLB_PROTM_ENTER"))
             return
         }
-        var sampled: [Int: Set<Int>] = [:]
-        for slot in mcu.slots.indices {
-            for stream in mcu.slots[slot].streams.indices
-            where mcu.slots[slot].streams[stream].waitingForProtectedMode && mcu.groups[slot].streams[stream].protectedModePendingAcknowledged {
-                sampled[slot, default: []].insert(stream)
-            }
-        }
         if mcu.session != nil {
-            for (slot, streams) in sampled { mcu.session?.streams[slot, default: []].formUnion(streams) }
+            var joined: [(slot: Int, streams: StreamSet)] = []
+            for slot in mcu.slots.indices {
+                let streams = sampledStreams(slot)
+                guard !streams.isEmpty else { continue }
+                mcu.slots[slot].protectedStreams.formUnion(streams)
+                joined.append((slot, streams))
+            }
             firmwareAcknowledgeGlobal(.protectedModeEnter)
-            for (slot, streams) in sampled.sorted(by: { $0.key < $1.key }) {
-                for stream in streams.sorted() { firmwareKick(slot: slot, stream: stream) }
+            for (slot, streams) in joined {
+                for stream in streams { firmwareKick(slot: slot, stream: stream) }
             }
             return
         }
-        mcu.entering = sampled
+        for slot in mcu.slots.indices { mcu.slots[slot].enteringStreams = sampledStreams(slot) }
+        mcu.entering = true
         firmwareTryCompleteEntry()
+    }
+
+    /// The slot's streams that wait for protected mode and whose `CS_PROTM_PENDING` the host
+    /// has acknowledged.
+    private func sampledStreams(_ slot: Int) -> StreamSet {
+        var sampled = StreamSet()
+        for stream in mcu.slots[slot].streams.indices
+        where mcu.slots[slot].streams[stream].waitingForProtectedMode && mcu.groups[slot].streams[stream].protectedModePendingAcknowledged {
+            sampled.insert(stream)
+        }
+        return sampled
     }
 
     /// Once no normal job runs, the switch takes `protectedModeEntryLatency`.
     func firmwareTryCompleteEntry() {
-        guard mcu.entering != nil, !mcu.activationScheduled, !mcu.normalWorkRunning else { return }
+        guard mcu.entering, !mcu.activationScheduled, !mcu.normalWorkRunning else { return }
         mcu.activationScheduled = true
         after(parameters.protectedModeEntryLatency, "protected mode switch") { core in
             core.firmwareActivateProtectedMode()
@@ -51,16 +62,24 @@ extension PanthorCore {
     /// and the sampled streams resume.
     private func firmwareActivateProtectedMode() {
         mcu.activationScheduled = false
-        guard let sampled = mcu.entering else { return }
-        mcu.entering = nil
+        guard mcu.entering else { return }
+        mcu.entering = false
         registers.status.insert(.protectedModeActive)
-        mcu.session = .init(streams: sampled, since: now)
+        var firstSlot: Int?
+        for slot in mcu.slots.indices {
+            let streams = mcu.slots[slot].enteringStreams
+            mcu.slots[slot].protectedStreams = streams
+            mcu.slots[slot].enteringStreams = StreamSet()
+            if firstSlot == nil, !streams.isEmpty { firstSlot = slot }
+        }
+        mcu.session = .init(since: now)
         metrics.protectedModeEntries += 1
-        let owner = sampled.keys.sorted().first.flatMap { slot in mcu.slots[slot].streams.compactMap(\.ring).first?.group }
+        let owner = firstSlot.flatMap { slot in mcu.slots[slot].streams.first { $0.ring != nil }?.ring?.group }
         if let owner { record(.protectedModeEntered(owner)) }
-        let protectedSection = firmware?.image.sections.first { $0.isProtected && $0.virtualSize > 0 }
+        let sections = firmware?.image.sections
+        let protectedSection = sections?.firstIndex { $0.isProtected && $0.virtualSize > 0 }
         do throws(GPUFault) {
-            let va = GPUVirtualAddress(UInt64(protectedSection?.va.lowerBound ?? 0))
+            let va = GPUVirtualAddress(UInt64(protectedSection.map { sections![$0].va.lowerBound } ?? 0))
             guard protectedSection != nil else {
                 throw GPUFault.translation(GPUTranslationFault(addressSpace: .mcu, address: va, size: 0, access: .write, reason: .unmapped))
             }
@@ -75,17 +94,17 @@ extension PanthorCore {
             return
         }
         firmwareAcknowledgeGlobal(.protectedModeEnter)
-        for (slot, streams) in sampled.sorted(by: { $0.key < $1.key }) {
-            for stream in streams.sorted() { firmwareKick(slot: slot, stream: stream) }
+        for slot in mcu.slots.indices {
+            for stream in mcu.slots[slot].protectedStreams { firmwareKick(slot: slot, stream: stream) }
         }
         firmwareCheckProtectedWorkDone()
     }
 
     /// Leaves protected mode when no sampled stream runs a protected job or has one next.
     func firmwareCheckProtectedWorkDone() {
-        guard let session = mcu.session else { return }
-        for (slot, streams) in session.streams {
-            for stream in streams {
+        guard mcu.session != nil else { return }
+        for slot in mcu.slots.indices {
+            for stream in mcu.slots[slot].protectedStreams {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
                 if mcu.slots[slot].running, state.started, let ring = state.ring, let group = groups[ring.group],
@@ -99,7 +118,7 @@ extension PanthorCore {
     /// work may run again.
     func firmwareExitProtectedMode(_ reason: ProtectedModeExitReason) {
         guard let session = mcu.session else { return }
-        mcu.session = nil
+        mcu.endSession()
         registers.status.remove(.protectedModeActive)
         metrics.protectedModeExits += 1
         metrics.protectedModeTime = metrics.protectedModeTime + now.duration(since: session.since)

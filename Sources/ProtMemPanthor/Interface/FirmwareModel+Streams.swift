@@ -20,12 +20,12 @@ extension PanthorCore {
               let group = groups[ring.group], ring.queue < group.queues.count,
               let entry = group.queues[ring.queue].next else { return }
         if entry.job.isProtected {
-            if mcu.session?.streams[slot]?.contains(stream) == true {
+            if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
                 firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
             } else if !state.waitingForProtectedMode {
                 firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
             }
-        } else if mcu.session == nil, mcu.entering == nil {
+        } else if mcu.session == nil, !mcu.entering {
             firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
         }
     }
@@ -131,7 +131,7 @@ extension PanthorCore {
         metrics.jobsCompleted += 1
         record(.jobCompleted(handle))
         firmwareRaiseGroupEvent(slot: slot, .syncUpdate)
-        if mcu.entering != nil { firmwareTryCompleteEntry() }
+        if mcu.entering { firmwareTryCompleteEntry() }
         if mcu.session != nil { firmwareCheckProtectedWorkDone() }
         firmwareKick(slot: slot, stream: stream)
     }

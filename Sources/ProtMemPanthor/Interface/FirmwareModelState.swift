@@ -30,11 +30,15 @@ struct FirmwareModelState {
     struct Slot {
         var running = false
         var streams: [Stream]
+        /// While ``FirmwareModelState/entering``: this slot's streams sampled at
+        /// `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged).
+        var enteringStreams = StreamSet()
+        /// While there is a ``FirmwareModelState/session``: this slot's streams in it.
+        var protectedStreams = StreamSet()
     }
 
-    /// Streams sampled at `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged), by slot.
+    /// Protected mode is active; its streams are each slot's ``Slot/protectedStreams``.
     struct ProtectedSession {
-        var streams: [Int: Set<Int>]
         let since: VirtualInstant
     }
 
@@ -44,7 +48,8 @@ struct FirmwareModelState {
     var slots: [Slot]
     var session: ProtectedSession?
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
-    var entering: [Int: Set<Int>]?
+    /// The sampled streams are each slot's ``Slot/enteringStreams``.
+    var entering = false
     var activationScheduled = false
     var nextToken: UInt64 = 1
 
@@ -57,8 +62,47 @@ struct FirmwareModelState {
         slots = Array(repeating: Slot(streams: Array(repeating: Stream(), count: parameters.streamsPerGroup)), count: parameters.groupSlots)
     }
 
+    /// Protected mode ends: no stream is in a session any more.
+    mutating func endSession() {
+        session = nil
+        for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
+    }
+
     /// Whether any stream runs a normal job (which must drain before protected mode starts).
     var normalWorkRunning: Bool {
         slots.contains { slot in slot.streams.contains { $0.active.map { !$0.isProtected } ?? false } }
+    }
+}
+
+/// CS slots of one CSG slot, as a bit mask (a CSG has at most 32 streams): sampled and
+/// protected streams are kept per slot without hashing or allocating, and iterate in stream
+/// order.
+struct StreamSet: Sequence, Equatable {
+    private var mask: UInt32 = 0
+
+    var isEmpty: Bool { mask == 0 }
+
+    func contains(_ stream: Int) -> Bool { mask & (1 << UInt32(stream)) != 0 }
+
+    mutating func insert(_ stream: Int) {
+        mask |= 1 << UInt32(stream)
+    }
+
+    mutating func formUnion(_ other: StreamSet) {
+        mask |= other.mask
+    }
+
+    func makeIterator() -> Iterator { Iterator(rest: mask) }
+
+    /// Lowest stream first.
+    struct Iterator: IteratorProtocol {
+        var rest: UInt32
+
+        mutating func next() -> Int? {
+            guard rest != 0 else { return nil }
+            let stream = rest.trailingZeroBitCount
+            rest &= rest - 1
+            return stream
+        }
     }
 }

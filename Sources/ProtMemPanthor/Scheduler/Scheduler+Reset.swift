@@ -59,7 +59,7 @@ extension PanthorCore {
         for slot in mcu.slots.indices {
             for stream in mcu.slots[slot].streams.indices { firmwareStopStream(slot: slot, stream: stream) }
         }
-        mcu.session = nil
+        mcu.endSession()
         registers.status.remove(.protectedModeActive)
     }
 
