@@ -62,13 +62,7 @@ extension PanthorCore {
             mcu.groups[slot].output.ack = RequestAcknowledge.update(req: mcu.groups[slot].output.ack, value: mcu.groups[slot].input.req,
                                                                     mask: toggles.rawValue)
         }
-        for stream in mcu.groups[slot].streams.indices {
-            let input = mcu.groups[slot].streams[stream].input
-            mcu.slots[slot].streams[stream].ring = input.ring
-            mcu.slots[slot].streams[stream].started = mcu.slots[slot].running && input.req & StreamRequest.stateMask.rawValue == StreamRequest.stateStart
-            mcu.groups[slot].streams[stream].output.ack = RequestAcknowledge.update(
-                req: mcu.groups[slot].streams[stream].output.ack, value: input.req, mask: StreamRequest.stateMask.rawValue)
-        }
+        mcu.applyStreamRequests(slot: slot)
         firmwareKick(slot: slot)
     }
 

@@ -4,7 +4,10 @@ import ProtMemTime
 /// it for its duration, performs its memory operations as the GPU, and moves on; a job inside
 /// a `PROT_REGION` first stops the stream with `CS_PROTM_PENDING`.
 extension PanthorCore {
+    /// Kicks every stream of a running slot (a stream of a slot that is not running cannot
+    /// start, so an idle slot costs one check, not one per stream).
     func firmwareKick(slot: Int) {
+        guard mcu.slots[slot].running else { return }
         for stream in mcu.slots[slot].streams.indices {
             firmwareKick(slot: slot, stream: stream)
         }
@@ -72,6 +75,10 @@ extension PanthorCore {
     /// Stops a stream's job (suspend, terminate): it goes back to the ring's head with what is
     /// left of its run, so a resumed stream picks it up again.
     func firmwareStopStream(slot: Int, stream: Int) {
+        // A stream already stopped, with nothing running or waiting, has nothing to undo.
+        let state = mcu.slots[slot].streams[stream]
+        guard state.active != nil || state.started || state.waitingForProtectedMode
+            || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
         if let active = mcu.slots[slot].streams[stream].active, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
            group.queues[ring.queue].extract == active.index {
             let ran = now.duration(since: active.startedAt)

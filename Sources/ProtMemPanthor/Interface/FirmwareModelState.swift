@@ -68,6 +68,25 @@ struct FirmwareModelState {
         for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
     }
 
+    /// The firmware reads every CS input page of `slot`: which ring it runs, and START or STOP
+    /// (a stream starts only on a running CSG); the state field is acknowledged. It runs on
+    /// every CSG doorbell, so it walks the two stream arrays through buffer pointers, one
+    /// uniqueness check each rather than three per stream.
+    mutating func applyStreamRequests(slot: Int) {
+        let running = slots[slot].running
+        groups[slot].streams.withUnsafeMutableBufferPointer { interfaces in
+            slots[slot].streams.withUnsafeMutableBufferPointer { states in
+                for stream in 0..<min(interfaces.count, states.count) {
+                    let input = interfaces[stream].input
+                    states[stream].ring = input.ring
+                    states[stream].started = running && input.req & StreamRequest.stateMask.rawValue == StreamRequest.stateStart
+                    interfaces[stream].output.ack = RequestAcknowledge.update(
+                        req: interfaces[stream].output.ack, value: input.req, mask: StreamRequest.stateMask.rawValue)
+                }
+            }
+        }
+    }
+
     /// Whether any stream runs a normal job (which must drain before protected mode starts).
     var normalWorkRunning: Bool {
         slots.contains { slot in slot.streams.contains { $0.active.map { !$0.isProtected } ?? false } }

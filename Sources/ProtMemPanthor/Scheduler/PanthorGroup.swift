@@ -38,8 +38,14 @@ final class PanthorGroup {
         if case .failed(let reason) = state { reason } else { nil }
     }
 
+    /// Whether it has failed: asked on every tick and slot change, so without copying the
+    /// failure out (``failure`` does) or comparing it with `nil` through `Equatable`.
+    var isFailed: Bool {
+        if case .failed = state { true } else { false }
+    }
+
     /// `group_can_run`: not failed, not destroyed.
-    var canRun: Bool { failure == nil && !destroyed }
+    var canRun: Bool { !isFailed && !destroyed }
 
     /// Has work that has not finished: jobs queued, running or waiting for protected mode.
     var hasWork: Bool { queues.contains { !$0.isEmpty } }

@@ -84,7 +84,7 @@ extension PanthorCore {
 
     /// Marks a group failed: every job not yet finished fails with it.
     func failGroup(_ group: PanthorGroup, _ failure: GroupFailure) {
-        guard group.failure == nil else { return }
+        guard !group.isFailed else { return }
         group.state = .failed(failure)
         group.protectedPendingMask = 0
         record(.groupFailed(group.handle, failure))

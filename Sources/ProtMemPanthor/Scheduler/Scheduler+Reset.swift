@@ -37,7 +37,7 @@ extension PanthorCore {
             case .groups(let victims, let failure):
                 if victims.contains(handle) { failGroup(group, failure) }
             }
-            if group.failure == nil {
+            if !group.isFailed {
                 group.state = .suspended
                 for queue in group.queues.indices where !group.queues[queue].isEmpty {
                     group.queues[queue].ring[group.queues[queue].extract].state = .queued

@@ -26,18 +26,22 @@ extension PanthorCore {
         mcu.groups[slot].input.suspendBuffer = group.suspendBufferVA.start.rawValue
         mcu.groups[slot].input.protectedSuspendBuffer = group.protectedSuspendBufferVA?.start.rawValue ?? 0
         mcu.groups[slot].input.ackIRQMask = GroupRequest.eventMask.rawValue
-        for stream in mcu.groups[slot].streams.indices {
-            var input = mcu.groups[slot].streams[stream].input
-            if stream < group.queues.count {
-                input.ring = RingReference(group: group.handle, queue: stream)
-                input.config = UInt32(priority & 0xf) | (UInt32(slot + 1) << 8 & 0xff00)
-                input.req = RequestAcknowledge.update(req: input.req, value: StreamRequest.stateStart, mask: StreamRequest.stateMask.rawValue)
-                input.ackIRQMask = StreamRequest.eventMask.rawValue
-            } else {
-                input.ring = nil
-                input.req = RequestAcknowledge.update(req: input.req, value: StreamRequest.stateStop, mask: StreamRequest.stateMask.rawValue)
+        let handle = group.handle
+        let queueCount = group.queues.count
+        mcu.groups[slot].streams.withUnsafeMutableBufferPointer { streams in
+            for stream in streams.indices {
+                if stream < queueCount {
+                    streams[stream].input.ring = RingReference(group: handle, queue: stream)
+                    streams[stream].input.config = UInt32(priority & 0xf) | (UInt32(slot + 1) << 8 & 0xff00)
+                    streams[stream].input.req = RequestAcknowledge.update(req: streams[stream].input.req, value: StreamRequest.stateStart,
+                                                                          mask: StreamRequest.stateMask.rawValue)
+                    streams[stream].input.ackIRQMask = StreamRequest.eventMask.rawValue
+                } else {
+                    streams[stream].input.ring = nil
+                    streams[stream].input.req = RequestAcknowledge.update(req: streams[stream].input.req, value: StreamRequest.stateStop,
+                                                                          mask: StreamRequest.stateMask.rawValue)
+                }
             }
-            mcu.groups[slot].streams[stream].input = input
         }
         setSlotPriority(slot, priority)
         requestSlotState(slot, group.state == .suspended ? .resume : .start)
@@ -54,8 +58,10 @@ extension PanthorCore {
             slots[slot] = nil
             group.slot = nil
             group.slotPriority = nil
-            if group.failure == nil { group.state = group.destroyed ? .terminated : .suspended }
-            for stream in mcu.groups[slot].streams.indices { mcu.groups[slot].streams[stream].input.ring = nil }
+            if !group.isFailed { group.state = group.destroyed ? .terminated : .suspended }
+            mcu.groups[slot].streams.withUnsafeMutableBufferPointer { streams in
+                for stream in streams.indices { streams[stream].input.ring = nil }
+            }
             if group.destroyed { release(group) }
         }
     }

@@ -73,7 +73,11 @@ extension PanthorCore {
             guard let group = groups[handle], group.canRun, group.hasWork else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < group.priority { index -= 1 }
-            tick.picked.insert(group, at: index)
+            if index == tick.picked.endIndex {
+                tick.picked.append(group)
+            } else {
+                tick.picked.insert(group, at: index)
+            }
         }
         let runnable = tick.picked.count
         if runnable > slots.count { tick.picked.removeLast(runnable - slots.count) }
