@@ -66,7 +66,7 @@ final class PanthorCore: @unchecked Sendable {
     @exclusivity(unchecked) var nextWait = 1
 
     // What tests see.
-    @exclusivity(unchecked) var trace: [PanthorTraceEvent] = []
+    @exclusivity(unchecked) var trace = PanthorTraceLog()
     @exclusivity(unchecked) var metrics = PanthorMetrics()
 
     init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {

@@ -84,7 +84,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// What the driver warned about and carried on from.
     public var warnings: [String] {
         withCore { core in
-            (core.firmware?.warnings ?? []) + core.trace.compactMap { if case .warning(let text) = $0.kind { text } else { nil } }
+            (core.firmware?.warnings ?? []) + core.trace.events().compactMap { if case .warning(let text) = $0.kind { text } else { nil } }
         }
     }
 
@@ -149,7 +149,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
 
     /// `GPU_STATUS`.
     public var gpuStatus: GPUStatus { withCore { $0.registers.status } }
-    public var trace: [PanthorTraceEvent] { withCore { $0.trace } }
+    public var trace: [PanthorTraceEvent] { withCore { $0.trace.events() } }
     /// How many events ``trace`` holds. The trace only grows, so `trace.prefix(count)` later is
     /// the trace as it was now, without holding a copy that the next event would have to duplicate.
     public var traceCount: Int { withCore { $0.trace.count } }
