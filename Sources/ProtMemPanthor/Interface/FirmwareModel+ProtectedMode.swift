@@ -108,7 +108,7 @@ extension PanthorCore {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
                 if mcu.slots[slot].running, state.started, let ring = state.ring, let group = groups[ring.group],
-                   group.queues[ring.queue].next?.job.isProtected == true { return }
+                   group.queues[ring.queue].nextIsProtected == true { return }
             }
         }
         firmwareExitProtectedMode(.workDone)

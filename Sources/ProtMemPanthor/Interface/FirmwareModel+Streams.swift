@@ -21,8 +21,8 @@ extension PanthorCore {
         let state = mcu.slots[slot].streams[stream]
         guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
               let group = groups[ring.group], ring.queue < group.queues.count,
-              let entry = group.queues[ring.queue].next else { return }
-        if entry.job.isProtected {
+              let isProtected = group.queues[ring.queue].nextIsProtected else { return }
+        if isProtected {
             if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
                 firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
             } else if !state.waitingForProtectedMode {
@@ -57,17 +57,18 @@ extension PanthorCore {
 
     private func firmwareStart(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
         let index = group.queues[ring.queue].extract
-        let entry = group.queues[ring.queue].ring[index]
+        let isProtected = group.queues[ring.queue].ring[index].job.isProtected
+        let remaining = group.queues[ring.queue].ring[index].remaining
         let token = mcu.nextToken
         mcu.nextToken += 1
-        mcu.slots[slot].streams[stream].active = .init(index: index, startedAt: now, isProtected: entry.job.isProtected, token: token)
+        mcu.slots[slot].streams[stream].active = .init(index: index, startedAt: now, isProtected: isProtected, token: token)
         group.queues[ring.queue].ring[index].state = .running(since: now)
-        if entry.job.isProtected {
+        if isProtected {
             mcu.slots[slot].streams[stream].waitingForProtectedMode = false
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
-        record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: entry.job.isProtected))
-        after(entry.remaining, .job(ring.group, queue: ring.queue, index: index)) { core in
+        record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: isProtected))
+        after(remaining, .job(ring.group, queue: ring.queue, index: index)) { core in
             core.firmwareComplete(slot: slot, stream: stream, token: token)
         }
     }
@@ -104,11 +105,11 @@ extension PanthorCore {
             return
         }
         let handle = JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(active.index))
-        let job = group.queues[ring.queue].ring[active.index].job
+        let operations = group.queues[ring.queue].ring[active.index].job.operations
         let inProtectedMode = registers.status.contains(.protectedModeActive)
         var readBack: [UInt8]?
         var fault: GPUFault?
-        for operation in job.operations {
+        for operation in operations {
             do {
                 if let bytes = try memoryAccess.perform(operation, in: vm.space, protectedMode: inProtectedMode) { readBack = bytes }
             } catch {

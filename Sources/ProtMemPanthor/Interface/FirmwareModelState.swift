@@ -89,7 +89,12 @@ struct FirmwareModelState {
 
     /// Whether any stream runs a normal job (which must drain before protected mode starts).
     var normalWorkRunning: Bool {
-        slots.contains { slot in slot.streams.contains { $0.active.map { !$0.isProtected } ?? false } }
+        for slot in slots.indices {
+            for stream in slots[slot].streams.indices {
+                if let active = slots[slot].streams[stream].active, !active.isProtected { return true }
+            }
+        }
+        return false
     }
 }
 

@@ -33,7 +33,11 @@ public struct JobHandle: Hashable, Sendable, CustomStringConvertible {
     public let queue: Int
     /// The job's position in its queue's ring (`insert` when it was submitted).
     public let sequence: UInt64
-    public var description: String { "job \(group.rawValue).\(queue).\(sequence)" }
+    /// `job G.Q.S`, built by concatenation: every piece, and the whole for any realistic
+    /// job, is a small (inline) string, and the trace names every job it draws.
+    public var description: String {
+        "job " + group.rawValue.description + "." + queue.description + "." + sequence.description
+    }
 }
 
 /// Where a job stands.

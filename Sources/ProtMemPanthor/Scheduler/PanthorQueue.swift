@@ -17,4 +17,8 @@ struct PanthorQueue {
     var insert: Int { ring.count }
     var isEmpty: Bool { extract == ring.count }
     var next: Entry? { isEmpty ? nil : ring[extract] }
+    /// Whether the next job lies in a protected region, `nil` when the ring is empty: what
+    /// the firmware asks on every kick, without copying the entry (its job's label and
+    /// operations) out of the ring.
+    var nextIsProtected: Bool? { isEmpty ? nil : ring[extract].job.isProtected }
 }

@@ -68,7 +68,7 @@ extension PanthorCore {
     /// Whether protected mode can be entered at all: a source, and the firmware's PROT
     /// sections in place (under the userspace design, once userspace has handed them in).
     var protectedMemoryReady: Bool {
-        source != nil && firmware?.protectedSectionsPlaced == true && firmware?.image.sections.contains(where: \.isProtected) == true
+        source != nil && firmware?.protectedSectionsPlaced == true && firmware?.image.sections.contains(where: { $0.isProtected }) == true
     }
 
     /// The GPU interrupt. A protected-mode fault is handled as the 2026 series does: the
