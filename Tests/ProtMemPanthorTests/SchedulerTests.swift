@@ -164,4 +164,23 @@ struct SchedulerTests {
         #expect(first == second)
         #expect(first.count > 20)
     }
+
+    /// Every job is named `job G.Q.S` (group, queue, position in the ring), whatever the
+    /// number of digits, as the trace and the reports show it.
+    @Test func jobsAreNamedByGroupQueueAndSequence() throws {
+        try withLeakCheckedBoard(PanthorBench.configuration) { board in
+            let bench = PanthorBench(board: board)
+            let gpu = try bench.probedDevice(.reservedRegion)
+            let (vm, group) = try bench.group(on: gpu, priority: .medium, queues: 3)
+            var jobs: [JobHandle] = []
+            for index in 0..<33 { jobs.append(try gpu.submit(GPUJob("j\(index)", duration: .microseconds(10)), to: group, queue: index % 3)) }
+            #expect(jobs.map(\.description) == (0..<33).map { "job \(group.rawValue).\($0 % 3).\($0 / 3)" })
+            #expect(jobs[32].description == "job \(group.rawValue).2.10")
+            bench.runUntilIdle()
+            try gpu.destroyGroup(group)
+            bench.runUntilIdle()
+            try gpu.destroyVM(vm)
+            gpu.unplug()
+        }
+    }
 }
