@@ -40,6 +40,9 @@ extension PanthorCore {
     /// has acknowledged.
     private func sampledStreams(_ slot: Int) -> StreamSet {
         var sampled = StreamSet()
+        // Only a running slot's streams can wait: a stream waits once kicked, and stopping a
+        // slot clears its streams before it stops running.
+        guard mcu.slots[slot].running else { return sampled }
         for stream in mcu.slots[slot].streams.indices
         where mcu.slots[slot].streams[stream].waitingForProtectedMode && mcu.groups[slot].streams[stream].protectedModePendingAcknowledged {
             sampled.insert(stream)

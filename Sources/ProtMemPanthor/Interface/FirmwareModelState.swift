@@ -88,8 +88,10 @@ struct FirmwareModelState {
     }
 
     /// Whether any stream runs a normal job (which must drain before protected mode starts).
+    /// Only a running slot's streams can run a job (a job starts only on a running slot, and
+    /// stopping a slot stops its streams before it stops running), so the others are skipped.
     var normalWorkRunning: Bool {
-        for slot in slots.indices {
+        for slot in slots.indices where slots[slot].running {
             for stream in slots[slot].streams.indices {
                 if let active = slots[slot].streams[stream].active, !active.isProtected { return true }
             }
