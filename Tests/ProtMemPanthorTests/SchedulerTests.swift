@@ -183,4 +183,33 @@ struct SchedulerTests {
             gpu.unplug()
         }
     }
+
+    /// The trace reads the same however often it is read: a read in the middle of a run is a
+    /// prefix of a later read, every event is there once, and the count agrees (the trace is
+    /// recorded in chunks of 1,024 events and joined when read).
+    @Test func traceReadsAreConsistentAcrossChunks() throws {
+        try withLeakCheckedBoard(PanthorBench.configuration) { board in
+            let bench = PanthorBench(board: board)
+            let gpu = try bench.probedDevice(.reservedRegion)
+            let (vm, group) = try bench.group(on: gpu, priority: .medium)
+            var jobs: [JobHandle] = []
+            var reads: [[PanthorTraceEvent]] = []
+            for round in 0..<4 {
+                for index in 0..<400 { jobs.append(try gpu.submit(GPUJob("r\(round).\(index)", duration: .microseconds(10)), to: group)) }
+                bench.runUntilIdle()
+                reads.append(gpu.trace)
+                #expect(reads.last!.count == gpu.traceCount)
+            }
+            #expect(reads.last!.count > 3 * 1024)
+            for (earlier, later) in zip(reads, reads.dropFirst()) { #expect(Array(later.prefix(earlier.count)) == earlier) }
+            let started = reads.last!.compactMap { if case .jobStarted(let job, _) = $0.kind { job } else { nil } }
+            let completed = reads.last!.compactMap { if case .jobCompleted(let job) = $0.kind { job } else { nil } }
+            #expect(started == jobs && completed == jobs)
+            #expect(gpu.trace == reads.last!)
+            try gpu.destroyGroup(group)
+            bench.runUntilIdle()
+            try gpu.destroyVM(vm)
+            gpu.unplug()
+        }
+    }
 }
