@@ -125,6 +125,82 @@ struct EventQueueTests {
         #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
     }
 
+    /// An object scheduled as its own event runs in line with closures, by (deadline,
+    /// insertion), and is asked for its label only when the labels are listed.
+    @Test func objectEventsRunInLineWithClosures() {
+        let queue = EventQueue(), recorder = Recorder(), asked = Recorder()
+        final class Tick: ScheduledAction {
+            let name: String, queue: EventQueue, recorder: Recorder, asked: Recorder
+            init(_ name: String, _ queue: EventQueue, _ recorder: Recorder, _ asked: Recorder) {
+                (self.name, self.queue, self.recorder, self.asked) = (name, queue, recorder, asked)
+            }
+            func run() { recorder.note(name, queue.now) }
+            var scheduledLabel: String { asked.note(name, queue.now); return "object \(name)" }
+        }
+        queue.schedule(after: .microseconds(2), Tick("b", queue, recorder, asked))
+        queue.schedule(after: .microseconds(1), "a") { recorder.note("a", queue.now) }
+        queue.schedule(after: .microseconds(2), "c") { recorder.note("c", queue.now) }
+        queue.schedule(at: VirtualInstant(nanoseconds: 500), Tick("first", queue, recorder, asked))
+        #expect(asked.labels.isEmpty, "no label is built until asked")
+        #expect(queue.pendingLabels == ["object first", "a", "object b", "c"])
+        #expect(asked.labels.sorted() == ["b", "first"])
+        #expect(queue.runUntilEmpty() == 4)
+        #expect(recorder.labels == ["first", "a", "b", "c"])
+        #expect(recorder.times == [500, 1_000, 2_000, 2_000])
+    }
+
+    /// Near-term events and long timers are kept apart (``EventQueueState``); the run order is
+    /// still (deadline, insertion) across both, with events scheduled from inside events (so
+    /// from later "now"s), ties, and cancellations.
+    @Test func nearEventsAndLongTimersRunInOneOrder() {
+        final class Script: Sendable {
+            let queue = EventQueue(), recorder = Recorder()
+            let state = Mutex((random: SplitMix(seed: 99), scheduled: 0, ids: [ScheduledEventID]()))
+            /// Schedules one event from now: a tie, a near one or a long timer.
+            func scheduleOne() {
+                let now = queue.now.rawValue
+                let (index, delay) = state.withLock { state -> (Int, UInt64) in
+                    state.scheduled += 1
+                    let r = state.random.next()
+                    let delay: UInt64 = switch r % 4 {
+                    case 0: 0
+                    case 1: r % 5_000
+                    case 2: 8_000_000 + r % 1_000_000
+                    default: r % 200_000_000
+                    }
+                    return (state.scheduled, delay)
+                }
+                let deadline = now + delay
+                let id = queue.schedule(at: VirtualInstant(nanoseconds: deadline)) { [self] in
+                    recorder.note("\(index)@\(deadline)", queue.now)
+                    let more = state.withLock { state in state.scheduled < 3_000 ? 1 + Int(state.random.next() % 2) : 0 }
+                    for _ in 0..<more { scheduleOne() }
+                    state.withLock { state in
+                        if state.random.next() % 5 == 0, !state.ids.isEmpty {
+                            _ = queue.cancel(state.ids[Int(state.random.next() % UInt64(state.ids.count))])
+                        }
+                    }
+                }
+                state.withLock { $0.ids.append(id) }
+            }
+        }
+        let script = Script()
+        for _ in 0..<20 { script.scheduleOne() }
+        script.queue._checkInvariants()
+        script.queue.runUntilEmpty()
+        script.queue._checkInvariants()
+        let runs = script.recorder.labels.map { label -> (deadline: UInt64, index: Int) in
+            let parts = label.split(separator: "@")
+            return (UInt64(parts[1])!, Int(parts[0])!)
+        }
+        #expect(runs.count > 1_000)
+        #expect(script.recorder.times == runs.map(\.deadline), "each event runs at its deadline")
+        // Every event was due no earlier than the clock when scheduled, so the whole run is one
+        // (deadline, insertion) order; the index counts insertions.
+        #expect(zip(runs, runs.dropFirst()).allSatisfy { ($0.deadline, $0.index) < ($1.deadline, $1.index) })
+        #expect(script.queue.pendingCount == 0)
+    }
+
     @Test func durationsSaturateAndPrint() {
         #expect(VirtualDuration.milliseconds(4000).description == "4 s")
         #expect(VirtualDuration.milliseconds(4001).description == "4001 ms")

@@ -93,7 +93,7 @@ final class PanthorCore: @unchecked Sendable {
                _ body: @escaping @Sendable (PanthorCore) -> Void) {
         let event = PanthorEvent(owner: owner, deviceName: configuration.deviceName, label: label, epoch: epoch,
                                  survivesReset: survivesReset, body: body)
-        environment.events.schedule(after: delay, label: { event.text }) { event.run() }
+        environment.events.schedule(after: delay, event)
     }
 
     // MARK: Interrupts
