@@ -81,7 +81,8 @@ public final class EventQueue: Sendable {
     public func cancel(_ id: ScheduledEventID) -> Bool {
         // The action is let go of outside the lock: what it owns may do anything when freed.
         let action: (any ScheduledAction)? = state.withLock { state in
-            state.slot(of: id).map { state.free($0) }
+            guard let slot = state.slots.slot(of: id) else { return nil }
+            return state.slots.remove(slot).action
         }
         return action != nil
     }
@@ -95,8 +96,8 @@ public final class EventQueue: Sendable {
     @discardableResult
     public func disarm(_ id: ScheduledEventID) -> Bool {
         state.withLock { state in
-            guard let slot = state.slot(of: id), state.slots[slot].armed else { return false }
-            state.slots[slot].armed = false
+            guard let slot = state.slots.slot(of: id), state.slots.isArmed(slot) else { return false }
+            state.slots.disarm(slot)
             return true
         }
     }
@@ -163,7 +164,7 @@ public final class EventQueue: Sendable {
     // MARK: Inspection
 
     /// Events scheduled and neither run nor cancelled.
-    public var pendingCount: Int { state.withLock { $0.liveCount } }
+    public var pendingCount: Int { state.withLock { $0.slots.liveCount } }
     /// Events run so far.
     public var executedCount: UInt64 { state.withLock { $0.executed } }
 
@@ -174,7 +175,7 @@ public final class EventQueue: Sendable {
 
     /// The labels of pending events in the order they will run (for reports and tests).
     public var pendingLabels: [String] {
-        let actions = state.withLock { state in state.liveKeysInOrder.map { state.slots[Int($0.slot)].action! } }
+        let actions = state.withLock { state in state.liveKeysInOrder.map { state.slots.action(at: Int($0.slot)) } }
         // Built outside the lock: a label may read anything.
         return actions.map(\.scheduledLabel)
     }

@@ -224,6 +224,37 @@ struct EventQueueTests {
         #expect(script.queue.pendingCount == 0)
     }
 
+    /// The queue owns each action from schedule until the event runs, is cancelled, or the
+    /// queue goes away, and lets go of it then (its slab and heaps manage their own memory).
+    @Test func actionsAreReleasedOnceDone() {
+        final class Probe: ScheduledAction {
+            func run() {}
+            var scheduledLabel: String { "probe" }
+        }
+        final class Watch: @unchecked Sendable { weak var probe: Probe? }
+        func watched(_ schedule: (Probe) -> ScheduledEventID) -> (Watch, ScheduledEventID) {
+            let probe = Probe(), watch = Watch()
+            watch.probe = probe
+            return (watch, schedule(probe))
+        }
+        var queue: EventQueue? = EventQueue()
+        // Enough events that the slab and heaps grow with live and free slots interleaved.
+        var watches: [(Watch, ScheduledEventID)] = []
+        for index in 0..<200 {
+            watches.append(watched { queue!.schedule(after: .microseconds(UInt64(index % 7) * 3_000), $0) })
+        }
+        for (index, entry) in watches.enumerated() where index % 3 == 0 { queue!.cancel(entry.1) }
+        for (index, entry) in watches.enumerated() where index % 3 == 1 { queue!.disarm(entry.1) }
+        #expect(watches.enumerated().allSatisfy { ($0.offset % 3 == 0) == ($0.element.0.probe == nil) }, "cancelling lets go")
+        queue!._checkInvariants()
+        queue!.run(until: VirtualInstant(nanoseconds: 9_000_000))
+        queue!._checkInvariants()
+        #expect(queue!.pendingCount > 0)
+        for _ in 0..<50 { watches.append(watched { queue!.schedule(after: .seconds(1), $0) }) }
+        queue = nil
+        #expect(watches.allSatisfy { $0.0.probe == nil }, "a queue that goes away lets go of what is pending")
+    }
+
     @Test func durationsSaturateAndPrint() {
         #expect(VirtualDuration.milliseconds(4000).description == "4 s")
         #expect(VirtualDuration.milliseconds(4001).description == "4001 ms")
