@@ -21,7 +21,7 @@ struct EventHeap<Element: Comparable & BitwiseCopyable>: ~Copyable {
 
     var isEmpty: Bool { count == 0 }
 
-    var min: Element? { count > 0 ? elements[0] : nil }
+    @inline(__always) var min: Element? { count > 0 ? elements[0] : nil }
 
     /// The elements in heap order (for listing and checks, not on the hot path).
     var unordered: [Element] { Array(UnsafeBufferPointer(start: elements, count: count)) }

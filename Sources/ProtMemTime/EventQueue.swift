@@ -15,8 +15,8 @@ import Synchronization
 /// 2. An action runs with the clock set to its deadline, outside the queue's lock, so it may
 ///    schedule and cancel events; an event it schedules for a time the run has not passed yet
 ///    runs in the same run.
-/// 3. ``cancel(_:)`` removes an event that has not run (lazily: its key is skipped when it
-///    reaches the top of its heap).
+/// 3. ``cancel(_:)`` removes an event that has not run (lazily: its key is dropped when it
+///    comes to the head of its heap or lane).
 /// 4. ``disarm(_:)`` takes an event's action away but keeps its place in line: when it is due it
 ///    moves the clock and counts as run, exactly as if its action had done nothing.
 ///
@@ -82,6 +82,7 @@ public final class EventQueue: Sendable {
         // The action is let go of outside the lock: what it owns may do anything when freed.
         let action: (any ScheduledAction)? = state.withLock { state in
             guard let slot = state.slots.slot(of: id) else { return nil }
+            state.noteCancelled()
             return state.slots.remove(slot).action
         }
         return action != nil
