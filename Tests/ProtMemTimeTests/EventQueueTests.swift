@@ -196,6 +196,7 @@ struct EventQueueTests {
                 let deadline = now + delay
                 let id = queue.schedule(at: VirtualInstant(nanoseconds: deadline)) { [self] in
                     recorder.note("\(index)@\(deadline)", queue.now)
+                    if index % 10 == 0 { queue._checkInvariants() }
                     let more = state.withLock { state in state.scheduled < 3_000 ? 1 + Int(state.random.next() % 2) : 0 }
                     for _ in 0..<more { scheduleOne() }
                     state.withLock { state in
