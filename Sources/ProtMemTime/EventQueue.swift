@@ -59,20 +59,23 @@ public final class EventQueue: Sendable {
     /// Schedules `action` `delay` after the current time: the queue keeps the object itself and
     /// calls its ``ScheduledAction/run()``, with nothing else to allocate.
     @discardableResult
-    public func schedule(after delay: VirtualDuration, _ action: some ScheduledAction) -> ScheduledEventID {
+    public func schedule(after delay: VirtualDuration, _ action: consuming any ScheduledAction) -> ScheduledEventID {
         insert(at: clock.now + delay, action)
     }
 
     /// Schedules `action` at `deadline` (or now, if that has passed).
     @discardableResult
-    public func schedule(at deadline: VirtualInstant, _ action: some ScheduledAction) -> ScheduledEventID {
+    public func schedule(at deadline: VirtualInstant, _ action: consuming any ScheduledAction) -> ScheduledEventID {
         insert(at: deadline, action)
     }
 
-    private func insert(at deadline: VirtualInstant, _ action: any ScheduledAction) -> ScheduledEventID {
+    private func insert(at deadline: VirtualInstant, _ action: consuming any ScheduledAction) -> ScheduledEventID {
         let now = clock.now.rawValue
         let due = max(deadline.rawValue, now)
-        return state.withLock { $0.insert(due: due, now: now, action) }
+        // Handed into the lock's closure through an optional it takes from, so the reference
+        // moves into the slab instead of being retained there and released here.
+        var handOver: (any ScheduledAction)? = consume action
+        return state.withLock { $0.insert(due: due, now: now, handOver.take()!) }
     }
 
     /// Cancels an event that has not run yet; `false` when it already ran, was already
