@@ -1,68 +1,84 @@
-/// A binary min-heap: the smallest element at index 0, each parent no larger than its
-/// children.
+/// A binary min-heap of plain values: the smallest element at index 0, each parent no larger
+/// than its children.
 ///
-/// - Complexity: `insert` and `popMin` are O(log n); `min` is O(1).
-struct EventHeap<Element: Comparable> {
-    private(set) var storage: [Element] = []
+/// Noncopyable, over memory it owns, because it lives behind the queue's lock and is touched
+/// twice per event: an `Array` there would check its buffer's uniqueness on every mutation,
+/// for a copy that can never happen. `BitwiseCopyable` elements need no reference counting and
+/// no deinitialisation when moved or dropped.
+///
+/// - Complexity: `insert` and `removeMin` are O(log n); `min` is O(1).
+struct EventHeap<Element: Comparable & BitwiseCopyable>: ~Copyable {
+    private var elements: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
 
-    var count: Int { storage.count }
-    var isEmpty: Bool { storage.isEmpty }
-    var min: Element? { storage.first }
-
-    mutating func insert(_ element: Element) {
-        storage.append(element)
-        siftUp(storage.count - 1)
+    init() {
+        capacity = 16
+        elements = .allocate(capacity: capacity)
     }
 
-    mutating func popMin() -> Element? {
-        guard let last = storage.popLast() else { return nil }
-        guard !storage.isEmpty else { return last }
-        let smallest = storage[0]
+    deinit { elements.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always) var min: Element? { count > 0 ? elements[0] : nil }
+
+    /// The elements in heap order (for listing and checks, not on the hot path).
+    var unordered: [Element] { Array(UnsafeBufferPointer(start: elements, count: count)) }
+
+    mutating func insert(_ element: Element) {
+        if count == capacity { grow() }
+        // Sift up by moving parents down into the hole rather than swapping.
+        var hole = count
+        count += 1
+        while hole > 0 {
+            let parent = (hole - 1) / 2
+            guard element < elements[parent] else { break }
+            elements[hole] = elements[parent]
+            hole = parent
+        }
+        elements[hole] = element
+    }
+
+    /// Removes the smallest element; the heap must not be empty.
+    mutating func removeMin() {
+        precondition(count > 0, "removeMin on an empty event heap")
+        count -= 1
+        guard count > 0 else { return }
+        let last = elements[count]
         // Floyd's pop: walk the hole at the root down to a leaf along the smaller children (one
         // comparison per level), then let the former last element rise from there; it came from
         // the bottom, so it rarely rises far.
-        storage.withUnsafeMutableBufferPointer { heap in
-            let count = heap.count
-            var hole = 0
-            while true {
-                let left = 2 * hole + 1
-                guard left < count else { break }
-                let right = left + 1
-                let child = right < count && heap[right] < heap[left] ? right : left
-                heap[hole] = heap[child]
-                hole = child
-            }
-            while hole > 0 {
-                let parent = (hole - 1) / 2
-                guard last < heap[parent] else { break }
-                heap[hole] = heap[parent]
-                hole = parent
-            }
-            heap[hole] = last
+        var hole = 0
+        while true {
+            let left = 2 * hole + 1
+            guard left < count else { break }
+            let right = left + 1
+            let child = right < count && elements[right] < elements[left] ? right : left
+            elements[hole] = elements[child]
+            hole = child
         }
-        return smallest
+        while hole > 0 {
+            let parent = (hole - 1) / 2
+            guard last < elements[parent] else { break }
+            elements[hole] = elements[parent]
+            hole = parent
+        }
+        elements[hole] = last
     }
 
-    /// Moves the element at `start` up to its place, shifting parents down into the hole
-    /// rather than swapping.
-    private mutating func siftUp(_ start: Int) {
-        storage.withUnsafeMutableBufferPointer { heap in
-            let element = heap[start]
-            var hole = start
-            while hole > 0 {
-                let parent = (hole - 1) / 2
-                guard element < heap[parent] else { break }
-                heap[hole] = heap[parent]
-                hole = parent
-            }
-            heap[hole] = element
-        }
+    private mutating func grow() {
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        larger.initialize(from: elements, count: count)
+        elements.deallocate()
+        elements = larger
+        capacity *= 2
     }
 
     /// Traps if a parent is larger than a child; tests call it after every step.
     func _checkInvariants() {
-        for index in storage.indices.dropFirst() {
-            precondition(!(storage[index] < storage[(index - 1) / 2]), "event heap out of order at \(index)")
+        for index in 1..<Swift.max(1, count) {
+            precondition(!(elements[index] < elements[(index - 1) / 2]), "event heap out of order at \(index)")
         }
     }
 }

@@ -4,9 +4,10 @@ import Synchronization
 /// `EmbeddedEventLoop`: nothing happens until the owner runs it, and running it moves the
 /// clock from one deadline to the next.
 ///
-/// Events are kept in a binary heap keyed by (deadline, insertion sequence), so events due at
-/// the same instant run in the order they were scheduled, whatever the heap's layout: one
-/// sequence of calls gives one sequence of events, byte for byte.
+/// Events are ordered by (deadline, insertion sequence), so events due at the same instant run
+/// in the order they were scheduled, whatever the heaps' layout (``EventQueueState``): one
+/// sequence of calls gives one sequence of events, byte for byte. An event is an object
+/// (``ScheduledAction``), or a closure the queue wraps in one.
 ///
 /// Rules:
 /// 1. ``schedule(at:_:_:)`` with a deadline already past runs the event at the current time
@@ -14,8 +15,10 @@ import Synchronization
 /// 2. An action runs with the clock set to its deadline, outside the queue's lock, so it may
 ///    schedule and cancel events; an event it schedules for a time the run has not passed yet
 ///    runs in the same run.
-/// 3. ``cancel(_:)`` removes an event that has not run (lazily: it is skipped when it reaches
-///    the top of the heap).
+/// 3. ``cancel(_:)`` removes an event that has not run (lazily: its key is dropped when it
+///    comes to the head of its heap or lane).
+/// 4. ``disarm(_:)`` takes an event's action away but keeps its place in line: when it is due it
+///    moves the clock and counts as run, exactly as if its action had done nothing.
 ///
 /// Thread-safety: every method may be called from any thread, but a simulation runs its queue
 /// from one thread; concurrent runs of the same queue interleave events in no defined order.
@@ -24,44 +27,7 @@ import Synchronization
 ///   cancelling is O(1).
 public final class EventQueue: Sendable {
     public let clock: VirtualClock
-
-    private struct State {
-        var heap = EventHeap<ScheduledEventKey>()
-        /// Labels and actions, indexed by the keys' slots; freed slots are reused.
-        var payloads: [ScheduledEventPayload] = []
-        var freeSlots: [UInt32] = []
-        /// Events scheduled and neither run nor cancelled.
-        var liveCount = 0
-        var nextSequence: UInt64 = 1
-        var executed: UInt64 = 0
-
-        func isLive(_ key: ScheduledEventKey) -> Bool {
-            payloads[Int(key.slot)].sequence == key.sequence
-        }
-
-        /// Empties a live slot and returns it to the free list.
-        mutating func free(_ slot: Int) {
-            payloads[slot].sequence = 0
-            payloads[slot].label = ""
-            payloads[slot].describe = nil
-            payloads[slot].action = nil
-            freeSlots.append(UInt32(slot))
-            liveCount -= 1
-        }
-
-        /// The slot holding the live event `id`, if any.
-        func slot(of id: ScheduledEventID) -> Int? {
-            guard id.rawValue != 0 else { return nil }
-            if id.slot != ScheduledEventID.unknownSlot {
-                let slot = Int(id.slot)
-                return slot < payloads.count && payloads[slot].sequence == id.rawValue ? slot : nil
-            }
-            // An identifier built from a raw value: look for it (tests only).
-            return payloads.firstIndex { $0.sequence == id.rawValue }
-        }
-    }
-
-    private let state = Mutex(State())
+    private let state = Mutex(EventQueueState())
 
     public init(clock: VirtualClock = VirtualClock()) {
         self.clock = clock
@@ -74,34 +40,7 @@ public final class EventQueue: Sendable {
     /// Schedules `action` at `deadline` (or now, if that has passed).
     @discardableResult
     public func schedule(at deadline: VirtualInstant, _ label: String = "", _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
-        insert(at: deadline, label: label, describe: nil, action)
-    }
-
-    /// Schedules `action` `delay` after the current time, with a label built only when
-    /// ``pendingLabels`` asks for it.
-    @discardableResult
-    public func schedule(after delay: VirtualDuration, label: @escaping @Sendable () -> String, _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
-        insert(at: clock.now + delay, label: "", describe: label, action)
-    }
-
-    private func insert(at deadline: VirtualInstant, label: String, describe: (@Sendable () -> String)?, _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
-        let due = max(deadline, clock.now)
-        return state.withLock { state in
-            let sequence = state.nextSequence
-            state.nextSequence += 1
-            let payload = ScheduledEventPayload(sequence: sequence, label: label, describe: describe, action: action)
-            let slot: UInt32
-            if let reused = state.freeSlots.popLast() {
-                slot = reused
-                state.payloads[Int(slot)] = payload
-            } else {
-                slot = UInt32(state.payloads.count)
-                state.payloads.append(payload)
-            }
-            state.heap.insert(ScheduledEventKey(deadline: due.rawValue, sequence: sequence, slot: slot))
-            state.liveCount += 1
-            return ScheduledEventID(rawValue: sequence, slot: slot)
-        }
+        insert(at: deadline, ClosureEvent(action, label: label))
     }
 
     /// Schedules `action` `delay` after the current time.
@@ -110,13 +49,59 @@ public final class EventQueue: Sendable {
         schedule(at: clock.now + delay, label, action)
     }
 
+    /// Schedules `action` `delay` after the current time, with a label built only when
+    /// ``pendingLabels`` asks for it.
+    @discardableResult
+    public func schedule(after delay: VirtualDuration, label: @escaping @Sendable () -> String, _ action: @escaping @Sendable () -> Void) -> ScheduledEventID {
+        insert(at: clock.now + delay, ClosureEvent(action, label: "", describe: label))
+    }
+
+    /// Schedules `action` `delay` after the current time: the queue keeps the object itself and
+    /// calls its ``ScheduledAction/run()``, with nothing else to allocate.
+    @discardableResult
+    public func schedule(after delay: VirtualDuration, _ action: consuming any ScheduledAction) -> ScheduledEventID {
+        insert(at: clock.now + delay, action)
+    }
+
+    /// Schedules `action` at `deadline` (or now, if that has passed).
+    @discardableResult
+    public func schedule(at deadline: VirtualInstant, _ action: consuming any ScheduledAction) -> ScheduledEventID {
+        insert(at: deadline, action)
+    }
+
+    private func insert(at deadline: VirtualInstant, _ action: consuming any ScheduledAction) -> ScheduledEventID {
+        let now = clock.now.rawValue
+        let due = max(deadline.rawValue, now)
+        // Handed into the lock's closure through an optional it takes from, so the reference
+        // moves into the slab instead of being retained there and released here.
+        var handOver: (any ScheduledAction)? = consume action
+        return state.withLock { $0.insert(due: due, now: now, handOver.take()!) }
+    }
+
     /// Cancels an event that has not run yet; `false` when it already ran, was already
     /// cancelled, or never existed.
     @discardableResult
     public func cancel(_ id: ScheduledEventID) -> Bool {
+        // The action is let go of outside the lock: what it owns may do anything when freed.
+        let action: (any ScheduledAction)? = state.withLock { state in
+            guard let slot = state.slots.slot(of: id) else { return nil }
+            state.noteCancelled()
+            return state.slots.remove(slot).action
+        }
+        return action != nil
+    }
+
+    /// Takes the action away from an event that has not run, but leaves the event in line: at
+    /// its deadline it moves the clock and counts as run (``executedCount``, the counts the run
+    /// methods return), with nothing to run. For a timer whose handler is known to have nothing
+    /// left to do, when the caller must still see time pass exactly as if it had run (a run to
+    /// empty stops at the last deadline, timers included). `false` when the event already ran,
+    /// was cancelled or disarmed, or never existed.
+    @discardableResult
+    public func disarm(_ id: ScheduledEventID) -> Bool {
         state.withLock { state in
-            guard let slot = state.slot(of: id) else { return false }
-            state.free(slot)
+            guard let slot = state.slots.slot(of: id), state.slots.isArmed(slot) else { return false }
+            state.slots.disarm(slot)
             return true
         }
     }
@@ -129,8 +114,7 @@ public final class EventQueue: Sendable {
     public func run(until target: VirtualInstant) -> Int {
         var ran = 0
         while let due = popDue(notAfter: target) {
-            clock.advance(to: due.deadline)
-            due.action()
+            execute(due)
             ran += 1
         }
         clock.advance(to: target)
@@ -149,8 +133,7 @@ public final class EventQueue: Sendable {
     public func runUntilEmpty(limit: Int = .max) -> Int {
         var ran = 0
         while ran < limit, let due = popDue(notAfter: .distantFuture) {
-            clock.advance(to: due.deadline)
-            due.action()
+            execute(due)
             ran += 1
         }
         return ran
@@ -167,66 +150,41 @@ public final class EventQueue: Sendable {
     @discardableResult
     public func runNext(notAfter target: VirtualInstant) -> Bool {
         guard let due = popDue(notAfter: target) else { return false }
-        clock.advance(to: due.deadline)
-        due.action()
+        execute(due)
         return true
+    }
+
+    @inline(__always)
+    private func popDue(notAfter target: VirtualInstant) -> EventQueueState.Due? {
+        state.withLock { $0.popDue(notAfter: target.rawValue) }
+    }
+
+    @inline(__always)
+    private func execute(_ due: EventQueueState.Due) {
+        clock.advance(to: VirtualInstant(rawValue: due.deadline))
+        if due.armed { due.action.run() }
     }
 
     // MARK: Inspection
 
     /// Events scheduled and neither run nor cancelled.
-    public var pendingCount: Int { state.withLock { $0.liveCount } }
+    public var pendingCount: Int { state.withLock { $0.slots.liveCount } }
     /// Events run so far.
     public var executedCount: UInt64 { state.withLock { $0.executed } }
 
     /// The deadline of the next event that will run, if any.
     public var nextDeadline: VirtualInstant? {
-        state.withLock { state in
-            Self.dropCancelled(&state)
-            return state.heap.min.map { VirtualInstant(rawValue: $0.deadline) }
-        }
+        state.withLock { $0.peek().map { VirtualInstant(rawValue: $0.key.deadline) } }
     }
 
     /// The labels of pending events in the order they will run (for reports and tests).
     public var pendingLabels: [String] {
-        state.withLock { state in
-            state.heap.storage.filter { state.isLive($0) }.sorted().map { state.payloads[Int($0.slot)].text }
-        }
+        let actions = state.withLock { state in state.liveKeysInOrder.map { state.slots.action(at: Int($0.slot)) } }
+        // Built outside the lock: a label may read anything.
+        return actions.map(\.scheduledLabel)
     }
 
     public func _checkInvariants() {
-        state.withLock { state in
-            state.heap._checkInvariants()
-            precondition(state.liveCount <= state.heap.count, "more live events than heap entries")
-            precondition(state.liveCount + state.freeSlots.count == state.payloads.count, "slots neither live nor free")
-            precondition(state.heap.storage.filter { state.isLive($0) }.count == state.liveCount, "live events missing from the heap")
-        }
-    }
-
-    /// An event taken off the queue to run. A struct, not a tuple: a closure inside a tuple
-    /// returned through the lock's generic `withLock` is re-wrapped (two allocations per event);
-    /// a struct's stored closure keeps its representation.
-    private struct DueEvent {
-        let deadline: VirtualInstant
-        let action: @Sendable () -> Void
-    }
-
-    private func popDue(notAfter target: VirtualInstant) -> DueEvent? {
-        state.withLock { state in
-            Self.dropCancelled(&state)
-            guard let next = state.heap.min, next.deadline <= target.rawValue else { return nil }
-            _ = state.heap.popMin()
-            let slot = Int(next.slot)
-            let action = state.payloads[slot].action!
-            state.free(slot)
-            state.executed += 1
-            return DueEvent(deadline: VirtualInstant(rawValue: next.deadline), action: action)
-        }
-    }
-
-    private static func dropCancelled(_ state: inout State) {
-        while let top = state.heap.min, !state.isLive(top) {
-            _ = state.heap.popMin()
-        }
+        state.withLock { $0._checkInvariants() }
     }
 }

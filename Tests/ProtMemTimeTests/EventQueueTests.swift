@@ -62,6 +62,29 @@ struct EventQueueTests {
         #expect(!queue.cancel(ScheduledEventID(rawValue: 999)))
     }
 
+    /// A disarmed event runs nothing but keeps its place: it is still pending and listed, and
+    /// when due it moves the clock and counts as run, as an event with an empty action would.
+    @Test func disarmedEventsMarkTimeButRunNothing() {
+        let queue = EventQueue(), recorder = Recorder()
+        queue.schedule(after: .milliseconds(1), "work") { recorder.note("work", queue.now) }
+        let timer = queue.schedule(after: .milliseconds(100), "timeout") { recorder.note("timeout", queue.now) }
+        let other = queue.schedule(after: .milliseconds(50), "other") { recorder.note("other", queue.now) }
+        #expect(queue.disarm(timer))
+        #expect(!queue.disarm(timer), "a second disarm finds nothing armed")
+        #expect(queue.pendingCount == 3)
+        #expect(queue.pendingLabels == ["work", "other", "timeout"])
+        #expect(queue.cancel(other), "an armed event can still be cancelled")
+        #expect(queue.runUntilEmpty() == 2)
+        #expect(recorder.labels == ["work"])
+        #expect(queue.now.rawValue == 100_000_000, "the disarmed timer still marks its deadline")
+        #expect(queue.executedCount == 2)
+        #expect(!queue.disarm(timer) && !queue.cancel(timer), "a disarmed event that came due is gone")
+        let late = queue.schedule(after: .milliseconds(5), "late") { recorder.note("late", queue.now) }
+        #expect(queue.disarm(late) && queue.cancel(late), "a disarmed event can be cancelled outright")
+        #expect(queue.runUntilEmpty() == 0 && queue.now.rawValue == 100_000_000)
+        queue._checkInvariants()
+    }
+
     @Test func actionsMayScheduleAndCancel() {
         let queue = EventQueue(), recorder = Recorder()
         let victim = Mutex<ScheduledEventID?>(nil)
@@ -123,6 +146,114 @@ struct EventQueueTests {
             return (UInt64(parts[1])!, Int(parts[0])!)
         }
         #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    /// An object scheduled as its own event runs in line with closures, by (deadline,
+    /// insertion), and is asked for its label only when the labels are listed.
+    @Test func objectEventsRunInLineWithClosures() {
+        let queue = EventQueue(), recorder = Recorder(), asked = Recorder()
+        final class Tick: ScheduledAction {
+            let name: String, queue: EventQueue, recorder: Recorder, asked: Recorder
+            init(_ name: String, _ queue: EventQueue, _ recorder: Recorder, _ asked: Recorder) {
+                (self.name, self.queue, self.recorder, self.asked) = (name, queue, recorder, asked)
+            }
+            func run() { recorder.note(name, queue.now) }
+            var scheduledLabel: String { asked.note(name, queue.now); return "object \(name)" }
+        }
+        queue.schedule(after: .microseconds(2), Tick("b", queue, recorder, asked))
+        queue.schedule(after: .microseconds(1), "a") { recorder.note("a", queue.now) }
+        queue.schedule(after: .microseconds(2), "c") { recorder.note("c", queue.now) }
+        queue.schedule(at: VirtualInstant(nanoseconds: 500), Tick("first", queue, recorder, asked))
+        #expect(asked.labels.isEmpty, "no label is built until asked")
+        #expect(queue.pendingLabels == ["object first", "a", "object b", "c"])
+        #expect(asked.labels.sorted() == ["b", "first"])
+        #expect(queue.runUntilEmpty() == 4)
+        #expect(recorder.labels == ["first", "a", "b", "c"])
+        #expect(recorder.times == [500, 1_000, 2_000, 2_000])
+    }
+
+    /// Near-term events and long timers are kept apart (``EventQueueState``); the run order is
+    /// still (deadline, insertion) across both, with events scheduled from inside events (so
+    /// from later "now"s), ties, and cancellations.
+    @Test func nearEventsAndLongTimersRunInOneOrder() {
+        final class Script: Sendable {
+            let queue = EventQueue(), recorder = Recorder()
+            let state = Mutex((random: SplitMix(seed: 99), scheduled: 0, ids: [ScheduledEventID]()))
+            /// Schedules one event from now: a tie, a near one or a long timer.
+            func scheduleOne() {
+                let now = queue.now.rawValue
+                let (index, delay) = state.withLock { state -> (Int, UInt64) in
+                    state.scheduled += 1
+                    let r = state.random.next()
+                    let delay: UInt64 = switch r % 4 {
+                    case 0: 0
+                    case 1: r % 5_000
+                    case 2: 8_000_000 + r % 1_000_000
+                    default: r % 200_000_000
+                    }
+                    return (state.scheduled, delay)
+                }
+                let deadline = now + delay
+                let id = queue.schedule(at: VirtualInstant(nanoseconds: deadline)) { [self] in
+                    recorder.note("\(index)@\(deadline)", queue.now)
+                    if index % 10 == 0 { queue._checkInvariants() }
+                    let more = state.withLock { state in state.scheduled < 3_000 ? 1 + Int(state.random.next() % 2) : 0 }
+                    for _ in 0..<more { scheduleOne() }
+                    state.withLock { state in
+                        if state.random.next() % 5 == 0, !state.ids.isEmpty {
+                            _ = queue.cancel(state.ids[Int(state.random.next() % UInt64(state.ids.count))])
+                        }
+                    }
+                }
+                state.withLock { $0.ids.append(id) }
+            }
+        }
+        let script = Script()
+        for _ in 0..<20 { script.scheduleOne() }
+        script.queue._checkInvariants()
+        script.queue.runUntilEmpty()
+        script.queue._checkInvariants()
+        let runs = script.recorder.labels.map { label -> (deadline: UInt64, index: Int) in
+            let parts = label.split(separator: "@")
+            return (UInt64(parts[1])!, Int(parts[0])!)
+        }
+        #expect(runs.count > 1_000)
+        #expect(script.recorder.times == runs.map(\.deadline), "each event runs at its deadline")
+        // Every event was due no earlier than the clock when scheduled, so the whole run is one
+        // (deadline, insertion) order; the index counts insertions.
+        #expect(zip(runs, runs.dropFirst()).allSatisfy { ($0.deadline, $0.index) < ($1.deadline, $1.index) })
+        #expect(script.queue.pendingCount == 0)
+    }
+
+    /// The queue owns each action from schedule until the event runs, is cancelled, or the
+    /// queue goes away, and lets go of it then (its slab and heaps manage their own memory).
+    @Test func actionsAreReleasedOnceDone() {
+        final class Probe: ScheduledAction {
+            func run() {}
+            var scheduledLabel: String { "probe" }
+        }
+        final class Watch: @unchecked Sendable { weak var probe: Probe? }
+        func watched(_ schedule: (Probe) -> ScheduledEventID) -> (Watch, ScheduledEventID) {
+            let probe = Probe(), watch = Watch()
+            watch.probe = probe
+            return (watch, schedule(probe))
+        }
+        var queue: EventQueue? = EventQueue()
+        // Enough events that the slab and heaps grow with live and free slots interleaved.
+        var watches: [(Watch, ScheduledEventID)] = []
+        for index in 0..<200 {
+            watches.append(watched { queue!.schedule(after: .microseconds(UInt64(index % 7) * 3_000), $0) })
+        }
+        for (index, entry) in watches.enumerated() where index % 3 == 0 { queue!.cancel(entry.1) }
+        for (index, entry) in watches.enumerated() where index % 3 == 1 { queue!.disarm(entry.1) }
+        #expect(watches.enumerated().allSatisfy { ($0.offset % 3 == 0) == ($0.element.0.probe == nil) }, "cancelling lets go")
+        queue!._checkInvariants()
+        queue!.run(until: VirtualInstant(nanoseconds: 9_000_000))
+        queue!._checkInvariants()
+        #expect(queue!.pendingCount > 0)
+        for _ in 0..<50 { watches.append(watched { queue!.schedule(after: .seconds(1), $0) }) }
+        queue = nil
+        #expect(watches.allSatisfy { $0.0.probe == nil }, "a queue that goes away lets go of what is pending")
     }
 
     @Test func durationsSaturateAndPrint() {

@@ -25,6 +25,10 @@ final class PanthorCore: @unchecked Sendable {
     /// The device, held weakly once for every event to share (rather than each event forming
     /// its own weak reference): an event that outlives the device does nothing.
     let owner = OwnerReference()
+    /// The timeout event of each pending host wait, by wait id, so a wait that completes can
+    /// disarm its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
+    /// at the next ``wait``.
+    @exclusivity(unchecked) var waitTimeouts: [(wait: Int, event: ScheduledEventID)] = []
 
     // Lifecycle.
     @exclusivity(unchecked) var probed = false
@@ -89,11 +93,12 @@ final class PanthorCore: @unchecked Sendable {
     /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
     /// event's label is formatted only if someone lists pending events.
+    @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false,
-               _ body: @escaping @Sendable (PanthorCore) -> Void) {
+               _ body: @escaping @Sendable (PanthorCore) -> Void) -> ScheduledEventID {
         let event = PanthorEvent(owner: owner, deviceName: configuration.deviceName, label: label, epoch: epoch,
                                  survivesReset: survivesReset, body: body)
-        environment.events.schedule(after: delay, label: { event.text }) { event.run() }
+        return environment.events.schedule(after: delay, event)
     }
 
     // MARK: Interrupts
@@ -137,18 +142,44 @@ final class PanthorCore: @unchecked Sendable {
         let id = nextWait
         nextWait += 1
         waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
-        after(timeout, .timeout(label)) { core in
+        if waitTimeouts.count >= waits.count { pruneWaitTimeouts() }
+        let event = after(timeout, .timeout(label)) { core in
+            core.forgetTimeout(of: id)
             guard let index = core.waits.firstIndex(where: { $0.id == id }) else { return }
             let wait = core.waits.remove(at: index)
             wait.completion(core, true)
         }
+        waitTimeouts.append((id, event))
     }
 
     /// Completes every wait whose condition now holds, until none does.
+    ///
+    /// A completed wait's timeout is disarmed, not left to run: its handler would find the wait
+    /// gone and do nothing, yet it would still take the device's lock and settle again (a
+    /// quarter of a playback frame's events). Disarmed rather than cancelled because it still
+    /// marks time: a run to empty stops at the last timeout's deadline, and reports say when.
     func settle() {
         while let index = waits.indices.first(where: { waits[$0].condition(self) }) {
             let wait = waits.remove(at: index)
+            if let event = forgetTimeout(of: wait.id) { environment.events.disarm(event) }
             wait.completion(self, false)
+        }
+    }
+
+    @discardableResult
+    private func forgetTimeout(of wait: Int) -> ScheduledEventID? {
+        guard let index = waitTimeouts.firstIndex(where: { $0.wait == wait }) else { return nil }
+        return waitTimeouts.remove(at: index).event
+    }
+
+    /// Disarms the timeouts of waits that went without completing: a reset or unplug empties
+    /// `waits` at once (and bumps the epoch, so those timeouts would have done nothing at all).
+    /// Called when there are more timeouts than waits that have one.
+    private func pruneWaitTimeouts() {
+        waitTimeouts.removeAll { entry in
+            guard !waits.contains(where: { $0.id == entry.wait }) else { return false }
+            environment.events.disarm(entry.event)
+            return true
         }
     }
 }

@@ -1,3 +1,5 @@
+import ProtMemTime
+
 /// What a device event is called in the queue's listing (``EventQueue/pendingLabels``): kept as
 /// its parts and formatted only when listed, since the device schedules several events a frame.
 enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
@@ -19,9 +21,9 @@ enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConver
     }
 }
 
-/// One scheduled device event: everything the queue's action and label need, in one object,
-/// so each closure handed to the queue captures only it.
-final class PanthorEvent: Sendable {
+/// One scheduled device event: everything its action and label need, in one object that the
+/// queue keeps as the event itself (``ScheduledAction``), so scheduling allocates only it.
+final class PanthorEvent: ScheduledAction {
     let owner: OwnerReference
     let deviceName: String
     let label: PanthorEventLabel
@@ -49,5 +51,5 @@ final class PanthorEvent: Sendable {
         }
     }
 
-    var text: String { "\(deviceName): \(label)" }
+    var scheduledLabel: String { "\(deviceName): \(label)" }
 }
