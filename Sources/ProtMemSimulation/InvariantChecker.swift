@@ -118,13 +118,17 @@ public final class InvariantChecker: BusObserver {
         return board.secureMonitor.hypervisor?.protections.contains { $0.readers.contains(master.name) } ?? false
     }
 
+    // Both checks ask the cheap question first: a master entitled to protected content, or a
+    // write into memory the normal world cannot read, cannot leak whatever the data holds, so
+    // the marker scan (a pass over every byte) runs only when its answer could matter.
+
     public func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        guard let id = ContentMarker.firstID(in: data), !entitled(master) else { return }
+        guard !entitled(master), let id = ContentMarker.firstID(in: data) else { return }
         record(InvariantViolation(kind: .leak, detail: "\(master) read protected content #\(id) at \(range)"))
     }
 
     public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        guard let id = ContentMarker.firstID(in: data), board.bus.permits(.cpuNonSecure, range, .read) else { return }
+        guard board.bus.permits(.cpuNonSecure, range, .read), let id = ContentMarker.firstID(in: data) else { return }
         record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))
     }
 

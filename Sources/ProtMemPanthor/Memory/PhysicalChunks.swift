@@ -8,13 +8,21 @@ enum PhysicalChunks {
     static func write(_ bytes: [UInt8], into chunks: [PhysicalRange], at offset: UInt64 = 0, as master: BusMaster, bus: Bus) throws(AccessFault) -> UInt64 {
         guard !bytes.isEmpty else { return offset }
         let pieces = slice(chunks, offset: offset, count: UInt64(bytes.count))
-        var consumed = 0
-        for piece in pieces {
-            let count = Int(piece.size)
-            try bus.write(master, at: piece.base, bytes: Array(bytes[consumed..<(consumed + count)]))
-            consumed += count
+        // Each piece is written from its part of `bytes` in place, not from a copy of it.
+        let consumed: Result<Int, AccessFault> = bytes.withUnsafeBytes { raw in
+            var consumed = 0
+            for piece in pieces {
+                let count = Int(piece.size)
+                do throws(AccessFault) {
+                    try bus.write(master, at: piece.base, from: UnsafeRawBufferPointer(rebasing: raw[consumed..<(consumed + count)]))
+                } catch {
+                    return .failure(error)
+                }
+                consumed += count
+            }
+            return .success(consumed)
         }
-        return offset + UInt64(consumed)
+        return offset + UInt64(try consumed.get())
     }
 
     /// Fills the chunks from byte `offset` to their end with `byte`.

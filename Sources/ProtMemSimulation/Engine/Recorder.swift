@@ -9,12 +9,23 @@ final class Recorder: @unchecked Sendable {
     private(set) var processes: [String] = []
     private(set) var events: [TraceEvent] = []
     var occupancy: [String: [RunReport.Sample]] = [:]
-    var peaks: [String: UInt64] = [:]
-    var work: [String: UInt64] = [:]
     var deviceFaults: [String: UInt64] = [:]
     var faults: [String] = []
     private var openBuffers: [UInt64: (pid: Int, name: String)] = [:]
-    private var lastCounter: [String: UInt64] = [:]
+    /// Each heap sampled, in the order first sampled, with its peak and its last counter
+    /// value: arrays a heap's position in the registry indexes, since every heap is sampled
+    /// on every frame.
+    private var heapNames: [String] = []
+    private var heapPeaks: [UInt64] = []
+    private var heapLast: [UInt64?] = []
+    /// Work done per device, in the order first seen (a handful; searched in place).
+    private var workNames: [String] = []
+    private var workDone: [UInt64] = []
+
+    /// The highest bytes in use each heap was sampled at.
+    var peaks: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(heapNames, heapPeaks)) }
+    /// Work done per device.
+    var work: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(workNames, workDone)) }
 
     func pid(_ process: String) -> Int {
         if let index = processes.firstIndex(of: process) { return index + 1 }
@@ -31,7 +42,14 @@ final class Recorder: @unchecked Sendable {
         events.append(TraceEvent(name: name, category: category, phase: .instant, timestamp: time.rawValue, pid: pid(process), args: args))
     }
 
-    func didWork(_ device: String, _ amount: UInt64 = 1) { work[device, default: 0] += amount }
+    func didWork(_ device: String, _ amount: UInt64 = 1) {
+        if let index = workNames.firstIndex(of: device) {
+            workDone[index] += amount
+        } else {
+            workNames.append(device)
+            workDone.append(amount)
+        }
+    }
 
     func fault(_ device: String, _ text: String, at time: VirtualInstant) {
         deviceFaults[device, default: 0] += 1
@@ -58,17 +76,26 @@ final class Recorder: @unchecked Sendable {
         events.append(TraceEvent(name: "fd", category: "fd-passing", phase: .flowEnd, timestamp: time.rawValue, pid: pid(to), id: buffer.inode))
     }
 
-    /// A heap's bytes in use: a counter when it changed, a sample for the plot.
-    func sample(heap: String, bytes: UInt64, at time: VirtualInstant) {
-        // One lookup per table: this runs for every heap on every frame.
-        Self.raise(&peaks[heap, default: 0], to: bytes)
-        guard lastCounter.updateValue(bytes, forKey: heap) != bytes else { return }
+    /// A heap's bytes in use: a counter when it changed, a sample for the plot. `index` is the
+    /// heap's position in the registry, where it is found without a search while the registry
+    /// keeps its order.
+    func sample(heap: String, index: Int, bytes: UInt64, at time: VirtualInstant) {
+        let slot: Int
+        if index < heapNames.count, heapNames[index] == heap {
+            slot = index
+        } else if let found = heapNames.firstIndex(of: heap) {
+            slot = found
+        } else {
+            heapNames.append(heap)
+            heapPeaks.append(0)
+            heapLast.append(nil)
+            slot = heapNames.count - 1
+        }
+        if bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
+        guard heapLast[slot] != bytes else { return }
+        heapLast[slot] = bytes
         occupancy[heap, default: []].append(RunReport.Sample(time: time.rawValue, bytes: bytes))
         events.append(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid("heaps"), args: [("bytes", .unsigned(bytes))]))
-    }
-
-    private static func raise(_ peak: inout UInt64, to bytes: UInt64) {
-        if bytes > peak { peak = bytes }
     }
 
     /// Ends every buffer slice still open (buffers alive when the run stopped).
