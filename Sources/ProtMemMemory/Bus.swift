@@ -101,11 +101,11 @@ public final class Bus: Sendable {
     /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
     /// for a master that only looks at what it reads (a scan-out engine). The range is checked
     /// first and the observer sees the bytes, as for the copying reads.
-    public func read<Result>(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Result) throws(AccessFault) -> Result {
+    public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
         let (source, observer) = try admit(master, address, UInt64(count), .read)
         let bytes = UnsafeRawBufferPointer(start: count > 0 ? source : nil, count: count)
         if count > 0, let observer { observer.observeRead(master, PhysicalRange(base: address, size: UInt64(count))!, bytes) }
-        return consume(bytes)
+        consume(bytes)
     }
 
     /// Writes `bytes` at `address`.

@@ -59,7 +59,8 @@ import Testing
     @Test func viewedReadSeesMemoryAndIsObserved() throws {
         let range = PhysicalRange(base: protected.base, size: 32)!
         try bus.fill(.cpuSecure, range, with: 0x5A)
-        let sum = try bus.read(.display, at: range.base, count: 32) { bytes in bytes.reduce(0) { $0 + Int($1) } }
+        var sum = 0
+        try bus.read(.display, at: range.base, count: 32) { bytes in sum = bytes.reduce(0) { $0 + Int($1) } }
         #expect(sum == 32 * 0x5A)
         let read = try #require(seen.log.withLock { $0.last })
         #expect(read.kind == "read" && read.master == .display && read.range == range && read.bytes == [UInt8](repeating: 0x5A, count: 32))

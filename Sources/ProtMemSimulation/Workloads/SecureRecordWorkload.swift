@@ -41,7 +41,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             try context.camera.captureWithoutChecksum(stream: 2, frame: frame, frameSize: SecurePlaybackWorkload.sample, into: current.camera)
             _ = try context.writeMarker(.camera, into: current.camera.chunks[0])
             context.recorder.didWork("camera")
-            context.recorder.slice("capture \(frame)", category: "camera", process: "camera", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
+            context.recorder.slice("capture", frame: frame, category: "camera", process: "camera", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
         } catch {
             context.recorder.fault("camera", "frame \(frame): \(error)", at: now)
         }
@@ -50,7 +50,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             do {
                 try context.codec.encodeWithoutChecksum(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
                 context.recorder.didWork("codec")
-                context.recorder.slice("encode \(frame - 1)", category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 3))
+                context.recorder.slice("encode", frame: frame - 1, category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 3))
             } catch {
                 context.recorder.fault("codec", "encoding frame \(frame - 1): \(error)", at: now)
             }

@@ -17,31 +17,46 @@ public enum FramePattern {
     /// device writing its output straight into DRAM), for any piece of a scattered buffer.
     public static func fill(_ buffer: UnsafeMutableRawBufferPointer, stream: UInt64, frame: UInt64, offset: UInt64 = 0) {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
-        let seed = stream &* 0x9e37_79b9_7f4a_7c15 ^ frame &* 0xbf58_476d_1ce4_e5b9
-        // Word k holds bytes [8k, 8k + 8) and is generated from seed + (k + 1) increments.
-        var state = seed &+ (offset / 8) &* 0x9e37_79b9_7f4a_7c15
-        var index = 0
+        // Word k holds bytes [8k, 8k + 8) and is generated from the seed plus k + 1 steps.
+        var state = (stream &* 0x9e37_79b9_7f4a_7c15 ^ frame &* 0xbf58_476d_1ce4_e5b9) &+ (offset / 8) &* 0x9e37_79b9_7f4a_7c15
         let count = buffer.count
-        var skip = Int(offset % 8)
-        while index < count {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            z ^= z >> 31
-            if skip == 0, index + 8 <= count {
-                (base + index).storeBytes(of: z.littleEndian, as: UInt64.self)
-                index += 8
-            } else {
-                var shift = UInt64(skip * 8)
-                while shift < 64, index < count {
-                    base.storeBytes(of: UInt8(truncatingIfNeeded: z >> shift), toByteOffset: index, as: UInt8.self)
-                    index += 1
-                    shift += 8
-                }
-                skip = 0
+        var index = 0
+        // The rest of the word the piece starts inside, then whole words in a loop with no
+        // other test in it, then the start of the word it ends inside.
+        if offset % 8 != 0 {
+            let word = next(&state)
+            var shift = offset % 8 &* 8
+            while shift < 64, index < count {
+                base.storeBytes(of: UInt8(truncatingIfNeeded: word &>> shift), toByteOffset: index, as: UInt8.self)
+                index &+= 1
+                shift &+= 8
             }
         }
+        var cursor = base + index
+        for _ in 0..<((count &- index) / 8) {
+            cursor.storeBytes(of: next(&state).littleEndian, as: UInt64.self)
+            cursor += 8
+        }
+        index = cursor - base
+        if index < count {
+            let word = next(&state)
+            var shift: UInt64 = 0
+            while index < count {
+                base.storeBytes(of: UInt8(truncatingIfNeeded: word &>> shift), toByteOffset: index, as: UInt8.self)
+                index &+= 1
+                shift &+= 8
+            }
+        }
+    }
+
+    /// One SplitMix64 step.
+    @inline(__always)
+    static func next(_ state: inout UInt64) -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z &>> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z &>> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z &>> 31)
     }
 
     /// The ``checksum(_:)`` of ``bytes(stream:frame:count:)``, without the bytes: the pattern
@@ -51,11 +66,7 @@ public enum FramePattern {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var index = 0
         while index < count {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            z ^= z >> 31
+            let z = next(&state)
             if index + 8 <= count {
                 hash = (hash ^ z) &* 0x100_0000_01b3
                 index += 8
