@@ -28,8 +28,9 @@ public enum ContentMarker {
         buffer.storeBytes(of: id.littleEndian, toByteOffset: 8, as: UInt64.self)
     }
 
-    /// The magic as the little-endian word it reads as in memory.
-    static let magicWord: UInt64 = magic.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    /// The magic as the little-endian word it reads as in memory ("PROTMEM!" is 50 52 4f 54
+    /// 4d 45 4d 21): a constant, so a scan reads no lazily initialised global.
+    static let magicWord: UInt64 = 0x214d_454d_544f_5250
 
     /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for
     /// the magic's first byte, so a large read costs about what copying it did.
@@ -37,7 +38,7 @@ public enum ContentMarker {
         guard let base = data.baseAddress, data.count >= size else { return nil }
         var offset = 0
         while offset + size <= data.count {
-            guard let hit = memchr(base + offset, Int32(magic[0]), data.count - size + 1 - offset) else { return nil }
+            guard let hit = memchr(base + offset, Int32(UInt8(ascii: "P")), data.count - size + 1 - offset) else { return nil }
             let position = UnsafeRawPointer(hit) - base
             if data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
                 return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))

@@ -24,7 +24,7 @@ final class SimulationContext: @unchecked Sendable {
     /// Set when the run's GPU runs in the userspace design: buffers are handed in.
     let userspaceDesign: Bool
     /// Content ids for markers, one per protected frame produced.
-    private var nextContent: UInt64 = 1
+    @exclusivity(unchecked) private var nextContent: UInt64 = 1
 
     init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool) {
         self.board = board

@@ -11,11 +11,13 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
     let name = "secure-playback"
     let stream: Workload.VideoStream
     static let sample: UInt64 = 4096
-    private var decoded: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
-    private var composed: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
+    // Touched from the simulation's one thread, never re-entrantly: the per-frame state skips
+    // the runtime's exclusivity checks.
+    @exclusivity(unchecked) private var decoded: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
+    @exclusivity(unchecked) private var composed: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
     private var client: GPUClient?
-    private var pending: [(frame: UInt64, job: JobHandle, target: Int)] = []
-    private var frame: UInt64 = 0
+    @exclusivity(unchecked) private var pending: [(frame: UInt64, job: JobHandle, target: Int)] = []
+    @exclusivity(unchecked) private var frame: UInt64 = 0
     /// The composition of decoded buffer `i` into framebuffer `t`, made once: every frame
     /// submits one of these, the same job but for when it runs.
     private var composeJobs: [[GPUJob]] = []
