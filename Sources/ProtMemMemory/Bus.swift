@@ -86,6 +86,28 @@ public final class Bus: Sendable {
         observer?.observeWrite(master, PhysicalRange(base: address, size: UInt64(bytes.count))!, UnsafeRawBufferPointer(start: destination, count: bytes.count))
     }
 
+    /// Writes `count` bytes at `address` that `produce` puts straight into DRAM: for a device
+    /// that generates its output (a decoder's frame), which would otherwise build it in a
+    /// temporary only to copy it. The whole range is checked first, exactly as for the other
+    /// writes; `produce` runs only once it is admitted and must fill every byte; the observer
+    /// then sees what was written.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
+        guard count > 0 else { return }
+        let (destination, observer) = try admit(master, address, UInt64(count), .write)
+        produce(UnsafeMutableRawBufferPointer(start: destination, count: count))
+        observer?.observeWrite(master, PhysicalRange(base: address, size: UInt64(count))!, UnsafeRawBufferPointer(start: destination, count: count))
+    }
+
+    /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
+    /// for a master that only looks at what it reads (a scan-out engine). The range is checked
+    /// first and the observer sees the bytes, as for the copying reads.
+    public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
+        let (source, observer) = try admit(master, address, UInt64(count), .read)
+        let bytes = UnsafeRawBufferPointer(start: count > 0 ? source : nil, count: count)
+        if count > 0, let observer { observer.observeRead(master, PhysicalRange(base: address, size: UInt64(count))!, bytes) }
+        consume(bytes)
+    }
+
     /// Writes `bytes` at `address`.
     public func write(_ master: BusMaster, at address: PhysicalAddress, bytes: [UInt8]) throws(AccessFault) {
         let result: Result<Void, AccessFault> = bytes.withUnsafeBytes { raw in

@@ -14,17 +14,31 @@ public enum ContentMarker {
     public static let size = 16
 
     public static func bytes(id: UInt64) -> [UInt8] {
-        magic + [UInt8].littleEndian(id)
+        [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            write(id: id, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = size
+        }
     }
+
+    /// The marker for `id` written into the first ``size`` bytes of `buffer` (a device writes
+    /// one per frame, so it goes straight where it belongs rather than through an array).
+    public static func write(id: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count >= size, "a content marker needs \(size) bytes")
+        buffer.storeBytes(of: magicWord, as: UInt64.self)
+        buffer.storeBytes(of: id.littleEndian, toByteOffset: 8, as: UInt64.self)
+    }
+
+    /// The magic as the little-endian word it reads as in memory ("PROTMEM!" is 50 52 4f 54
+    /// 4d 45 4d 21): a constant, so a scan reads no lazily initialised global.
+    static let magicWord: UInt64 = 0x214d_454d_544f_5250
 
     /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for
     /// the magic's first byte, so a large read costs about what copying it did.
     public static func firstID(in data: UnsafeRawBufferPointer) -> UInt64? {
         guard let base = data.baseAddress, data.count >= size else { return nil }
-        let magicWord = magic.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         var offset = 0
         while offset + size <= data.count {
-            guard let hit = memchr(base + offset, Int32(magic[0]), data.count - size + 1 - offset) else { return nil }
+            guard let hit = memchr(base + offset, Int32(UInt8(ascii: "P")), data.count - size + 1 - offset) else { return nil }
             let position = UnsafeRawPointer(hit) - base
             if data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
                 return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))

@@ -118,13 +118,36 @@ public final class InvariantChecker: BusObserver {
         return board.secureMonitor.hypervisor?.protections.contains { $0.readers.contains(master.name) } ?? false
     }
 
+    // Each check needs two answers: is there a marker in the data, and does it matter here
+    // (a master not entitled to protected content; memory the normal world can read). Both
+    // are pure, so the cheaper one is asked first: for a few bytes the scan, for more the
+    // question about the master or the memory, which skips a pass over every byte.
+
+    /// Up to this many bytes, scanning for a marker costs less than asking about the master
+    /// or the memory.
+    static let smallTransfer = 64
+
     public func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        guard let id = ContentMarker.firstID(in: data), !entitled(master) else { return }
+        let id: UInt64
+        if data.count <= Self.smallTransfer {
+            guard let found = ContentMarker.firstID(in: data), !entitled(master) else { return }
+            id = found
+        } else {
+            guard !entitled(master), let found = ContentMarker.firstID(in: data) else { return }
+            id = found
+        }
         record(InvariantViolation(kind: .leak, detail: "\(master) read protected content #\(id) at \(range)"))
     }
 
     public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        guard let id = ContentMarker.firstID(in: data), board.bus.permits(.cpuNonSecure, range, .read) else { return }
+        let id: UInt64
+        if data.count <= Self.smallTransfer {
+            guard let found = ContentMarker.firstID(in: data), board.bus.permits(.cpuNonSecure, range, .read) else { return }
+            id = found
+        } else {
+            guard board.bus.permits(.cpuNonSecure, range, .read), let found = ContentMarker.firstID(in: data) else { return }
+            id = found
+        }
         record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))
     }
 

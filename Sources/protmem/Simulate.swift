@@ -111,10 +111,9 @@ struct ScenarioRun {
         simulation.checkEveryEvent = checkEveryEvent
         do {
             let progress = showProgress ? ProgressReporter(total: scenario.duration.nanoseconds) : nil
-            let result = try simulation.run(progress: progress)
-            var report = result.report
-            report.firmware = origin
-            return SimulationResult(report: report, trace: result.trace, eventsRun: result.eventsRun)
+            var result = try simulation.run(progress: progress)
+            result.report.firmware = origin
+            return result
         } catch {
             throw DTBFile.failure("\(scenario.name): \(error)")
         }

@@ -65,13 +65,13 @@ struct GPUMemoryAccess {
     /// judged by the firewall's answer for the non-secure CPU, a page at a time.
     private func checkOutput(_ chunks: [PhysicalRange], _ protectedMode: Bool) throws(GPUFault) {
         guard protectedMode else { return }
-        let total = chunks.reduce(0) { $0 + $1.size }
         for chunk in chunks {
             var offset: UInt64 = 0
             while offset < chunk.size {
                 let step = min(pageSize - (chunk.base.rawValue + offset) % pageSize, chunk.size - offset)
                 let piece = PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + offset), size: step)!
                 if bus.permits(.cpuNonSecure, piece, .read) {
+                    let total = chunks.reduce(0) { $0 + $1.size }
                     let fault = AccessFault(master: .gpuProtected, address: piece.base, size: total, kind: .write, source: Self.protectedOutputSource,
                                             reason: "a protected-mode write to \(piece), which is not protected memory (the non-secure CPU may read it)")
                     bus.faults.record(fault)

@@ -7,21 +7,28 @@ enum PhysicalChunks {
     @discardableResult
     static func write(_ bytes: [UInt8], into chunks: [PhysicalRange], at offset: UInt64 = 0, as master: BusMaster, bus: Bus) throws(AccessFault) -> UInt64 {
         guard !bytes.isEmpty else { return offset }
-        let pieces = slice(chunks, offset: offset, count: UInt64(bytes.count))
-        var consumed = 0
-        for piece in pieces {
-            let count = Int(piece.size)
-            try bus.write(master, at: piece.base, bytes: Array(bytes[consumed..<(consumed + count)]))
-            consumed += count
+        // Each piece is written from its part of `bytes` in place, not from a copy of it.
+        let consumed: Result<Int, AccessFault> = bytes.withUnsafeBytes { raw in
+            var consumed = 0
+            do throws(AccessFault) {
+                try forEachPiece(chunks, offset: offset, count: UInt64(bytes.count)) { piece throws(AccessFault) in
+                    let count = Int(piece.size)
+                    try bus.write(master, at: piece.base, from: UnsafeRawBufferPointer(rebasing: raw[consumed..<(consumed + count)]))
+                    consumed += count
+                }
+            } catch {
+                return .failure(error)
+            }
+            return .success(consumed)
         }
-        return offset + UInt64(consumed)
+        return offset + UInt64(try consumed.get())
     }
 
     /// Fills the chunks from byte `offset` to their end with `byte`.
     static func fill(_ chunks: [PhysicalRange], from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus) throws(AccessFault) {
         let total = chunks.reduce(0) { $0 + $1.size }
         guard offset < total else { return }
-        for piece in slice(chunks, offset: offset, count: total - offset) {
+        try forEachPiece(chunks, offset: offset, count: total - offset) { piece throws(AccessFault) in
             try bus.fill(master, piece, with: byte)
         }
     }
@@ -30,15 +37,16 @@ enum PhysicalChunks {
     static func read(_ chunks: [PhysicalRange], offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus) throws(AccessFault) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(count))
-        for piece in slice(chunks, offset: offset, count: count) {
+        try forEachPiece(chunks, offset: offset, count: count) { piece throws(AccessFault) in
             bytes += try bus.read(master, piece)
         }
         return bytes
     }
 
-    /// The physical pieces behind bytes `[offset, offset + count)` (clamped to the chunks).
-    static func slice(_ chunks: [PhysicalRange], offset: UInt64, count: UInt64) -> [PhysicalRange] {
-        var result: [PhysicalRange] = []
+    /// Calls `body` with each physical piece behind bytes `[offset, offset + count)` (clamped
+    /// to the chunks), in order, without building a list of them (transfers run several times
+    /// per frame and are mostly one piece). Stops at the first error.
+    static func forEachPiece<E: Error>(_ chunks: [PhysicalRange], offset: UInt64, count: UInt64, _ body: (PhysicalRange) throws(E) -> Void) throws(E) {
         var cursor: UInt64 = 0
         let end = offset + count
         for chunk in chunks {
@@ -47,12 +55,11 @@ enum PhysicalChunks {
             guard chunkEnd > offset else { continue }
             guard cursor < end else { break }
             let lo = max(offset, cursor), hi = min(end, chunkEnd)
-            result.append(PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + (lo - cursor)), size: hi - lo)!)
+            try body(PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + (lo - cursor)), size: hi - lo)!)
         }
-        return result
     }
 
-    /// The first element of ``slice(_:offset:count:)``, without building the rest.
+    /// The first piece ``forEachPiece(_:offset:count:_:)`` would give.
     static func firstPiece(_ chunks: [PhysicalRange], offset: UInt64, count: UInt64) -> PhysicalRange? {
         var cursor: UInt64 = 0
         let end = offset + count

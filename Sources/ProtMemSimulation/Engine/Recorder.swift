@@ -3,18 +3,47 @@ import ProtMemReport
 import ProtMemTime
 
 /// Everything a run writes down as it goes: trace events, buffer lifetimes, heap occupancy
-/// samples, device work and faults. Touched only from the simulation's one thread.
+/// samples, device work and faults. Touched only from the simulation's one thread, never
+/// re-entrantly, so its hot storage skips the runtime's exclusivity checks (they cost more
+/// than the appends they guard, and this runs several times per frame).
 final class Recorder: @unchecked Sendable {
     /// Trace process ids: one per device and per userspace process, in the order first seen.
-    private(set) var processes: [String] = []
-    private(set) var events: [TraceEvent] = []
+    @exclusivity(unchecked) private(set) var processes: [String] = []
+    /// What was recorded, in the order recorded (the trace sorts by time when it is built).
+    @exclusivity(unchecked) private var entries: [Entry] = []
     var occupancy: [String: [RunReport.Sample]] = [:]
-    var peaks: [String: UInt64] = [:]
-    var work: [String: UInt64] = [:]
     var deviceFaults: [String: UInt64] = [:]
     var faults: [String] = []
     private var openBuffers: [UInt64: (pid: Int, name: String)] = [:]
-    private var lastCounter: [String: UInt64] = [:]
+    /// Each heap sampled, in the order first sampled, with its peak and its last counter
+    /// value: arrays a heap's position in the registry indexes, since every heap is sampled
+    /// on every frame.
+    @exclusivity(unchecked) private var heapNames: [String] = []
+    @exclusivity(unchecked) private var heapPeaks: [UInt64] = []
+    @exclusivity(unchecked) private var heapLast: [UInt64?] = []
+    /// Work done per device, in the order first seen (a handful; searched in place).
+    @exclusivity(unchecked) private var workNames: [String] = []
+    @exclusivity(unchecked) private var workDone: [UInt64] = []
+
+    /// A recorded event. A per-frame slice keeps its label and frame apart and is named
+    /// "`label` `frame`" only when the trace is built, so no run formats a name per frame
+    /// that no trace may ever show.
+    private struct Entry {
+        var event: TraceEvent
+        var frame: UInt64?
+
+        var traceEvent: TraceEvent {
+            guard let frame else { return event }
+            var named = event
+            named.name = event.name + " " + String(frame)
+            return named
+        }
+    }
+
+    /// The highest bytes in use each heap was sampled at.
+    var peaks: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(heapNames, heapPeaks)) }
+    /// Work done per device.
+    var work: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(workNames, workDone)) }
 
     func pid(_ process: String) -> Int {
         if let index = processes.firstIndex(of: process) { return index + 1 }
@@ -22,16 +51,35 @@ final class Recorder: @unchecked Sendable {
         return processes.count
     }
 
-    func slice(_ name: String, category: String, process: String, thread: Int = 0, start: VirtualInstant, end: VirtualInstant, args: [(String, TraceValue)] = []) {
-        events.append(TraceEvent(name: name, category: category, phase: .complete, timestamp: start.rawValue,
-                                 duration: end.rawValue - start.rawValue, pid: pid(process), tid: thread, args: args))
+    /// Makes room for `count` more events at once: a workload that knows how many frames it
+    /// will run says so, rather than have the log grow (and be copied) a doubling at a time.
+    func reserve(events count: Int) {
+        entries.reserveCapacity(entries.count + count)
+    }
+
+    private func record(_ event: TraceEvent, frame: UInt64? = nil) {
+        entries.append(Entry(event: event, frame: frame))
+    }
+
+    /// A complete slice; with `frame`, named "`name` `frame`".
+    func slice(_ name: String, frame: UInt64? = nil, category: String, process: String, thread: Int = 0, start: VirtualInstant, end: VirtualInstant,
+               args: [(String, TraceValue)] = []) {
+        record(TraceEvent(name: name, category: category, phase: .complete, timestamp: start.rawValue,
+                          duration: end.rawValue - start.rawValue, pid: pid(process), tid: thread, args: args), frame: frame)
     }
 
     func instant(_ name: String, category: String, process: String, at time: VirtualInstant, args: [(String, TraceValue)] = []) {
-        events.append(TraceEvent(name: name, category: category, phase: .instant, timestamp: time.rawValue, pid: pid(process), args: args))
+        record(TraceEvent(name: name, category: category, phase: .instant, timestamp: time.rawValue, pid: pid(process), args: args))
     }
 
-    func didWork(_ device: String, _ amount: UInt64 = 1) { work[device, default: 0] += amount }
+    func didWork(_ device: String, _ amount: UInt64 = 1) {
+        if let index = workNames.firstIndex(of: device) {
+            workDone[index] += amount
+        } else {
+            workNames.append(device)
+            workDone.append(amount)
+        }
+    }
 
     func fault(_ device: String, _ text: String, at time: VirtualInstant) {
         deviceFaults[device, default: 0] += 1
@@ -43,52 +91,60 @@ final class Recorder: @unchecked Sendable {
     func bufferAllocated(_ buffer: DMABuf, owner: String, name: String, at time: VirtualInstant) {
         let pid = pid(owner)
         openBuffers[buffer.inode] = (pid, name)
-        events.append(TraceEvent(name: name, category: "dma-buf", phase: .asyncBegin, timestamp: time.rawValue, pid: pid, id: buffer.inode,
-                                 args: [("heap", .string(buffer.heapName ?? "")), ("size", .unsigned(buffer.size)), ("ino", .unsigned(buffer.inode))]))
+        record(TraceEvent(name: name, category: "dma-buf", phase: .asyncBegin, timestamp: time.rawValue, pid: pid, id: buffer.inode,
+                          args: [("heap", .string(buffer.heapName ?? "")), ("size", .unsigned(buffer.size)), ("ino", .unsigned(buffer.inode))]))
     }
 
     func bufferFreed(_ buffer: DMABuf, at time: VirtualInstant) {
         guard let (pid, name) = openBuffers.removeValue(forKey: buffer.inode) else { return }
-        events.append(TraceEvent(name: name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: pid, id: buffer.inode))
+        record(TraceEvent(name: name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: pid, id: buffer.inode))
     }
 
     /// An fd passed from one process to another: a flow arrow.
     func passed(_ buffer: DMABuf, from: String, to: String, at time: VirtualInstant) {
-        events.append(TraceEvent(name: "fd", category: "fd-passing", phase: .flowStart, timestamp: time.rawValue, pid: pid(from), id: buffer.inode))
-        events.append(TraceEvent(name: "fd", category: "fd-passing", phase: .flowEnd, timestamp: time.rawValue, pid: pid(to), id: buffer.inode))
+        record(TraceEvent(name: "fd", category: "fd-passing", phase: .flowStart, timestamp: time.rawValue, pid: pid(from), id: buffer.inode))
+        record(TraceEvent(name: "fd", category: "fd-passing", phase: .flowEnd, timestamp: time.rawValue, pid: pid(to), id: buffer.inode))
     }
 
-    /// A heap's bytes in use: a counter when it changed, a sample for the plot.
-    func sample(heap: String, bytes: UInt64, at time: VirtualInstant) {
-        // One lookup per table: this runs for every heap on every frame.
-        Self.raise(&peaks[heap, default: 0], to: bytes)
-        guard lastCounter.updateValue(bytes, forKey: heap) != bytes else { return }
+    /// A heap's bytes in use: a counter when it changed, a sample for the plot. `index` is the
+    /// heap's position in the registry, where it is found without a search while the registry
+    /// keeps its order.
+    func sample(heap: String, index: Int, bytes: UInt64, at time: VirtualInstant) {
+        let slot: Int
+        if index < heapNames.count, heapNames[index] == heap {
+            slot = index
+        } else if let found = heapNames.firstIndex(of: heap) {
+            slot = found
+        } else {
+            heapNames.append(heap)
+            heapPeaks.append(0)
+            heapLast.append(nil)
+            slot = heapNames.count - 1
+        }
+        if bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
+        guard heapLast[slot] != bytes else { return }
+        heapLast[slot] = bytes
         occupancy[heap, default: []].append(RunReport.Sample(time: time.rawValue, bytes: bytes))
-        events.append(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid("heaps"), args: [("bytes", .unsigned(bytes))]))
-    }
-
-    private static func raise(_ peak: inout UInt64, to bytes: UInt64) {
-        if bytes > peak { peak = bytes }
+        record(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid("heaps"), args: [("bytes", .unsigned(bytes))]))
     }
 
     /// Ends every buffer slice still open (buffers alive when the run stopped).
     func closeOpenBuffers(at time: VirtualInstant) {
         for (inode, open) in openBuffers.sorted(by: { $0.key < $1.key }) {
-            events.append(TraceEvent(name: open.name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: open.pid, id: inode))
+            record(TraceEvent(name: open.name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: open.pid, id: inode))
         }
         openBuffers = [:]
     }
 
     /// The metadata naming every process, then the events in time order (stable for ties).
     func traceEvents() -> [TraceEvent] {
-        // Sorts positions, not the events themselves (large values): by time, then as recorded;
-        // then copies each event once, straight into the result.
-        let order = events.indices.sorted { a, b in
-            events[a].timestamp != events[b].timestamp ? events[a].timestamp < events[b].timestamp : a < b
-        }
+        // Sorts positions by their times (gathered once, not read through the large entries),
+        // ties by position; then copies each event once, straight into the result.
+        let times = entries.map(\.event.timestamp)
+        let order = times.indices.sorted { a, b in times[a] != times[b] ? times[a] < times[b] : a < b }
         var result = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
         result.reserveCapacity(result.count + order.count)
-        for index in order { result.append(events[index]) }
+        for index in order { result.append(entries[index].traceEvent) }
         return result
     }
 }

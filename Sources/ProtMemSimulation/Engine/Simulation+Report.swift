@@ -49,6 +49,7 @@ extension Simulation {
     static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: ArraySlice<PanthorTraceEvent>,
                      context: SimulationContext, finalBytes: [String: UInt64], violations: [InvariantViolation]) {
         let recorder = context.recorder
+        let peaks = recorder.peaks, workDone = recorder.work
         for heap in board.heaps.heaps {
             let stats = heap.ops.statistics
             var fragmentation = 0.0
@@ -56,13 +57,13 @@ extension Simulation {
                 fragmentation = 1 - Double(carveout.largestFreeExtent) / Double(stats.free)
             }
             report.heaps.append(RunReport.Heap(name: heap.name, kind: stats.kind, protected: stats.isProtected, size: stats.size,
-                                               peakBytes: recorder.peaks[heap.name] ?? 0, finalBytes: finalBytes[heap.name] ?? 0,
+                                               peakBytes: peaks[heap.name] ?? 0, finalBytes: finalBytes[heap.name] ?? 0,
                                                allocations: stats.allocations, failures: stats.failures, fragmentation: fragmentation))
         }
         report.occupancy = recorder.occupancy
         var devices = [RunReport.Device(name: gpuName, work: UInt64(metrics.jobsCompleted), faults: UInt64(metrics.protectedModeFaults + metrics.jobsFailed))]
         for name in ["codec", "display", "camera"] + recorder.processes.filter({ $0.hasPrefix("churn-") }) {
-            let work = recorder.work[name] ?? 0, faults = recorder.deviceFaults[name] ?? 0
+            let work = workDone[name] ?? 0, faults = recorder.deviceFaults[name] ?? 0
             if work > 0 || faults > 0 || recorder.processes.contains(name) { devices.append(RunReport.Device(name: name, work: work, faults: faults)) }
         }
         report.devices = devices

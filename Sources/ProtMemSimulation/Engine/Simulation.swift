@@ -7,20 +7,6 @@ import ProtMemReport
 import ProtMemTEE
 import ProtMemTime
 
-/// What a run produced: the report (summary, JSON, HTML) and the trace.
-public struct SimulationResult: Sendable {
-    public let report: RunReport
-    public let trace: [TraceEvent]
-    /// How many events the clock ran.
-    public let eventsRun: UInt64
-
-    public init(report: RunReport, trace: [TraceEvent], eventsRun: UInt64) {
-        self.report = report
-        self.trace = trace
-        self.eventsRun = eventsRun
-    }
-}
-
 /// One run of a scenario on a board, in virtual time, on one thread: boot the board, probe
 /// the GPU under the chosen design, start the workloads, run the clock to the scenario's end,
 /// stop the workloads, and check that everything came back.
@@ -105,7 +91,8 @@ public struct Simulation: Sendable {
         let gpuTraceAtEnd = gpu.trace.prefix(gpuTraceCountAtEnd)
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, gpuTrace: gpuTraceAtEnd, context: context, finalBytes: finalBytes, violations: violations)
-        return SimulationResult(report: report, trace: Self.trace(context.recorder, gpuTrace: gpuTraceAtEnd), eventsRun: events.executedCount)
+        let recorder = context.recorder
+        return SimulationResult(report: report, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
     }
 
     static func make(_ workload: Workload) -> any SimulatedWorkload {

@@ -24,7 +24,7 @@ final class SimulationContext: @unchecked Sendable {
     /// Set when the run's GPU runs in the userspace design: buffers are handed in.
     let userspaceDesign: Bool
     /// Content ids for markers, one per protected frame produced.
-    private var nextContent: UInt64 = 1
+    @exclusivity(unchecked) private var nextContent: UInt64 = 1
 
     init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool) {
         self.board = board
@@ -74,16 +74,17 @@ final class SimulationContext: @unchecked Sendable {
 
     /// Bytes in use of every heap, as counters and plot samples.
     func sampleHeaps() {
-        for heap in board.heaps.heaps {
+        let time = now
+        for (index, heap) in board.heaps.heaps.enumerated() {
             let stats = heap.ops.statistics
-            recorder.sample(heap: heap.name, bytes: stats.size - min(stats.size, stats.free), at: now)
+            recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
         }
     }
 
     /// A marker of fresh protected content, written by `master` at the start of `range`.
     func writeMarker(_ master: BusMaster, into range: PhysicalRange) throws(AccessFault) -> UInt64 {
         let id = nextContentID()
-        try board.bus.write(master, at: range.base, bytes: ContentMarker.bytes(id: id))
+        try board.bus.write(master, at: range.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
         return id
     }
 }

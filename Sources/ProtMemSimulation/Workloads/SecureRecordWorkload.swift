@@ -38,19 +38,19 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
         guard !captures.isEmpty else { return }
         let current = captures[Int(frame % UInt64(captures.count))]
         do {
-            _ = try context.camera.capture(stream: 2, frame: frame, frameSize: SecurePlaybackWorkload.sample, into: current.camera)
+            try context.camera.captureWithoutChecksum(stream: 2, frame: frame, frameSize: SecurePlaybackWorkload.sample, into: current.camera)
             _ = try context.writeMarker(.camera, into: current.camera.chunks[0])
             context.recorder.didWork("camera")
-            context.recorder.slice("capture \(frame)", category: "camera", process: "camera", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
+            context.recorder.slice("capture", frame: frame, category: "camera", process: "camera", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
         } catch {
             context.recorder.fault("camera", "frame \(frame): \(error)", at: now)
         }
         if frame > 0 {
             let previous = captures[Int((frame - 1) % UInt64(captures.count))]
             do {
-                try context.codec.encode(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
+                try context.codec.encodeWithoutChecksum(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
                 context.recorder.didWork("codec")
-                context.recorder.slice("encode \(frame - 1)", category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 3))
+                context.recorder.slice("encode", frame: frame - 1, category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 3))
             } catch {
                 context.recorder.fault("codec", "encoding frame \(frame - 1): \(error)", at: now)
             }

@@ -41,7 +41,7 @@ final class TrustedUIWorkload: SimulatedWorkload, @unchecked Sendable {
         if let last, let state = client.gpu.jobState(last), state.isFinished {
             if state.completionTime != nil {
                 do {
-                    _ = try context.display.scanOut(layer.display, frameSize: SecurePlaybackWorkload.sample)
+                    try context.display.scanOutWithoutCRC(layer.display, frameSize: SecurePlaybackWorkload.sample)
                     context.recorder.didWork("display")
                 } catch {
                     context.recorder.fault("display", "\(error)", at: now)

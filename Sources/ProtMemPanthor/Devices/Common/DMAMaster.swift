@@ -30,17 +30,6 @@ final class DMAMaster: Sendable {
     var attachments: [DeviceBuffer] { attached.withLock { $0 } }
     var faults: [AccessFault] { faultList.withLock { $0 } }
 
-    /// Writes `bytes` from the buffer's start as this master.
-    func write(_ bytes: [UInt8], into held: DeviceBuffer) throws(DMAMasterError) {
-        try check(held, UInt64(bytes.count))
-        do {
-            try PhysicalChunks.write(bytes, into: held.chunks, as: device.master, bus: bus)
-        } catch {
-            faultList.withLock { $0.append(error) }
-            throw .fault(error)
-        }
-    }
-
     /// Reads `count` bytes from the buffer's start as this master.
     func read(_ count: UInt64, from held: DeviceBuffer) throws(DMAMasterError) -> [UInt8] {
         try check(held, count)
@@ -52,12 +41,39 @@ final class DMAMaster: Sendable {
         }
     }
 
-    /// Writes frame `frame` of `stream` (`frameSize` bytes of ``FramePattern``) into `held`
-    /// and returns its checksum: what a decoder or a sensor produces.
-    func produceFrame(stream: UInt64, frame: UInt64, frameSize: UInt64, into held: DeviceBuffer) throws(DMAMasterError) -> UInt64 {
-        let (pixels, checksum) = FramePattern.bytesAndChecksum(stream: stream, frame: frame, count: Int(frameSize))
-        try write(pixels, into: held)
-        return checksum
+    /// Writes frame `frame` of `stream` (`frameSize` bytes of ``FramePattern``) into `held`:
+    /// what a decoder or a sensor produces. Each piece of the buffer is checked on the bus and
+    /// then generated in place, so no copy of the frame is made on the way.
+    func produceFrame(stream: UInt64, frame: UInt64, frameSize: UInt64, into held: DeviceBuffer) throws(DMAMasterError) {
+        try check(held, frameSize)
+        do {
+            var offset: UInt64 = 0
+            while offset < frameSize, let piece = PhysicalChunks.firstPiece(held.chunks, offset: offset, count: frameSize - offset) {
+                try bus.write(device.master, at: piece.base, count: Int(piece.size)) { destination in
+                    FramePattern.fill(destination, stream: stream, frame: frame, offset: offset)
+                }
+                offset += piece.size
+            }
+        } catch {
+            faultList.withLock { $0.append(error) }
+            throw .fault(error)
+        }
+    }
+
+    /// Reads the first `count` bytes of `held` as this master, looking at them in place: for
+    /// a consumer that keeps nothing of what it reads (a scan-out with no CRC asked for).
+    func scan(_ count: UInt64, from held: DeviceBuffer) throws(DMAMasterError) {
+        try check(held, count)
+        do {
+            var offset: UInt64 = 0
+            while offset < count, let piece = PhysicalChunks.firstPiece(held.chunks, offset: offset, count: count - offset) {
+                try bus.read(device.master, at: piece.base, count: Int(piece.size)) { _ in }
+                offset += piece.size
+            }
+        } catch {
+            faultList.withLock { $0.append(error) }
+            throw .fault(error)
+        }
     }
 
     private func check(_ held: DeviceBuffer, _ count: UInt64) throws(DMAMasterError) {

@@ -40,6 +40,21 @@ public final class DisplayController: Sendable {
         return FramePattern.checksum(pixels)
     }
 
+    /// ``scanOut(_:frameSize:)`` with the CRC unit off, as DRM leaves it unless CRC capture is
+    /// asked for: the same read, looked at in place rather than copied out and hashed.
+    public func scanOutWithoutCRC(_ framebuffer: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) {
+        do {
+            try master.scan(frameSize, from: framebuffer)
+        } catch {
+            counters.withLock { $0.faults += 1 }
+            throw error
+        }
+        counters.withLock {
+            $0.framesScannedOut += 1
+            $0.bytesRead += frameSize
+        }
+    }
+
     public var metrics: DisplayMetrics { counters.withLock { $0 } }
     public var faults: [AccessFault] { master.faults }
     public var attachments: [DeviceBuffer] { master.attachments }

@@ -1,0 +1,54 @@
+import ProtMemReport
+import Synchronization
+
+/// What a run produced: the report (summary, JSON, HTML) and the trace.
+///
+/// The trace is built the first time it is asked for, from what the run recorded: a run whose
+/// trace nobody writes (the text or JSON report alone) never pays for sorting and copying
+/// every event. Built or not, it is the same trace, byte for byte.
+public struct SimulationResult: Sendable {
+    public var report: RunReport
+    /// How many events the clock ran.
+    public let eventsRun: UInt64
+    private let traceSource: TraceSource
+
+    public var trace: [TraceEvent] { traceSource.events }
+
+    public init(report: RunReport, trace: [TraceEvent], eventsRun: UInt64) {
+        self.report = report
+        self.eventsRun = eventsRun
+        self.traceSource = TraceSource(.built(trace))
+    }
+
+    /// A result whose trace `build` makes when first asked for (once, whoever asks).
+    init(report: RunReport, eventsRun: UInt64, trace build: @escaping @Sendable () -> [TraceEvent]) {
+        self.report = report
+        self.eventsRun = eventsRun
+        self.traceSource = TraceSource(.pending(build))
+    }
+}
+
+/// A trace, or how to build it; shared by copies of a result so it is built once.
+private final class TraceSource: Sendable {
+    enum State {
+        case pending(@Sendable () -> [TraceEvent])
+        case built([TraceEvent])
+    }
+
+    private let state: Mutex<State>
+
+    init(_ state: State) { self.state = Mutex(state) }
+
+    var events: [TraceEvent] {
+        state.withLock { state in
+            switch state {
+            case .built(let events):
+                return events
+            case .pending(let build):
+                let events = build()
+                state = .built(events)
+                return events
+            }
+        }
+    }
+}

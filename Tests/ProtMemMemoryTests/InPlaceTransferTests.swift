@@ -1,0 +1,76 @@
+import ProtMemMemory
+import ProtMemSecureWorld
+import Synchronization
+import Testing
+
+/// The bus's in-place transfers (a device generating its output straight into DRAM, a
+/// scan-out looking at what it reads without copying it) keep the copying transfers' rules:
+/// the whole range is checked before anything happens, and the observer sees the bytes.
+@Suite struct InPlaceTransferTests {
+    final class Seen: BusObserver {
+        let log = Mutex<[(kind: String, master: BusMaster, range: PhysicalRange, bytes: [UInt8])]>([])
+        func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+            log.withLock { $0.append(("read", master, range, Array(data))) }
+        }
+        func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+            log.withLock { $0.append(("write", master, range, Array(data))) }
+        }
+    }
+
+    let bus: Bus
+    let monitor: SecureMonitor
+    let seen = Seen()
+    let protected = PhysicalRange(checkedBase: 0x10_0000, size: 0x10_0000)
+
+    init() throws {
+        bus = Bus(memory: try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0, size: 4 << 20)]))
+        monitor = SecureMonitor(bus: bus)
+        try monitor.protect(protected, readers: [.display], writers: [.codec], owner: "test", reason: "test")
+        bus.observe(with: seen)
+    }
+
+    @Test func producedWriteLandsAndIsObserved() throws {
+        let address = PhysicalAddress(protected.base.rawValue + 3)
+        try bus.write(.codec, at: address, count: 10) { buffer in
+            for index in buffer.indices { buffer[index] = UInt8(index * 7) }
+        }
+        let expected = (0..<10).map { UInt8($0 * 7) }
+        #expect(try bus.read(.cpuSecure, PhysicalRange(base: address, size: 10)!) == expected)
+        let write = try #require(seen.log.withLock { $0.first })
+        #expect(write.kind == "write" && write.master == .codec && write.range == PhysicalRange(base: address, size: 10)! && write.bytes == expected)
+    }
+
+    @Test func refusedProducedWriteNeverRunsItsProducer() throws {
+        // Starts outside the region the camera may not write and runs in: refused whole.
+        let straddling = PhysicalAddress(protected.base.rawValue - 8)
+        var ran = false
+        #expect(throws: AccessFault.self) {
+            try bus.write(.camera, at: straddling, count: 16) { buffer in
+                ran = true
+                buffer.initializeMemory(as: UInt8.self, repeating: 0xFF)
+            }
+        }
+        #expect(!ran)
+        #expect(bus.faults.faults.last?.master == .camera)
+        #expect(try bus.read(.cpuSecure, PhysicalRange(base: straddling, size: 16)!) == [UInt8](repeating: 0, count: 16))
+        #expect(seen.log.withLock { $0.allSatisfy { $0.kind != "write" } })
+    }
+
+    @Test func viewedReadSeesMemoryAndIsObserved() throws {
+        let range = PhysicalRange(base: protected.base, size: 32)!
+        try bus.fill(.cpuSecure, range, with: 0x5A)
+        var sum = 0
+        try bus.read(.display, at: range.base, count: 32) { bytes in sum = bytes.reduce(0) { $0 + Int($1) } }
+        #expect(sum == 32 * 0x5A)
+        let read = try #require(seen.log.withLock { $0.last })
+        #expect(read.kind == "read" && read.master == .display && read.range == range && read.bytes == [UInt8](repeating: 0x5A, count: 32))
+    }
+
+    @Test func refusedViewedReadNeverRunsItsConsumer() throws {
+        var ran = false
+        #expect(throws: AccessFault.self) { try bus.read(.cpuNonSecure, at: protected.base, count: 16) { _ in ran = true } }
+        #expect(!ran)
+        #expect(bus.faults.faults.last?.master == .cpuNonSecure)
+        #expect(seen.log.withLock { $0.isEmpty })
+    }
+}

@@ -1,0 +1,104 @@
+import ProtMemBoard
+import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemPanthor
+import ProtMemTestSupport
+import Testing
+
+/// Frame contents generated in place, a piece at a time, are the same bytes as the whole
+/// frame generated at once, and the checksum computed from the frame's identity is the one
+/// computed from its bytes.
+@Suite struct FramePatternTests {
+    /// SplitMix64 words, little-endian, written out independently of the model's code.
+    static func reference(stream: UInt64, frame: UInt64, count: Int) -> [UInt8] {
+        var state = stream &* 0x9e37_79b9_7f4a_7c15 ^ frame &* 0xbf58_476d_1ce4_e5b9
+        var bytes: [UInt8] = []
+        while bytes.count < count {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            z ^= z >> 31
+            for byte in 0..<8 where bytes.count < count { bytes.append(UInt8(truncatingIfNeeded: z >> (8 * UInt64(byte)))) }
+        }
+        return bytes
+    }
+
+    @Test(arguments: [0, 1, 7, 8, 9, 100, 4096, 4099])
+    func bytesAreTheReference(count: Int) {
+        #expect(FramePattern.bytes(stream: 3, frame: 11, count: count) == Self.reference(stream: 3, frame: 11, count: count))
+    }
+
+    /// Any piece, starting anywhere (word-aligned or not), is that piece of the whole frame.
+    @Test func piecesAreSlicesOfTheWhole() {
+        let whole = Self.reference(stream: 1, frame: 42, count: 200)
+        for start in [0, 1, 5, 8, 13, 64] {
+            for length in [0, 1, 3, 8, 9, 31, 200 - start] where start + length <= whole.count {
+                var piece = [UInt8](repeating: 0xEE, count: length)
+                piece.withUnsafeMutableBytes { FramePattern.fill($0, stream: 1, frame: 42, offset: UInt64(start)) }
+                #expect(piece == Array(whole[start..<(start + length)]), "offset \(start), length \(length)")
+            }
+        }
+    }
+
+    @Test(arguments: [0, 1, 7, 8, 15, 4096, 4101])
+    func checksumFromIdentityIsChecksumOfBytes(count: Int) {
+        let bytes = Self.reference(stream: 9, frame: 1234, count: count)
+        #expect(FramePattern.checksum(stream: 9, frame: 1234, count: count) == FramePattern.checksum(bytes))
+    }
+
+    /// A frame decoded without its checksum, into a system-heap buffer of several scatter
+    /// entries, reads back as the frame; the display scans it out with and without its CRC.
+    @Test func decodedWithoutChecksumAcrossChunks() throws {
+        try withLeakCheckedBoard { board in
+            let codec = VideoCodec(bus: board.bus)
+            let display = DisplayController(bus: board.bus)
+            let heap = try #require(board.heaps.heaps.first { $0.name == "system" })
+            let buffer = try board.heaps.allocate(heap, length: 0x13000, fdFlags: .readWrite)
+            let output = try codec.attachOutput(buffer)
+            let framebuffer = try display.attachFramebuffer(buffer)
+            let frameSize: UInt64 = 0x11000 + 13
+            #expect(output.chunks.count > 1)
+
+            try codec.decodeWithoutChecksum(stream: 5, frame: 77, frameSize: frameSize, into: output)
+            var read: [UInt8] = []
+            var remaining = frameSize
+            for chunk in output.chunks where remaining > 0 {
+                let size = min(chunk.size, remaining)
+                read += try board.bus.read(.cpuNonSecure, PhysicalRange(base: chunk.base, size: size)!)
+                remaining -= size
+            }
+            #expect(read == Self.reference(stream: 5, frame: 77, count: Int(frameSize)))
+            #expect(try display.scanOut(framebuffer, frameSize: frameSize) == FramePattern.checksum(stream: 5, frame: 77, count: Int(frameSize)))
+            try display.scanOutWithoutCRC(framebuffer, frameSize: frameSize)
+            #expect(codec.metrics.framesDecoded == 1 && codec.metrics.bytesWritten == frameSize)
+            #expect(display.metrics.framesScannedOut == 2 && display.metrics.bytesRead == 2 * frameSize)
+            #expect(throws: DMAMasterError.bufferTooSmall(needed: 0x14000, size: 0x13000)) {
+                try display.scanOutWithoutCRC(framebuffer, frameSize: 0x14000)
+            }
+            #expect(try codec.decode(stream: 5, frame: 78, frameSize: 64, into: output) == FramePattern.checksum(Self.reference(stream: 5, frame: 78, count: 64)))
+
+            try codec.detach(output)
+            try display.detach(framebuffer)
+            #expect(throws: DMAMasterError.detached) { try codec.decodeWithoutChecksum(stream: 5, frame: 79, frameSize: 64, into: output) }
+            try buffer.put()
+        }
+    }
+
+    /// A scan-out the firewall refuses is recorded against the display and counted, as the
+    /// copying scan-out's is.
+    @Test func refusedScanOutWithoutCRCIsAFault() throws {
+        try withLeakCheckedBoard { board in
+            let heap = try #require(board.heaps.heaps.first { $0.name == "protected-carveout" })
+            let buffer = try board.heaps.allocate(heap, length: 0x10000, fdFlags: .readWrite)
+            // The camera is no reader of the carve-out: a display built as the camera master.
+            let display = DisplayController(name: "not-a-reader", bus: board.bus, master: .camera)
+            let framebuffer = try display.attachFramebuffer(buffer)
+            #expect(throws: DMAMasterError.self) { try display.scanOutWithoutCRC(framebuffer, frameSize: 4096) }
+            #expect(display.metrics.faults == 1 && display.metrics.framesScannedOut == 0)
+            #expect(display.faults.count == 1 && display.faults[0].kind == .read)
+            try display.detach(framebuffer)
+            try buffer.put()
+        }
+    }
+}
