@@ -3,6 +3,7 @@ import ProtMemHeaps
 import ProtMemMemory
 import ProtMemSecureWorld
 import ProtMemTEE
+import Synchronization
 
 /// Why a configuration could not become a board. Nothing of a failed board survives.
 public struct BoardError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -42,7 +43,13 @@ public final class Board: Sendable {
     /// The Valhall CSF GPU the configuration describes, and how it finds protected memory.
     public let gpu: GPUConfiguration?
 
-    public init(_ configuration: BoardConfiguration) throws(BoardError) {
+    /// Heaps built but not yet in ``heaps``, in registration order.
+    let pendingHeaps: Mutex<[HeapRegistration]>
+
+    /// Builds the board. With `registeringHeaps` (the default) every heap is registered at
+    /// once, as after a boot; without it, the heaps wait for ``registerHeaps(of:)``, so a
+    /// caller can bring their drivers up in a kernel's order around other devices' probes.
+    public init(_ configuration: BoardConfiguration, registeringHeaps: Bool = true) throws(BoardError) {
         let memory: PhysicalMemory
         do {
             memory = try PhysicalMemory(ranges: configuration.dram)
@@ -109,31 +116,31 @@ public final class Board: Sendable {
         var mediatekHeaps: [MediaTekRestrictedHeap] = []
         var ffaDriver: FFADriver?
         var ffaHeaps: [FFALendHeap] = []
+        var registrations: [HeapRegistration] = [HeapRegistration(provider: .dmaBufHeaps, name: "system", ops: SystemHeap(pages: pages))]
         do throws(Errno) {
-            try heaps.add(name: "system", ops: SystemHeap(pages: pages))
             if let contiguous {
-                try heaps.add(name: contiguous.name, ops: CMAHeap(area: contiguous, bus: bus))
+                registrations.append(HeapRegistration(provider: .dmaBufHeaps, name: contiguous.name, ops: CMAHeap(area: contiguous, bus: bus)))
             }
             for heap in carveoutHeaps {
-                try heaps.add(name: heap.name, ops: heap)
+                registrations.append(HeapRegistration(provider: .dmaBufHeaps, name: heap.name, ops: heap))
             }
             if trustedOS != nil {
                 let driver = try OPTEEDriver(conduit: monitor, bus: bus, pages: pages)
                 teeDriver = driver
                 if let heap = Self.probeProtectedMemory(driver, memory: memory, contiguous: contiguous, scrubber: scrubber) {
-                    try heaps.add(name: heap.useCase.heapName!, ops: heap)
+                    registrations.append(HeapRegistration(provider: .optee, name: heap.useCase.heapName!, ops: heap))
                     teeHeaps.append(heap)
                 }
                 if let mediatek = configuration.mediatek {
                     if let carveout = mediatek.carveout {
                         let heap = try MediaTekRestrictedHeap(kind: .carveout, driver: driver, carveoutSize: carveout.size)
-                        try heaps.add(name: heap.name, ops: heap)
+                        registrations.append(HeapRegistration(provider: .optee, name: heap.name, ops: heap))
                         mediatekHeaps.append(heap)
                     }
                     if let region = mediatek.dynamicRegion {
                         guard let area = CMAArea(name: "mediatek,dynamic-restricted-region", range: region) else { throw .invalidArgument }
                         let heap = try MediaTekRestrictedHeap(kind: .cma(ContiguousAllocator(area: area)), driver: driver)
-                        try heaps.add(name: heap.name, ops: heap)
+                        registrations.append(HeapRegistration(provider: .optee, name: heap.name, ops: heap))
                         mediatekHeaps.append(heap)
                     }
                 }
@@ -142,7 +149,7 @@ public final class Board: Sendable {
                 let driver = try FFADriver(conduit: monitor, bus: bus, pages: pages)
                 ffaDriver = driver
                 let heap = FFALendHeap(driver: driver, pages: pages, receiver: hypervisor.heapReceiver)
-                try heaps.add(name: hypervisor.heapName, ops: heap)
+                registrations.append(HeapRegistration(provider: .armFFA, name: hypervisor.heapName, ops: heap))
                 ffaHeaps.append(heap)
             }
         } catch {
@@ -166,6 +173,8 @@ public final class Board: Sendable {
         self.ffaHeaps = ffaHeaps
         self.reservedRegions = configuration.reservedRegions
         self.scrubber = scrubber
+        self.pendingHeaps = Mutex(registrations)
+        if registeringHeaps { try registerHeaps(where: { _ in true }) }
     }
 
     /// `optee_protmem_pool_init` (SMC ABI): a static pool when OP-TEE has one, else a dynamic

@@ -25,6 +25,7 @@ extension RunReport {
         </style></head><body>
         <h1>\(SVG.escape(scenario))</h1>
         <p>Board <b>\(SVG.escape(board))</b>, design <b>\(SVG.escape(design))</b>, seed \(seed), \(Self.seconds(duration)) simulated.</p>
+        \(probeSection)
         <h2>Heaps</h2>
         <table><tr><th>heap</th><th>kind</th><th>protected</th><th>peak</th><th>final</th><th>allocations</th><th>failures</th><th>fragmentation</th></tr>
         \(rows)</table>
@@ -43,5 +44,14 @@ extension RunReport {
         </body></html>
 
         """
+    }
+}
+
+extension RunReport {
+    /// The boot's probe steps, when the run recorded them.
+    var probeSection: String {
+        guard !probe.order.isEmpty else { return "" }
+        let steps = probe.steps.map { "<li>\(SVG.escape($0))</li>" }.joined()
+        return "<h2>Probe (\(SVG.escape(probe.order)))</h2><p>\(SVG.escape(probe.summary))</p><ol>\(steps)</ol>"
     }
 }

@@ -4,6 +4,10 @@ extension RunReport {
         var lines: [String] = []
         lines.append("scenario \(scenario) on \(board), design \(design), seed \(seed), \(Self.seconds(duration)) simulated")
         if !firmware.isEmpty { lines.append("firmware: \(firmware)") }
+        if !probe.order.isEmpty {
+            lines.append("probe (\(probe.order)): \(probe.summary)")
+            for step in probe.steps { lines.append("  \(step)") }
+        }
         lines.append("")
         lines.append("heaps:")
         let nameWidth = max(4, heaps.map(\.name.count).max() ?? 0)

@@ -85,6 +85,25 @@ public struct RunReport: Codable, Hashable, Sendable {
         }
     }
 
+    /// How the GPU's probe went during the boot.
+    public struct Probe: Codable, Hashable, Sendable {
+        /// The boot's order (`link-order`, `heaps-first`).
+        public var order: String
+        /// One line: how often the probe deferred and what brought the GPU up.
+        public var summary: String
+        /// `EPROBE_DEFER` answers before the GPU bound.
+        public var deferrals: Int
+        /// Every step of the boot, in order.
+        public var steps: [String]
+
+        public init(order: String = "", summary: String = "", deferrals: Int = 0, steps: [String] = []) {
+            self.order = order
+            self.summary = summary
+            self.deferrals = deferrals
+            self.steps = steps
+        }
+    }
+
     public var scenario: String
     public var board: String
     public var design: String
@@ -92,6 +111,7 @@ public struct RunReport: Codable, Hashable, Sendable {
     public var duration: UInt64
     /// Which firmware image the GPU booted.
     public var firmware: String = ""
+    public var probe = Probe()
     public var heaps: [Heap] = []
     public var devices: [Device] = []
     public var protectedMode = ProtectedMode()

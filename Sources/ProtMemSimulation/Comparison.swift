@@ -5,7 +5,8 @@ import ProtMemReport
 public struct DesignComparison: Codable, Hashable, Sendable {
     public struct Row: Codable, Hashable, Sendable {
         public var design: String
-        /// How the driver's probe went: immediate, deferred until the heap registered, or failed.
+        /// How the driver's probe went during the boot, measured: bound at once, deferred (how
+        /// often, and what brought it up), waited for its supplier, or failed.
         public var probe: String
         /// Who allocates and owns the protected memory.
         public var owner: String
@@ -25,18 +26,21 @@ public struct DesignComparison: Codable, Hashable, Sendable {
 
     public var scenario: String
     public var board: String
+    /// The boot order every run used (`probe_order`).
+    public var probeOrder: String
     public var rows: [Row]
 
     /// Runs `scenario` on `configuration` once per design (same seed).
     public static func run(_ scenario: Scenario, configuration: BoardConfiguration, firmware: [UInt8]) -> DesignComparison {
         var rows: [Row] = []
         for design in Design.allCases {
-            var row = Row(design: design.rawValue, probe: design.probe, owner: design.owner, sharedWithOtherDevices: design.sharing,
+            var row = Row(design: design.rawValue, probe: "", owner: design.owner, sharedWithOtherDevices: design.sharing,
                           socSpecificCode: design.socCode, peakProtectedBytes: 0, fragmentation: 0, faults: 0,
                           protectedModeEntries: 0, meanEnterLatency: 0, violations: 0, failure: "")
             do {
                 let result = try Simulation(scenario: scenario, configuration: configuration, design: design, firmware: firmware).run()
                 let report = result.report
+                row.probe = report.probe.summary
                 let protected = report.heaps.filter(\.protected)
                 row.peakProtectedBytes = protected.reduce(0) { $0 + $1.peakBytes }
                 row.fragmentation = protected.map(\.fragmentation).max() ?? 0
@@ -51,7 +55,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
             }
             rows.append(row)
         }
-        return DesignComparison(scenario: scenario.name, board: configuration.name, rows: rows)
+        return DesignComparison(scenario: scenario.name, board: configuration.name, probeOrder: scenario.probeOrder.rawValue, rows: rows)
     }
 
     /// The table `protmem compare` prints.
@@ -68,20 +72,11 @@ public struct DesignComparison: Codable, Hashable, Sendable {
             values.enumerated().map { index, value in index == values.count - 1 ? value : value.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ")
         }
-        return (["scenario \(scenario) on \(board)", line(header)] + cells.map(line)).joined(separator: "\n")
+        return (["scenario \(scenario) on \(board), probe order \(probeOrder)", line(header)] + cells.map(line)).joined(separator: "\n")
     }
 }
 
 extension Design {
-    var probe: String {
-        switch self {
-        case .heapByName: "finds the heap by name (defers while missing)"
-        case .reservedRegion: "takes the region at once"
-        case .heapDevice: "follows the phandle (defers while the heap is missing)"
-        case .userspace: "at once; protected mode after userspace hands buffers in"
-        }
-    }
-
     var owner: String {
         switch self {
         case .heapByName, .heapDevice: "the heap's exporter (TEE, firewall or hypervisor)"

@@ -32,6 +32,20 @@ import Testing
         board._checkInvariants()
     }
 
+    /// Heaps held back come up per provider, each once, in the order the board built them.
+    @Test func heapsCanComeUpProviderByProvider() throws {
+        let board = try Board(.builtinDefault, registeringHeaps: false)
+        #expect(board.heaps.names.isEmpty)
+        #expect(board.unregisteredHeaps.map(\.name) == ["system", "linux,cma", "protected-carveout", "protected,secure-video"])
+        #expect(try board.registerHeaps(of: .optee) == ["protected,secure-video"])
+        #expect(try board.registerHeaps(of: .armFFA).isEmpty)
+        #expect(try board.registerHeaps(of: .dmaBufHeaps) == ["system", "linux,cma", "protected-carveout"])
+        #expect(try board.registerHeaps(of: .dmaBufHeaps).isEmpty, "a provider registers its heaps once")
+        #expect(board.unregisteredHeaps.isEmpty)
+        #expect(board.heaps.names == ["protected,secure-video", "system", "linux,cma", "protected-carveout"])
+        #expect(!HeapProvider.dmaBufHeaps.bindsDevice && HeapProvider.optee.bindsDevice && HeapProvider.armFFA.bindsDevice)
+    }
+
     @Test func systemRAMNeverOverlapsTheReservedRegions() throws {
         try withLeakCheckedBoard { board in
             let heap = try #require(board.heaps.find("system"))

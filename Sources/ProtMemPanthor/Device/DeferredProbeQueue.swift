@@ -11,8 +11,7 @@ extension PanthorDevice: ProbeableDevice {}
 
 /// The driver core's deferred-probe list (`deferred_probe_pending_list`): a probe that answers
 /// `EPROBE_DEFER` is kept and tried again whenever another device binds
-/// (`driver_deferred_probe_trigger`). Here the binding that matters is a heap's registration,
-/// so the queue retries on every ``DMAHeapRegistry/add(name:ops:)``.
+/// (`driver_deferred_probe_trigger`) and once more at `late_initcall`.
 public final class DeferredProbeQueue: Sendable {
     /// What one probe attempt came to.
     public enum Outcome: Sendable, CustomStringConvertible {
@@ -32,9 +31,15 @@ public final class DeferredProbeQueue: Sendable {
     private let pendingDevices = Mutex<[any ProbeableDevice]>([])
     private let log = Mutex<[(device: String, outcome: Outcome)]>([])
 
+    /// A queue retried whenever `heaps` registers a heap: a shortcut for a board where the
+    /// only binding that matters is the heap's.
     public init(heaps: DMAHeapRegistry) {
         heaps.onAdd { [weak self] _ in self?.retry() }
     }
+
+    /// A queue retried only when the caller says a device bound or `late_initcall` ran, as the
+    /// driver core does: a heap registered from a module's init triggers nothing by itself.
+    public init() {}
 
     /// Probes `device` now; a deferral keeps it for the next trigger.
     @discardableResult

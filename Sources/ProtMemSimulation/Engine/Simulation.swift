@@ -34,26 +34,33 @@ public struct Simulation: Sendable {
         let (configured, heapName, userspace) = try design.apply(to: configuration)
         let board: Board
         do {
-            board = try Board(configured)
+            board = try Board(configured, registeringHeaps: false)
         } catch {
             throw SimulationError("\(error)")
         }
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
-        let start = BoardStart(board)
         let events = EventQueue()
         let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
 
-        let gpu: PanthorDevice
-        do {
-            gpu = try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace)
-            try gpu.probe()
-        } catch {
-            throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
+        // What every heap has free before the boot: a run that ends elsewhere leaked (the GPU
+        // may allocate from the page allocator before the system heap registers).
+        let start = BoardStart(free: Dictionary(uniqueKeysWithValues: board.unregisteredHeaps.map { ($0.name, $0.ops.statistics.free) }))
+        var supplier: String?
+        if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = device.heapName }
+        let boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
+            do {
+                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace)
+            } catch {
+                throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
+            }
         }
+        let booted = try boot.run(designName: design.rawValue)
+        let gpu = booted.gpu
         var firmwareBuffer: DMABuf?
         let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace)
+        for step in booted.steps { context.recorder.instant(step, category: "probe", process: "boot", at: events.now) }
         if userspace {
             firmwareBuffer = context.allocate(gpu.protectedMemoryRequirements.firmwareSectionsSize, from: heapName, owner: "gpu", name: "fw protected sections")
             if let firmwareBuffer {
@@ -74,6 +81,7 @@ public struct Simulation: Sendable {
             return (heap.name, stats.size - min(stats.size, stats.free))
         })
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
+        report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
         violations += checker.check(scanFreeMemory: true)
         let metricsAtEnd = gpu.metrics
@@ -109,11 +117,8 @@ public struct Simulation: Sendable {
 /// The board as it booted: what every heap had free, and no buffer. A run that ends
 /// elsewhere leaked.
 struct BoardStart {
+    /// Each heap's free bytes before the boot.
     let free: [String: UInt64]
-
-    init(_ board: Board) {
-        free = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { ($0.name, $0.ops.statistics.free) })
-    }
 
     func leaks(_ board: Board) -> [InvariantViolation] {
         var found: [InvariantViolation] = []

@@ -9,11 +9,14 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var design: Design
     /// Simulated time, e.g. `2s`, `500ms`.
     public var duration: ScenarioDuration
+    /// When the GPU driver probes relative to the heaps' drivers (`probe_order`).
+    public var probeOrder: ProbeOrder
     public var workloads: [Workload]
 
     public init(name: String, seed: UInt64 = 1, board: BoardChoice = .builtin, design: Design = .heapByName,
-                duration: ScenarioDuration, workloads: [Workload]) {
+                duration: ScenarioDuration, probeOrder: ProbeOrder = .linkOrder, workloads: [Workload]) {
         self.name = name
+        self.probeOrder = probeOrder
         self.seed = seed
         self.board = board
         self.design = design
@@ -22,7 +25,7 @@ public struct Scenario: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, seed, board, design, duration, workloads
+        case name, seed, board, design, duration, probeOrder = "probe_order", workloads
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,6 +35,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         board = try container.decodeIfPresent(BoardChoice.self, forKey: .board) ?? .builtin
         design = try container.decodeIfPresent(Design.self, forKey: .design) ?? .heapByName
         duration = try container.decode(ScenarioDuration.self, forKey: .duration)
+        probeOrder = try container.decodeIfPresent(ProbeOrder.self, forKey: .probeOrder) ?? .linkOrder
         workloads = try container.decode([Workload].self, forKey: .workloads)
     }
 }
