@@ -26,7 +26,8 @@ enum SVG {
             guard let samples = report.occupancy[heap.name], !samples.isEmpty, heap.size > 0 else { continue }
             var points: [String] = []
             var lastY = top + plotHeight
-            for sample in samples {
+            // The plot spans the scenario; frees while the run winds down come after it.
+            for sample in samples where sample.time <= report.duration {
                 let x = left + plotWidth * Double(sample.time) / duration
                 let y = top + plotHeight - plotHeight * min(1, Double(sample.bytes) / Double(heap.size))
                 points.append("\(number(x)),\(number(lastY))")
@@ -74,9 +75,9 @@ enum SVG {
         let duration = Double(max(report.duration, 1))
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"protected-mode\" width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"0 0 \(number(width)) \(number(height))\">"
         out += "<rect x=\"\(number(left))\" y=\"10\" width=\"\(number(plotWidth))\" height=\"20\" fill=\"#f4f4f4\" stroke=\"#999\"/>"
-        for interval in report.protectedIntervals {
+        for interval in report.protectedIntervals where interval.start < report.duration {
             let x = left + plotWidth * Double(interval.start) / duration
-            let w = max(0.5, plotWidth * Double(interval.end - interval.start) / duration)
+            let w = max(0.5, plotWidth * Double(min(interval.end, report.duration) - interval.start) / duration)
             out += "<rect class=\"protected\" x=\"\(number(x))\" y=\"10\" width=\"\(number(w))\" height=\"20\" fill=\"#e15759\"/>"
         }
         out += "<text x=\"\(number(left))\" y=\"44\" font-size=\"10\">\(report.protectedIntervals.count) protected-mode periods, \(RunReport.seconds(report.protectedMode.timeInside)) inside</text>"

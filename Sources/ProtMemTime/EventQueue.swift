@@ -17,8 +17,6 @@ import Synchronization
 ///    runs in the same run.
 /// 3. ``cancel(_:)`` removes an event that has not run (lazily: its key is dropped when it
 ///    comes to the head of its heap or lane).
-/// 4. ``disarm(_:)`` takes an event's action away but keeps its place in line: when it is due it
-///    moves the clock and counts as run, exactly as if its action had done nothing.
 ///
 /// Thread-safety: every method may be called from any thread, but a simulation runs its queue
 /// from one thread; concurrent runs of the same queue interleave events in no defined order.
@@ -86,24 +84,9 @@ public final class EventQueue: Sendable {
         let action: (any ScheduledAction)? = state.withLock { state in
             guard let slot = state.slots.slot(of: id) else { return nil }
             state.noteCancelled()
-            return state.slots.remove(slot).action
+            return state.slots.remove(slot)
         }
         return action != nil
-    }
-
-    /// Takes the action away from an event that has not run, but leaves the event in line: at
-    /// its deadline it moves the clock and counts as run (``executedCount``, the counts the run
-    /// methods return), with nothing to run. For a timer whose handler is known to have nothing
-    /// left to do, when the caller must still see time pass exactly as if it had run (a run to
-    /// empty stops at the last deadline, timers included). `false` when the event already ran,
-    /// was cancelled or disarmed, or never existed.
-    @discardableResult
-    public func disarm(_ id: ScheduledEventID) -> Bool {
-        state.withLock { state in
-            guard let slot = state.slots.slot(of: id), state.slots.isArmed(slot) else { return false }
-            state.slots.disarm(slot)
-            return true
-        }
     }
 
     // MARK: Running
@@ -162,7 +145,7 @@ public final class EventQueue: Sendable {
     @inline(__always)
     private func execute(_ due: EventQueueState.Due) {
         clock.advance(to: VirtualInstant(rawValue: due.deadline))
-        if due.armed { due.action.run() }
+        due.action.run()
     }
 
     // MARK: Inspection

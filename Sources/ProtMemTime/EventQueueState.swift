@@ -3,8 +3,8 @@
 ///
 /// Two tiers, split by how far off an event is when scheduled, because the queue's traffic is
 /// two kinds: near-term work (acknowledgements, interrupts, job completions) that is scheduled
-/// and run many times a frame, and long timers (a wait's timeout, seconds ahead, still in line
-/// once disarmed) that mostly sit until their time. In one heap every near-term insert and pop
+/// and run many times a frame, and long timers (a wait's timeout, seconds ahead, until its wait
+/// completes and cancels it) that mostly sit until their time. In one heap every near-term insert and pop
 /// would walk past the timers' levels (~260 deep in 4K60 playback); apart, it churns a heap a
 /// few entries deep. Each tier also has a lane for keys that arrive in order (``EventTier``):
 /// events due the instant they are scheduled, timers of one length.
@@ -20,17 +20,16 @@ struct EventQueueState: ~Copyable {
     var far = EventTier<ScheduledEventKey>()
     var slots = EventSlots()
     /// Keys of cancelled events still in the tiers. Cancelling leaves the key where it is, to
-    /// be dropped when it comes to a head; while there are none (cancelling is rare: waits'
-    /// timeouts are disarmed, not cancelled) the heads need no liveness check.
+    /// be dropped when it comes to a head; while there are none the heads need no liveness
+    /// check.
     var cancelledKeys = 0
     var nextSequence: UInt64 = 1
     var executed: UInt64 = 0
 
-    /// An event taken off the queue: its deadline, and its action, which runs unless the event
-    /// was disarmed (it is handed out either way, to be let go of outside the lock).
+    /// An event taken off the queue: its deadline and its action (run, and let go of, outside
+    /// the lock).
     struct Due {
         let deadline: UInt64
-        let armed: Bool
         let action: any ScheduledAction
     }
 
@@ -59,9 +58,9 @@ struct EventQueueState: ~Copyable {
         case .farLane: far.lane.removeFirst()
         case .farHeap: far.heap.removeMin()
         }
-        let (armed, action) = slots.remove(Int(next.key.slot))
+        let action = slots.remove(Int(next.key.slot))
         executed += 1
-        return Due(deadline: next.key.deadline, armed: armed, action: action)
+        return Due(deadline: next.key.deadline, action: action)
     }
 
     enum Place { case nearLane, nearHeap, farLane, farHeap }

@@ -13,8 +13,6 @@ struct EventSlots: ~Copyable {
         var sequence: UInt64
         /// The next free slot, while this one is free; `noSlot` ends the list.
         var nextFree: UInt32
-        /// `false` once ``EventQueue/disarm(_:)`` took the action away.
-        var armed: Bool
     }
 
     private static let noSlot = UInt32.max
@@ -54,7 +52,7 @@ struct EventSlots: ~Copyable {
             slot = UInt32(used)
             used += 1
         }
-        records[Int(slot)] = Record(sequence: sequence, nextFree: Self.noSlot, armed: true)
+        records[Int(slot)] = Record(sequence: sequence, nextFree: Self.noSlot)
         (actions + Int(slot)).initialize(to: action)
         liveCount += 1
         return slot
@@ -64,23 +62,17 @@ struct EventSlots: ~Copyable {
     @inline(__always)
     func sequence(at slot: UInt32) -> UInt64 { records[Int(slot)].sequence }
 
-    /// Whether the live event in `slot` will run its action.
-    func isArmed(_ slot: Int) -> Bool { records[slot].armed }
-
-    mutating func disarm(_ slot: Int) { records[slot].armed = false }
-
     /// The live event's action, for its label.
     func action(at slot: Int) -> any ScheduledAction { actions[slot] }
 
     /// Frees a live slot, moving its action out (to be let go of outside the queue's lock:
     /// what it owns may do anything when it is freed, schedule included).
-    mutating func remove(_ slot: Int) -> (armed: Bool, action: any ScheduledAction) {
-        let armed = records[slot].armed
+    mutating func remove(_ slot: Int) -> any ScheduledAction {
         let action = (actions + slot).move()
-        records[slot] = Record(sequence: 0, nextFree: firstFree, armed: false)
+        records[slot] = Record(sequence: 0, nextFree: firstFree)
         firstFree = UInt32(slot)
         liveCount -= 1
-        return (armed, action)
+        return action
     }
 
     /// The slot holding the live event `id`, if any.

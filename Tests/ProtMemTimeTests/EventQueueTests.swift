@@ -62,29 +62,6 @@ struct EventQueueTests {
         #expect(!queue.cancel(ScheduledEventID(rawValue: 999)))
     }
 
-    /// A disarmed event runs nothing but keeps its place: it is still pending and listed, and
-    /// when due it moves the clock and counts as run, as an event with an empty action would.
-    @Test func disarmedEventsMarkTimeButRunNothing() {
-        let queue = EventQueue(), recorder = Recorder()
-        queue.schedule(after: .milliseconds(1), "work") { recorder.note("work", queue.now) }
-        let timer = queue.schedule(after: .milliseconds(100), "timeout") { recorder.note("timeout", queue.now) }
-        let other = queue.schedule(after: .milliseconds(50), "other") { recorder.note("other", queue.now) }
-        #expect(queue.disarm(timer))
-        #expect(!queue.disarm(timer), "a second disarm finds nothing armed")
-        #expect(queue.pendingCount == 3)
-        #expect(queue.pendingLabels == ["work", "other", "timeout"])
-        #expect(queue.cancel(other), "an armed event can still be cancelled")
-        #expect(queue.runUntilEmpty() == 2)
-        #expect(recorder.labels == ["work"])
-        #expect(queue.now.rawValue == 100_000_000, "the disarmed timer still marks its deadline")
-        #expect(queue.executedCount == 2)
-        #expect(!queue.disarm(timer) && !queue.cancel(timer), "a disarmed event that came due is gone")
-        let late = queue.schedule(after: .milliseconds(5), "late") { recorder.note("late", queue.now) }
-        #expect(queue.disarm(late) && queue.cancel(late), "a disarmed event can be cancelled outright")
-        #expect(queue.runUntilEmpty() == 0 && queue.now.rawValue == 100_000_000)
-        queue._checkInvariants()
-    }
-
     @Test func actionsMayScheduleAndCancel() {
         let queue = EventQueue(), recorder = Recorder()
         let victim = Mutex<ScheduledEventID?>(nil)
@@ -245,7 +222,6 @@ struct EventQueueTests {
             watches.append(watched { queue!.schedule(after: .microseconds(UInt64(index % 7) * 3_000), $0) })
         }
         for (index, entry) in watches.enumerated() where index % 3 == 0 { queue!.cancel(entry.1) }
-        for (index, entry) in watches.enumerated() where index % 3 == 1 { queue!.disarm(entry.1) }
         #expect(watches.enumerated().allSatisfy { ($0.offset % 3 == 0) == ($0.element.0.probe == nil) }, "cancelling lets go")
         queue!._checkInvariants()
         queue!.run(until: VirtualInstant(nanoseconds: 9_000_000))

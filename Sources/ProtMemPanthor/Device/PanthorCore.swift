@@ -26,7 +26,7 @@ final class PanthorCore: @unchecked Sendable {
     /// its own weak reference): an event that outlives the device does nothing.
     let owner = OwnerReference()
     /// The timeout event of each pending host wait, by wait id, so a wait that completes can
-    /// disarm its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
+    /// cancel its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
     /// at the next ``wait``.
     @exclusivity(unchecked) var waitTimeouts: [(wait: Int, event: ScheduledEventID)] = []
 
@@ -154,14 +154,14 @@ final class PanthorCore: @unchecked Sendable {
 
     /// Completes every wait whose condition now holds, until none does.
     ///
-    /// A completed wait's timeout is disarmed, not left to run: its handler would find the wait
-    /// gone and do nothing, yet it would still take the device's lock and settle again (a
-    /// quarter of a playback frame's events). Disarmed rather than cancelled because it still
-    /// marks time: a run to empty stops at the last timeout's deadline, and reports say when.
+    /// A completed wait's timeout is cancelled, as `wait_event_timeout` deletes its timer when
+    /// the condition comes true: left in the queue it would run for nothing (a quarter of a
+    /// playback frame's events) and keep the clock going seconds after the last real work, so
+    /// a run drained to empty would end at a timeout nobody waits for.
     func settle() {
         while let index = waits.indices.first(where: { waits[$0].condition(self) }) {
             let wait = waits.remove(at: index)
-            if let event = forgetTimeout(of: wait.id) { environment.events.disarm(event) }
+            if let event = forgetTimeout(of: wait.id) { environment.events.cancel(event) }
             wait.completion(self, false)
         }
     }
@@ -172,13 +172,13 @@ final class PanthorCore: @unchecked Sendable {
         return waitTimeouts.remove(at: index).event
     }
 
-    /// Disarms the timeouts of waits that went without completing: a reset or unplug empties
+    /// Cancels the timeouts of waits that went without completing: a reset or unplug empties
     /// `waits` at once (and bumps the epoch, so those timeouts would have done nothing at all).
     /// Called when there are more timeouts than waits that have one.
     private func pruneWaitTimeouts() {
         waitTimeouts.removeAll { entry in
             guard !waits.contains(where: { $0.id == entry.wait }) else { return false }
-            environment.events.disarm(entry.event)
+            environment.events.cancel(entry.event)
             return true
         }
     }
