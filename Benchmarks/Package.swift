@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "ProtMemDMABuf", package: "ProtMem"),
                 .product(name: "ProtMemHeaps", package: "ProtMem"),
                 .product(name: "ProtMemBoard", package: "ProtMem"),
+                .product(name: "ProtMemReport", package: "ProtMem"),
                 .product(name: "ProtMemSimulation", package: "ProtMem"),
             ],
             path: "Benchmarks/ProtMemBenchmarks",

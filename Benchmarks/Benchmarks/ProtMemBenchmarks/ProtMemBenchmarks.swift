@@ -5,6 +5,7 @@ import Benchmark
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemMemory
+import ProtMemReport
 import ProtMemSimulation
 
 let benchmarks: @Sendable () -> Void = {
@@ -44,6 +45,18 @@ let benchmarks: @Sendable () -> Void = {
         let simulation = Simulation(scenario: scenario, configuration: .builtinDefault)
         for _ in benchmark.scaledIterations {
             blackHole(try simulation.run())
+        }
+    }
+
+    // The same run with its Perfetto trace built and serialised, as `--trace FILE` does: the
+    // report alone (above) never builds the trace.
+    Benchmark("simulate 60 s 4K60 playback + trace", configuration: .init(maxDuration: .seconds(60), maxIterations: 10)) { benchmark in
+        var scenario = Scenario.builtin
+        scenario.duration = ScenarioDuration(nanoseconds: 60_000_000_000)
+        let simulation = Simulation(scenario: scenario, configuration: .builtinDefault)
+        for _ in benchmark.scaledIterations {
+            let result = try simulation.run()
+            blackHole(TraceWriter().json(result.trace))
         }
     }
 
