@@ -46,7 +46,7 @@ extension Simulation {
 
     /// The report's numbers; the GPU's metrics and trace are taken when the run's time was up
     /// (teardown fails whatever jobs were still queued, which is not the workload's doing).
-    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: ArraySlice<PanthorTraceEvent>,
+    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: PanthorTracePrefix,
                      context: SimulationContext, finalBytes: [String: UInt64], violations: [InvariantViolation]) {
         let recorder = context.recorder
         let peaks = recorder.peaks, workDone = recorder.work
@@ -94,7 +94,7 @@ extension Simulation {
     }
 
     /// The recorder's events plus the GPU's: job slices, protected-mode periods.
-    static func trace(_ recorder: Recorder, gpuTrace: ArraySlice<PanthorTraceEvent>) -> [TraceEvent] {
+    static func trace(_ recorder: Recorder, gpuTrace: PanthorTracePrefix) -> [TraceEvent] {
         var starts: [JobHandle: (VirtualInstant, Bool)] = [:]
         var protectedStart: VirtualInstant?
         for event in gpuTrace {
