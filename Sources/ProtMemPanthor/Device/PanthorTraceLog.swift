@@ -56,6 +56,18 @@ public struct PanthorTracePrefix: RandomAccessCollection, @unchecked Sendable {
         precondition(position >= 0 && position < count, "trace index out of range")
         return chunks[position / PanthorTraceChunk.capacity].event(at: position % PanthorTraceChunk.capacity)
     }
+
+    /// Calls `body` with the events in order, a chunk's worth at a time, in place: a walk that
+    /// only looks at each event's kind reads it where it lies instead of copying it out (an
+    /// event's kind is a multi-payload enum, dear to copy and destroy).
+    public func forEachRun(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> Void) rethrows {
+        var remaining = count
+        for chunk in chunks where remaining > 0 {
+            let length = Swift.min(remaining, PanthorTraceChunk.capacity)
+            try chunk.withEvents { events in try body(UnsafeBufferPointer(rebasing: events[..<length])) }
+            remaining -= length
+        }
+    }
 }
 
 /// Up to ``capacity`` trace events in one allocation, appended in place.
@@ -79,8 +91,8 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
     }
 
     /// The events recorded so far, for reading.
-    func withEvents<R>(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) -> R) -> R {
-        withUnsafeMutablePointers { count, events in body(UnsafeBufferPointer(start: events, count: count.pointee)) }
+    func withEvents<R>(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { count, events in try body(UnsafeBufferPointer(start: events, count: count.pointee)) }
     }
 
     deinit {

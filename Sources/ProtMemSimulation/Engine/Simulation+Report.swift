@@ -71,19 +71,25 @@ extension Simulation {
         var requested: VirtualInstant?
         var entered: VirtualInstant?
         var latencies: [UInt64] = []
-        for event in gpuTrace {
-            switch event.kind {
-            case .protectedModeEnterRequested: requested = event.time
-            case .protectedModeEntered:
-                entered = event.time
-                if let requested { latencies.append(event.time.rawValue - requested.rawValue) }
-                requested = nil
-            case .protectedModeExited:
-                if let start = entered { report.protectedIntervals.append(RunReport.Interval(start: start.rawValue, end: event.time.rawValue)) }
-                entered = nil
-            default: break
+        // Read in place: only the kinds are looked at, so no event is copied out.
+        var intervals: [RunReport.Interval] = []
+        gpuTrace.forEachRun { events in
+            for index in events.indices {
+                switch events[index].kind {
+                case .protectedModeEnterRequested: requested = events[index].time
+                case .protectedModeEntered:
+                    let time = events[index].time
+                    entered = time
+                    if let requested { latencies.append(time.rawValue - requested.rawValue) }
+                    requested = nil
+                case .protectedModeExited:
+                    if let start = entered { intervals.append(RunReport.Interval(start: start.rawValue, end: events[index].time.rawValue)) }
+                    entered = nil
+                default: break
+                }
             }
         }
+        report.protectedIntervals += intervals
         report.protectedMode.entries = UInt64(metrics.protectedModeEntries)
         report.protectedMode.exits = UInt64(metrics.protectedModeExits)
         report.protectedMode.timeInside = report.protectedIntervals.reduce(0) { $0 + ($1.end - $1.start) }
