@@ -12,9 +12,17 @@ struct PanthorTraceLog {
     private var joined: [PanthorTraceEvent] = []
     private(set) var count = 0
 
+    /// The chunk being filled (also the last of `chunks`), held apart so an append reaches
+    /// it without going through the array.
+    private var current: PanthorTraceChunk?
+
     mutating func append(_ event: PanthorTraceEvent) {
-        if count % PanthorTraceChunk.capacity == 0 { chunks.append(PanthorTraceChunk.make()) }
-        chunks[chunks.count - 1].append(event)
+        if count % PanthorTraceChunk.capacity == 0 {
+            let chunk = PanthorTraceChunk.make()
+            chunks.append(chunk)
+            current = chunk
+        }
+        current.unsafelyUnwrapped.append(event)
         count += 1
     }
 
