@@ -24,7 +24,7 @@ final class PanthorCore: @unchecked Sendable {
     let memoryAccess: GPUMemoryAccess
     /// The device, held weakly once for every event to share (rather than each event forming
     /// its own weak reference): an event that outlives the device does nothing.
-    let owner = OwnerReference()
+    let owner: OwnerReference
     /// The timeout event of each pending host wait, by wait id, so a wait that completes can
     /// cancel its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
     /// at the next ``wait``.
@@ -78,6 +78,7 @@ final class PanthorCore: @unchecked Sendable {
         self.environment = environment
         self.dmaDevice = DMADevice(name: configuration.deviceName, master: .gpu)
         self.firmwareBytes = firmware
+        self.owner = OwnerReference(deviceName: configuration.deviceName)
         self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
         self.mcu = FirmwareModelState(parameters: configuration.firmware)
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
@@ -96,8 +97,13 @@ final class PanthorCore: @unchecked Sendable {
     @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false,
                _ body: @escaping @Sendable (PanthorCore) -> Void) -> ScheduledEventID {
-        let event = PanthorEvent(owner: owner, deviceName: configuration.deviceName, label: label, epoch: epoch,
-                                 survivesReset: survivesReset, body: body)
+        after(delay, label, survivesReset: survivesReset, .closure(body))
+    }
+
+    /// ``after(_:_:survivesReset:_:)`` for a step that is a ``PanthorEventBody`` case.
+    @discardableResult
+    func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
+        let event = PanthorEvent(owner: owner, label: label, epoch: epoch, survivesReset: survivesReset, body: body)
         return environment.events.schedule(after: delay, event)
     }
 
@@ -143,13 +149,16 @@ final class PanthorCore: @unchecked Sendable {
         nextWait += 1
         waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
         if waitTimeouts.count >= waits.count { pruneWaitTimeouts() }
-        let event = after(timeout, .timeout(label)) { core in
-            core.forgetTimeout(of: id)
-            guard let index = core.waits.firstIndex(where: { $0.id == id }) else { return }
-            let wait = core.waits.remove(at: index)
-            wait.completion(core, true)
-        }
+        let event = after(timeout, .timeout(label), .waitTimeout(id))
         waitTimeouts.append((id, event))
+    }
+
+    /// Wait `id`'s timeout came first: it completes as timed out, unless it is gone already.
+    func waitTimedOut(_ id: Int) {
+        forgetTimeout(of: id)
+        guard let index = waits.firstIndex(where: { $0.id == id }) else { return }
+        let wait = waits.remove(at: index)
+        wait.completion(self, true)
     }
 
     /// Completes every wait whose condition now holds, until none does.
@@ -184,7 +193,13 @@ final class PanthorCore: @unchecked Sendable {
     }
 }
 
-/// A weak reference to the device, shared by all the core's events.
+/// A weak reference to the device, and its name for event labels, shared by all the core's
+/// events (rather than each event holding its own).
 final class OwnerReference: @unchecked Sendable {
     weak var device: PanthorDevice?
+    let deviceName: String
+
+    init(deviceName: String) {
+        self.deviceName = deviceName
+    }
 }

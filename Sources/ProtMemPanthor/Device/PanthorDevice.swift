@@ -153,6 +153,9 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// How many events ``trace`` holds. The trace only grows, so `trace.prefix(count)` later is
     /// the trace as it was now, without holding a copy that the next event would have to duplicate.
     public var traceCount: Int { withCore { $0.trace.count } }
+    /// The first `count` events of ``trace``, read in place rather than copied into an array:
+    /// for one walk over a long trace (a run's report).
+    public func tracePrefix(_ count: Int) -> PanthorTracePrefix { withCore { $0.trace.prefix(count) } }
     public var metrics: PanthorMetrics { withCore { $0.metrics } }
     /// The global interface pages as the firmware model holds them.
     public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }

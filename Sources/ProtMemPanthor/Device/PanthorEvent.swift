@@ -21,20 +21,30 @@ enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConver
     }
 }
 
+/// What a device event does. The steps that carry values of their own (a doorbell's index, a
+/// job's run, a wait's id), several every frame, are cases rather than closures, so scheduling
+/// them allocates no closure context; anything else is a closure.
+enum PanthorEventBody: Sendable {
+    case closure(@Sendable (PanthorCore) -> Void)
+    /// The firmware looks at doorbell `index` (``PanthorCore/firmwareDoorbell(_:)``).
+    case doorbell(Int)
+    /// The job run `token` on a stream ends (``PanthorCore/firmwareComplete(slot:stream:token:)``).
+    case jobDone(slot: Int, stream: Int, token: UInt64)
+    /// Host wait `id` times out (``PanthorCore/waitTimedOut(_:)``).
+    case waitTimeout(Int)
+}
+
 /// One scheduled device event: everything its action and label need, in one object that the
 /// queue keeps as the event itself (``ScheduledAction``), so scheduling allocates only it.
 final class PanthorEvent: ScheduledAction {
     let owner: OwnerReference
-    let deviceName: String
     let label: PanthorEventLabel
     let epoch: UInt64
     let survivesReset: Bool
-    let body: @Sendable (PanthorCore) -> Void
+    let body: PanthorEventBody
 
-    init(owner: OwnerReference, deviceName: String, label: PanthorEventLabel, epoch: UInt64, survivesReset: Bool,
-         body: @escaping @Sendable (PanthorCore) -> Void) {
+    init(owner: OwnerReference, label: PanthorEventLabel, epoch: UInt64, survivesReset: Bool, body: PanthorEventBody) {
         self.owner = owner
-        self.deviceName = deviceName
         self.label = label
         self.epoch = epoch
         self.survivesReset = survivesReset
@@ -46,10 +56,15 @@ final class PanthorEvent: ScheduledAction {
     func run() {
         owner.device?.withCore { core in
             guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
-            body(core)
+            switch body {
+            case .closure(let action): action(core)
+            case .doorbell(let index): core.firmwareDoorbell(index)
+            case .jobDone(let slot, let stream, let token): core.firmwareComplete(slot: slot, stream: stream, token: token)
+            case .waitTimeout(let id): core.waitTimedOut(id)
+            }
             core.settle()
         }
     }
 
-    var scheduledLabel: String { "\(deviceName): \(label)" }
+    var scheduledLabel: String { "\(owner.deviceName): \(label)" }
 }

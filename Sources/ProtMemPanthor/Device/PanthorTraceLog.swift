@@ -2,49 +2,79 @@
 ///
 /// Events go into chunks of fixed capacity, so recording never copies what is already
 /// recorded: one array would copy everything, and touch as many fresh pages, every time it
-/// doubled. Reading joins the chunks into one array, moving the events out of them (a plain
-/// memory move, no copy and destroy of each event), and keeps it for the next read.
+/// doubled. An event, once in a chunk, is never written again, so a reader can walk the chunks
+/// in place (``prefix(_:)``) rather than have them joined into one array; ``events()`` joins
+/// them for callers that want an array, copying only what was recorded since its last join.
 struct PanthorTraceLog {
-    /// Events joined by the earlier reads.
+    /// Every chunk, in order; only the last one is still filled.
+    private var chunks: [PanthorTraceChunk] = []
+    /// Events joined by the earlier reads of ``events()``.
     private var joined: [PanthorTraceEvent] = []
-    /// Chunks filled since the last read, in order.
-    private var full: [PanthorTraceChunk] = []
-    /// The chunk being filled.
-    private var current: PanthorTraceChunk?
     private(set) var count = 0
 
+    /// The chunk being filled (also the last of `chunks`), held apart so an append reaches
+    /// it without going through the array.
+    private var current: PanthorTraceChunk?
+
     mutating func append(_ event: PanthorTraceEvent) {
-        if current == nil || current!.isFull { startChunk() }
-        current!.append(event)
+        if count % PanthorTraceChunk.capacity == 0 {
+            let chunk = PanthorTraceChunk.make()
+            chunks.append(chunk)
+            current = chunk
+        }
+        current.unsafelyUnwrapped.append(event)
         count += 1
     }
 
-    private mutating func startChunk() {
-        if let current { full.append(current) }
-        current = PanthorTraceChunk.make()
+    /// The first `length` events (at most ``count``), read in place from the chunks.
+    func prefix(_ length: Int) -> PanthorTracePrefix {
+        PanthorTracePrefix(chunks: chunks, count: min(max(0, length), count))
     }
 
     /// Every event, in the order recorded.
     mutating func events() -> [PanthorTraceEvent] {
         guard count > joined.count else { return joined }
-        if let current {
-            full.append(current)
-            self.current = nil
-        }
-        let earlier = joined
-        let chunks = full
-        full = []
-        joined = Array(unsafeUninitializedCapacity: count) { buffer, initialized in
-            var next = buffer.baseAddress!
-            earlier.withUnsafeBufferPointer { events in
-                guard let start = events.baseAddress else { return }
-                next.initialize(from: start, count: events.count)
-                next += events.count
-            }
-            for chunk in chunks { next += chunk.moveEvents(to: next) }
-            initialized = next - buffer.baseAddress!
+        var next = joined.count
+        joined.reserveCapacity(count)
+        while next < count {
+            let chunk = chunks[next / PanthorTraceChunk.capacity]
+            let first = next % PanthorTraceChunk.capacity
+            let end = min(count - next + first, PanthorTraceChunk.capacity)
+            chunk.withEvents { events in joined.append(contentsOf: events[first..<end]) }
+            next += end - first
         }
         return joined
+    }
+}
+
+/// The device's trace up to some event, read in place from its chunks: what a report walks
+/// once at the end of a run, without an array of every event being built for it.
+///
+/// `@unchecked Sendable` (a `ManagedBuffer` cannot be `Sendable`): an event is written once,
+/// under the device's lock, before the count that lets a prefix see it is taken, and never
+/// written again; a prefix reads only below its own count.
+public struct PanthorTracePrefix: RandomAccessCollection, @unchecked Sendable {
+    fileprivate let chunks: [PanthorTraceChunk]
+    public let count: Int
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> PanthorTraceEvent {
+        precondition(position >= 0 && position < count, "trace index out of range")
+        return chunks[position / PanthorTraceChunk.capacity].event(at: position % PanthorTraceChunk.capacity)
+    }
+
+    /// Calls `body` with the events in order, a chunk's worth at a time, in place: a walk that
+    /// only looks at each event's kind reads it where it lies instead of copying it out (an
+    /// event's kind is a multi-payload enum, dear to copy and destroy).
+    public func forEachRun(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> Void) rethrows {
+        var remaining = count
+        for chunk in chunks where remaining > 0 {
+            let length = Swift.min(remaining, PanthorTraceChunk.capacity)
+            try chunk.withEvents { events in try body(UnsafeBufferPointer(rebasing: events[..<length])) }
+            remaining -= length
+        }
     }
 }
 
@@ -57,8 +87,6 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
         unsafeDowncast(create(minimumCapacity: capacity) { _ in 0 }, to: PanthorTraceChunk.self)
     }
 
-    var isFull: Bool { header == Self.capacity }
-
     func append(_ event: PanthorTraceEvent) {
         withUnsafeMutablePointers { count, events in
             (events + count.pointee).initialize(to: event)
@@ -66,15 +94,13 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
         }
     }
 
-    /// Moves every event to `destination` (uninitialised memory), leaving the chunk empty;
-    /// returns how many.
-    func moveEvents(to destination: UnsafeMutablePointer<PanthorTraceEvent>) -> Int {
-        withUnsafeMutablePointers { count, events in
-            let moved = count.pointee
-            destination.moveInitialize(from: events, count: moved)
-            count.pointee = 0
-            return moved
-        }
+    func event(at index: Int) -> PanthorTraceEvent {
+        withUnsafeMutablePointerToElements { $0[index] }
+    }
+
+    /// The events recorded so far, for reading.
+    func withEvents<R>(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { count, events in try body(UnsafeBufferPointer(start: events, count: count.pointee)) }
     }
 
     deinit {

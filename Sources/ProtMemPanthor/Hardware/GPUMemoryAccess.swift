@@ -52,18 +52,18 @@ struct GPUMemoryAccess {
         _ = try perform(.write(va, bytes: bytes), in: mcu, protectedMode: protectedMode)
     }
 
-    private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> [PhysicalRange] {
+    private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {
         guard let range = GPUVirtualRange(start: va, size: size) else {
             let fault = GPUTranslationFault(addressSpace: space.id, address: va, size: size, access: access, reason: .unmapped)
             space.faultLog.record(fault)
             throw .translation(fault)
         }
-        do { return try space.translate(range, access: access) } catch { throw .translation(error) }
+        do { return try space.chunks(for: range, access: access) } catch { throw .translation(error) }
     }
 
     /// Rule 2: in protected mode, every byte of the destination must be protected memory,
     /// judged by the firewall's answer for the non-secure CPU, a page at a time.
-    private func checkOutput(_ chunks: [PhysicalRange], _ protectedMode: Bool) throws(GPUFault) {
+    private func checkOutput(_ chunks: PhysicalChunkList, _ protectedMode: Bool) throws(GPUFault) {
         guard protectedMode else { return }
         for chunk in chunks {
             var offset: UInt64 = 0
@@ -71,7 +71,7 @@ struct GPUMemoryAccess {
                 let step = min(pageSize - (chunk.base.rawValue + offset) % pageSize, chunk.size - offset)
                 let piece = PhysicalRange(base: PhysicalAddress(chunk.base.rawValue + offset), size: step)!
                 if bus.permits(.cpuNonSecure, piece, .read) {
-                    let total = chunks.reduce(0) { $0 + $1.size }
+                    let total = chunks.totalSize
                     let fault = AccessFault(master: .gpuProtected, address: piece.base, size: total, kind: .write, source: Self.protectedOutputSource,
                                             reason: "a protected-mode write to \(piece), which is not protected memory (the non-secure CPU may read it)")
                     bus.faults.record(fault)
@@ -82,7 +82,7 @@ struct GPUMemoryAccess {
         }
     }
 
-    private func copy(_ source: [PhysicalRange], to destination: [PhysicalRange], size: UInt64, as master: BusMaster) throws(AccessFault) {
+    private func copy(_ source: PhysicalChunkList, to destination: PhysicalChunkList, size: UInt64, as master: BusMaster) throws(AccessFault) {
         var offset: UInt64 = 0
         while offset < size {
             let from = PhysicalChunks.firstPiece(source, offset: offset, count: size - offset)!

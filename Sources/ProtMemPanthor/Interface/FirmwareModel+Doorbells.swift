@@ -3,18 +3,8 @@
 /// bits into the output page.
 extension PanthorCore {
     /// `gpu_write(CSF_DOORBELL(index), 1)`: the firmware looks after `acknowledgeLatency`.
-    /// The global doorbell, rung several times a frame, gets a closure that captures nothing
-    /// (so nothing to allocate for it); a CSG doorbell's carries its index.
     func ringDoorbell(_ index: Int) {
-        if index == GPURegister.globalDoorbell {
-            after(parameters.acknowledgeLatency, .doorbell(index)) { core in
-                core.firmwareDoorbell(GPURegister.globalDoorbell)
-            }
-        } else {
-            after(parameters.acknowledgeLatency, .doorbell(index)) { core in
-                core.firmwareDoorbell(index)
-            }
-        }
+        after(parameters.acknowledgeLatency, .doorbell(index), .doorbell(index))
     }
 
     func firmwareDoorbell(_ index: Int) {

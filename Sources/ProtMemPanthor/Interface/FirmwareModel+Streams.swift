@@ -68,9 +68,7 @@ extension PanthorCore {
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
         record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: isProtected))
-        after(remaining, .job(ring.group, queue: ring.queue, index: index)) { core in
-            core.firmwareComplete(slot: slot, stream: stream, token: token)
-        }
+        after(remaining, .job(ring.group, queue: ring.queue, index: index), .jobDone(slot: slot, stream: stream, token: token))
     }
 
     /// Stops a stream's job (suspend, terminate): it goes back to the ring's head with what is
@@ -96,7 +94,7 @@ extension PanthorCore {
         mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
     }
 
-    private func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
+    func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
         guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
               let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group], let vm = vms[group.vm] else { return }
         guard group.queues[ring.queue].extract == active.index else {

@@ -8,26 +8,25 @@ extension GPUAddressSpace {
     /// forbids the access: a write or atomic to a read-only mapping, an instruction fetch from
     /// a no-exec one. An empty range touches nothing and translates to no chunks.
     public func translate(_ range: GPUVirtualRange, access: GPUAccessType) throws(GPUTranslationFault) -> [PhysicalRange] {
-        let outcome: Result<[PhysicalRange], GPUTranslationFault> = state.withLock { mappings in
-            var chunks: [PhysicalRange] = []
+        Array(try chunks(for: range, access: access))
+    }
+
+    /// ``translate(_:access:)`` into a ``PhysicalChunkList``, which holds the usual single
+    /// chunk inline: the GPU's own accesses translate this way, one or more per job.
+    func chunks(for range: GPUVirtualRange, access: GPUAccessType) throws(GPUTranslationFault) -> PhysicalChunkList {
+        let outcome: Result<PhysicalChunkList, GPUTranslationFault> = state.withLock { mappings in
+            var chunks = PhysicalChunkList()
             var cursor = range.start.rawValue
             var index = Self.firstIndex(in: mappings, endingAfter: cursor)
             while cursor < range.end {
                 guard index < mappings.count, mappings[index].virtualRange.start.rawValue <= cursor else {
                     return .failure(fault(at: cursor, range, access, .unmapped))
                 }
-                let mapping = mappings[index]
-                guard access.isPermitted(by: mapping.attributes) else {
+                guard access.isPermitted(by: mappings[index].attributes) else {
                     return .failure(fault(at: cursor, range, access, access == .execute ? .executeNoExecute : .writeToReadOnly))
                 }
-                let part = mapping.virtualRange.intersection(range)!
-                mapping.forEachPhysicalChunk(for: part) { chunk in
-                    if let last = chunks.last, last.end == chunk.base.rawValue {
-                        chunks[chunks.count - 1] = PhysicalRange(base: last.base, size: last.size + chunk.size)!
-                    } else {
-                        chunks.append(chunk)
-                    }
-                }
+                let part = mappings[index].virtualRange.intersection(range)!
+                mappings[index].forEachPhysicalChunk(for: part) { chunk in chunks.append(chunk) }
                 cursor = part.end
                 index += 1
             }

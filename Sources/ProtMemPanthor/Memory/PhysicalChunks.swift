@@ -5,7 +5,7 @@ enum PhysicalChunks {
     /// Writes `bytes` from the start of `chunks` as `master`; returns the byte offset after
     /// them. Stops at the first refused piece and throws its fault.
     @discardableResult
-    static func write(_ bytes: [UInt8], into chunks: [PhysicalRange], at offset: UInt64 = 0, as master: BusMaster, bus: Bus) throws(AccessFault) -> UInt64 {
+    static func write<Chunks: Collection<PhysicalRange>>(_ bytes: [UInt8], into chunks: Chunks, at offset: UInt64 = 0, as master: BusMaster, bus: Bus) throws(AccessFault) -> UInt64 {
         guard !bytes.isEmpty else { return offset }
         // Each piece is written from its part of `bytes` in place, not from a copy of it.
         let consumed: Result<Int, AccessFault> = bytes.withUnsafeBytes { raw in
@@ -25,7 +25,7 @@ enum PhysicalChunks {
     }
 
     /// Fills the chunks from byte `offset` to their end with `byte`.
-    static func fill(_ chunks: [PhysicalRange], from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus) throws(AccessFault) {
+    static func fill<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus) throws(AccessFault) {
         let total = chunks.reduce(0) { $0 + $1.size }
         guard offset < total else { return }
         try forEachPiece(chunks, offset: offset, count: total - offset) { piece throws(AccessFault) in
@@ -34,7 +34,7 @@ enum PhysicalChunks {
     }
 
     /// Reads `count` bytes from byte `offset` of the chunks.
-    static func read(_ chunks: [PhysicalRange], offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus) throws(AccessFault) -> [UInt8] {
+    static func read<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus) throws(AccessFault) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(count))
         try forEachPiece(chunks, offset: offset, count: count) { piece throws(AccessFault) in
@@ -46,7 +46,7 @@ enum PhysicalChunks {
     /// Calls `body` with each physical piece behind bytes `[offset, offset + count)` (clamped
     /// to the chunks), in order, without building a list of them (transfers run several times
     /// per frame and are mostly one piece). Stops at the first error.
-    static func forEachPiece<E: Error>(_ chunks: [PhysicalRange], offset: UInt64, count: UInt64, _ body: (PhysicalRange) throws(E) -> Void) throws(E) {
+    static func forEachPiece<Chunks: Collection<PhysicalRange>, E: Error>(_ chunks: Chunks, offset: UInt64, count: UInt64, _ body: (PhysicalRange) throws(E) -> Void) throws(E) {
         var cursor: UInt64 = 0
         let end = offset + count
         for chunk in chunks {
@@ -60,7 +60,7 @@ enum PhysicalChunks {
     }
 
     /// The first piece ``forEachPiece(_:offset:count:_:)`` would give.
-    static func firstPiece(_ chunks: [PhysicalRange], offset: UInt64, count: UInt64) -> PhysicalRange? {
+    static func firstPiece<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64, count: UInt64) -> PhysicalRange? {
         var cursor: UInt64 = 0
         let end = offset + count
         for chunk in chunks {

@@ -46,7 +46,7 @@ extension Simulation {
 
     /// The report's numbers; the GPU's metrics and trace are taken when the run's time was up
     /// (teardown fails whatever jobs were still queued, which is not the workload's doing).
-    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: ArraySlice<PanthorTraceEvent>,
+    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: PanthorTracePrefix,
                      context: SimulationContext, finalBytes: [String: UInt64], violations: [InvariantViolation]) {
         let recorder = context.recorder
         let peaks = recorder.peaks, workDone = recorder.work
@@ -71,19 +71,25 @@ extension Simulation {
         var requested: VirtualInstant?
         var entered: VirtualInstant?
         var latencies: [UInt64] = []
-        for event in gpuTrace {
-            switch event.kind {
-            case .protectedModeEnterRequested: requested = event.time
-            case .protectedModeEntered:
-                entered = event.time
-                if let requested { latencies.append(event.time.rawValue - requested.rawValue) }
-                requested = nil
-            case .protectedModeExited:
-                if let start = entered { report.protectedIntervals.append(RunReport.Interval(start: start.rawValue, end: event.time.rawValue)) }
-                entered = nil
-            default: break
+        // Read in place: only the kinds are looked at, so no event is copied out.
+        var intervals: [RunReport.Interval] = []
+        gpuTrace.forEachRun { events in
+            for index in events.indices {
+                switch events[index].kind {
+                case .protectedModeEnterRequested: requested = events[index].time
+                case .protectedModeEntered:
+                    let time = events[index].time
+                    entered = time
+                    if let requested { latencies.append(time.rawValue - requested.rawValue) }
+                    requested = nil
+                case .protectedModeExited:
+                    if let start = entered { intervals.append(RunReport.Interval(start: start.rawValue, end: events[index].time.rawValue)) }
+                    entered = nil
+                default: break
+                }
             }
         }
+        report.protectedIntervals += intervals
         report.protectedMode.entries = UInt64(metrics.protectedModeEntries)
         report.protectedMode.exits = UInt64(metrics.protectedModeExits)
         report.protectedMode.timeInside = report.protectedIntervals.reduce(0) { $0 + ($1.end - $1.start) }
@@ -94,7 +100,7 @@ extension Simulation {
     }
 
     /// The recorder's events plus the GPU's: job slices, protected-mode periods.
-    static func trace(_ recorder: Recorder, gpuTrace: ArraySlice<PanthorTraceEvent>) -> [TraceEvent] {
+    static func trace(_ recorder: Recorder, gpuTrace: PanthorTracePrefix) -> [TraceEvent] {
         var starts: [JobHandle: (VirtualInstant, Bool)] = [:]
         var protectedStart: VirtualInstant?
         for event in gpuTrace {

@@ -96,7 +96,7 @@ public struct Simulation: Sendable {
         gpu.unplug()
         context.recorder.closeOpenBuffers(at: events.now)
         violations += start.leaks(board)
-        let gpuTraceAtEnd = gpu.trace.prefix(gpuTraceCountAtEnd)
+        let gpuTraceAtEnd = gpu.tracePrefix(gpuTraceCountAtEnd)
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, gpuTrace: gpuTraceAtEnd, context: context, finalBytes: finalBytes, violations: violations)
         let recorder = context.recorder
