@@ -50,6 +50,16 @@ public protocol DMAHeapOps: AnyObject, Sendable {
     func allocate(_ heap: DMAHeap, length: UInt64, fdFlags: OpenFlags, heapFlags: DMAHeapFlags) throws(Errno) -> DMABuf
 
     var statistics: DMAHeapStatistics { get }
+
+    /// A number that changes whenever ``statistics``' `size` or `free` may have changed, or
+    /// `nil` when the heap cannot tell. Lets a caller that samples every heap often (the
+    /// simulation, every frame) skip one whose occupancy cannot have moved, without building
+    /// its statistics. The model's addition, like ``statistics``.
+    var occupancyGeneration: UInt64? { get }
+}
+
+extension DMAHeapOps {
+    public var occupancyGeneration: UInt64? { nil }
 }
 
 /// `struct dma_heap`: a registered heap, found by name and counted by `kref`.

@@ -42,6 +42,9 @@ public final class CMAHeap: DMAHeapOps {
         try? area.release(block)
     }
 
+    /// The area's: what the heap has free moves only when the area does.
+    public var occupancyGeneration: UInt64? { area.generation }
+
     public var statistics: DMAHeapStatistics {
         let counters = counters.withLock { $0 }
         return DMAHeapStatistics(kind: "cma", size: area.range.size, free: area.freeBytes, isProtected: false,

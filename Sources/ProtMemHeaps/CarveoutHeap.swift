@@ -35,6 +35,8 @@ public final class CarveoutHeap: DMAHeapOps {
     }
 
     let state: Mutex<State>
+    /// Bumped after every change to the pool: the heap's ``occupancyGeneration``.
+    private let changes = Atomic<UInt64>(0)
 
     /// Refuses a region that is not page-aligned, not DRAM, or that the normal-world CPU can
     /// still read or write: a protected heap over unprotected memory would be a lie.
@@ -64,6 +66,7 @@ public final class CarveoutHeap: DMAHeapOps {
 
     /// `gen_pool_alloc` of the page-aligned length; `ENOMEM` when no run is free.
     public func allocate(_ heap: DMAHeap, length: UInt64, fdFlags: OpenFlags, heapFlags: DMAHeapFlags) throws(Errno) -> DMABuf {
+        defer { changes.wrappingAdd(1, ordering: .releasing) }
         guard let address = state.withLock({ $0.pool.allocate(length) }), let block = PhysicalRange(base: address, size: length) else {
             state.withLock { $0.counters.failures += 1 }
             throw .noMemory
@@ -92,6 +95,7 @@ public final class CarveoutHeap: DMAHeapOps {
         } catch {
             scrubbed = false
         }
+        defer { changes.wrappingAdd(1, ordering: .releasing) }
         state.withLock { state in
             if scrubbed {
                 try? state.pool.free(block.base, size: block.size)
@@ -108,6 +112,8 @@ public final class CarveoutHeap: DMAHeapOps {
                               allocations: state.counters.allocations, failures: state.counters.failures)
         }
     }
+
+    public var occupancyGeneration: UInt64? { changes.load(ordering: .acquiring) }
 
     /// The largest buffer that could still be allocated.
     public var largestFreeExtent: UInt64 { state.withLock { $0.pool.largestFreeExtent } }

@@ -8,6 +8,8 @@ public final class ContiguousAllocator: Sendable {
     public let name: String
     public let range: PhysicalRange
     private let area: Mutex<CMAArea>
+    /// Bumped after every allocation and release: see ``generation``.
+    private let changes = Atomic<UInt64>(0)
 
     public init(area: CMAArea) {
         self.name = area.name
@@ -17,13 +19,19 @@ public final class ContiguousAllocator: Sendable {
 
     /// `cma_alloc(cma, pages, align)`, or `nil`.
     public func allocate(pages: UInt64, align: Int) -> PhysicalRange? {
-        area.withLock { $0.allocate(pages: pages, align: align) }
+        defer { changes.wrappingAdd(1, ordering: .releasing) }
+        return area.withLock { $0.allocate(pages: pages, align: align) }
     }
 
     /// `cma_release`
     public func release(_ block: PhysicalRange) throws(Errno) {
+        defer { changes.wrappingAdd(1, ordering: .releasing) }
         try area.withLock { area throws(Errno) in try area.release(block) }
     }
+
+    /// Changes whenever ``freeBytes`` may have: an atomic read, for callers that poll the
+    /// area far more often than it changes.
+    public var generation: UInt64 { changes.load(ordering: .acquiring) }
 
     public var freeBytes: UInt64 { area.withLock { $0.freePages } << pageShift }
 }

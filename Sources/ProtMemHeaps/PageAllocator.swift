@@ -6,6 +6,8 @@ import Synchronization
 public final class PageAllocator: Sendable {
     public let bus: Bus
     private let buddy: Mutex<BuddyAllocator>
+    /// Bumped after every allocation and free: see ``generation``.
+    private let changes = Atomic<UInt64>(0)
 
     public init(bus: Bus, managing ranges: [PhysicalRange]) {
         self.bus = bus
@@ -15,6 +17,7 @@ public final class PageAllocator: Sendable {
     /// `alloc_pages(gfp | __GFP_ZERO, order)`, or `nil` when no block of that order is free.
     public func allocateZeroed(order: Int) -> PhysicalRange? {
         guard let block = buddy.withLock({ $0.allocate(order: order) }) else { return nil }
+        changes.wrappingAdd(1, ordering: .releasing)
         do {
             try bus.fill(.cpuNonSecure, block, with: 0)
         } catch {
@@ -28,7 +31,12 @@ public final class PageAllocator: Sendable {
     /// `__free_pages`
     public func free(_ block: PhysicalRange) throws(Errno) {
         try buddy.withLock { buddy throws(Errno) in try buddy.free(block) }
+        changes.wrappingAdd(1, ordering: .releasing)
     }
+
+    /// Changes whenever ``freeBytes`` may have: an atomic read, for callers that poll the
+    /// allocator far more often than it changes.
+    public var generation: UInt64 { changes.load(ordering: .acquiring) }
 
     public var freeBytes: UInt64 { buddy.withLock { $0.freePages } << pageShift }
     public var totalBytes: UInt64 { buddy.withLock { $0.totalPages } << pageShift }

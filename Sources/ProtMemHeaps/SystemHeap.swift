@@ -69,6 +69,9 @@ public final class SystemHeap: DMAHeapOps {
         for chunk in chunks { try? pages.free(chunk) }
     }
 
+    /// The page allocator's: what the heap has free moves only when the allocator does.
+    public var occupancyGeneration: UInt64? { pages.generation }
+
     public var statistics: DMAHeapStatistics {
         let counters = counters.withLock { $0 }
         return DMAHeapStatistics(kind: "system", size: pages.totalBytes, free: pages.freeBytes, isProtected: false,

@@ -9,17 +9,20 @@ import Testing
 /// frame generated at once, and the checksum computed from the frame's identity is the one
 /// computed from its bytes.
 @Suite struct FramePatternTests {
-    /// SplitMix64 words, little-endian, written out independently of the model's code.
+    /// A Weyl sequence from a SplitMix64-finalised seed, each point folded by `x ^ (x >> 29)`,
+    /// little-endian words: written out independently of the model's code.
     static func reference(stream: UInt64, frame: UInt64, count: Int) -> [UInt8] {
-        var state = stream &* 0x9e37_79b9_7f4a_7c15 ^ frame &* 0xbf58_476d_1ce4_e5b9
+        var seed = stream &* 0x9e37_79b9_7f4a_7c15 ^ frame &* 0xbf58_476d_1ce4_e5b9
+        seed = (seed ^ (seed >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        seed = (seed ^ (seed >> 27)) &* 0x94d0_49bb_1331_11eb
+        seed ^= seed >> 31
         var bytes: [UInt8] = []
+        var k: UInt64 = 1
         while bytes.count < count {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            z ^= z >> 31
+            let x = seed &+ k &* 0x9e37_79b9_7f4a_7c15
+            let z = x ^ (x >> 29)
             for byte in 0..<8 where bytes.count < count { bytes.append(UInt8(truncatingIfNeeded: z >> (8 * UInt64(byte)))) }
+            k += 1
         }
         return bytes
     }
@@ -39,6 +42,20 @@ import Testing
                 #expect(piece == Array(whole[start..<(start + length)]), "offset \(start), length \(length)")
             }
         }
+    }
+
+    /// A consumer can tell frames apart: another frame of the stream differs in every word,
+    /// and the same frame of another stream differs too.
+    @Test func framesAndStreamsDiffer() {
+        let count = 4096
+        let frame = FramePattern.bytes(stream: 1, frame: 42, count: count)
+        for other in [FramePattern.bytes(stream: 1, frame: 43, count: count), FramePattern.bytes(stream: 1, frame: 0, count: count)] {
+            for word in stride(from: 0, to: count, by: 8) {
+                #expect(frame[word..<(word + 8)] != other[word..<(word + 8)], "word at \(word)")
+            }
+        }
+        #expect(frame != FramePattern.bytes(stream: 2, frame: 42, count: count))
+        #expect(FramePattern.bytes(stream: 1, frame: 42, count: count) == frame)
     }
 
     @Test(arguments: [0, 1, 7, 8, 15, 4096, 4101])

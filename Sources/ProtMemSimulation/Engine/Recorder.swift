@@ -9,8 +9,15 @@ import ProtMemTime
 final class Recorder: @unchecked Sendable {
     /// Trace process ids: one per device and per userspace process, in the order first seen.
     @exclusivity(unchecked) private(set) var processes: [String] = []
-    /// What was recorded, in the order recorded (the trace sorts by time when it is built).
-    @exclusivity(unchecked) private var entries: [Entry] = []
+    /// What was recorded, in the order recorded (the trace sorts by time when it is built):
+    /// full chunks of ``chunkCapacity`` entries, then the chunk being filled. A run records
+    /// thousands of entries; in chunks the log never grows by copying what it holds (a copy,
+    /// and fresh pages to fault in, of everything recorded so far at each doubling).
+    @exclusivity(unchecked) private var chunks: [[Entry]] = []
+    @exclusivity(unchecked) private var current: [Entry] = []
+    /// Entries per chunk: a power of two, and a chunk (about 100 KiB) small enough that
+    /// `malloc` serves it from its heap, not a fresh mapping.
+    private static let chunkCapacity = 1024
     var occupancy: [String: [RunReport.Sample]] = [:]
     var deviceFaults: [String: UInt64] = [:]
     var faults: [String] = []
@@ -51,14 +58,13 @@ final class Recorder: @unchecked Sendable {
         return processes.count
     }
 
-    /// Makes room for `count` more events at once: a workload that knows how many frames it
-    /// will run says so, rather than have the log grow (and be copied) a doubling at a time.
-    func reserve(events count: Int) {
-        entries.reserveCapacity(entries.count + count)
-    }
-
     private func record(_ event: TraceEvent, frame: UInt64? = nil) {
-        entries.append(Entry(event: event, frame: frame))
+        if current.count == Self.chunkCapacity {
+            chunks.append(current)
+            current = []
+        }
+        if current.isEmpty { current.reserveCapacity(Self.chunkCapacity) }
+        current.append(Entry(event: event, frame: frame))
     }
 
     /// A complete slice; with `frame`, named "`name` `frame`".
@@ -140,11 +146,18 @@ final class Recorder: @unchecked Sendable {
     func traceEvents() -> [TraceEvent] {
         // Sorts positions by their times (gathered once, not read through the large entries),
         // ties by position; then copies each event once, straight into the result.
-        let times = entries.map(\.event.timestamp)
+        var times: [UInt64] = []
+        times.reserveCapacity(chunks.count * Self.chunkCapacity + current.count)
+        for chunk in chunks { times.append(contentsOf: chunk.lazy.map(\.event.timestamp)) }
+        times.append(contentsOf: current.lazy.map(\.event.timestamp))
         let order = times.indices.sorted { a, b in times[a] != times[b] ? times[a] < times[b] : a < b }
         var result = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
         result.reserveCapacity(result.count + order.count)
-        for index in order { result.append(entries[index].traceEvent) }
+        let full = chunks.count
+        for index in order {
+            let chunk = index / Self.chunkCapacity, offset = index % Self.chunkCapacity
+            result.append((chunk < full ? chunks[chunk][offset] : current[offset]).traceEvent)
+        }
         return result
     }
 }

@@ -72,10 +72,26 @@ final class SimulationContext: @unchecked Sendable {
         sampleHeaps()
     }
 
+    /// Each heap as last sampled, by its position in the registry, with its occupancy
+    /// generation then.
+    @exclusivity(unchecked) private var sampled: [(heap: DMAHeap, generation: UInt64?)] = []
+
     /// Bytes in use of every heap, as counters and plot samples.
+    ///
+    /// A heap whose occupancy generation has not moved since it was last sampled here, at
+    /// the same position, is skipped: its bytes in use are what the recorder last saw, and a
+    /// sample of unchanged bytes records nothing. This runs every frame, and a heap's
+    /// statistics cost locks and a struct where the generation is one atomic read.
     func sampleHeaps() {
         let time = now
         for (index, heap) in board.heaps.heaps.enumerated() {
+            let generation = heap.ops.occupancyGeneration
+            if index < sampled.count {
+                if let generation, sampled[index].heap === heap, sampled[index].generation == generation { continue }
+                sampled[index] = (heap, generation)
+            } else {
+                sampled.append((heap, generation))
+            }
             let stats = heap.ops.statistics
             recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
         }

@@ -54,9 +54,6 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
                        operations: [.copy(from: decoded[input].va, to: composed[target].va, size: Self.sample)])
             }
         }
-        // Two slices a frame: its decode and its scan-out.
-        let frames = (context.end.rawValue - min(context.now.rawValue, context.end.rawValue)) / max(period.nanoseconds, 1) + 1
-        context.recorder.reserve(events: Int(min(frames, 1 << 24)) * 2)
         onTick = { [self] in tick(context) }
         schedule(context, at: context.now)
     }
