@@ -14,9 +14,9 @@ public enum HeapProvider: String, Sendable, CaseIterable, CustomStringConvertibl
     case optee = "optee"
 
     /// Whether bringing the provider up binds a device: a bind is what makes the driver core
-    /// retry deferred probes (`driver_deferred_probe_trigger` from `driver_bound`); a heap
-    /// registered from a module's init alone retries nothing until the next bind or
-    /// `late_initcall`.
+    /// retry deferred probes (`driver_deferred_probe_trigger` from `driver_bound`, once
+    /// `late_initcall` has enabled deferred probing); a heap registered from a module's init
+    /// alone retries nothing.
     public var bindsDevice: Bool { self != .dmaBufHeaps }
 
     public var description: String { rawValue }
@@ -32,8 +32,8 @@ struct HeapRegistration: Sendable {
 extension Board {
     /// Registers the heaps `provider` brings up that are not registered yet, in the order the
     /// board built them; returns their names. A name already taken fails with the provider and
-    /// the heap named, and leaves the heaps registered before it in place (as a driver that
-    /// fails half-way through its init keeps what it added).
+    /// the heap named, leaving the heaps registered before it in place (as a driver that fails
+    /// half-way through its init keeps what it added) and the rest still waiting.
     @discardableResult
     public func registerHeaps(of provider: HeapProvider) throws(BoardError) -> [String] {
         try registerHeaps { $0 == provider }
@@ -53,10 +53,11 @@ extension Board {
             return due
         }
         var names: [String] = []
-        for registration in due {
+        for (index, registration) in due.enumerated() {
             do {
                 try heaps.add(name: registration.name, ops: registration.ops)
             } catch {
+                pendingHeaps.withLock { $0.insert(contentsOf: due[index...], at: 0) }
                 throw BoardError("board \(name): \(registration.provider) cannot register heap \(registration.name): \(error)")
             }
             names.append(registration.name)

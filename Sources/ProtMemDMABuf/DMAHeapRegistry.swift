@@ -18,7 +18,6 @@ public final class DMAHeapRegistry: Sendable {
     }
 
     private let state = Mutex(State())
-    private let addObservers = Mutex<[@Sendable (DMAHeap) -> Void]>([])
 
     public init(bufferList: DMABufList) {
         self.bufferList = bufferList
@@ -41,18 +40,7 @@ public final class DMAHeapRegistry: Sendable {
             state.usedMinors.insert(minor)
             return heap
         }
-        for observer in addObservers.withLock({ $0 }) { observer(heap) }
         return heap
-    }
-
-    /// Runs `observer` after every later successful ``add(name:ops:)``, outside the registry's
-    /// lock (so it may find, allocate from or put the heap), in the order observers were added.
-    ///
-    /// Not in the kernel: it stands for the driver core retrying deferred probes when a device
-    /// binds (`driver_deferred_probe_trigger`), which is how a GPU that deferred its probe for a
-    /// missing heap comes up once the heap's driver has registered it.
-    public func onAdd(_ observer: @escaping @Sendable (DMAHeap) -> Void) {
-        addObservers.withLock { $0.append(observer) }
     }
 
     /// `dma_heap_find`: the heap named `name` with a reference taken, or `nil`.

@@ -90,23 +90,3 @@ final class RecordingHeap: DMAHeapOps {
         #expect(registry.bufferList.count == 0)
     }
 }
-
-@Suite struct DMAHeapRegistryObserverTests {
-    @Test func observersSeeEachLaterAddOnceAndMayUseTheHeap() throws {
-        let bus = Bus(memory: try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0, size: 1 << 20)]))
-        let registry = DMAHeapRegistry(bufferList: DMABufList(bus: bus))
-        try registry.add(name: "before", ops: RecordingHeap())
-        let seen = Mutex<[String]>([])
-        registry.onAdd { heap in
-            // Outside the registry's lock: finding and putting the new heap must not deadlock.
-            if let found = registry.find(heap.name) { registry.put(found) }
-            seen.withLock { $0.append(heap.name) }
-        }
-        registry.onAdd { heap in seen.withLock { $0.append("second observer: \(heap.name)") } }
-        try registry.add(name: "a", ops: RecordingHeap())
-        #expect(throws: Errno.invalidArgument) { try registry.add(name: "a", ops: RecordingHeap()) }
-        try registry.add(name: "b", ops: RecordingHeap())
-        #expect(seen.withLock { $0 } == ["a", "second observer: a", "b", "second observer: b"])
-        #expect(registry.heaps.allSatisfy { $0.referenceCount == 1 })
-    }
-}

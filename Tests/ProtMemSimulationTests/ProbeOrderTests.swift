@@ -14,53 +14,68 @@ import Testing
         return try Simulation(scenario: scenario, configuration: configuration, design: design, firmware: SyntheticFirmware.image).run().report
     }
 
-    /// Built in, `gpu/` links before `dma-buf/` and `tee/`: the GPU asks for its heap first,
-    /// defers, and the retry that brings it up is the one optee's bind triggers (the carve-out
-    /// heap's own registration binds nothing, so it retries nothing).
-    @Test func byNameTheBuiltInGPUDefersUntilTheNextBind() throws {
+    /// Built in, `gpu/` links before `dma-buf/` and `tee/`: the GPU asks for its heap first and
+    /// defers; optee's bind retries nothing (deferred probing is off until `late_initcall`),
+    /// so `late_initcall` brings it up.
+    @Test func byNameTheBuiltInGPUDefersUntilLateInitcall() throws {
         let report = try Self.run()
         #expect(report.probe.order == "link-order")
         #expect(report.probe.deferrals == 1)
-        #expect(report.probe.summary == "deferred 1× (EPROBE_DEFER); bound when optee bound")
-        #expect(report.probe.steps.first?.hasPrefix("fb000000.gpu: probe deferred (EPROBE_DEFER)") == true)
-        #expect(report.probe.steps.first?.contains("\"protected-carveout\" is not registered yet") == true)
-        let registered = try #require(report.probe.steps.firstIndex { $0.hasPrefix("dma-buf heaps: registered") })
-        let bound = try #require(report.probe.steps.firstIndex(of: "fb000000.gpu: bound"))
-        #expect(registered < bound)
+        #expect(report.probe.summary == "deferred 1× (EPROBE_DEFER from its probe); bound at late_initcall")
+        #expect(report.probe.steps == [
+            "fb000000.gpu: probe deferred (EPROBE_DEFER): protected heap \"protected-carveout\" is not registered yet",
+            "dma-buf heaps: registered system, linux,cma, protected-carveout",
+            "optee: registered protected,secure-video; its device bound",
+            "late_initcall: deferred probing enabled, deferred probes retried",
+            "fb000000.gpu: bound",
+        ])
         #expect(report.protectedMode.entries == 3 && report.violations.isEmpty)
     }
 
-    @Test func withNoLaterBindLateInitcallBringsItUp() throws {
-        var configuration = BoardConfiguration.builtinDefault
-        configuration.optee = nil
-        let report = try Self.run(configuration)
-        #expect(report.probe.summary == "deferred 1× (EPROBE_DEFER); bound at late_initcall")
-        #expect(Array(report.probe.steps.suffix(2)) == ["late_initcall: deferred probes retried", "fb000000.gpu: bound"])
-        #expect(report.violations.isEmpty)
-    }
-
-    /// A heap the TEE registers: it defers through the dma-buf heaps (no bind) and comes up
-    /// when optee binds; a heap the FF-A driver registers comes up when arm_ffa binds.
-    @Test func aFirmwareHeapBringsTheGPUUpWhenItsDriverBinds() throws {
-        var optee = TestBoards.opteeDynamic
-        optee.gpu?.design = .heapName("protected,secure-video")
-        let fromTEE = try Self.run(optee)
-        #expect(fromTEE.probe.summary == "deferred 1× (EPROBE_DEFER); bound when optee bound")
+    /// Modules after boot, the GPU's first: a bind retries at once, but the carve-out heap's
+    /// registration binds nothing, so the GPU waits for optee's bind; with no later bind at
+    /// all it never comes up, and the run says why.
+    @Test func asAModuleTheGPUWaitsForTheNextBind() throws {
+        let report = try Self.run(order: .gpuModuleFirst)
+        #expect(report.probe.summary == "deferred 1× (EPROBE_DEFER from its probe); bound when optee bound")
+        #expect(report.probe.steps.firstIndex(of: "driver core: deferred probes retried (optee bound)")
+                == report.probe.steps.firstIndex { $0.hasPrefix("optee:") }.map { $0 + 1 })
 
         var hypervisor = TestBoards.hypervisor
         hypervisor.gpu?.design = .heapName("protected,secure-video")
-        let fromFFA = try Self.run(hypervisor)
-        #expect(fromFFA.probe.summary == "deferred 1× (EPROBE_DEFER); bound when arm_ffa bound")
-        #expect(fromTEE.violations.isEmpty && fromFFA.violations.isEmpty)
+        #expect(try Self.run(hypervisor, order: .gpuModuleFirst).probe.summary == "deferred 1× (EPROBE_DEFER from its probe); bound when arm_ffa bound")
+
+        var noLaterBind = BoardConfiguration.builtinDefault
+        noLaterBind.optee = nil
+        do {
+            _ = try Self.run(noLaterBind, order: .gpuModuleFirst)
+            Issue.record("the GPU came up with nothing to retry its probe")
+        } catch {
+            #expect(error.description.hasPrefix("the GPU did not come up under the heap-by-name design: deferred:"), "got: \(error.description)")
+        }
     }
 
-    /// The phandle design is never probed before its supplier: no EPROBE_DEFER at all.
+    @Test func aFirmwareHeapBuiltInAlsoWaitsForLateInitcall() throws {
+        var optee = TestBoards.opteeDynamic
+        optee.gpu?.design = .heapName("protected,secure-video")
+        let report = try Self.run(optee)
+        #expect(report.probe.summary == "deferred 1× (EPROBE_DEFER from its probe); bound at late_initcall")
+        #expect(!report.probe.steps.contains { $0.hasPrefix("driver core:") }, "no bind retries during boot")
+        #expect(report.violations.isEmpty)
+    }
+
+    /// The phandle design's probe never runs before its supplier binds: the driver core defers
+    /// it ("wait for supplier"), so the driver never looks for a heap that is not there.
     @Test func theHeapDeviceIsHeldByItsDeviceLink() throws {
-        let report = try Self.run(design: .heapDevice)
-        #expect(report.probe.deferrals == 0)
-        #expect(report.probe.summary == "held by its device link (no EPROBE_DEFER); bound after dma-buf heaps registered protected-carveout")
-        #expect(report.probe.steps.first == "fb000000.gpu: waits for its supplier, heap protected-carveout (device link): not probed yet")
-        #expect(!report.probe.steps.contains { $0.contains("deferred") })
+        let builtIn = try Self.run(design: .heapDevice)
+        #expect(builtIn.probe.deferrals == 1)
+        #expect(builtIn.probe.summary == "deferred 1× by the driver core (wait for supplier /protected-heap); bound at late_initcall")
+        #expect(builtIn.probe.steps.first == "fb000000.gpu: deferred by the driver core: wait for supplier /protected-heap (probe not called)")
+        #expect(!builtIn.probe.steps.contains { $0.contains("EPROBE_DEFER") })
+
+        let module = try Self.run(design: .heapDevice, order: .gpuModuleFirst)
+        #expect(module.probe.summary == "deferred 1× by the driver core (wait for supplier /protected-heap); bound when /protected-heap bound")
+        #expect(module.violations.isEmpty)
     }
 
     @Test(arguments: [Design.reservedRegion, .userspace])
@@ -98,9 +113,9 @@ import Testing
         scenario.duration = ScenarioDuration(nanoseconds: 50_000_000)
         let comparison = DesignComparison.run(scenario, configuration: .builtinDefault, firmware: SyntheticFirmware.image)
         #expect(comparison.rows.map(\.probe) == [
-            "deferred 1× (EPROBE_DEFER); bound when optee bound",
+            "deferred 1× (EPROBE_DEFER from its probe); bound at late_initcall",
             "bound at once",
-            "held by its device link (no EPROBE_DEFER); bound after dma-buf heaps registered protected-carveout",
+            "deferred 1× by the driver core (wait for supplier /protected-heap); bound at late_initcall",
             "bound at once",
         ])
         #expect(comparison.table.hasPrefix("scenario builtin-secure-playback-4k60 on protmem-default, probe order link-order\n"))
@@ -110,6 +125,7 @@ import Testing
         let base = "name: s\nduration: 1s\nworkloads:\n  - {kind: trusted-ui, resolution: 1920x1080, frame_rate: 30}\n"
         #expect(try Scenario.parse(base, file: "s.yaml").probeOrder == .linkOrder)
         #expect(try Scenario.parse(base + "probe_order: heaps-first\n", file: "s.yaml").probeOrder == .heapsFirst)
+        #expect(try Scenario.parse(base + "probe_order: gpu-module-first\n", file: "s.yaml").probeOrder == .gpuModuleFirst)
         do {
             _ = try Scenario.parse(base + "probe_order: whenever\n", file: "s.yaml")
             Issue.record("accepted an unknown probe order")

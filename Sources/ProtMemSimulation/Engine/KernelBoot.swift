@@ -2,15 +2,15 @@ import ProtMemBoard
 import ProtMemPanthor
 
 /// The boot a run begins with: the board's heap providers and the GPU come up in a
-/// ``ProbeOrder``, the GPU's probe going through the driver core's deferred-probe list, so a
-/// design's probe behaviour (deferring for a missing heap, waiting on a supplier, taking its
-/// region at once) is measured rather than described.
+/// ``ProbeOrder`` through the driver core's deferred probing, so a design's probe behaviour
+/// (its probe deferring for a missing heap, the driver core holding it for a device-link
+/// supplier, a region taken at once) is measured rather than described.
 struct KernelBoot {
     let board: Board
     let order: ProbeOrder
-    /// The heap a device link makes the GPU wait for before it is probed at all (the
-    /// heap-device design: the driver core does not probe a consumer whose supplier is unbound).
-    let supplier: String?
+    /// The heap device a device link makes the GPU wait for (the heap-device design): its node
+    /// path and the heap it exports.
+    let supplier: (path: String, heap: String)?
     let gpuName: String
     let makeGPU: () throws(SimulationError) -> PanthorDevice
 
@@ -18,15 +18,17 @@ struct KernelBoot {
         let gpu: PanthorDevice
         /// Every step, in order, as the report prints it.
         let steps: [String]
+        /// Attempts that did not bind: the probe's own `EPROBE_DEFER`s and the driver core's
+        /// waits for a supplier.
         let deferrals: Int
-        /// One line: how many times the probe deferred and what brought the GPU up.
+        /// One line: how the probe was deferred and what brought the GPU up.
         let summary: String
     }
 
     func run(designName: String) throws(SimulationError) -> Outcome {
-        let queue = DeferredProbeQueue()
-        var gpu: PanthorDevice?
-        var waitingForSupplier = false
+        // A boot: no bind retries anything until late_initcall enables deferred probing.
+        let queue = DeferredProbeQueue(deferredProbingEnabled: false)
+        let device = GPUPlatformDevice(name: gpuName, make: makeGPU)
         var steps: [String] = []
         var boundBy: String?
         var seenAttempts = 0
@@ -43,29 +45,23 @@ struct KernelBoot {
                     // The driver's reason names the device already.
                     let reason = error.reason.hasPrefix("\(attempt.device): ") ? String(error.reason.dropFirst(attempt.device.count + 2)) : error.reason
                     steps.append("\(attempt.device): probe deferred (EPROBE_DEFER): \(reason)")
+                case .waitingForSupplier(let name):
+                    steps.append("\(attempt.device): deferred by the driver core: wait for supplier \(name) (probe not called)")
                 case .failed(let error):
-                    throw SimulationError("the GPU did not come up under the \(designName) design: \(error)")
+                    throw SimulationError(device.creationError ?? "the GPU did not come up under the \(designName) design: \(error)")
                 }
             }
             seenAttempts = attempts.count
         }
 
-        func probeGPU(_ trigger: String) throws(SimulationError) {
-            let device = try makeGPU()
-            gpu = device
-            queue.probe(device)
-            try logAttempts(trigger)
+        let link = supplier.map { supplier in
+            DeferredProbeQueue.Supplier(name: supplier.path) { [heaps = board.heaps] in heaps.names.contains(supplier.heap) }
         }
-
         for step in order.steps {
             switch step {
             case .gpu:
-                if let supplier, !board.heaps.names.contains(supplier) {
-                    waitingForSupplier = true
-                    steps.append("\(gpuName): waits for its supplier, heap \(supplier) (device link): not probed yet")
-                } else {
-                    try probeGPU("at once")
-                }
+                queue.probe(device, supplier: link)
+                try logAttempts("at once")
             case .provider(let provider):
                 guard isPresent(provider) else { continue }
                 let names: [String]
@@ -74,36 +70,36 @@ struct KernelBoot {
                 } catch {
                     throw SimulationError("\(error)")
                 }
+                // A provider binds its own device; module-init heaps bind none, except the heap
+                // device a device link names, which binds when its heap is up.
+                let supplierBound = supplier.map { names.contains($0.heap) } == true
                 steps.append("\(provider): " + (names.isEmpty ? "registered no heap" : "registered \(names.joined(separator: ", "))")
-                             + (provider.bindsDevice ? "; its device bound" : ""))
-                if waitingForSupplier, let supplier, names.contains(supplier) {
-                    waitingForSupplier = false
-                    try probeGPU("after \(provider) registered \(supplier)")
-                }
-                if provider.bindsDevice, !queue.pending.isEmpty {
-                    steps.append("driver core: deferred probes retried (\(provider) bound)")
-                    queue.retry()
-                    try logAttempts("when \(provider) bound")
+                             + (provider.bindsDevice ? "; its device bound" : "")
+                             + (supplierBound ? "; \(supplier?.path ?? "") bound" : ""))
+                let bound = provider.bindsDevice ? "\(provider)" : supplierBound ? supplier?.path : nil
+                if let bound, queue.deviceBound() {
+                    steps.append("driver core: deferred probes retried (\(bound) bound)")
+                    try logAttempts("when \(bound) bound")
                 }
             case .lateInitcall:
-                guard !queue.pending.isEmpty else { continue }
-                steps.append("late_initcall: deferred probes retried")
-                queue.retry()
-                try logAttempts("at late_initcall")
+                if queue.lateInitcall() {
+                    steps.append("late_initcall: deferred probing enabled, deferred probes retried")
+                    try logAttempts("at late_initcall")
+                }
             }
         }
-        let deferrals = queue.attempts.filter { if case .deferred = $0.outcome { true } else { false } }.count
-        guard let gpu, let boundBy else {
-            let why = waitingForSupplier ? "its supplier heap \(supplier ?? "") never registered"
-                : queue.attempts.last.map { "\($0.outcome)" } ?? "never probed"
+        let attempts = queue.attempts
+        let probeDeferrals = attempts.filter { if case .deferred = $0.outcome { true } else { false } }.count
+        let supplierWaits = attempts.filter { if case .waitingForSupplier = $0.outcome { true } else { false } }.count
+        guard let gpu = device.device, let boundBy else {
+            let why = attempts.last.map { "\($0.outcome)" } ?? "never probed"
             throw SimulationError("the GPU did not come up under the \(designName) design: \(why)")
         }
-        let summary = switch (deferrals, supplier != nil && boundBy.hasPrefix("after")) {
-        case (0, true): "held by its device link (no EPROBE_DEFER); bound \(boundBy)"
-        case (0, _): "bound \(boundBy)"
-        case (let count, _): "deferred \(count)× (EPROBE_DEFER); bound \(boundBy)"
-        }
-        return Outcome(gpu: gpu, steps: steps, deferrals: deferrals, summary: summary)
+        var parts: [String] = []
+        if probeDeferrals > 0 { parts.append("deferred \(probeDeferrals)× (EPROBE_DEFER from its probe)") }
+        if supplierWaits > 0, let supplier { parts.append("deferred \(supplierWaits)× by the driver core (wait for supplier \(supplier.path))") }
+        parts.append("bound \(boundBy)")
+        return Outcome(gpu: gpu, steps: steps, deferrals: probeDeferrals + supplierWaits, summary: parts.joined(separator: "; "))
     }
 
     /// Whether the board has the provider's driver at all.
@@ -113,5 +109,34 @@ struct KernelBoot {
         case .armFFA: board.ffaDriver != nil
         case .optee: board.teeDriver != nil
         }
+    }
+}
+
+/// The GPU's platform device as the driver core sees it: the Panthor device is made on the
+/// first probe the driver core actually calls (the heap-device design resolves its phandle
+/// then, so a device-link consumer is never made before its supplier is bound).
+private final class GPUPlatformDevice: ProbeableDevice, @unchecked Sendable {
+    let name: String
+    private let make: () throws(SimulationError) -> PanthorDevice
+    /// Touched only by the driver core's probes, which the boot runs on its one thread.
+    private(set) var device: PanthorDevice?
+    /// Why making the device failed, in the simulation's words.
+    private(set) var creationError: String?
+
+    init(name: String, make: @escaping () throws(SimulationError) -> PanthorDevice) {
+        self.name = name
+        self.make = make
+    }
+
+    func probe() throws(PanthorError) {
+        if device == nil {
+            do {
+                device = try make()
+            } catch {
+                creationError = error.description
+                throw PanthorError(.noSuchDevice, error.description)
+            }
+        }
+        try device!.probe()
     }
 }

@@ -47,8 +47,8 @@ public struct Simulation: Sendable {
         // What every heap has free before the boot: a run that ends elsewhere leaked (the GPU
         // may allocate from the page allocator before the system heap registers).
         let start = BoardStart(free: Dictionary(uniqueKeysWithValues: board.unregisteredHeaps.map { ($0.name, $0.ops.statistics.free) }))
-        var supplier: String?
-        if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = device.heapName }
+        var supplier: (path: String, heap: String)?
+        if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = (device.path, device.heapName) }
         let boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
             do {
                 return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace)
@@ -68,7 +68,16 @@ public struct Simulation: Sendable {
             }
         }
         let workloads: [any SimulatedWorkload] = scenario.workloads.map(Self.make)
-        for workload in workloads { try workload.start(context) }
+        for (index, workload) in workloads.enumerated() {
+            do {
+                try workload.start(context)
+            } catch {
+                // Give back what the failed start and those before it hold (a workload's
+                // scheduled tick holds the workload until it finishes).
+                for started in workloads[...index].reversed() { started.finish(context) }
+                throw error
+            }
+        }
 
         var violations: [InvariantViolation] = []
         while events.runNext(notAfter: end) {
@@ -85,9 +94,8 @@ public struct Simulation: Sendable {
         Self.describePool(board, heapName, into: &report)
         violations += checker.check(scanFreeMemory: true)
         let metricsAtEnd = gpu.metrics
-        // A count, not the array: holding the array through the wind-down would make the GPU's
-        // next trace event copy all of it.
-        let gpuTraceCountAtEnd = gpu.traceCount
+        // The GPU's trace as the scenario ended; the wind-down's events come after it.
+        let gpuTraceAtEnd = gpu.tracePrefix(gpu.traceCount)
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
         for workload in workloads.reversed() { workload.finish(context) }
@@ -96,7 +104,6 @@ public struct Simulation: Sendable {
         gpu.unplug()
         context.recorder.closeOpenBuffers(at: events.now)
         violations += start.leaks(board)
-        let gpuTraceAtEnd = gpu.tracePrefix(gpuTraceCountAtEnd)
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, gpuTrace: gpuTraceAtEnd, context: context, finalBytes: finalBytes, violations: violations)
         let recorder = context.recorder
