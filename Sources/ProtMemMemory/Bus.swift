@@ -17,43 +17,79 @@ import Synchronization
 public final class Bus: Sendable {
     public let memory: PhysicalMemory
     public let faults: FaultLog
-    private struct Path {
-        var filters: [any BusAccessFilter] = []
-        var observer: (any BusObserver)?
+
+    /// The filters and the observer a transaction consults. A path is never changed once
+    /// published: installing a filter or setting the observer publishes a new one. So a
+    /// transaction reads the current path with one atomic load, takes no lock and retains
+    /// nothing, where it used to take the bus's lock and retain the observer every time.
+    private final class Path: Sendable {
+        let filters: [any BusAccessFilter]
+        let observer: (any BusObserver)?
+
+        init(filters: [any BusAccessFilter], observer: (any BusObserver)?) {
+            self.filters = filters
+            self.observer = observer
+        }
     }
 
-    private let path = Mutex(Path())
+    /// Every path ever published, so each stays alive as long as the bus: a transaction that
+    /// loaded one may still be using it when the next is published. Paths change a handful
+    /// of times in a bus's life (a filter per firewall, the checker on and off), so keeping
+    /// them costs nothing that grows with traffic. Writers publish under this lock.
+    private let paths: Mutex<[Path]>
+    /// The current path, unretained (its address; `paths` holds the reference).
+    private let current: Atomic<UInt>
 
     public init(memory: PhysicalMemory, faults: FaultLog = FaultLog()) {
         self.memory = memory
         self.faults = faults
+        let first = Path(filters: [], observer: nil)
+        self.paths = Mutex([first])
+        self.current = Atomic(UInt(bitPattern: Unmanaged.passUnretained(first).toOpaque()))
+    }
+
+    /// The current path, borrowed: valid for as long as the bus, which holds every path.
+    @inline(__always)
+    private var path: Unmanaged<Path> {
+        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: current.load(ordering: .acquiring))!)
+    }
+
+    private func publish(_ change: (Path) -> Path) {
+        paths.withLock { paths in
+            let next = change(paths[paths.count - 1])
+            paths.append(next)
+            current.store(UInt(bitPattern: Unmanaged.passUnretained(next).toOpaque()), ordering: .releasing)
+        }
     }
 
     /// Puts a filter on the path to DRAM. Filters only ever refuse, so installing one cannot
     /// weaken the others; there is deliberately no way to remove one.
     public func install(_ filter: any BusAccessFilter) {
-        path.withLock { $0.filters.append(filter) }
+        publish { Path(filters: $0.filters + [filter], observer: $0.observer) }
     }
 
-    public var installedFilters: [any BusAccessFilter] { path.withLock { $0.filters } }
+    public var installedFilters: [any BusAccessFilter] { path._withUnsafeGuaranteedRef { $0.filters } }
 
     /// Sets (or with `nil` removes) the observer that sees the data of every completed
     /// transaction: the invariant checker's view. Costs nothing while unset.
     public func observe(with observer: (any BusObserver)?) {
-        path.withLock { $0.observer = observer }
+        publish { Path(filters: $0.filters, observer: observer) }
     }
 
     /// What the bus would answer, without recording anything: for set-up code that must
     /// confirm a region is protected before it relies on it.
     public func verdict(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> AccessFault? {
-        check(master, range, kind).fault
+        path._withUnsafeGuaranteedRef { check(master, range, kind, $0).fault }
     }
 
     /// Whether `master` may perform `kind` on every byte of `range`: the verdict's answer
     /// without its reason, recorded nowhere.
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard memory.hostPointer(for: range) != nil else { return false }
-        return path.withLock { path in path.filters.allSatisfy { $0.permits(master, range, kind) } }
+        return path._withUnsafeGuaranteedRef { path in
+            for filter in path.filters where !filter.permits(master, range, kind) { return false }
+            return true
+        }
     }
 
     // MARK: Transactions
@@ -61,29 +97,29 @@ public final class Bus: Sendable {
     /// Reads `buffer.count` bytes at `address` into `buffer`.
     public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) throws(AccessFault) {
         guard buffer.count > 0, let base = buffer.baseAddress else { return }
-        let (source, observer) = try admit(master, address, UInt64(buffer.count), .read)
+        let (source, path) = try admit(master, address, UInt64(buffer.count), .read)
         memcpy(base, source, buffer.count)
-        observer?.observeRead(master, PhysicalRange(base: address, size: UInt64(buffer.count))!, UnsafeRawBufferPointer(buffer))
+        tell(path) { $0.observeRead(master, PhysicalRange(base: address, size: UInt64(buffer.count))!, UnsafeRawBufferPointer(buffer)) }
     }
 
     /// Reads the bytes of `range`.
     public func read(_ master: BusMaster, _ range: PhysicalRange) throws(AccessFault) -> [UInt8] {
-        let (source, observer) = try admit(master, range.base, range.size, .read)
+        let (source, path) = try admit(master, range.base, range.size, .read)
         guard range.size > 0 else { return [] }
         let bytes = [UInt8](unsafeUninitializedCapacity: Int(range.size)) { buffer, count in
             memcpy(buffer.baseAddress!, source, Int(range.size))
             count = Int(range.size)
         }
-        if let observer { bytes.withUnsafeBytes { observer.observeRead(master, range, $0) } }
+        tell(path) { observer in bytes.withUnsafeBytes { observer.observeRead(master, range, $0) } }
         return bytes
     }
 
     /// Writes `bytes` at `address`.
     public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
-        let (destination, observer) = try admit(master, address, UInt64(bytes.count), .write)
+        let (destination, path) = try admit(master, address, UInt64(bytes.count), .write)
         memcpy(destination, base, bytes.count)
-        observer?.observeWrite(master, PhysicalRange(base: address, size: UInt64(bytes.count))!, UnsafeRawBufferPointer(start: destination, count: bytes.count))
+        tell(path) { $0.observeWrite(master, PhysicalRange(base: address, size: UInt64(bytes.count))!, UnsafeRawBufferPointer(start: destination, count: bytes.count)) }
     }
 
     /// Writes `count` bytes at `address` that `produce` puts straight into DRAM: for a device
@@ -93,18 +129,18 @@ public final class Bus: Sendable {
     /// then sees what was written.
     public func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
         guard count > 0 else { return }
-        let (destination, observer) = try admit(master, address, UInt64(count), .write)
+        let (destination, path) = try admit(master, address, UInt64(count), .write)
         produce(UnsafeMutableRawBufferPointer(start: destination, count: count))
-        observer?.observeWrite(master, PhysicalRange(base: address, size: UInt64(count))!, UnsafeRawBufferPointer(start: destination, count: count))
+        tell(path) { $0.observeWrite(master, PhysicalRange(base: address, size: UInt64(count))!, UnsafeRawBufferPointer(start: destination, count: count)) }
     }
 
     /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
     /// for a master that only looks at what it reads (a scan-out engine). The range is checked
     /// first and the observer sees the bytes, as for the copying reads.
     public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
-        let (source, observer) = try admit(master, address, UInt64(count), .read)
+        let (source, path) = try admit(master, address, UInt64(count), .read)
         let bytes = UnsafeRawBufferPointer(start: count > 0 ? source : nil, count: count)
-        if count > 0, let observer { observer.observeRead(master, PhysicalRange(base: address, size: UInt64(count))!, bytes) }
+        if count > 0 { tell(path) { $0.observeRead(master, PhysicalRange(base: address, size: UInt64(count))!, bytes) } }
         consume(bytes)
     }
 
@@ -125,59 +161,64 @@ public final class Bus: Sendable {
     /// destination. Overlapping ranges copy as `memmove` does.
     public func copy(_ master: BusMaster, from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64) throws(AccessFault) {
         guard count > 0 else { return }
-        let (from, observer) = try admit(master, source, count, .read)
+        let (from, path) = try admit(master, source, count, .read)
         let (to, _) = try admit(master, destination, count, .write)
-        if let observer { observer.observeRead(master, PhysicalRange(base: source, size: count)!, UnsafeRawBufferPointer(start: from, count: Int(count))) }
+        tell(path) { $0.observeRead(master, PhysicalRange(base: source, size: count)!, UnsafeRawBufferPointer(start: from, count: Int(count))) }
         memmove(to, from, Int(count))
-        if let observer { observer.observeWrite(master, PhysicalRange(base: destination, size: count)!, UnsafeRawBufferPointer(start: to, count: Int(count))) }
+        tell(path) { $0.observeWrite(master, PhysicalRange(base: destination, size: count)!, UnsafeRawBufferPointer(start: to, count: Int(count))) }
     }
 
     /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
     /// is how scrubbing keeps a board sparse.
     public func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8) throws(AccessFault) {
-        let (destination, observer) = try admit(master, range.base, range.size, .write)
+        let (destination, path) = try admit(master, range.base, range.size, .write)
         guard range.size > 0 else { return }
         if byte == 0 {
             memory.zero(destination, count: Int(range.size))
         } else {
             memset(destination, Int32(byte), Int(range.size))
         }
-        observer?.observeFill(master, range, byte)
+        tell(path) { $0.observeFill(master, range, byte) }
     }
 
     // MARK: Checking
 
-    /// The host pointer for an admitted transaction (and the observer to tell), or the
-    /// recorded fault.
+    /// The host pointer for an admitted transaction (and the path whose observer to tell),
+    /// or the recorded fault.
     @inline(__always)
-    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind) throws(AccessFault) -> (UnsafeMutableRawPointer, (any BusObserver)?) {
+    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind) throws(AccessFault) -> (UnsafeMutableRawPointer, Unmanaged<Path>) {
         guard let range = PhysicalRange(base: address, size: size) else {
             let fault = AccessFault(master: master, address: address, size: size, kind: kind, source: "interconnect", reason: "address range wraps past 2^64")
             faults.record(fault)
             throw fault
         }
-        let (pointer, fault, observer) = check(master, range, kind)
+        let path = self.path
+        let (pointer, fault) = path._withUnsafeGuaranteedRef { check(master, range, kind, $0) }
         if let fault {
             faults.record(fault)
-            observer?.observeFault(fault)
+            tell(path) { $0.observeFault(fault) }
             throw fault
         }
-        return (pointer!, observer)
+        return (pointer!, path)
     }
 
-    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (pointer: UnsafeMutableRawPointer?, fault: AccessFault?, observer: (any BusObserver)?) {
+    /// Hands the path's observer, if any, to `body`, borrowed.
+    @inline(__always)
+    private func tell(_ path: Unmanaged<Path>, _ body: (any BusObserver) -> Void) {
+        path._withUnsafeGuaranteedRef { path in
+            if let observer = path.observer { body(observer) }
+        }
+    }
+
+    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> (pointer: UnsafeMutableRawPointer?, fault: AccessFault?) {
         guard let pointer = memory.hostPointer(for: range) else {
-            let observer = path.withLock { $0.observer }
-            return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"), observer)
+            return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"))
         }
-        let (fault, observer) = path.withLock { path -> (AccessFault?, (any BusObserver)?) in
-            for filter in path.filters {
-                if let refused = filter.check(master, range, kind) {
-                    return (AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason), path.observer)
-                }
+        for filter in path.filters {
+            if let refused = filter.check(master, range, kind) {
+                return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason))
             }
-            return (nil, path.observer)
         }
-        return (pointer, fault, observer)
+        return (pointer, nil)
     }
 }

@@ -91,6 +91,13 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     /// Every protection in force, oldest first.
     public var protections: [ProtectionRecord] { records.withLock { $0 } }
 
+    /// Whether any protection in force grants `reader` (a bus master's name) read access:
+    /// asked by the invariant checker whenever a master meets protected content, so it looks
+    /// in place instead of copying the records out.
+    public func grantsRead(to reader: String) -> Bool {
+        records.withLock { $0.contains { $0.readers.contains(reader) } }
+    }
+
     /// Zeroes `range` as the secure CPU.
     public func scrub(_ range: PhysicalRange) throws(AccessFault) {
         try bus.fill(.cpuSecure, range, with: 0)

@@ -112,10 +112,10 @@ public final class InvariantChecker: BusObserver {
     /// Masters entitled to protected content: secure ones, and those a protection grants.
     private func entitled(_ master: BusMaster) -> Bool {
         if master.isSecure { return true }
-        // Asked on every read that meets a marker: look through each list in place rather than
-        // concatenating copies of both.
-        if board.secureMonitor.protections.contains(where: { $0.readers.contains(master.name) }) { return true }
-        return board.secureMonitor.hypervisor?.protections.contains { $0.readers.contains(master.name) } ?? false
+        // Asked on every read that meets a marker: each list is asked in place, under its own
+        // lock, rather than copied out (and the hypervisor's sorted) first.
+        if board.secureMonitor.grantsRead(to: master.name) { return true }
+        return board.secureMonitor.hypervisor?.grantsRead(to: master.name) ?? false
     }
 
     // Each check needs two answers: is there a marker in the data, and does it matter here

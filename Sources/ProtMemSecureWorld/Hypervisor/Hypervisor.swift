@@ -54,6 +54,12 @@ public final class Hypervisor: BusAccessFilter {
     public var protections: [ProtectionRecord] {
         state.withLock { state in state.records.sorted { $0.key < $1.key }.flatMap(\.value) }
     }
+
+    /// Whether any protection in force grants `reader` read access: ``protections`` asked in
+    /// place, without sorting or copying them (the invariant checker asks it on hot paths).
+    public func grantsRead(to reader: String) -> Bool {
+        state.withLock { state in state.records.values.contains { $0.contains { $0.readers.contains(reader) } } }
+    }
     public var liveTransactions: Int { state.withLock { $0.transactions.count } }
 
     public func failNextTransaction(with code: FFA.ErrorCode) {
