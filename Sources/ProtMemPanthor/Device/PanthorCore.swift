@@ -87,7 +87,9 @@ final class PanthorCore: @unchecked Sendable {
     var now: VirtualInstant { environment.events.now }
     var parameters: CSFParameters { configuration.firmware }
 
-    func record(_ kind: PanthorTraceEvent.Kind) {
+    /// Takes `kind` and moves it into the trace: the kind is a multi-payload enum whose copy
+    /// and destroy go through its value witnesses, so it is moved rather than copied.
+    func record(_ kind: consuming PanthorTraceEvent.Kind) {
         trace.append(PanthorTraceEvent(time: now, kind: kind))
     }
 
@@ -138,19 +140,34 @@ final class PanthorCore: @unchecked Sendable {
 
     // MARK: Host waits
 
-    /// Waits until `condition` holds (checked now and after every step), or `timeout`.
-    func wait(_ label: String, timeout: VirtualDuration, until condition: @escaping (PanthorCore) -> Bool,
-              then completion: @escaping (PanthorCore, Bool) -> Void) {
-        if condition(self) {
-            completion(self, false)
+    /// Waits until the `kind` of wait holds (checked now and after every step), or `timeout`.
+    func wait(_ kind: HostWaitKind, timeout: VirtualDuration) {
+        if waitHolds(kind) {
+            completeWait(kind, timedOut: false)
             return
         }
         let id = nextWait
         nextWait += 1
-        waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
+        waits.append(HostWait(id: id, kind: kind))
         if waitTimeouts.count >= waits.count { pruneWaitTimeouts() }
-        let event = after(timeout, .timeout(label), .waitTimeout(id))
+        let event = after(timeout, .timeout(kind.label), .waitTimeout(id))
         waitTimeouts.append((id, event))
+    }
+
+    /// Whether what a wait of `kind` waits for has happened.
+    private func waitHolds(_ kind: HostWaitKind) -> Bool {
+        switch kind {
+        case .protectedModeEnter: protectedModeEnterAcknowledged
+        case .slotUpdate: slotUpdatesAcknowledged
+        }
+    }
+
+    /// What the driver does when a wait of `kind` ends.
+    private func completeWait(_ kind: HostWaitKind, timedOut: Bool) {
+        switch kind {
+        case .protectedModeEnter: protectedModeEnterWaitEnded(timedOut: timedOut)
+        case .slotUpdate: slotUpdateWaitEnded(timedOut: timedOut)
+        }
     }
 
     /// Wait `id`'s timeout came first: it completes as timed out, unless it is gone already.
@@ -158,7 +175,7 @@ final class PanthorCore: @unchecked Sendable {
         forgetTimeout(of: id)
         guard let index = waits.firstIndex(where: { $0.id == id }) else { return }
         let wait = waits.remove(at: index)
-        wait.completion(self, true)
+        completeWait(wait.kind, timedOut: true)
     }
 
     /// Completes every wait whose condition now holds, until none does.
@@ -168,11 +185,22 @@ final class PanthorCore: @unchecked Sendable {
     /// playback frame's events) and keep the clock going seconds after the last real work, so
     /// a run drained to empty would end at a timeout nobody waits for.
     func settle() {
-        while let index = waits.indices.first(where: { waits[$0].condition(self) }) {
+        while let index = firstWaitThatHolds() {
             let wait = waits.remove(at: index)
             if let event = forgetTimeout(of: wait.id) { environment.events.cancel(event) }
-            wait.completion(self, false)
+            completeWait(wait.kind, timedOut: false)
         }
+    }
+
+    /// The first pending wait that now holds; checked after every event, mostly with no wait
+    /// pending at all.
+    private func firstWaitThatHolds() -> Int? {
+        var index = 0
+        while index < waits.count {
+            if waitHolds(waits[index].kind) { return index }
+            index += 1
+        }
+        return nil
     }
 
     @discardableResult
