@@ -2,6 +2,7 @@ import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
 import ProtMemTime
+import Synchronization
 
 /// Everything one Panthor GPU and its driver keep, behind the device's one lock: the hardware
 /// registers, the firmware model, and the driver's firmware, groups and scheduler.
@@ -22,8 +23,8 @@ final class PanthorCore: @unchecked Sendable {
     let dmaDevice: DMADevice
     let firmwareBytes: [UInt8]
     let memoryAccess: GPUMemoryAccess
-    /// The device, held weakly once for every event to share (rather than each event forming
-    /// its own weak reference): an event that outlives the device does nothing.
+    /// The device's lock and liveness, held once for every event to share: an event that
+    /// outlives the device does nothing.
     let owner: OwnerReference
     /// The timeout event of each pending host wait, by wait id, so a wait that completes can
     /// cancel its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
@@ -82,6 +83,7 @@ final class PanthorCore: @unchecked Sendable {
         self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
         self.mcu = FirmwareModelState(parameters: configuration.firmware)
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
+        owner.core = self
     }
 
     var now: VirtualInstant { environment.events.now }
@@ -221,13 +223,33 @@ final class PanthorCore: @unchecked Sendable {
     }
 }
 
-/// A weak reference to the device, and its name for event labels, shared by all the core's
-/// events (rather than each event holding its own).
+/// The device's lock, whether the device is still there, and its name for event labels,
+/// shared by the device and all the core's events (rather than each event holding its own
+/// reference).
+///
+/// An event must do nothing once the device is gone. A weak reference to the device said so
+/// at the price of a side-table load and a retain of the device on every event; instead the
+/// device's `deinit` clears ``deviceAlive`` under the lock, so an event that takes the lock
+/// and finds the flag set knows the core is there for as long as it holds the lock.
 final class OwnerReference: @unchecked Sendable {
-    weak var device: PanthorDevice?
+    let lock = Mutex(())
     let deviceName: String
+    /// Set while the device exists; written once, under ``lock``, by the device's `deinit`.
+    @exclusivity(unchecked) var deviceAlive = true
+    /// The core, which owns this reference (so unowned, not retained): touched only under
+    /// ``lock`` while ``deviceAlive`` holds, and the device keeps the core alive till then.
+    unowned(unsafe) var core: PanthorCore?
 
     init(deviceName: String) {
         self.deviceName = deviceName
+    }
+
+    /// Runs `body` on the core under the device's lock, unless the device is gone.
+    @inline(__always)
+    func withLiveCore(_ body: (PanthorCore) -> Void) {
+        lock.withLock { _ in
+            guard deviceAlive else { return }
+            body(core.unsafelyUnwrapped)
+        }
     }
 }

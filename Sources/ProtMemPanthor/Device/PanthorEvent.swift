@@ -54,7 +54,7 @@ final class PanthorEvent: ScheduledAction {
     /// Runs the body under the device's lock, unless the device is gone, unplugged, or reset
     /// since (for an event that does not survive resets); then completes waits that now hold.
     func run() {
-        owner.device?.withCore { core in
+        owner.withLiveCore { core in
             guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
             switch body {
             case .closure(let action): action(core)
