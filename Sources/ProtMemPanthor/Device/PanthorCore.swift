@@ -26,10 +26,9 @@ final class PanthorCore: @unchecked Sendable {
     /// The device's lock and liveness, held once for every event to share: an event that
     /// outlives the device does nothing.
     let owner: OwnerReference
-    /// The timeout event of each pending host wait, by wait id, so a wait that completes can
-    /// cancel its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
-    /// at the next ``wait``.
-    @exclusivity(unchecked) var waitTimeouts: [(wait: Int, event: ScheduledEventID)] = []
+    /// The timeouts of waits that a reset or unplug dropped wholesale (``dropWaits()``), in
+    /// the order the waits were made; cancelled at the next ``wait`` that has to sleep.
+    @exclusivity(unchecked) var droppedWaitTimeouts: [ScheduledEventID] = []
 
     // Lifecycle.
     @exclusivity(unchecked) var probed = false
@@ -150,10 +149,9 @@ final class PanthorCore: @unchecked Sendable {
         }
         let id = nextWait
         nextWait += 1
-        waits.append(HostWait(id: id, kind: kind))
-        if waitTimeouts.count >= waits.count { pruneWaitTimeouts() }
-        let event = after(timeout, .timeout(kind.label), .waitTimeout(id))
-        waitTimeouts.append((id, event))
+        if !droppedWaitTimeouts.isEmpty { cancelDroppedWaitTimeouts() }
+        let timeout = after(timeout, .timeout(kind.label), .waitTimeout(id))
+        waits.append(HostWait(id: id, kind: kind, timeout: timeout))
     }
 
     /// Whether what a wait of `kind` waits for has happened.
@@ -174,7 +172,6 @@ final class PanthorCore: @unchecked Sendable {
 
     /// Wait `id`'s timeout came first: it completes as timed out, unless it is gone already.
     func waitTimedOut(_ id: Int) {
-        forgetTimeout(of: id)
         guard let index = waits.firstIndex(where: { $0.id == id }) else { return }
         let wait = waits.remove(at: index)
         completeWait(wait.kind, timedOut: true)
@@ -189,7 +186,7 @@ final class PanthorCore: @unchecked Sendable {
     func settle() {
         while let index = firstWaitThatHolds() {
             let wait = waits.remove(at: index)
-            if let event = forgetTimeout(of: wait.id) { environment.events.cancel(event) }
+            environment.events.cancel(wait.timeout)
             completeWait(wait.kind, timedOut: false)
         }
     }
@@ -205,21 +202,18 @@ final class PanthorCore: @unchecked Sendable {
         return nil
     }
 
-    @discardableResult
-    private func forgetTimeout(of wait: Int) -> ScheduledEventID? {
-        guard let index = waitTimeouts.firstIndex(where: { $0.wait == wait }) else { return nil }
-        return waitTimeouts.remove(at: index).event
+    /// Drops every pending wait without completing it (a reset, an unplug); their timeouts,
+    /// which the epoch bump leaves with nothing to do, are cancelled at the next wait.
+    func dropWaits() {
+        for wait in waits { droppedWaitTimeouts.append(wait.timeout) }
+        waits.removeAll()
     }
 
-    /// Cancels the timeouts of waits that went without completing: a reset or unplug empties
-    /// `waits` at once (and bumps the epoch, so those timeouts would have done nothing at all).
-    /// Called when there are more timeouts than waits that have one.
-    private func pruneWaitTimeouts() {
-        waitTimeouts.removeAll { entry in
-            guard !waits.contains(where: { $0.id == entry.wait }) else { return false }
-            environment.events.cancel(entry.event)
-            return true
-        }
+    /// Cancels the timeouts of waits that went without completing: they would have done
+    /// nothing, but left in the queue they would keep the clock going.
+    private func cancelDroppedWaitTimeouts() {
+        for event in droppedWaitTimeouts { environment.events.cancel(event) }
+        droppedWaitTimeouts.removeAll(keepingCapacity: true)
     }
 }
 

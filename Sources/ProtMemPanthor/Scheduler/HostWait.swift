@@ -9,6 +9,8 @@ import ProtMemTime
 struct HostWait {
     let id: Int
     let kind: HostWaitKind
+    /// Its timeout event, cancelled when the wait completes first.
+    let timeout: ScheduledEventID
 }
 
 /// The driver's waits on the firmware.

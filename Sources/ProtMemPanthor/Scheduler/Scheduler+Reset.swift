@@ -18,7 +18,7 @@ extension PanthorCore {
     private func performReset() {
         guard let state = reset else { return }
         epoch &+= 1
-        waits.removeAll()
+        dropWaits()
         tick = TickState()
         if let session = mcu.session {
             firmwareStopAll()
