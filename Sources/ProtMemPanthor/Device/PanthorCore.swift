@@ -98,13 +98,6 @@ final class PanthorCore: @unchecked Sendable {
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
     /// event's label is formatted only if someone lists pending events.
     @discardableResult
-    func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false,
-               _ body: @escaping @Sendable (PanthorCore) -> Void) -> ScheduledEventID {
-        after(delay, label, survivesReset: survivesReset, .closure(body))
-    }
-
-    /// ``after(_:_:survivesReset:_:)`` for a step that is a ``PanthorEventBody`` case.
-    @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
         let event = PanthorEvent(owner: owner, label: label, epoch: epoch, survivesReset: survivesReset, body: body)
         return environment.events.schedule(after: delay, event)
@@ -125,7 +118,7 @@ final class PanthorCore: @unchecked Sendable {
     private func scheduleInterruptHandler() {
         guard !interruptScheduled else { return }
         interruptScheduled = true
-        after(.zero, "irq") { core in core.handleInterrupts() }
+        after(.zero, "irq", .interrupts)
     }
 
     /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.

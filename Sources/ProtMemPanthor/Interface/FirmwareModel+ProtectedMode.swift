@@ -54,16 +54,14 @@ extension PanthorCore {
     func firmwareTryCompleteEntry() {
         guard mcu.entering, !mcu.activationScheduled, !mcu.normalWorkRunning else { return }
         mcu.activationScheduled = true
-        after(parameters.protectedModeEntryLatency, "protected mode switch") { core in
-            core.firmwareActivateProtectedMode()
-        }
+        after(parameters.protectedModeEntryLatency, "protected mode switch", .protectedModeSwitch)
     }
 
     /// `GPU_STATUS_PROTM_ACTIVE` goes up; the firmware writes its protected-mode state into its
     /// PROT section as the protected GPU (so a section that is not really protected, or not
     /// mapped at all, faults here, as on a v13 GPU); then `GLB_PROTM_ENTER` is acknowledged
     /// and the sampled streams resume.
-    private func firmwareActivateProtectedMode() {
+    func firmwareActivateProtectedMode() {
         mcu.activationScheduled = false
         guard mcu.entering else { return }
         mcu.entering = false

@@ -25,10 +25,10 @@ extension PanthorCore {
         }
         guard !tick.scheduled else { return }
         tick.scheduled = true
-        after(.zero, "tick") { core in core.runTick() }
+        after(.zero, "tick", .tick)
     }
 
-    private func runTick() {
+    func runTick() {
         tick.scheduled = false
         guard mcu.booted, reset == nil, !tick.inProgress else { return }
         tick.inProgress = true
@@ -176,11 +176,14 @@ extension PanthorCore {
     private func armPeriodicTick(contended: Bool) {
         guard contended, !tick.periodicArmed else { return }
         tick.periodicArmed = true
-        after(configuration.timeouts.tickPeriod, "periodic tick") { core in
-            core.tick.periodicArmed = false
-            core.tick.rotate = true
-            core.queueTick()
-        }
+        after(configuration.timeouts.tickPeriod, "periodic tick", .periodicTick)
+    }
+
+    /// The periodic tick: the next tick rotates groups of equal priority.
+    func periodicTickFired() {
+        tick.periodicArmed = false
+        tick.rotate = true
+        queueTick()
     }
 }
 
