@@ -77,11 +77,10 @@ extension PanthorCore {
         metrics.protectedModeEntries += 1
         let owner = firstSlot.flatMap { slot in mcu.slots[slot].streams.first { $0.ring != nil }?.ring?.group }
         if let owner { record(.protectedModeEntered(owner)) }
-        let sections = firmware?.image.sections
-        let protectedSection = sections?.firstIndex { $0.isProtected && $0.virtualSize > 0 }
+        let protectedStateVA = firmware?.protectedStateVA
         do throws(GPUFault) {
-            let va = GPUVirtualAddress(UInt64(protectedSection.map { sections![$0].va.lowerBound } ?? 0))
-            guard protectedSection != nil else {
+            let va = GPUVirtualAddress(protectedStateVA ?? 0)
+            guard protectedStateVA != nil else {
                 throw GPUFault.translation(GPUTranslationFault(addressSpace: .mcu, address: va, size: 0, access: .write, reason: .unmapped))
             }
             try memoryAccess.firmwareWrite(Self.savedStateRecord, at: va, in: mmu!.mcu, protectedMode: true)
