@@ -116,7 +116,7 @@ extension PanthorCore {
         guard !unplugged else { return }
         unplugged = true
         epoch &+= 1
-        waits.removeAll()
+        dropWaits()
         for group in groups.values.sorted(by: { $0.handle < $1.handle }) {
             failGroup(group, .reset("device unplugged"))
             group.slot = nil

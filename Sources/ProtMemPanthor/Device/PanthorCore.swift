@@ -2,6 +2,7 @@ import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
 import ProtMemTime
+import Synchronization
 
 /// Everything one Panthor GPU and its driver keep, behind the device's one lock: the hardware
 /// registers, the firmware model, and the driver's firmware, groups and scheduler.
@@ -22,13 +23,12 @@ final class PanthorCore: @unchecked Sendable {
     let dmaDevice: DMADevice
     let firmwareBytes: [UInt8]
     let memoryAccess: GPUMemoryAccess
-    /// The device, held weakly once for every event to share (rather than each event forming
-    /// its own weak reference): an event that outlives the device does nothing.
+    /// The device's lock and liveness, held once for every event to share: an event that
+    /// outlives the device does nothing.
     let owner: OwnerReference
-    /// The timeout event of each pending host wait, by wait id, so a wait that completes can
-    /// cancel its timeout. Entries of waits that a reset or unplug dropped wholesale are pruned
-    /// at the next ``wait``.
-    @exclusivity(unchecked) var waitTimeouts: [(wait: Int, event: ScheduledEventID)] = []
+    /// The timeouts of waits that a reset or unplug dropped wholesale (``dropWaits()``), in
+    /// the order the waits were made; cancelled at the next ``wait`` that has to sleep.
+    @exclusivity(unchecked) var droppedWaitTimeouts: [ScheduledEventID] = []
 
     // Lifecycle.
     @exclusivity(unchecked) var probed = false
@@ -82,25 +82,21 @@ final class PanthorCore: @unchecked Sendable {
         self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
         self.mcu = FirmwareModelState(parameters: configuration.firmware)
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
+        owner.core = self
     }
 
     var now: VirtualInstant { environment.events.now }
     var parameters: CSFParameters { configuration.firmware }
 
-    func record(_ kind: PanthorTraceEvent.Kind) {
+    /// Takes `kind` and moves it into the trace: the kind is a multi-payload enum whose copy
+    /// and destroy go through its value witnesses, so it is moved rather than copied.
+    func record(_ kind: consuming PanthorTraceEvent.Kind) {
         trace.append(PanthorTraceEvent(time: now, kind: kind))
     }
 
     /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
     /// event's label is formatted only if someone lists pending events.
-    @discardableResult
-    func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false,
-               _ body: @escaping @Sendable (PanthorCore) -> Void) -> ScheduledEventID {
-        after(delay, label, survivesReset: survivesReset, .closure(body))
-    }
-
-    /// ``after(_:_:survivesReset:_:)`` for a step that is a ``PanthorEventBody`` case.
     @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
         let event = PanthorEvent(owner: owner, label: label, epoch: epoch, survivesReset: survivesReset, body: body)
@@ -122,7 +118,7 @@ final class PanthorCore: @unchecked Sendable {
     private func scheduleInterruptHandler() {
         guard !interruptScheduled else { return }
         interruptScheduled = true
-        after(.zero, "irq") { core in core.handleInterrupts() }
+        after(.zero, "irq", .interrupts)
     }
 
     /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.
@@ -138,27 +134,40 @@ final class PanthorCore: @unchecked Sendable {
 
     // MARK: Host waits
 
-    /// Waits until `condition` holds (checked now and after every step), or `timeout`.
-    func wait(_ label: String, timeout: VirtualDuration, until condition: @escaping (PanthorCore) -> Bool,
-              then completion: @escaping (PanthorCore, Bool) -> Void) {
-        if condition(self) {
-            completion(self, false)
+    /// Waits until the `kind` of wait holds (checked now and after every step), or `timeout`.
+    func wait(_ kind: HostWaitKind, timeout: VirtualDuration) {
+        if waitHolds(kind) {
+            completeWait(kind, timedOut: false)
             return
         }
         let id = nextWait
         nextWait += 1
-        waits.append(HostWait(id: id, label: label, condition: condition, completion: completion))
-        if waitTimeouts.count >= waits.count { pruneWaitTimeouts() }
-        let event = after(timeout, .timeout(label), .waitTimeout(id))
-        waitTimeouts.append((id, event))
+        if !droppedWaitTimeouts.isEmpty { cancelDroppedWaitTimeouts() }
+        let timeout = after(timeout, .timeout(kind.label), .waitTimeout(id))
+        waits.append(HostWait(id: id, kind: kind, timeout: timeout))
+    }
+
+    /// Whether what a wait of `kind` waits for has happened.
+    private func waitHolds(_ kind: HostWaitKind) -> Bool {
+        switch kind {
+        case .protectedModeEnter: protectedModeEnterAcknowledged
+        case .slotUpdate: slotUpdatesAcknowledged
+        }
+    }
+
+    /// What the driver does when a wait of `kind` ends.
+    private func completeWait(_ kind: HostWaitKind, timedOut: Bool) {
+        switch kind {
+        case .protectedModeEnter: protectedModeEnterWaitEnded(timedOut: timedOut)
+        case .slotUpdate: slotUpdateWaitEnded(timedOut: timedOut)
+        }
     }
 
     /// Wait `id`'s timeout came first: it completes as timed out, unless it is gone already.
     func waitTimedOut(_ id: Int) {
-        forgetTimeout(of: id)
         guard let index = waits.firstIndex(where: { $0.id == id }) else { return }
         let wait = waits.remove(at: index)
-        wait.completion(self, true)
+        completeWait(wait.kind, timedOut: true)
     }
 
     /// Completes every wait whose condition now holds, until none does.
@@ -168,38 +177,66 @@ final class PanthorCore: @unchecked Sendable {
     /// playback frame's events) and keep the clock going seconds after the last real work, so
     /// a run drained to empty would end at a timeout nobody waits for.
     func settle() {
-        while let index = waits.indices.first(where: { waits[$0].condition(self) }) {
+        while let index = firstWaitThatHolds() {
             let wait = waits.remove(at: index)
-            if let event = forgetTimeout(of: wait.id) { environment.events.cancel(event) }
-            wait.completion(self, false)
+            environment.events.cancel(wait.timeout)
+            completeWait(wait.kind, timedOut: false)
         }
     }
 
-    @discardableResult
-    private func forgetTimeout(of wait: Int) -> ScheduledEventID? {
-        guard let index = waitTimeouts.firstIndex(where: { $0.wait == wait }) else { return nil }
-        return waitTimeouts.remove(at: index).event
+    /// The first pending wait that now holds; checked after every event, mostly with no wait
+    /// pending at all.
+    private func firstWaitThatHolds() -> Int? {
+        var index = 0
+        while index < waits.count {
+            if waitHolds(waits[index].kind) { return index }
+            index += 1
+        }
+        return nil
     }
 
-    /// Cancels the timeouts of waits that went without completing: a reset or unplug empties
-    /// `waits` at once (and bumps the epoch, so those timeouts would have done nothing at all).
-    /// Called when there are more timeouts than waits that have one.
-    private func pruneWaitTimeouts() {
-        waitTimeouts.removeAll { entry in
-            guard !waits.contains(where: { $0.id == entry.wait }) else { return false }
-            environment.events.cancel(entry.event)
-            return true
-        }
+    /// Drops every pending wait without completing it (a reset, an unplug); their timeouts,
+    /// which the epoch bump leaves with nothing to do, are cancelled at the next wait.
+    func dropWaits() {
+        for wait in waits { droppedWaitTimeouts.append(wait.timeout) }
+        waits.removeAll()
+    }
+
+    /// Cancels the timeouts of waits that went without completing: they would have done
+    /// nothing, but left in the queue they would keep the clock going.
+    private func cancelDroppedWaitTimeouts() {
+        for event in droppedWaitTimeouts { environment.events.cancel(event) }
+        droppedWaitTimeouts.removeAll(keepingCapacity: true)
     }
 }
 
-/// A weak reference to the device, and its name for event labels, shared by all the core's
-/// events (rather than each event holding its own).
+/// The device's lock, whether the device is still there, and its name for event labels,
+/// shared by the device and all the core's events (rather than each event holding its own
+/// reference).
+///
+/// An event must do nothing once the device is gone. A weak reference to the device said so
+/// at the price of a side-table load and a retain of the device on every event; instead the
+/// device's `deinit` clears ``deviceAlive`` under the lock, so an event that takes the lock
+/// and finds the flag set knows the core is there for as long as it holds the lock.
 final class OwnerReference: @unchecked Sendable {
-    weak var device: PanthorDevice?
+    let lock = Mutex(())
     let deviceName: String
+    /// Set while the device exists; written once, under ``lock``, by the device's `deinit`.
+    @exclusivity(unchecked) var deviceAlive = true
+    /// The core, which owns this reference (so unowned, not retained): touched only under
+    /// ``lock`` while ``deviceAlive`` holds, and the device keeps the core alive till then.
+    unowned(unsafe) var core: PanthorCore?
 
     init(deviceName: String) {
         self.deviceName = deviceName
+    }
+
+    /// Runs `body` on the core under the device's lock, unless the device is gone.
+    @inline(__always)
+    func withLiveCore(_ body: (PanthorCore) -> Void) {
+        lock.withLock { _ in
+            guard deviceAlive else { return }
+            body(core.unsafelyUnwrapped)
+        }
     }
 }

@@ -20,25 +20,30 @@ import Synchronization
 public final class PanthorDevice: Sendable, CustomStringConvertible {
     public let name: String
     public let events: EventQueue
-    private let lock = Mutex(())
-    /// Touched only under `lock`.
+    /// Touched only under its owner reference's lock (the device's lock, which the core's
+    /// events take too).
     private let core: PanthorCore
 
     public init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {
         name = configuration.deviceName
         events = environment.events
         core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware)
-        core.owner.device = self
     }
 
-    /// Runs `body` under the device's lock (what every event of the device does).
+    /// Events scheduled before still hold the owner reference: from now on they do nothing.
+    deinit {
+        let owner = core.owner
+        owner.lock.withLock { _ in owner.deviceAlive = false }
+    }
+
+    /// Runs `body` under the device's lock.
     func withCore<T: Sendable>(_ body: (PanthorCore) -> T) -> T {
-        lock.withLock { _ in body(core) }
+        core.owner.lock.withLock { _ in body(core) }
     }
 
     /// An entry point: runs `body` under the lock, then lets waits that became true complete.
     private func perform<T: Sendable, E: Error>(_ body: (PanthorCore) throws(E) -> T) throws(E) -> T {
-        try lock.withLock { _ throws(E) -> T in
+        try core.owner.lock.withLock { _ throws(E) -> T in
             let result = try body(core)
             core.settle()
             return result

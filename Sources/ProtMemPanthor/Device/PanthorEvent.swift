@@ -21,11 +21,24 @@ enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConver
     }
 }
 
-/// What a device event does. The steps that carry values of their own (a doorbell's index, a
-/// job's run, a wait's id), several every frame, are cases rather than closures, so scheduling
-/// them allocates no closure context; anything else is a closure.
+/// What a device event does: one case per step the device schedules, rather than a closure,
+/// so an event carries only plain values (nothing to retain, release or call through), and
+/// the steps that carry values of their own (a doorbell's index, a job's run, a wait's id)
+/// allocate no closure context.
 enum PanthorEventBody: Sendable {
-    case closure(@Sendable (PanthorCore) -> Void)
+    /// The threaded IRQ handlers (``PanthorCore/handleInterrupts()``).
+    case interrupts
+    /// A scheduler tick (``PanthorCore/runTick()``).
+    case tick
+    /// The periodic tick fires (``PanthorCore/periodicTickFired()``).
+    case periodicTick
+    /// The firmware's switch into protected mode ends
+    /// (``PanthorCore/firmwareActivateProtectedMode()``).
+    case protectedModeSwitch
+    /// A scheduled reset starts (``PanthorCore/performReset()``).
+    case reset
+    /// A reset's time is up (``PanthorCore/finishReset()``).
+    case resetDone
     /// The firmware looks at doorbell `index` (``PanthorCore/firmwareDoorbell(_:)``).
     case doorbell(Int)
     /// The job run `token` on a stream ends (``PanthorCore/firmwareComplete(slot:stream:token:)``).
@@ -54,10 +67,15 @@ final class PanthorEvent: ScheduledAction {
     /// Runs the body under the device's lock, unless the device is gone, unplugged, or reset
     /// since (for an event that does not survive resets); then completes waits that now hold.
     func run() {
-        owner.device?.withCore { core in
+        owner.withLiveCore { core in
             guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
             switch body {
-            case .closure(let action): action(core)
+            case .interrupts: core.handleInterrupts()
+            case .tick: core.runTick()
+            case .periodicTick: core.periodicTickFired()
+            case .protectedModeSwitch: core.firmwareActivateProtectedMode()
+            case .reset: core.performReset()
+            case .resetDone: core.finishReset()
             case .doorbell(let index): core.firmwareDoorbell(index)
             case .jobDone(let slot, let stream, let token): core.firmwareComplete(slot: slot, stream: stream, token: token)
             case .waitTimeout(let id): core.waitTimedOut(id)

@@ -15,14 +15,22 @@ struct PanthorTraceLog {
     /// The chunk being filled (also the last of `chunks`), held apart so an append reaches
     /// it without going through the array.
     private var current: PanthorTraceChunk?
+    /// Where `current`'s events lie: a managed buffer's elements never move, so an append
+    /// writes there directly instead of asking the buffer in a closure, which would capture
+    /// the event and copy it.
+    private var currentEvents: UnsafeMutablePointer<PanthorTraceEvent>?
 
-    mutating func append(_ event: PanthorTraceEvent) {
-        if count % PanthorTraceChunk.capacity == 0 {
+    /// Moves `event` into the chunk being filled (a copy of a multi-payload enum is not a memcpy).
+    mutating func append(_ event: consuming PanthorTraceEvent) {
+        let slot = count % PanthorTraceChunk.capacity
+        if slot == 0 {
             let chunk = PanthorTraceChunk.make()
             chunks.append(chunk)
             current = chunk
+            currentEvents = chunk.withUnsafeMutablePointerToElements { $0 }
         }
-        current.unsafelyUnwrapped.append(event)
+        (currentEvents.unsafelyUnwrapped + slot).initialize(to: event)
+        current.unsafelyUnwrapped.header = slot + 1
         count += 1
     }
 
@@ -85,13 +93,6 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
 
     static func make() -> PanthorTraceChunk {
         unsafeDowncast(create(minimumCapacity: capacity) { _ in 0 }, to: PanthorTraceChunk.self)
-    }
-
-    func append(_ event: PanthorTraceEvent) {
-        withUnsafeMutablePointers { count, events in
-            (events + count.pointee).initialize(to: event)
-            count.pointee += 1
-        }
     }
 
     func event(at index: Int) -> PanthorTraceEvent {

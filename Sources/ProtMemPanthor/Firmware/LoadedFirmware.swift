@@ -25,9 +25,14 @@ final class LoadedFirmware {
     var protectedAllocation: ProtectedAllocation?
     /// Things panthor would warn about and carry on from.
     var warnings: [String]
+    /// Where the firmware writes its protected-mode state at every entry: the start of the
+    /// first PROT section that has a size, `nil` when there is none. The image never changes,
+    /// so this is found once rather than by a walk over the sections at every entry.
+    let protectedStateVA: UInt64?
 
     init(image: FirmwareImage, sections: [Section], protectedAllocation: ProtectedAllocation?, warnings: [String]) {
         self.image = image
+        self.protectedStateVA = image.sections.first { $0.isProtected && $0.virtualSize > 0 }.map { UInt64($0.va.lowerBound) }
         self.sections = sections
         self.protectedAllocation = protectedAllocation
         self.warnings = warnings

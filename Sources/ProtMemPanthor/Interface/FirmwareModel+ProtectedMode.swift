@@ -54,16 +54,14 @@ extension PanthorCore {
     func firmwareTryCompleteEntry() {
         guard mcu.entering, !mcu.activationScheduled, !mcu.normalWorkRunning else { return }
         mcu.activationScheduled = true
-        after(parameters.protectedModeEntryLatency, "protected mode switch") { core in
-            core.firmwareActivateProtectedMode()
-        }
+        after(parameters.protectedModeEntryLatency, "protected mode switch", .protectedModeSwitch)
     }
 
     /// `GPU_STATUS_PROTM_ACTIVE` goes up; the firmware writes its protected-mode state into its
     /// PROT section as the protected GPU (so a section that is not really protected, or not
     /// mapped at all, faults here, as on a v13 GPU); then `GLB_PROTM_ENTER` is acknowledged
     /// and the sampled streams resume.
-    private func firmwareActivateProtectedMode() {
+    func firmwareActivateProtectedMode() {
         mcu.activationScheduled = false
         guard mcu.entering else { return }
         mcu.entering = false
@@ -79,11 +77,10 @@ extension PanthorCore {
         metrics.protectedModeEntries += 1
         let owner = firstSlot.flatMap { slot in mcu.slots[slot].streams.first { $0.ring != nil }?.ring?.group }
         if let owner { record(.protectedModeEntered(owner)) }
-        let sections = firmware?.image.sections
-        let protectedSection = sections?.firstIndex { $0.isProtected && $0.virtualSize > 0 }
+        let protectedStateVA = firmware?.protectedStateVA
         do throws(GPUFault) {
-            let va = GPUVirtualAddress(UInt64(protectedSection.map { sections![$0].va.lowerBound } ?? 0))
-            guard protectedSection != nil else {
+            let va = GPUVirtualAddress(protectedStateVA ?? 0)
+            guard protectedStateVA != nil else {
                 throw GPUFault.translation(GPUTranslationFault(addressSpace: .mcu, address: va, size: 0, access: .write, reason: .unmapped))
             }
             try memoryAccess.firmwareWrite(Self.savedStateRecord, at: va, in: mmu!.mcu, protectedMode: true)

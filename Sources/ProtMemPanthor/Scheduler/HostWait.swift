@@ -2,12 +2,31 @@ import ProtMemTime
 
 /// A wait of the driver on the firmware (`panthor_fw_glb_wait_acks`, `csgs_upd_ctx_apply_locked`):
 /// a condition on the interface pages, checked after every firmware step, with a timeout in
-/// virtual time. The kernel sleeps; the model keeps a continuation.
+/// virtual time. The kernel sleeps; the model keeps which wait it is, and the core knows what
+/// each kind waits for and does next (``PanthorCore/waitHolds(_:)``,
+/// ``PanthorCore/completeWait(_:timedOut:)``): the driver has only these few waits, a few a
+/// frame, so naming them costs nothing where a pair of closures was allocated for each.
 struct HostWait {
     let id: Int
-    let label: String
-    let condition: (PanthorCore) -> Bool
-    let completion: (PanthorCore, _ timedOut: Bool) -> Void
+    let kind: HostWaitKind
+    /// Its timeout event, cancelled when the wait completes first.
+    let timeout: ScheduledEventID
+}
+
+/// The driver's waits on the firmware.
+enum HostWaitKind {
+    /// `glb_protm_enter`: `GLB_PROTM_ENTER` acknowledged.
+    case protectedModeEnter
+    /// A tick's slot updates (``TickState/updating``) acknowledged, then the tick's next step.
+    case slotUpdate(TickState.Stage)
+
+    /// The wait's name (and its timeout event's).
+    var label: String {
+        switch self {
+        case .protectedModeEnter: "GLB_PROTM_ENTER"
+        case .slotUpdate(let stage): stage.label
+        }
+    }
 }
 
 /// The scheduler's tick bookkeeping (`sched->tick_work` and the tick context in flight).

@@ -10,7 +10,7 @@ struct PanthorQueue {
         var remaining: VirtualDuration
     }
 
-    var ring: [Entry] = []
+    var ring = JobRing()
     /// Jobs the firmware has finished with (completed or failed).
     var extract: Int = 0
 

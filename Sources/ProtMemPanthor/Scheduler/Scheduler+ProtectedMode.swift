@@ -33,19 +33,25 @@ extension PanthorCore {
         ringDoorbell(GPURegister.globalDoorbell)
         metrics.protectedModeEnterRequests += 1
         record(.protectedModeEnterRequested)
-        wait("GLB_PROTM_ENTER", timeout: configuration.timeouts.protectedModeEnter, until: { core in
-            !core.mcu.global.pendingRequests.contains(.protectedModeEnter)
-        }, then: { core, timedOut in
-            if timedOut {
-                core.metrics.protectedModeEnterTimeouts += 1
-                core.record(.protectedModeEnterTimedOut)
-                core.record(.warning("FW protm enter timeout, scheduling a reset"))
-                core.scheduleReset("FW protm enter timeout", victims: .everyBoundGroup(.protectedModeEnterTimeout))
-            } else {
-                core.protectedPending = false
-                core.record(.protectedModeEnterAcknowledged)
-            }
-            core.finishTick()
-        })
+        wait(.protectedModeEnter, timeout: configuration.timeouts.protectedModeEnter)
+    }
+
+    /// Whether the firmware has acknowledged `GLB_PROTM_ENTER`.
+    var protectedModeEnterAcknowledged: Bool {
+        !mcu.global.pendingRequests.contains(.protectedModeEnter)
+    }
+
+    /// The end of the `GLB_PROTM_ENTER` wait: acknowledged, or a reset when it timed out.
+    func protectedModeEnterWaitEnded(timedOut: Bool) {
+        if timedOut {
+            metrics.protectedModeEnterTimeouts += 1
+            record(.protectedModeEnterTimedOut)
+            record(.warning("FW protm enter timeout, scheduling a reset"))
+            scheduleReset("FW protm enter timeout", victims: .everyBoundGroup(.protectedModeEnterTimeout))
+        } else {
+            protectedPending = false
+            record(.protectedModeEnterAcknowledged)
+        }
+        finishTick()
     }
 }

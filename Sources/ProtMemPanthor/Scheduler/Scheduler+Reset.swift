@@ -12,13 +12,13 @@ extension PanthorCore {
         }
         reset = ResetState(reason: reason, victims: victims)
         record(.resetScheduled(reason))
-        after(.zero, "reset", survivesReset: true) { core in core.performReset() }
+        after(.zero, "reset", survivesReset: true, .reset)
     }
 
-    private func performReset() {
+    func performReset() {
         guard let state = reset else { return }
         epoch &+= 1
-        waits.removeAll()
+        dropWaits()
         tick = TickState()
         if let session = mcu.session {
             firmwareStopAll()
@@ -51,7 +51,7 @@ extension PanthorCore {
         interruptScheduled = false
         mcu = FirmwareModelState(parameters: parameters)
         if let firmware { FirmwareLoader.reload(firmware, full: true, bus: environment.bus) }
-        after(parameters.resetDuration, "reset done", survivesReset: true) { core in core.finishReset() }
+        after(parameters.resetDuration, "reset done", survivesReset: true, .resetDone)
     }
 
     /// Stops every stream without saving anything: the firmware is about to be reset.
@@ -63,7 +63,7 @@ extension PanthorCore {
         registers.status.remove(.protectedModeActive)
     }
 
-    private func finishReset() {
+    func finishReset() {
         bootFirmware()
         reset = nil
         metrics.resets += 1

@@ -25,10 +25,10 @@ extension PanthorCore {
         }
         guard !tick.scheduled else { return }
         tick.scheduled = true
-        after(.zero, "tick") { core in core.runTick() }
+        after(.zero, "tick", .tick)
     }
 
-    private func runTick() {
+    func runTick() {
         tick.scheduled = false
         guard mcu.booted, reset == nil, !tick.inProgress else { return }
         tick.inProgress = true
@@ -113,8 +113,8 @@ extension PanthorCore {
 
     /// Rings the CSG doorbells of `changed` slots and waits for their acknowledgements; the
     /// tick's next step runs once they are in. A timeout schedules a reset that fails those
-    /// groups. What the wait needs lives in ``tick`` (one tick runs at a time), so its
-    /// closures capture nothing.
+    /// groups. What the wait needs lives in ``tick`` (one tick runs at a time), so the wait
+    /// itself is only its kind.
     private func applySlotUpdates(_ changed: SlotSet, stage: TickState.Stage) {
         tick.stage = stage
         tick.updating = changed
@@ -124,23 +124,25 @@ extension PanthorCore {
         }
         for slot in changed { mcu.global.input.doorbellReq ^= 1 << UInt32(slot) }
         ringDoorbell(GPURegister.globalDoorbell)
-        wait(stage.label, timeout: configuration.timeouts.slotUpdate, until: { core in
-            core.slotUpdatesAcknowledged
-        }, then: { core, timedOut in
-            if timedOut {
-                let victims = Set(core.tick.updating.compactMap { core.slots[$0] })
-                core.record(.warning("CSG slots update timeout"))
-                core.scheduleReset("CSG slots update timeout", victims: .groups(victims, .slotUpdateTimeout))
-                core.finishTick()
-                return
-            }
-            core.continueTick()
-        })
+        wait(.slotUpdate(stage), timeout: configuration.timeouts.slotUpdate)
+    }
+
+    /// The end of a slot-update wait: the tick goes on, or a reset fails the groups of the
+    /// slots whose updates timed out.
+    func slotUpdateWaitEnded(timedOut: Bool) {
+        if timedOut {
+            let victims = Set(tick.updating.compactMap { slots[$0] })
+            record(.warning("CSG slots update timeout"))
+            scheduleReset("CSG slots update timeout", victims: .groups(victims, .slotUpdateTimeout))
+            finishTick()
+            return
+        }
+        continueTick()
     }
 
     /// Whether the firmware has acknowledged every request of the slots being updated and
     /// their doorbell bits.
-    private var slotUpdatesAcknowledged: Bool {
+    var slotUpdatesAcknowledged: Bool {
         let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
         for slot in tick.updating {
             guard doorbells & (1 << UInt32(slot)) == 0,
@@ -174,11 +176,14 @@ extension PanthorCore {
     private func armPeriodicTick(contended: Bool) {
         guard contended, !tick.periodicArmed else { return }
         tick.periodicArmed = true
-        after(configuration.timeouts.tickPeriod, "periodic tick") { core in
-            core.tick.periodicArmed = false
-            core.tick.rotate = true
-            core.queueTick()
-        }
+        after(configuration.timeouts.tickPeriod, "periodic tick", .periodicTick)
+    }
+
+    /// The periodic tick: the next tick rotates groups of equal priority.
+    func periodicTickFired() {
+        tick.periodicArmed = false
+        tick.rotate = true
+        queueTick()
     }
 }
 
