@@ -80,7 +80,7 @@ public struct PanthorTracePrefix: RandomAccessCollection, @unchecked Sendable {
         var remaining = count
         for chunk in chunks where remaining > 0 {
             let length = Swift.min(remaining, PanthorTraceChunk.capacity)
-            try chunk.withEvents { events in try body(UnsafeBufferPointer(rebasing: events[..<length])) }
+            try chunk.withEvents(length, body)
             remaining -= length
         }
     }
@@ -102,6 +102,12 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
     /// The events recorded so far, for reading.
     func withEvents<R>(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> R) rethrows -> R {
         try withUnsafeMutablePointers { count, events in try body(UnsafeBufferPointer(start: events, count: count.pointee)) }
+    }
+
+    /// The first `length` events, for a reader that knows they are written: it never reads the
+    /// count, which the device may be bumping as it appends past them on another thread.
+    func withEvents<R>(_ length: Int, _ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointerToElements { events in try body(UnsafeBufferPointer(start: events, count: length)) }
     }
 
     deinit {

@@ -167,6 +167,9 @@ extension PanthorCore {
 
     func finishTick() {
         tick.inProgress = false
+        // A tick that timed out never reached the steps that empty these: let go of the groups.
+        tick.picked.removeAll(keepingCapacity: true)
+        tick.evicted = SlotSet()
         if tick.requested {
             tick.requested = false
             queueTick()

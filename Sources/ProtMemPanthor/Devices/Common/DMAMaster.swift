@@ -48,7 +48,7 @@ final class DMAMaster: Sendable {
         try check(held, frameSize)
         do {
             var offset: UInt64 = 0
-            while offset < frameSize, let piece = PhysicalChunks.firstPiece(held.chunks, offset: offset, count: frameSize - offset) {
+            try PhysicalChunks.forEachPiece(held.chunks, offset: 0, count: frameSize) { piece throws(AccessFault) in
                 try bus.write(device.master, at: piece.base, count: Int(piece.size)) { destination in
                     FramePattern.fill(destination, stream: stream, frame: frame, offset: offset)
                 }
@@ -65,10 +65,8 @@ final class DMAMaster: Sendable {
     func scan(_ count: UInt64, from held: DeviceBuffer) throws(DMAMasterError) {
         try check(held, count)
         do {
-            var offset: UInt64 = 0
-            while offset < count, let piece = PhysicalChunks.firstPiece(held.chunks, offset: offset, count: count - offset) {
+            try PhysicalChunks.forEachPiece(held.chunks, offset: 0, count: count) { piece throws(AccessFault) in
                 try bus.read(device.master, at: piece.base, count: Int(piece.size)) { _ in }
-                offset += piece.size
             }
         } catch {
             faultList.withLock { $0.append(error) }
