@@ -97,12 +97,13 @@ extension PanthorCore {
 
     /// `GROUP_SUBMIT`: appends to the queue's ring, then rings the group's doorbell when it is
     /// on a slot, or ticks to give it one. A job for a failed group fails at once.
-    func submit(_ job: GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
+    func submit(_ job: consuming GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
         try checkUsable()
         guard let group = groups[handle], !group.destroyed, queue >= 0, queue < group.queues.count else { throw .invalidArgument }
         let index = group.queues[queue].ring.count
         let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
-        group.queues[queue].ring.append(PanthorQueue.Entry(job: job, remaining: job.duration))
+        let duration = job.duration
+        group.queues[queue].ring.append(PanthorQueue.Entry(job: job, remaining: duration))
         if let failure = group.failure {
             group.queues[queue].ring[index].state = .failed(.groupFailed(failure))
             group.queues[queue].extract = group.queues[queue].ring.count

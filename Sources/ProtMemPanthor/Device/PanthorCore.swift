@@ -82,7 +82,7 @@ final class PanthorCore: @unchecked Sendable {
         self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
         self.mcu = FirmwareModelState(parameters: configuration.firmware)
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
-        owner.core = self
+        owner.core = Unmanaged.passUnretained(self)
     }
 
     var now: VirtualInstant { environment.events.now }
@@ -99,8 +99,10 @@ final class PanthorCore: @unchecked Sendable {
     /// event's label is formatted only if someone lists pending events.
     @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
-        let event = PanthorEvent(owner: owner, label: label, epoch: epoch, survivesReset: survivesReset, body: body)
-        return environment.events.schedule(after: delay, event)
+        // Built in the argument, so the new event moves into the queue (which consumes it)
+        // rather than being retained for the call and released after it.
+        return environment.events.schedule(
+            after: delay, PanthorEvent(owner: owner, label: label, epoch: epoch, survivesReset: survivesReset, body: body))
     }
 
     // MARK: Interrupts
@@ -223,9 +225,11 @@ final class OwnerReference: @unchecked Sendable {
     let deviceName: String
     /// Set while the device exists; written once, under ``lock``, by the device's `deinit`.
     @exclusivity(unchecked) var deviceAlive = true
-    /// The core, which owns this reference (so unowned, not retained): touched only under
+    /// The core, which owns this reference (so unmanaged, not retained): touched only under
     /// ``lock`` while ``deviceAlive`` holds, and the device keeps the core alive till then.
-    unowned(unsafe) var core: PanthorCore?
+    /// Unmanaged rather than `unowned(unsafe)`: reading the latter still retains the core for
+    /// the event's step and releases it after, a pair on every event.
+    var core: Unmanaged<PanthorCore>?
 
     init(deviceName: String) {
         self.deviceName = deviceName
@@ -236,7 +240,7 @@ final class OwnerReference: @unchecked Sendable {
     func withLiveCore(_ body: (PanthorCore) -> Void) {
         lock.withLock { _ in
             guard deviceAlive else { return }
-            body(core.unsafelyUnwrapped)
+            core.unsafelyUnwrapped._withUnsafeGuaranteedRef(body)
         }
     }
 }

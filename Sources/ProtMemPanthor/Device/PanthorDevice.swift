@@ -130,8 +130,11 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     }
 
     @discardableResult
-    public func submit(_ job: GPUJob, to group: GroupHandle, queue: Int = 0) throws(Errno) -> JobHandle {
-        try perform({ (core: PanthorCore) throws(Errno) in try core.submit(job, to: group, queue: queue) })
+    public func submit(_ job: consuming GPUJob, to group: GroupHandle, queue: Int = 0) throws(Errno) -> JobHandle {
+        // The job (its label and operations) moves through to the queue's ring: the closure
+        // takes it out of `pending` rather than copying it, so nothing is retained on the way.
+        var pending: GPUJob? = consume job
+        return try perform({ (core: PanthorCore) throws(Errno) in try core.submit(pending.take().unsafelyUnwrapped, to: group, queue: queue) })
     }
 
     public func jobState(_ job: JobHandle) -> JobState? { withCore { $0.jobState(job) } }

@@ -24,7 +24,7 @@ struct JobRing: RandomAccessCollection, MutableCollection {
         _modify { yield &chunks[position >> Self.chunkShift][position & Self.offsetMask] }
     }
 
-    mutating func append(_ entry: Element) {
+    mutating func append(_ entry: consuming Element) {
         if count & Self.offsetMask == 0 {
             var chunk: [Element] = []
             chunk.reserveCapacity(Self.chunkCapacity)
