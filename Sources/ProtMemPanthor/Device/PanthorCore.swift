@@ -145,7 +145,7 @@ final class PanthorCore: @unchecked Sendable {
         let id = nextWait
         nextWait += 1
         if !droppedWaitTimeouts.isEmpty { cancelDroppedWaitTimeouts() }
-        let timeout = after(timeout, .timeout(kind.label), .waitTimeout(id))
+        let timeout = after(timeout, .timeout(kind), .waitTimeout(id))
         waits.append(HostWait(id: id, kind: kind, timeout: timeout))
     }
 

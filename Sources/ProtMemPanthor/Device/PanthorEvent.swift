@@ -6,8 +6,8 @@ enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConver
     case text(String)
     case doorbell(Int)
     case job(GroupHandle, queue: Int, index: Int)
-    /// The timeout of a host wait.
-    case timeout(String)
+    /// The timeout of a host wait: its kind, named only when listed (no string to retain).
+    case timeout(HostWaitKind)
 
     init(stringLiteral value: String) { self = .text(value) }
 
@@ -16,7 +16,7 @@ enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConver
         case .text(let text): text
         case .doorbell(let index): "doorbell \(index)"
         case .job(let group, let queue, let index): "job \(group.rawValue).\(queue).\(index)"
-        case .timeout(let wait): "timeout: \(wait)"
+        case .timeout(let wait): "timeout: \(wait.label)"
         }
     }
 }

@@ -42,8 +42,10 @@ struct TickState {
 
     // The tick in flight, kept here rather than captured by the closures of its waits.
     /// The groups that get slots, in pick order (the first at `MAX_CSG_PRIO`); the buffer is
-    /// reused from tick to tick.
-    var picked: [PanthorGroup] = []
+    /// reused from tick to tick. Handles, not the groups: picking, sorting and the eviction
+    /// check then retain nothing, and a group destroyed and released while the tick waits is
+    /// simply not found (it could not run anyway).
+    var picked: [PickedGroup] = []
     /// Slots whose groups step 1 evicts, freed once their requests are acknowledged.
     var evicted = SlotSet()
     /// Slots whose updates the tick waits for.
@@ -65,6 +67,12 @@ struct TickState {
             }
         }
     }
+}
+
+/// A group a tick picked: its handle, and the priority its place in the pick order is sorted by.
+struct PickedGroup {
+    let handle: GroupHandle
+    let priority: GroupPriority
 }
 
 /// Which groups a reset fails.

@@ -44,15 +44,17 @@ extension PanthorCore {
         var changed = SlotSet()
         var evicted = SlotSet()
         for slot in slots.indices {
-            guard let handle = slots[slot], let group = groups[handle], !tick.picked.contains(where: { $0.handle == handle }) else { continue }
+            guard let handle = slots[slot], !tick.picked.contains(where: { $0.handle == handle }), let group = groups[handle] else { continue }
             let state: GroupSlotState = group.canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
             changed.insert(slot)
             evicted.insert(slot)
         }
-        for (index, group) in tick.picked.enumerated() {
+        for index in tick.picked.indices {
             let priority = Self.slotPriority(at: index)
+            // Just picked from the table, so found.
+            guard let group = groups[tick.picked[index].handle] else { continue }
             if let slot = group.slot, group.slotPriority != priority {
                 setSlotPriority(slot, priority)
                 group.slotPriority = priority
@@ -73,10 +75,11 @@ extension PanthorCore {
             guard let group = groups[handle], group.canRun, group.hasWork else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < group.priority { index -= 1 }
+            let picked = PickedGroup(handle: handle, priority: group.priority)
             if index == tick.picked.endIndex {
-                tick.picked.append(group)
+                tick.picked.append(picked)
             } else {
-                tick.picked.insert(group, at: index)
+                tick.picked.insert(picked, at: index)
             }
         }
         let runnable = tick.picked.count
@@ -92,7 +95,9 @@ extension PanthorCore {
     /// Step 2: bind new groups, acknowledge protected-mode requests of the top group.
     private func bindAndAcknowledge() {
         var changed = SlotSet()
-        for (index, group) in tick.picked.enumerated() where group.canRun {
+        for index in tick.picked.indices {
+            // A group destroyed (and so released) while the tick waited cannot run either.
+            guard let group = groups[tick.picked[index].handle], group.canRun else { continue }
             let priority = Self.slotPriority(at: index)
             let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
             let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
@@ -167,7 +172,7 @@ extension PanthorCore {
 
     func finishTick() {
         tick.inProgress = false
-        // A tick that timed out never reached the steps that empty these: let go of the groups.
+        // A tick that timed out never reached the steps that empty these.
         tick.picked.removeAll(keepingCapacity: true)
         tick.evicted = SlotSet()
         if tick.requested {
