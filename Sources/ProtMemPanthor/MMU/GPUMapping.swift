@@ -22,7 +22,12 @@ public struct GPUMapping: Hashable, Sendable, CustomStringConvertible {
     func forEachPhysicalChunk(for part: GPUVirtualRange, _ body: (PhysicalRange) -> Void) {
         var skip = part.start.rawValue - virtualRange.start.rawValue
         var wanted = part.size
-        for chunk in pages where wanted > 0 {
+        // By index rather than `for … in`: the iterator would hold (retain, then release) its
+        // own copy of `pages` on every GPU access. Nothing is left to take once `wanted` is 0.
+        var position = pages.startIndex
+        while position < pages.endIndex, wanted > 0 {
+            let chunk = pages[position]
+            position += 1
             if skip >= chunk.size {
                 skip -= chunk.size
                 continue

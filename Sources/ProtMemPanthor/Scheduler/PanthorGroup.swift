@@ -48,5 +48,13 @@ final class PanthorGroup {
     var canRun: Bool { !isFailed && !destroyed }
 
     /// Has work that has not finished: jobs queued, running or waiting for protected mode.
-    var hasWork: Bool { queues.contains { !$0.isEmpty } }
+    /// Asked of every group on every tick; by index, so no copy of the queues is retained.
+    var hasWork: Bool {
+        var queue = 0
+        while queue < queues.count {
+            if !queues[queue].isEmpty { return true }
+            queue += 1
+        }
+        return false
+    }
 }

@@ -70,8 +70,14 @@ extension PanthorCore {
     /// then run order (a stable insertion sort, into a buffer the ticks reuse), at most one per
     /// slot. Returns how many groups were runnable.
     private func pickGroups() -> Int {
-        tick.picked.removeAll(keepingCapacity: true)
-        for handle in runOrder {
+        // Mostly empty already (step 2 empties it); emptying an empty array still calls
+        // through `replaceSubrange`.
+        if !tick.picked.isEmpty { tick.picked.removeAll(keepingCapacity: true) }
+        // By index: a `for … in` iterator would retain its own copy of the run order.
+        var position = 0
+        while position < runOrder.count {
+            let handle = runOrder[position]
+            position += 1
             guard let group = groups[handle], group.canRun, group.hasWork else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < group.priority { index -= 1 }
@@ -173,7 +179,7 @@ extension PanthorCore {
     func finishTick() {
         tick.inProgress = false
         // A tick that timed out never reached the steps that empty these.
-        tick.picked.removeAll(keepingCapacity: true)
+        if !tick.picked.isEmpty { tick.picked.removeAll(keepingCapacity: true) }
         tick.evicted = SlotSet()
         if tick.requested {
             tick.requested = false
