@@ -75,8 +75,7 @@ extension PanthorCore {
         }
         mcu.session = .init(since: now)
         metrics.protectedModeEntries += 1
-        let owner = firstSlot.flatMap { slot in mcu.slots[slot].streams.first { $0.ring != nil }?.ring?.group }
-        if let owner { record(.protectedModeEntered(owner)) }
+        if let slot = firstSlot, let owner = firstRingGroup(slot) { record(.protectedModeEntered(owner)) }
         let protectedStateVA = firmware?.protectedStateVA
         do throws(GPUFault) {
             let va = GPUVirtualAddress(protectedStateVA ?? 0)
@@ -98,6 +97,17 @@ extension PanthorCore {
             for stream in mcu.slots[slot].protectedStreams { firmwareKick(slot: slot, stream: stream) }
         }
         firmwareCheckProtectedWorkDone()
+    }
+
+    /// The group of the slot's first stream that has a ring, read in place (`first(where:)`
+    /// would walk a retained copy of the slot's streams).
+    private func firstRingGroup(_ slot: Int) -> GroupHandle? {
+        var stream = 0
+        while stream < mcu.slots[slot].streams.count {
+            if let ring = mcu.slots[slot].streams[stream].ring { return ring.group }
+            stream += 1
+        }
+        return nil
     }
 
     /// Leaves protected mode when no sampled stream runs a protected job or has one next.

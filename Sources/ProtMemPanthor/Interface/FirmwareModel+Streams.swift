@@ -107,7 +107,11 @@ extension PanthorCore {
         let inProtectedMode = registers.status.contains(.protectedModeActive)
         var readBack: [UInt8]?
         var fault: GPUFault?
-        for operation in operations {
+        // By index: a `for … in` iterator would retain its own copy of the operations.
+        var position = 0
+        while position < operations.count {
+            let operation = operations[position]
+            position += 1
             do {
                 if let bytes = try memoryAccess.perform(operation, in: vm.space, protectedMode: inProtectedMode) { readBack = bytes }
             } catch {
