@@ -26,7 +26,7 @@ import Synchronization
 ///   cancelling is O(1).
 public final class EventQueue: Sendable {
     public let clock: VirtualClock
-    let state = Mutex(EventQueueState())
+    let state = SpinLocked(EventQueueState())
     /// This queue's number among all queues, which its channels carry
     /// (``ScheduledEventChannel``).
     @usableFromInline let serial: UInt64
@@ -38,6 +38,7 @@ public final class EventQueue: Sendable {
 
     private static let serials = Atomic<UInt64>(0)
 
+    @inlinable
     public var now: VirtualInstant { clock.now }
 
     // MARK: Scheduling

@@ -55,10 +55,10 @@ struct EventQueueState: ~Copyable {
 
     /// Adds a value event for `handler` due at `due` (`now` or later).
     @inline(__always)
-    mutating func insert(due: UInt64, now: UInt64, handler: UInt32, _ payload: ScheduledEventPayload) -> ScheduledEventID {
+    mutating func insert(due: UInt64, now: UInt64, handler: UInt32, _ write: (UnsafeMutablePointer<ScheduledEventPayload>) -> Void) -> ScheduledEventID {
         let sequence = nextSequence
         nextSequence += 1
-        let slot = slots.add(sequence: sequence, handler: handler, payload)
+        let slot = slots.add(sequence: sequence, handler: handler, write)
         return file(sequence: sequence, slot: slot, due: due, now: now)
     }
 

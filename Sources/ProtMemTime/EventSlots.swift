@@ -82,11 +82,12 @@ struct EventSlots: ~Copyable {
         return UInt32(slot)
     }
 
-    /// Stores a value event for `handler` and returns its slot.
+    /// Stores a value event for `handler`, which `write` copies into the slot, and returns
+    /// the slot.
     @inline(__always)
-    mutating func add(sequence: UInt64, handler: UInt32, _ payload: ScheduledEventPayload) -> UInt32 {
+    mutating func add(sequence: UInt64, handler: UInt32, _ write: (UnsafeMutablePointer<ScheduledEventPayload>) -> Void) -> UInt32 {
         let slot = claim(sequence: sequence, handler: handler)
-        payloads[slot] = payload
+        write(payloads + slot)
         return UInt32(slot)
     }
 

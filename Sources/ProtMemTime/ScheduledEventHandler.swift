@@ -75,10 +75,11 @@ public struct ScheduledEventPayload: BitwiseCopyable, Sendable {
             && MemoryLayout<Event>.alignment <= MemoryLayout<Storage>.alignment
     }
 
+    /// Stores `event` in the payload at `slot`.
     @inlinable
-    init<Event: BitwiseCopyable>(_ event: Event) {
-        precondition(Self.fits(Event.self), "an event of \(MemoryLayout<Event>.size) bytes does not fit a payload")
-        withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: event, as: Event.self) }
+    static func store<Event: BitwiseCopyable>(_ event: Event, at slot: UnsafeMutablePointer<ScheduledEventPayload>) {
+        precondition(fits(Event.self), "an event of \(MemoryLayout<Event>.size) bytes does not fit a payload")
+        UnsafeMutableRawPointer(slot).storeBytes(of: event, as: Event.self)
     }
 
     @inlinable

@@ -208,6 +208,44 @@ struct ValueEventTests {
         #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
     }
 
+    /// Many threads schedule, cancel and run on one queue at once (the queue may be called from
+    /// any thread): every event that was not cancelled runs exactly once, and the queue's
+    /// invariants hold after.
+    @Test func concurrentCallersLoseNothing() async {
+        let queue = EventQueue()
+        final class Count: Sendable { let value = Atomic<Int>(0) }
+        let ran = Count()
+        let handler = ProbeHandler(queue) { _, _ in ran.value.add(1, ordering: .relaxed) }
+        let channel = queue.register(handler)
+        let perTask = 3_000
+        let (scheduled, cancelled) = await withTaskGroup(of: (Int, Int).self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    var random = SplitMix(seed: UInt64(task + 1))
+                    var cancelled = 0
+                    var ids: [ScheduledEventID] = []
+                    for index in 0..<perTask {
+                        let delay = VirtualDuration.nanoseconds(random.next() % 1_000)
+                        if index % 3 == 0 {
+                            ids.append(queue.schedule(after: delay) { ran.value.add(1, ordering: .relaxed) })
+                        } else {
+                            ids.append(queue.schedule(after: delay, on: channel, Probe(index)))
+                        }
+                        if random.next() % 5 == 0, queue.cancel(ids[Int(random.next() % UInt64(ids.count))]) { cancelled += 1 }
+                        if index % 4 == 0 { queue.runNext(notAfter: queue.now + .nanoseconds(500)) }
+                    }
+                    return (perTask, cancelled)
+                }
+            }
+            return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        }
+        queue.runUntilEmpty()
+        queue._checkInvariants()
+        #expect(ran.value.load(ordering: .relaxed) == scheduled - cancelled)
+        #expect(queue.executedCount == UInt64(scheduled - cancelled))
+        #expect(queue.pendingCount == 0)
+    }
+
     /// Events larger than a payload are refused when their handler registers.
     @Test func theLargestEventFits() {
         #expect(ScheduledEventPayload.capacity == 80)
