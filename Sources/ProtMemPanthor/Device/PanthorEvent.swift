@@ -58,11 +58,24 @@ enum PanthorEventBody: BitwiseCopyable, Sendable {
 /// keeps in its slab and hands back to the device's ``OwnerReference`` when due
 /// (``ScheduledEventHandler``), so scheduling one allocates nothing and running it retains
 /// nothing.
+///
+/// The fields are in this order for size: the two 25-byte enums with the flag in the first's
+/// tail padding, then the epoch, 72 bytes in all (another order takes 80). A copy of a size
+/// that is a multiple of 8 is whole 16- and 8-byte moves, each of which the processor can
+/// forward from the store that wrote it; a 73-byte copy ends in an overlapping move that
+/// waits for two stores to reach the cache.
 struct PanthorEvent: BitwiseCopyable, Sendable {
+    let body: PanthorEventBody
+    let survivesReset: Bool
     let label: PanthorEventLabel
     let epoch: UInt64
-    let survivesReset: Bool
-    let body: PanthorEventBody
+
+    init(label: PanthorEventLabel, epoch: UInt64, survivesReset: Bool, body: PanthorEventBody) {
+        self.body = body
+        self.survivesReset = survivesReset
+        self.label = label
+        self.epoch = epoch
+    }
 }
 
 extension OwnerReference: ScheduledEventHandler {
