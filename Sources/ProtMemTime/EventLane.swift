@@ -84,3 +84,20 @@ struct EventTier<Element: Comparable & BitwiseCopyable>: ~Copyable {
         lane._checkInvariants()
     }
 }
+
+extension EventTier where Element == ScheduledEventKey {
+    /// Drops cancelled keys from the heads of the heap and the lane; returns how many.
+    @inline(__always)
+    mutating func dropCancelled(_ liveness: EventLiveness) -> Int {
+        var dropped = 0
+        while let first = lane.first, !liveness.isLive(first) {
+            lane.removeFirst()
+            dropped += 1
+        }
+        while let top = heap.min, !liveness.isLive(top) {
+            heap.removeMin()
+            dropped += 1
+        }
+        return dropped
+    }
+}

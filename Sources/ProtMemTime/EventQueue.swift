@@ -7,7 +7,8 @@ import Synchronization
 /// Events are ordered by (deadline, insertion sequence), so events due at the same instant run
 /// in the order they were scheduled, whatever the heaps' layout (``EventQueueState``): one
 /// sequence of calls gives one sequence of events, byte for byte. An event is an object
-/// (``ScheduledAction``), or a closure the queue wraps in one.
+/// (``ScheduledAction``), a closure the queue wraps in one, or a plain value sent to a
+/// registered handler (``ScheduledEventHandler``, ``register(_:)``).
 ///
 /// Rules:
 /// 1. ``schedule(at:_:_:)`` with a deadline already past runs the event at the current time
@@ -25,12 +26,19 @@ import Synchronization
 ///   cancelling is O(1).
 public final class EventQueue: Sendable {
     public let clock: VirtualClock
-    private let state = Mutex(EventQueueState())
+    let state = SpinLocked(EventQueueState())
+    /// This queue's number among all queues, which its channels carry
+    /// (``ScheduledEventChannel``).
+    @usableFromInline let serial: UInt64
 
     public init(clock: VirtualClock = VirtualClock()) {
         self.clock = clock
+        self.serial = EventQueue.serials.add(1, ordering: .relaxed).newValue
     }
 
+    private static let serials = Atomic<UInt64>(0)
+
+    @inlinable
     public var now: VirtualInstant { clock.now }
 
     // MARK: Scheduling
@@ -80,13 +88,14 @@ public final class EventQueue: Sendable {
     /// cancelled, or never existed.
     @discardableResult
     public func cancel(_ id: ScheduledEventID) -> Bool {
-        // The action is let go of outside the lock: what it owns may do anything when freed.
-        let action: (any ScheduledAction)? = state.withLock { state in
-            guard let slot = state.slots.slot(of: id) else { return nil }
+        // An action is let go of outside the lock: what it owns may do anything when freed.
+        let (found, action): (Bool, (any ScheduledAction)?) = state.withLock { state in
+            guard let slot = state.slots.slot(of: id) else { return (false, nil) }
             state.noteCancelled()
-            return state.slots.remove(slot)
+            return (true, state.slots.remove(slot))
         }
-        return action != nil
+        _ = consume action
+        return found
     }
 
     // MARK: Running
@@ -96,11 +105,8 @@ public final class EventQueue: Sendable {
     @discardableResult
     public func run(until target: VirtualInstant) -> Int {
         var ran = 0
-        while let due = popDue(notAfter: target) {
-            execute(due)
-            ran += 1
-        }
-        clock.advance(to: target)
+        while runDue(notAfter: target.rawValue) { ran += 1 }
+        state.withLock { _ in clock.advance(to: target) }
         return ran
     }
 
@@ -115,10 +121,7 @@ public final class EventQueue: Sendable {
     @discardableResult
     public func runUntilEmpty(limit: Int = .max) -> Int {
         var ran = 0
-        while ran < limit, let due = popDue(notAfter: .distantFuture) {
-            execute(due)
-            ran += 1
-        }
+        while ran < limit, runDue(notAfter: .max) { ran += 1 }
         return ran
     }
 
@@ -132,20 +135,27 @@ public final class EventQueue: Sendable {
     /// clock does not move then). `while nextDeadline <= target { runNext() }` in one step.
     @discardableResult
     public func runNext(notAfter target: VirtualInstant) -> Bool {
-        guard let due = popDue(notAfter: target) else { return false }
-        execute(due)
-        return true
+        runDue(notAfter: target.rawValue)
     }
 
+    /// Takes the next event due at or before `target` off the queue (the clock moving to its
+    /// deadline under the same lock) and runs it; `false` when none is due.
     @inline(__always)
-    private func popDue(notAfter target: VirtualInstant) -> EventQueueState.Due? {
-        state.withLock { $0.popDue(notAfter: target.rawValue) }
-    }
-
-    @inline(__always)
-    private func execute(_ due: EventQueueState.Due) {
-        clock.advance(to: VirtualInstant(rawValue: due.deadline))
-        due.action.run()
+    private func runDue(notAfter target: UInt64) -> Bool {
+        // A value event is copied out of the slab into this frame, so its slot can be reused
+        // by whatever it schedules.
+        withUnsafeTemporaryAllocation(of: ScheduledEventPayload.self, capacity: 1) { buffer in
+            let sink = EventQueueState.PayloadSink(pointer: buffer.baseAddress.unsafelyUnwrapped)
+            guard let due = state.withLock({ $0.popDue(notAfter: target, clock: clock, into: sink) }) else { return false }
+            switch consume due {
+            case .action(let action):
+                action.run()
+            case .value(let entry):
+                // The queue keeps every entry for its whole life: no retain needed.
+                entry._withUnsafeGuaranteedRef { $0.handler._run(sink.pointer) }
+            }
+            return true
+        }
     }
 
     // MARK: Inspection
@@ -162,9 +172,16 @@ public final class EventQueue: Sendable {
 
     /// The labels of pending events in the order they will run (for reports and tests).
     public var pendingLabels: [String] {
-        let actions = state.withLock { state in state.liveKeysInOrder.map { state.slots.action(at: Int($0.slot)) } }
+        let events = state.withLock { state in
+            state.liveKeysInOrder.map { key in
+                let event = state.slots.event(at: Int(key.slot))
+                return (event.action, event.action == nil ? state.handlers[Int(event.handler)] : nil, event.payload)
+            }
+        }
         // Built outside the lock: a label may read anything.
-        return actions.map(\.scheduledLabel)
+        return events.map { action, entry, payload in
+            action?.scheduledLabel ?? entry.unsafelyUnwrapped.handler._label(of: payload)
+        }
     }
 
     public func _checkInvariants() {

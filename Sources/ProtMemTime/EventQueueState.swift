@@ -1,5 +1,6 @@
-/// What an ``EventQueue`` keeps behind its lock: the keys of pending events in two tiers, and
-/// their actions in a slab (``EventSlots``) the keys index.
+/// What an ``EventQueue`` keeps behind its lock: the keys of pending events in two tiers, the
+/// events themselves in a slab (``EventSlots``) the keys index, and the registered handlers of
+/// value events.
 ///
 /// Two tiers, split by how far off an event is when scheduled, because the queue's traffic is
 /// two kinds: near-term work (acknowledgements, interrupts, job completions) that is scheduled
@@ -25,12 +26,22 @@ struct EventQueueState: ~Copyable {
     var cancelledKeys = 0
     var nextSequence: UInt64 = 1
     var executed: UInt64 = 0
+    /// Registered handlers (``EventQueue/register(_:)``), by number; kept for the queue's life,
+    /// so an event names its handler by number and a run reaches it without retaining it.
+    var handlers: [EventHandlerEntry] = []
 
-    /// An event taken off the queue: its deadline and its action (run, and let go of, outside
-    /// the lock).
-    struct Due {
-        let deadline: UInt64
-        let action: any ScheduledAction
+    /// An event taken off the queue, to run outside the lock: an action (let go of after it
+    /// runs), or a value event's handler and a copy of the event, so its slot can be reused by
+    /// whatever the event schedules.
+    enum Due {
+        case action(any ScheduledAction)
+        case value(Unmanaged<EventHandlerEntry>)
+    }
+
+    /// Where ``popDue(notAfter:clock:into:)`` copies a value event: a buffer in the run loop's
+    /// frame, which only the running thread touches.
+    struct PayloadSink: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<ScheduledEventPayload>
     }
 
     /// Adds an event due at `due` (`now` or later) and returns its identifier.
@@ -39,6 +50,21 @@ struct EventQueueState: ~Copyable {
         let sequence = nextSequence
         nextSequence += 1
         let slot = slots.add(sequence: sequence, action)
+        return file(sequence: sequence, slot: slot, due: due, now: now)
+    }
+
+    /// Adds a value event for `handler` due at `due` (`now` or later).
+    @inline(__always)
+    mutating func insert(due: UInt64, now: UInt64, handler: UInt32, _ write: (UnsafeMutablePointer<ScheduledEventPayload>) -> Void) -> ScheduledEventID {
+        let sequence = nextSequence
+        nextSequence += 1
+        let slot = slots.add(sequence: sequence, handler: handler, write)
+        return file(sequence: sequence, slot: slot, due: due, now: now)
+    }
+
+    /// Puts the key of a new event in its tier.
+    @inline(__always)
+    private mutating func file(sequence: UInt64, slot: UInt32, due: UInt64, now: UInt64) -> ScheduledEventID {
         let key = ScheduledEventKey(deadline: due, sequence: sequence, slot: slot)
         if due - now < Self.nearHorizon {
             near.insert(key)
@@ -48,9 +74,11 @@ struct EventQueueState: ~Copyable {
         return ScheduledEventID(rawValue: sequence, slot: slot)
     }
 
-    /// Takes the next live event off the queue if it is due at or before `target`.
+    /// Takes the next live event off the queue if it is due at or before `target`, and moves
+    /// `clock` to its deadline: here, under the lock, so every move of the clock is ordered by
+    /// the lock. A value event is copied to `sink`.
     @inline(__always)
-    mutating func popDue(notAfter target: UInt64) -> Due? {
+    mutating func popDue(notAfter target: UInt64, clock: VirtualClock, into sink: PayloadSink) -> Due? {
         guard let next = peek(), next.key.deadline <= target else { return nil }
         switch next.place {
         case .nearLane: near.lane.removeFirst()
@@ -58,9 +86,12 @@ struct EventQueueState: ~Copyable {
         case .farLane: far.lane.removeFirst()
         case .farHeap: far.heap.removeMin()
         }
-        let action = slots.remove(Int(next.key.slot))
         executed += 1
-        return Due(deadline: next.key.deadline, action: action)
+        clock.advance(to: VirtualInstant(rawValue: next.key.deadline))
+        switch slots.take(Int(next.key.slot), payload: sink.pointer) {
+        case .action(let action): return .action(action)
+        case .value(let handler): return .value(Unmanaged.passUnretained(handlers[Int(handler)]))
+        }
     }
 
     enum Place { case nearLane, nearHeap, farLane, farHeap }
@@ -69,7 +100,8 @@ struct EventQueueState: ~Copyable {
     @inline(__always)
     mutating func peek() -> (key: ScheduledEventKey, place: Place)? {
         if cancelledKeys > 0 {
-            cancelledKeys -= Self.dropCancelled(&near, slots) + Self.dropCancelled(&far, slots)
+            let liveness = slots.liveness
+            cancelledKeys -= near.dropCancelled(liveness) + far.dropCancelled(liveness)
         }
         var next: (key: ScheduledEventKey, place: Place)?
         if let key = near.lane.first { next = (key, .nearLane) }
@@ -85,20 +117,6 @@ struct EventQueueState: ~Copyable {
     @inline(__always)
     func isLive(_ key: ScheduledEventKey) -> Bool {
         slots.sequence(at: key.slot) == key.sequence
-    }
-
-    /// Drops cancelled keys from the tier's heads; returns how many.
-    private static func dropCancelled(_ tier: inout EventTier<ScheduledEventKey>, _ slots: borrowing EventSlots) -> Int {
-        var dropped = 0
-        while let first = tier.lane.first, slots.sequence(at: first.slot) != first.sequence {
-            tier.lane.removeFirst()
-            dropped += 1
-        }
-        while let top = tier.heap.min, slots.sequence(at: top.slot) != top.sequence {
-            tier.heap.removeMin()
-            dropped += 1
-        }
-        return dropped
     }
 
     /// The keys of live events in the order they will run.

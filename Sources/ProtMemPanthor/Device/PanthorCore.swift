@@ -96,13 +96,14 @@ final class PanthorCore: @unchecked Sendable {
 
     /// Runs `body` on this device `delay` from now, unless a reset or unplug comes first
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
-    /// event's label is formatted only if someone lists pending events.
+    /// event is a plain value sent to the device's handler (``OwnerReference``): nothing is
+    /// allocated, and its label is formatted only if someone lists pending events.
     @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
-        // Built in the argument, so the new event moves into the queue (which consumes it)
-        // rather than being retained for the call and released after it.
-        return environment.events.schedule(
-            after: delay, PanthorEvent(owner: owner, label: label, epoch: epoch, survivesReset: survivesReset, body: body))
+        let events = environment.events
+        return events.schedule(
+            after: delay, on: owner.channel(on: events),
+            PanthorEvent(label: label, epoch: epoch, survivesReset: survivesReset, body: body))
     }
 
     // MARK: Interrupts
@@ -212,14 +213,15 @@ final class PanthorCore: @unchecked Sendable {
     }
 }
 
-/// The device's lock, whether the device is still there, and its name for event labels,
-/// shared by the device and all the core's events (rather than each event holding its own
-/// reference).
+/// The device's lock, whether the device is still there, its name for event labels, and the
+/// handler of its events (``PanthorEvent``): shared by the device and all the core's events.
 ///
 /// An event must do nothing once the device is gone. A weak reference to the device said so
 /// at the price of a side-table load and a retain of the device on every event; instead the
 /// device's `deinit` clears ``deviceAlive`` under the lock, so an event that takes the lock
-/// and finds the flag set knows the core is there for as long as it holds the lock.
+/// and finds the flag set knows the core is there for as long as it holds the lock. The event
+/// queue keeps this object (the events' handler) for as long as the queue lives, so an event
+/// outliving the device finds it, with the flag clear.
 final class OwnerReference: @unchecked Sendable {
     let lock = Mutex(())
     let deviceName: String
@@ -230,9 +232,22 @@ final class OwnerReference: @unchecked Sendable {
     /// Unmanaged rather than `unowned(unsafe)`: reading the latter still retains the core for
     /// the event's step and releases it after, a pair on every event.
     var core: Unmanaged<PanthorCore>?
+    /// The channel of the device's events on its queue, made by the first event; touched only
+    /// under ``lock``.
+    @exclusivity(unchecked) private var eventChannel: ScheduledEventChannel<OwnerReference>?
 
     init(deviceName: String) {
         self.deviceName = deviceName
+    }
+
+    /// The channel this device's events go through on `events` (its one queue), registering
+    /// with the queue the first time. Called under ``lock``.
+    @inline(__always)
+    func channel(on events: EventQueue) -> ScheduledEventChannel<OwnerReference> {
+        if let eventChannel { return eventChannel }
+        let channel = events.register(self)
+        eventChannel = channel
+        return channel
     }
 
     /// Runs `body` on the core under the device's lock, unless the device is gone.

@@ -2,20 +2,27 @@ import ProtMemTime
 
 /// What a device event is called in the queue's listing (``EventQueue/pendingLabels``): kept as
 /// its parts and formatted only when listed, since the device schedules several events a frame.
-enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
-    case text(String)
+/// Plain values (a literal's text is a `StaticString`, a group its number), so an event that
+/// carries its label stays plain bits (``PanthorEvent``).
+enum PanthorEventLabel: BitwiseCopyable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    case text(StaticString)
     case doorbell(Int)
-    case job(GroupHandle, queue: Int, index: Int)
+    case jobRun(group: UInt32, queue: Int, index: Int)
     /// The timeout of a host wait: its kind, named only when listed (no string to retain).
     case timeout(HostWaitKind)
 
-    init(stringLiteral value: String) { self = .text(value) }
+    init(stringLiteral value: StaticString) { self = .text(value) }
+
+    /// The run of job `index` on `group`'s `queue`.
+    static func job(_ group: GroupHandle, queue: Int, index: Int) -> Self {
+        .jobRun(group: group.rawValue, queue: queue, index: index)
+    }
 
     var description: String {
         switch self {
-        case .text(let text): text
+        case .text(let text): "\(text)"
         case .doorbell(let index): "doorbell \(index)"
-        case .job(let group, let queue, let index): "job \(group.rawValue).\(queue).\(index)"
+        case .jobRun(let group, let queue, let index): "job \(group).\(queue).\(index)"
         case .timeout(let wait): "timeout: \(wait.label)"
         }
     }
@@ -25,7 +32,7 @@ enum PanthorEventLabel: Sendable, ExpressibleByStringLiteral, CustomStringConver
 /// so an event carries only plain values (nothing to retain, release or call through), and
 /// the steps that carry values of their own (a doorbell's index, a job's run, a wait's id)
 /// allocate no closure context.
-enum PanthorEventBody: Sendable {
+enum PanthorEventBody: BitwiseCopyable, Sendable {
     /// The threaded IRQ handlers (``PanthorCore/handleInterrupts()``).
     case interrupts
     /// A scheduler tick (``PanthorCore/runTick()``).
@@ -47,29 +54,38 @@ enum PanthorEventBody: Sendable {
     case waitTimeout(Int)
 }
 
-/// One scheduled device event: everything its action and label need, in one object that the
-/// queue keeps as the event itself (``ScheduledAction``), so scheduling allocates only it.
-final class PanthorEvent: ScheduledAction {
-    let owner: OwnerReference
+/// One scheduled device event: everything its step and label need, as plain values the queue
+/// keeps in its slab and hands back to the device's ``OwnerReference`` when due
+/// (``ScheduledEventHandler``), so scheduling one allocates nothing and running it retains
+/// nothing.
+///
+/// The fields are in this order for size: the two 25-byte enums with the flag in the first's
+/// tail padding, then the epoch, 72 bytes in all (another order takes 80). A copy of a size
+/// that is a multiple of 8 is whole 16- and 8-byte moves, each of which the processor can
+/// forward from the store that wrote it; a 73-byte copy ends in an overlapping move that
+/// waits for two stores to reach the cache.
+struct PanthorEvent: BitwiseCopyable, Sendable {
+    let body: PanthorEventBody
+    let survivesReset: Bool
     let label: PanthorEventLabel
     let epoch: UInt64
-    let survivesReset: Bool
-    let body: PanthorEventBody
 
-    init(owner: OwnerReference, label: PanthorEventLabel, epoch: UInt64, survivesReset: Bool, body: PanthorEventBody) {
-        self.owner = owner
+    init(label: PanthorEventLabel, epoch: UInt64, survivesReset: Bool, body: PanthorEventBody) {
+        self.body = body
+        self.survivesReset = survivesReset
         self.label = label
         self.epoch = epoch
-        self.survivesReset = survivesReset
-        self.body = body
     }
+}
 
-    /// Runs the body under the device's lock, unless the device is gone, unplugged, or reset
-    /// since (for an event that does not survive resets); then completes waits that now hold.
-    func run() {
-        owner.withLiveCore { core in
-            guard !core.unplugged, survivesReset || core.epoch == epoch else { return }
-            switch body {
+extension OwnerReference: ScheduledEventHandler {
+    /// Runs the event's step under the device's lock, unless the device is gone, unplugged, or
+    /// reset since (for an event that does not survive resets); then completes waits that now
+    /// hold.
+    func run(_ event: PanthorEvent) {
+        withLiveCore { core in
+            guard !core.unplugged, event.survivesReset || core.epoch == event.epoch else { return }
+            switch event.body {
             case .interrupts: core.handleInterrupts()
             case .tick: core.runTick()
             case .periodicTick: core.periodicTickFired()
@@ -84,5 +100,5 @@ final class PanthorEvent: ScheduledAction {
         }
     }
 
-    var scheduledLabel: String { "\(owner.deviceName): \(label)" }
+    func label(of event: PanthorEvent) -> String { "\(deviceName): \(event.label)" }
 }
