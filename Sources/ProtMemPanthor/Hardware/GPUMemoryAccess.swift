@@ -22,6 +22,8 @@ struct GPUMemoryAccess {
     static let protectedOutputSource = "mali-protected-output"
 
     let bus: Bus
+    /// The GPU's recent translations (see ``GPUTranslationCache``).
+    let translations = GPUTranslationCache()
 
     /// Performs `operation` in `space`; returns what a read saw.
     func perform(_ operation: GPUJobOperation, in space: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) -> [UInt8]? {
@@ -58,7 +60,7 @@ struct GPUMemoryAccess {
             space.faultLog.record(fault)
             throw .translation(fault)
         }
-        do { return try space.chunks(for: range, access: access) } catch { throw .translation(error) }
+        do { return try translations.chunks(for: range, access: access, in: space) } catch { throw .translation(error) }
     }
 
     /// Rule 2: in protected mode, every byte of the destination must be protected memory,

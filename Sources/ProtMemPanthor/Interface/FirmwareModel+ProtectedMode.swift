@@ -117,8 +117,8 @@ extension PanthorCore {
             for stream in mcu.slots[slot].protectedStreams {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
-                if mcu.slots[slot].running, state.started, let ring = state.ring, let group = groups[ring.group],
-                   group.queues[ring.queue].nextIsProtected == true { return }
+                if mcu.slots[slot].running, state.started, let ring = state.ring,
+                   groups.borrow(ring.group, { $0.queues[ring.queue].nextIsProtected == true }) == true { return }
             }
         }
         firmwareExitProtectedMode(.workDone)

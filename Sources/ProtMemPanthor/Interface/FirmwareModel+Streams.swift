@@ -20,16 +20,19 @@ extension PanthorCore {
     func firmwareKick(slot: Int, stream: Int) {
         let state = mcu.slots[slot].streams[stream]
         guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
-              let group = groups[ring.group], ring.queue < group.queues.count,
-              let isProtected = group.queues[ring.queue].nextIsProtected else { return }
-        if isProtected {
-            if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
+              let group = groups.reference(ring.group) else { return }
+        // Borrowed: nothing a kick does releases a group.
+        group._withUnsafeGuaranteedRef { group in
+            guard ring.queue < group.queues.count, let isProtected = group.queues[ring.queue].nextIsProtected else { return }
+            if isProtected {
+                if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
+                    firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
+                } else if !state.waitingForProtectedMode {
+                    firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
+                }
+            } else if mcu.session == nil, !mcu.entering {
                 firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
-            } else if !state.waitingForProtectedMode {
-                firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
             }
-        } else if mcu.session == nil, !mcu.entering {
-            firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
         }
     }
 
@@ -78,15 +81,19 @@ extension PanthorCore {
         let state = mcu.slots[slot].streams[stream]
         guard state.active != nil || state.started || state.waitingForProtectedMode
             || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
-        if let active = mcu.slots[slot].streams[stream].active, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
-           group.queues[ring.queue].extract == active.index {
-            let ran = now.duration(since: active.startedAt)
-            group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
-            group.queues[ring.queue].ring[active.index].state = .queued
+        if let active = state.active, let ring = state.ring {
+            groups.borrow(ring.group) { group in
+                guard group.queues[ring.queue].extract == active.index else { return }
+                let ran = now.duration(since: active.startedAt)
+                group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
+                group.queues[ring.queue].ring[active.index].state = .queued
+            }
         }
-        if mcu.slots[slot].streams[stream].waitingForProtectedMode, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
-           group.queues[ring.queue].extract < group.queues[ring.queue].ring.count {
-            group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
+        if state.waitingForProtectedMode, let ring = state.ring {
+            groups.borrow(ring.group) { group in
+                guard group.queues[ring.queue].extract < group.queues[ring.queue].ring.count else { return }
+                group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
+            }
         }
         mcu.slots[slot].streams[stream].active = nil
         mcu.slots[slot].streams[stream].started = false
@@ -96,7 +103,17 @@ extension PanthorCore {
 
     func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
         guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
-              let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group], let vm = vms[group.vm] else { return }
+              let ring = mcu.slots[slot].streams[stream].ring, let group = groups.reference(ring.group) else { return }
+        // Borrowed, the group and its VM: nothing a completion does releases either.
+        group._withUnsafeGuaranteedRef { group in
+            guard let vm = vms.reference(group.vm) else { return }
+            vm._withUnsafeGuaranteedRef { vm in
+                firmwareComplete(slot: slot, stream: stream, active: active, ring: ring, group: group, vm: vm)
+            }
+        }
+    }
+
+    private func firmwareComplete(slot: Int, stream: Int, active: FirmwareModelState.ActiveJob, ring: RingReference, group: PanthorGroup, vm: PanthorVM) {
         guard group.queues[ring.queue].extract == active.index else {
             // The host failed the group while the job ran: its result no longer matters.
             mcu.slots[slot].streams[stream].active = nil

@@ -9,8 +9,18 @@ extension VMHandle: SequentialHandle {}
 /// The device's groups or VMs by handle: a dense array indexed by the handle's number, since
 /// handles are small and sequential, so a lookup (several per firmware step) is an index, not
 /// a hash. Iteration goes in handle order.
+///
+/// The firmware model and the scheduler look a group up on nearly every step and hand it on;
+/// a strong reference read out of the table is retained for that and released after, a pair
+/// per lookup. So the table also keeps each value unmanaged, and ``borrow(_:_:)`` lends it
+/// out for the length of a call with no reference count touched: the table's own strong
+/// reference keeps it alive, and nothing the body does under the device's lock removes a
+/// value from the table while it is lent (a group is released only off its slot, by
+/// ``PanthorCore/release(_:)``, never from inside a borrow).
 struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
     private var slots: [Value?] = []
+    /// The same values unmanaged, for ``borrow(_:_:)``: reading one is a plain load.
+    private var unmanaged: [Unmanaged<Value>?] = []
     private var handles: [Handle?] = []
     private(set) var count = 0
 
@@ -24,12 +34,34 @@ struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
             if index >= slots.count {
                 guard newValue != nil else { return }
                 slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
+                unmanaged.append(contentsOf: repeatElement(nil, count: index + 1 - unmanaged.count))
                 handles.append(contentsOf: repeatElement(nil, count: index + 1 - handles.count))
             }
             count += (newValue != nil ? 1 : 0) - (slots[index] != nil ? 1 : 0)
-            slots[index] = newValue
+            unmanaged[index] = newValue.map { Unmanaged.passUnretained($0) }
             handles[index] = newValue == nil ? nil : handle
+            slots[index] = newValue
         }
+    }
+
+    /// Whether `handle` names a live value (no reference read out).
+    func contains(_ handle: Handle) -> Bool {
+        reference(handle) != nil
+    }
+
+    /// The value of `handle`, unretained: valid while the table holds it.
+    @inline(__always)
+    func reference(_ handle: Handle) -> Unmanaged<Value>? {
+        let index = Int(handle.rawValue)
+        return index < unmanaged.count ? unmanaged[index] : nil
+    }
+
+    /// Calls `body` with the value of `handle`, borrowed (no retain, no release); `nil` when
+    /// there is none. `body` must not remove it from the table.
+    @inline(__always)
+    func borrow<R>(_ handle: Handle, _ body: (Value) throws -> R) rethrows -> R? {
+        guard let reference = reference(handle) else { return nil }
+        return try reference._withUnsafeGuaranteedRef(body)
     }
 
     var isEmpty: Bool { count == 0 }

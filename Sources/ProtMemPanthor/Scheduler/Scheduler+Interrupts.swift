@@ -28,11 +28,16 @@ extension PanthorCore {
                                                                mask: groupEvents.rawValue)
         let streams = mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck
         mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
-        guard let handle = slots[slot], let group = groups[handle] else { return }
-        for stream in mcu.groups[slot].streams.indices where streams & (1 << UInt32(stream)) != 0 {
-            processStreamEvents(slot: slot, stream: stream, group: group)
+        guard let handle = slots[slot] else { return }
+        // Borrowed: failing a group or noting its protected request releases nothing.
+        groups.borrow(handle) { group in
+            var stream = 0
+            while stream < mcu.groups[slot].streams.count {
+                if streams & (1 << UInt32(stream)) != 0 { processStreamEvents(slot: slot, stream: stream, group: group) }
+                stream += 1
+            }
+            if groupEvents.contains(.syncUpdate) || !group.hasWork { queueTick() }
         }
-        if groupEvents.contains(.syncUpdate) || !group.hasWork { queueTick() }
     }
 
     private func processStreamEvents(slot: Int, stream: Int, group: PanthorGroup) {
@@ -68,7 +73,8 @@ extension PanthorCore {
     /// Whether protected mode can be entered at all: a source, and the firmware's PROT
     /// sections in place (under the userspace design, once userspace has handed them in).
     var protectedMemoryReady: Bool {
-        source != nil && firmware?.protectedSectionsPlaced == true && firmware?.image.sections.contains(where: { $0.isProtected }) == true
+        guard source != nil, let firmware else { return false }
+        return firmware.protectedSectionsPlaced && firmware.hasProtectedSections
     }
 
     /// The GPU interrupt. A protected-mode fault is handled as the 2026 series does: the
