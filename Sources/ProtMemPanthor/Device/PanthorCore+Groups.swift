@@ -120,7 +120,7 @@ extension PanthorCore {
     }
 
     func jobState(_ job: JobHandle) -> JobState? {
-        groups.borrow(job.group) { group -> JobState? in
+        groups.reference(job.group)?._withUnsafeGuaranteedRef { group -> JobState? in
             guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
             return group.queues[job.queue].ring[Int(job.sequence)].state
         } ?? nil

@@ -179,6 +179,8 @@ final class PanthorCore: @unchecked Sendable {
     /// playback frame's events) and keep the clock going seconds after the last real work, so
     /// a run drained to empty would end at a timeout nobody waits for.
     func settle() {
+        // After most events no wait is pending at all.
+        if waits.isEmpty { return }
         while let index = firstWaitThatHolds() {
             let wait = waits.remove(at: index)
             environment.events.cancel(wait.timeout)

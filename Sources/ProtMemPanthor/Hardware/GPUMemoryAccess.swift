@@ -67,7 +67,11 @@ struct GPUMemoryAccess {
     /// judged by the firewall's answer for the non-secure CPU, a page at a time.
     private func checkOutput(_ chunks: PhysicalChunkList, _ protectedMode: Bool) throws(GPUFault) {
         guard protectedMode else { return }
-        for chunk in chunks {
+        // By index: a `for … in` iterator would retain its own copy of the list.
+        var position = chunks.startIndex
+        while position < chunks.endIndex {
+            let chunk = chunks[position]
+            position += 1
             var offset: UInt64 = 0
             while offset < chunk.size {
                 let step = min(pageSize - (chunk.base.rawValue + offset) % pageSize, chunk.size - offset)

@@ -79,7 +79,7 @@ extension PanthorCore {
                 firmwareProtectedFault(error)
             }
         }
-        for stream in mcu.slots[slot].streams.indices {
+        for stream in mcu.streamsToStop(slot: slot) {
             firmwareStopStream(slot: slot, stream: stream)
         }
         mcu.slots[slot].running = false

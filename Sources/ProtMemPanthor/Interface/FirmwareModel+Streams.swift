@@ -8,7 +8,7 @@ extension PanthorCore {
     /// start, so an idle slot costs one check, not one per stream).
     func firmwareKick(slot: Int) {
         guard mcu.slots[slot].running else { return }
-        for stream in mcu.slots[slot].streams.indices {
+        for stream in mcu.kickableStreams(slot: slot) {
             firmwareKick(slot: slot, stream: stream)
         }
     }
@@ -40,12 +40,8 @@ extension PanthorCore {
     /// `CS_PROTM_PENDING` event through the CSG's `cs_irq_req` and `JOB_INT_CSG_IF`.
     private func firmwareRaiseProtectedModePending(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
         mcu.slots[slot].streams[stream].waitingForProtectedMode = true
-        mcu.groups[slot].streams[stream].output.statusWait.insert(.protectedMode)
+        mcu.groups[slot].streams[stream].raiseProtectedModePending()
         group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .waitingForProtectedMode
-        let bit = StreamRequest.protectedModePending.rawValue
-        if !mcu.groups[slot].streams[stream].pendingEvents.contains(.protectedModePending) {
-            mcu.groups[slot].streams[stream].output.ack ^= bit
-        }
         firmwareSignalStream(slot: slot, stream: stream)
     }
 
@@ -64,10 +60,10 @@ extension PanthorCore {
         let remaining = group.queues[ring.queue].ring[index].remaining
         let token = mcu.nextToken
         mcu.nextToken += 1
-        mcu.slots[slot].streams[stream].active = .init(index: index, startedAt: now, isProtected: isProtected, token: token)
+        let now = self.now
+        mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, isProtected: isProtected, token: token))
         group.queues[ring.queue].ring[index].state = .running(since: now)
         if isProtected {
-            mcu.slots[slot].streams[stream].waitingForProtectedMode = false
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
         record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: isProtected))
@@ -82,7 +78,7 @@ extension PanthorCore {
         guard state.active != nil || state.started || state.waitingForProtectedMode
             || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
         if let active = state.active, let ring = state.ring {
-            groups.borrow(ring.group) { group in
+            groups.reference(ring.group)?._withUnsafeGuaranteedRef { group in
                 guard group.queues[ring.queue].extract == active.index else { return }
                 let ran = now.duration(since: active.startedAt)
                 group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
@@ -90,14 +86,12 @@ extension PanthorCore {
             }
         }
         if state.waitingForProtectedMode, let ring = state.ring {
-            groups.borrow(ring.group) { group in
+            groups.reference(ring.group)?._withUnsafeGuaranteedRef { group in
                 guard group.queues[ring.queue].extract < group.queues[ring.queue].ring.count else { return }
                 group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
             }
         }
-        mcu.slots[slot].streams[stream].active = nil
-        mcu.slots[slot].streams[stream].started = false
-        mcu.slots[slot].streams[stream].waitingForProtectedMode = false
+        mcu.slots[slot].streams[stream].stop()
         mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
     }
 

@@ -25,6 +25,20 @@ struct FirmwareModelState {
         var active: ActiveJob?
         /// `CS_STATUS_WAIT_PROTM` is set and `CS_PROTM_PENDING` was raised.
         var waitingForProtectedMode = false
+
+        /// The stream runs `job`; a protected one no longer waits for protected mode. One
+        /// write through the slot and stream arrays rather than one per field.
+        mutating func start(_ job: ActiveJob) {
+            active = job
+            if job.isProtected { waitingForProtectedMode = false }
+        }
+
+        /// Nothing running, not started, not waiting.
+        mutating func stop() {
+            active = nil
+            started = false
+            waitingForProtectedMode = false
+        }
     }
 
     struct Slot {
@@ -65,7 +79,44 @@ struct FirmwareModelState {
     /// Protected mode ends: no stream is in a session any more.
     mutating func endSession() {
         session = nil
-        for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
+        slots.withUnsafeMutableBufferPointer { slots in
+            for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
+        }
+    }
+
+    /// The streams of `slot` a kick could start: started, idle, with a ring. The others would
+    /// each be looked at only to be passed over (a CSG has 8 or more CS slots, a group uses
+    /// few), so they are sifted out here in one read-only pass. Kicking one stream never
+    /// changes whether another is started, idle or has a ring, so sifting first decides
+    /// nothing differently.
+    func kickableStreams(slot: Int) -> StreamSet {
+        var kickable = StreamSet()
+        slots[slot].streams.withUnsafeBufferPointer { streams in
+            for stream in streams.indices where streams[stream].started && streams[stream].active == nil && streams[stream].ring != nil {
+                kickable.insert(stream)
+            }
+        }
+        return kickable
+    }
+
+    /// The streams of `slot` that a stop has something to undo for (see
+    /// ``PanthorCore/firmwareStopStream(slot:stream:)``: running, started, or waiting for
+    /// protected mode), sifted in one read-only pass; stopping one stream leaves the others'
+    /// state alone.
+    func streamsToStop(slot: Int) -> StreamSet {
+        var busy = StreamSet()
+        slots[slot].streams.withUnsafeBufferPointer { states in
+            groups[slot].streams.withUnsafeBufferPointer { interfaces in
+                for stream in states.indices {
+                    let state = states[stream]
+                    if state.active != nil || state.started || state.waitingForProtectedMode
+                        || (stream < interfaces.count && interfaces[stream].output.statusWait.contains(.protectedMode)) {
+                        busy.insert(stream)
+                    }
+                }
+            }
+        }
+        return busy
     }
 
     /// The firmware reads every CS input page of `slot`: which ring it runs, and START or STOP

@@ -12,11 +12,13 @@ extension VMHandle: SequentialHandle {}
 ///
 /// The firmware model and the scheduler look a group up on nearly every step and hand it on;
 /// a strong reference read out of the table is retained for that and released after, a pair
-/// per lookup. So the table also keeps each value unmanaged, and ``borrow(_:_:)`` lends it
-/// out for the length of a call with no reference count touched: the table's own strong
-/// reference keeps it alive, and nothing the body does under the device's lock removes a
-/// value from the table while it is lent (a group is released only off its slot, by
-/// ``PanthorCore/release(_:)``, never from inside a borrow).
+/// per lookup. So the table also keeps each value unmanaged: ``reference(_:)`` hands it out
+/// as a plain value, and the caller uses it through `_withUnsafeGuaranteedRef` with no
+/// reference count touched. The table's own strong reference keeps the value alive, and no
+/// caller removes a value from the table while it uses one (a group is released only off its
+/// slot, by ``PanthorCore/release(_:)``, never from such a body). Lent through a method of the
+/// table instead, the body would run while the table itself is borrowed, and the compiler
+/// copies the table (retaining its arrays) to keep it stable across the body.
 struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
     private var slots: [Value?] = []
     /// The same values unmanaged, for ``borrow(_:_:)``: reading one is a plain load.
@@ -54,14 +56,6 @@ struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
     func reference(_ handle: Handle) -> Unmanaged<Value>? {
         let index = Int(handle.rawValue)
         return index < unmanaged.count ? unmanaged[index] : nil
-    }
-
-    /// Calls `body` with the value of `handle`, borrowed (no retain, no release); `nil` when
-    /// there is none. `body` must not remove it from the table.
-    @inline(__always)
-    func borrow<R>(_ handle: Handle, _ body: (Value) throws -> R) rethrows -> R? {
-        guard let reference = reference(handle) else { return nil }
-        return try reference._withUnsafeGuaranteedRef(body)
     }
 
     var isEmpty: Bool { count == 0 }

@@ -3,7 +3,12 @@
 extension PanthorCore {
     func handleJobInterrupt(_ status: JobInterrupt) {
         if status.contains(.globalInterface) { processGlobalEvents() }
-        for slot in slots.indices where status.contains(.groupInterface(slot)) {
+        // The raised CSG bits in slot order, rather than a test of every slot's bit.
+        var pending = status.rawValue & ~JobInterrupt.globalInterface.rawValue
+        while pending != 0 {
+            let slot = pending.trailingZeroBitCount
+            pending &= pending - 1
+            guard slot < slots.count else { break }
             processGroupEvents(slot)
         }
     }
@@ -30,7 +35,7 @@ extension PanthorCore {
         mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
         guard let handle = slots[slot] else { return }
         // Borrowed: failing a group or noting its protected request releases nothing.
-        groups.borrow(handle) { group in
+        groups.reference(handle)?._withUnsafeGuaranteedRef { group in
             var stream = 0
             while stream < mcu.groups[slot].streams.count {
                 if streams & (1 << UInt32(stream)) != 0 { processStreamEvents(slot: slot, stream: stream, group: group) }
