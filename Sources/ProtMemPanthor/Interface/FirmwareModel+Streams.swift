@@ -13,8 +13,10 @@ extension PanthorCore {
         }
     }
 
+    /// Kicks every running slot (a kick never starts or stops a slot, so the set taken first
+    /// is the set a walk over every slot would find running).
     func firmwareKickAll() {
-        for slot in mcu.slots.indices { firmwareKick(slot: slot) }
+        for slot in mcu.runningSlots { firmwareKick(slot: slot) }
     }
 
     func firmwareKick(slot: Int, stream: Int) {

@@ -42,7 +42,9 @@ struct FirmwareModelState {
     }
 
     struct Slot {
-        var running = false
+        /// Written through ``FirmwareModelState/setRunning(_:_:)`` only, which keeps
+        /// ``FirmwareModelState/runningSlots`` in step.
+        fileprivate(set) var running = false
         var streams: [Stream]
         /// While ``FirmwareModelState/entering``: this slot's streams sampled at
         /// `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged).
@@ -57,6 +59,9 @@ struct FirmwareModelState {
     }
 
     var booted = false
+    /// The slots whose ``Slot/running`` is set: what walks over "every running slot" (kicks,
+    /// the drain check before protected mode) visit, rather than testing all of them.
+    private(set) var runningSlots = SlotSet()
     var global: GlobalInterface
     var groups: [GroupInterface]
     var slots: [Slot]
@@ -74,6 +79,12 @@ struct FirmwareModelState {
         groups = Array(repeating: GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup)),
                        count: parameters.groupSlots)
         slots = Array(repeating: Slot(streams: Array(repeating: Stream(), count: parameters.streamsPerGroup)), count: parameters.groupSlots)
+    }
+
+    /// A CSG starts or resumes (`true`), or stops (`false`).
+    mutating func setRunning(_ slot: Int, _ running: Bool) {
+        slots[slot].running = running
+        if running { runningSlots.insert(slot) } else { runningSlots.remove(slot) }
     }
 
     /// Protected mode ends: no stream is in a session any more.
@@ -142,7 +153,7 @@ struct FirmwareModelState {
     /// Only a running slot's streams can run a job (a job starts only on a running slot, and
     /// stopping a slot stops its streams before it stops running), so the others are skipped.
     var normalWorkRunning: Bool {
-        for slot in slots.indices where slots[slot].running {
+        for slot in runningSlots {
             for stream in slots[slot].streams.indices {
                 if let active = slots[slot].streams[stream].active, !active.isProtected { return true }
             }

@@ -232,6 +232,10 @@ struct SlotSet: Sequence {
         mask |= 1 << UInt64(slot)
     }
 
+    mutating func remove(_ slot: Int) {
+        mask &= ~(1 << UInt64(slot))
+    }
+
     func makeIterator() -> Iterator { Iterator(rest: mask) }
 
     /// Lowest slot first; a plain struct, so iterating allocates nothing.
