@@ -182,7 +182,8 @@ final class PanthorCore: @unchecked Sendable {
         // After most events no wait is pending at all.
         if waits.isEmpty { return }
         while let index = firstWaitThatHolds() {
-            let wait = waits.remove(at: index)
+            // Mostly the only wait: taken off the end, with nothing after it to move down.
+            let wait = index == waits.count - 1 ? waits.removeLast() : waits.remove(at: index)
             environment.events.cancel(wait.timeout)
             completeWait(wait.kind, timedOut: false)
         }

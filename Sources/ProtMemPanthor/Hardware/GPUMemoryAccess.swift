@@ -49,9 +49,13 @@ struct GPUMemoryAccess {
         return nil
     }
 
-    /// Writes `bytes` at `va` of the MCU's space (the firmware saving its own state).
+    /// Writes `bytes` at `va` of the MCU's space (the firmware saving its own state): the
+    /// steps of a job's `write`, without wrapping the bytes in an operation to unwrap again.
     func firmwareWrite(_ bytes: [UInt8], at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
-        _ = try perform(.write(va, bytes: bytes), in: mcu, protectedMode: protectedMode)
+        let master: BusMaster = protectedMode ? .gpuProtected : .gpu
+        let chunks = try translate(va, UInt64(bytes.count), .write, mcu)
+        try checkOutput(chunks, protectedMode)
+        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(bytes, into: chunks, as: master, bus: bus) }
     }
 
     private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {

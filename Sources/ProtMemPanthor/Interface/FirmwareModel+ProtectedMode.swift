@@ -19,7 +19,8 @@ extension PanthorCore {
         }
         if mcu.session != nil {
             var joined: [(slot: Int, streams: StreamSet)] = []
-            for slot in mcu.slots.indices {
+            // Only a running slot's streams can be sampled.
+            for slot in mcu.runningSlots {
                 let streams = sampledStreams(slot)
                 guard !streams.isEmpty else { continue }
                 mcu.slots[slot].protectedStreams.formUnion(streams)
@@ -32,7 +33,7 @@ extension PanthorCore {
             return
         }
         for slot in mcu.slots.indices {
-            let sampled = sampledStreams(slot)
+            let sampled = mcu.runningSlots.contains(slot) ? sampledStreams(slot) : StreamSet()
             // A slot with nothing sampled has nothing entering already (entry clears it): no write.
             if !sampled.isEmpty || !mcu.slots[slot].enteringStreams.isEmpty { mcu.slots[slot].enteringStreams = sampled }
         }

@@ -36,10 +36,14 @@ extension PanthorCore {
         guard let handle = slots[slot] else { return }
         // Borrowed: failing a group or noting its protected request releases nothing.
         groups.reference(handle)?._withUnsafeGuaranteedRef { group in
-            var stream = 0
-            while stream < mcu.groups[slot].streams.count {
-                if streams & (1 << UInt32(stream)) != 0 { processStreamEvents(slot: slot, stream: stream, group: group) }
-                stream += 1
+            // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
+            var signalled = streams
+            let count = mcu.groups[slot].streams.count
+            while signalled != 0 {
+                let stream = signalled.trailingZeroBitCount
+                signalled &= signalled - 1
+                guard stream < count else { break }
+                processStreamEvents(slot: slot, stream: stream, group: group)
             }
             if groupEvents.contains(.syncUpdate) || !group.hasWork { queueTick() }
         }

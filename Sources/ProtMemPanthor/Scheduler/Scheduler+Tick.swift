@@ -236,6 +236,10 @@ struct SlotSet: Sequence {
         mask &= ~(1 << UInt64(slot))
     }
 
+    func contains(_ slot: Int) -> Bool {
+        mask & (1 << UInt64(slot)) != 0
+    }
+
     func makeIterator() -> Iterator { Iterator(rest: mask) }
 
     /// Lowest slot first; a plain struct, so iterating allocates nothing.
