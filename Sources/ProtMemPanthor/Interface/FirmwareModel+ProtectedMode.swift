@@ -126,7 +126,7 @@ extension PanthorCore {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
                 if mcu.slots[slot].running, state.started, let ring = state.ring,
-                   groups.reference(ring.group)?._withUnsafeGuaranteedRef({ $0.queues[ring.queue].nextIsProtected == true }) == true { return }
+                   withGroup(ring.group, { $0.queues[ring.queue].nextIsProtected == true }) == true { return }
             }
         }
         firmwareExitProtectedMode(.workDone)

@@ -80,7 +80,7 @@ extension PanthorCore {
         guard state.active != nil || state.started || state.waitingForProtectedMode
             || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
         if let active = state.active, let ring = state.ring {
-            groups.reference(ring.group)?._withUnsafeGuaranteedRef { group in
+            withGroup(ring.group) { group in
                 guard group.queues[ring.queue].extract == active.index else { return }
                 let ran = now.duration(since: active.startedAt)
                 group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
@@ -88,7 +88,7 @@ extension PanthorCore {
             }
         }
         if state.waitingForProtectedMode, let ring = state.ring {
-            groups.reference(ring.group)?._withUnsafeGuaranteedRef { group in
+            withGroup(ring.group) { group in
                 guard group.queues[ring.queue].extract < group.queues[ring.queue].ring.count else { return }
                 group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
             }

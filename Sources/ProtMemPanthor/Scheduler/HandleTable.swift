@@ -13,15 +13,16 @@ extension VMHandle: SequentialHandle {}
 /// The firmware model and the scheduler look a group up on nearly every step and hand it on;
 /// a strong reference read out of the table is retained for that and released after, a pair
 /// per lookup. So the table also keeps each value unmanaged: ``reference(_:)`` hands it out
-/// as a plain value, and the caller uses it through `_withUnsafeGuaranteedRef` with no
-/// reference count touched. The table's own strong reference keeps the value alive, and no
-/// caller removes a value from the table while it uses one (a group is released only off its
-/// slot, by ``PanthorCore/release(_:)``, never from such a body). Lent through a method of the
-/// table instead, the body would run while the table itself is borrowed, and the compiler
-/// copies the table (retaining its arrays) to keep it stable across the body.
+/// as a plain value, and the caller uses it through `_withUnsafeGuaranteedRef` (for groups,
+/// ``PanthorCore/withGroup(_:_:)``) with no reference count touched. The table's own strong
+/// reference keeps the value alive, and no caller removes a value from the table while it
+/// uses one (a group is released only off its slot, by ``PanthorCore/release(_:)``, never
+/// from such a body). Lent through a method of the table instead, the body would run while
+/// the table itself is borrowed, and the compiler copies the table (retaining its arrays) to
+/// keep it stable across the body.
 struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
     private var slots: [Value?] = []
-    /// The same values unmanaged, for ``borrow(_:_:)``: reading one is a plain load.
+    /// The same values unmanaged, for ``reference(_:)``: reading one is a plain load.
     private var unmanaged: [Unmanaged<Value>?] = []
     private var handles: [Handle?] = []
     private(set) var count = 0
@@ -44,11 +45,6 @@ struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
             handles[index] = newValue == nil ? nil : handle
             slots[index] = newValue
         }
-    }
-
-    /// Whether `handle` names a live value (no reference read out).
-    func contains(_ handle: Handle) -> Bool {
-        reference(handle) != nil
     }
 
     /// The value of `handle`, unretained: valid while the table holds it.

@@ -35,7 +35,7 @@ extension PanthorCore {
         mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
         guard let handle = slots[slot] else { return }
         // Borrowed: failing a group or noting its protected request releases nothing.
-        groups.reference(handle)?._withUnsafeGuaranteedRef { group in
+        withGroup(handle) { group in
             // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
             var signalled = streams
             let count = mcu.groups[slot].streams.count

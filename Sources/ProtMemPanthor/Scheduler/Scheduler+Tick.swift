@@ -36,7 +36,7 @@ extension PanthorCore {
         metrics.ticks += 1
         if tick.rotate {
             tick.rotate = false
-            let bound = runOrder.filter { groups.reference($0)?._withUnsafeGuaranteedRef({ $0.slot != nil }) == true }
+            let bound = runOrder.filter { withGroup($0, { $0.slot != nil }) == true }
             runOrder.removeAll { bound.contains($0) }
             runOrder += bound
         }
@@ -45,7 +45,7 @@ extension PanthorCore {
         var evicted = SlotSet()
         for slot in slots.indices {
             guard let handle = slots[slot], !tick.picked.contains(where: { $0.handle == handle }),
-                  let canRun = groups.reference(handle)?._withUnsafeGuaranteedRef({ $0.canRun }) else { continue }
+                  let canRun = withGroup(handle, { $0.canRun }) else { continue }
             let state: GroupSlotState = canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
@@ -55,7 +55,7 @@ extension PanthorCore {
         for index in tick.picked.indices {
             let priority = Self.slotPriority(at: index)
             // Just picked from the table, so found.
-            groups.reference(tick.picked[index].handle)?._withUnsafeGuaranteedRef { group in
+            withGroup(tick.picked[index].handle) { group in
                 if let slot = group.slot, group.slotPriority != priority {
                     setSlotPriority(slot, priority)
                     group.slotPriority = priority
@@ -80,7 +80,7 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let priority = groups.reference(handle)?._withUnsafeGuaranteedRef({ $0.canRun && $0.hasWork ? $0.priority : nil }) ?? nil else { continue }
+            guard let priority = withGroup(handle, { $0.canRun && $0.hasWork ? $0.priority : nil }) ?? nil else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < priority { index -= 1 }
             let picked = PickedGroup(handle: handle, priority: priority)
@@ -108,7 +108,7 @@ extension PanthorCore {
             let priority = Self.slotPriority(at: index)
             // A group destroyed (and so released) while the tick waited cannot run either.
             // Borrowed: binding and acknowledging release no group.
-            let slotsFull = groups.reference(tick.picked[index].handle)?._withUnsafeGuaranteedRef { group -> Bool in
+            let slotsFull = withGroup(tick.picked[index].handle) { group -> Bool in
                 guard group.canRun else { return false }
                 let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
                 let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
