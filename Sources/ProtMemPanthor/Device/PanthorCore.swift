@@ -89,7 +89,10 @@ final class PanthorCore: @unchecked Sendable {
     var parameters: CSFParameters { configuration.firmware }
 
     /// Takes `kind` and moves it into the trace: the kind is a multi-payload enum whose copy
-    /// and destroy go through its value witnesses, so it is moved rather than copied.
+    /// and destroy go through its value witnesses, so it is moved rather than copied. Inlined
+    /// with the append, so the event is built straight into the trace (see
+    /// ``PanthorTraceLog/append(_:)``).
+    @inline(__always)
     func record(_ kind: consuming PanthorTraceEvent.Kind) {
         trace.append(PanthorTraceEvent(time: now, kind: kind))
     }

@@ -24,20 +24,29 @@ struct PanthorTraceLog {
     private var currentHeader: UnsafeMutablePointer<PanthorTraceChunk.Header>?
 
     /// Moves `event` into the chunk being filled (a copy of a multi-payload enum is not a memcpy).
+    ///
+    /// Inlined into the recording step, so the event is built where it is stored: passed to
+    /// a call, it is written to the stack field by field and read back in wide loads, which
+    /// the CPU cannot forward from the narrow stores, and every append stalled on it.
+    @inline(__always)
     mutating func append(_ event: consuming PanthorTraceEvent) {
         let slot = count % PanthorTraceChunk.capacity
-        if slot == 0 {
-            let chunk = PanthorTraceChunk.make()
-            chunks.append(chunk)
-            current = chunk
-            currentEvents = chunk.withUnsafeMutablePointerToElements { $0 }
-            currentHeader = chunk.withUnsafeMutablePointerToHeader { $0 }
-        }
+        if slot == 0 { startChunk() }
         let header = currentHeader.unsafelyUnwrapped
         if event.kind.holdsReferences { header.pointee.holdsReferences = true }
         (currentEvents.unsafelyUnwrapped + slot).initialize(to: event)
         header.pointee.count = slot + 1
         count += 1
+    }
+
+    /// A fresh chunk to fill, once every ``PanthorTraceChunk/capacity`` events.
+    @inline(never)
+    private mutating func startChunk() {
+        let chunk = PanthorTraceChunk.make()
+        chunks.append(chunk)
+        current = chunk
+        currentEvents = chunk.withUnsafeMutablePointerToElements { $0 }
+        currentHeader = chunk.withUnsafeMutablePointerToHeader { $0 }
     }
 
     /// The first `length` events (at most ``count``), read in place from the chunks.
