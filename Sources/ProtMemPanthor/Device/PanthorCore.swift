@@ -66,7 +66,12 @@ final class PanthorCore: @unchecked Sendable {
     /// The group the driver acknowledged for protected mode, until the firmware leaves it.
     @exclusivity(unchecked) var protectedGroup: GroupHandle?
     @exclusivity(unchecked) var reset: ResetState?
-    @exclusivity(unchecked) var waits: [HostWait] = []
+    @exclusivity(unchecked) var waits: [HostWait] = [] {
+        didSet { waitsPending = !waits.isEmpty }
+    }
+    /// Whether ``waits`` holds any, kept in the core itself: ``settle()`` asks after every
+    /// event, and reading the count out of the array's buffer was a cache miss on most.
+    @exclusivity(unchecked) private(set) var waitsPending = false
     @exclusivity(unchecked) var nextWait = 1
 
     // What tests see.
@@ -183,7 +188,7 @@ final class PanthorCore: @unchecked Sendable {
     /// a run drained to empty would end at a timeout nobody waits for.
     func settle() {
         // After most events no wait is pending at all.
-        if waits.isEmpty { return }
+        if !waitsPending { return }
         while let index = firstWaitThatHolds() {
             // Mostly the only wait: taken off the end, with nothing after it to move down.
             let wait = index == waits.count - 1 ? waits.removeLast() : waits.remove(at: index)
