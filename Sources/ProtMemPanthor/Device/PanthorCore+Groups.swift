@@ -119,8 +119,18 @@ extension PanthorCore {
         return jobHandle
     }
 
+    /// Runs `body` with the group of `handle`, borrowed: no retain, no release (see
+    /// ``HandleTable``); `nil` when there is no such group. `body` must not release the group.
+    @inline(__always) @discardableResult
+    func withGroup<R>(_ handle: GroupHandle, _ body: (PanthorGroup) throws -> R) rethrows -> R? {
+        guard let group = groups.reference(handle) else { return nil }
+        return try group._withUnsafeGuaranteedRef(body)
+    }
+
     func jobState(_ job: JobHandle) -> JobState? {
-        guard let group = groups[job.group], job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
-        return group.queues[job.queue].ring[Int(job.sequence)].state
+        withGroup(job.group) { group -> JobState? in
+            guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
+            return group.queues[job.queue].ring[Int(job.sequence)].state
+        } ?? nil
     }
 }

@@ -66,7 +66,12 @@ final class PanthorCore: @unchecked Sendable {
     /// The group the driver acknowledged for protected mode, until the firmware leaves it.
     @exclusivity(unchecked) var protectedGroup: GroupHandle?
     @exclusivity(unchecked) var reset: ResetState?
-    @exclusivity(unchecked) var waits: [HostWait] = []
+    @exclusivity(unchecked) var waits: [HostWait] = [] {
+        didSet { waitsPending = !waits.isEmpty }
+    }
+    /// Whether ``waits`` holds any, kept in the core itself: ``settle()`` asks after every
+    /// event, and reading the count out of the array's buffer was a cache miss on most.
+    @exclusivity(unchecked) private(set) var waitsPending = false
     @exclusivity(unchecked) var nextWait = 1
 
     // What tests see.
@@ -89,7 +94,10 @@ final class PanthorCore: @unchecked Sendable {
     var parameters: CSFParameters { configuration.firmware }
 
     /// Takes `kind` and moves it into the trace: the kind is a multi-payload enum whose copy
-    /// and destroy go through its value witnesses, so it is moved rather than copied.
+    /// and destroy go through its value witnesses, so it is moved rather than copied. Inlined
+    /// with the append, so the event is built straight into the trace (see
+    /// ``PanthorTraceLog/append(_:)``).
+    @inline(__always)
     func record(_ kind: consuming PanthorTraceEvent.Kind) {
         trace.append(PanthorTraceEvent(time: now, kind: kind))
     }
@@ -180,8 +188,11 @@ final class PanthorCore: @unchecked Sendable {
     /// playback frame's events) and keep the clock going seconds after the last real work, so
     /// a run drained to empty would end at a timeout nobody waits for.
     func settle() {
+        // After most events no wait is pending at all.
+        if !waitsPending { return }
         while let index = firstWaitThatHolds() {
-            let wait = waits.remove(at: index)
+            // Mostly the only wait: taken off the end, with nothing after it to move down.
+            let wait = index == waits.count - 1 ? waits.removeLast() : waits.remove(at: index)
             environment.events.cancel(wait.timeout)
             completeWait(wait.kind, timedOut: false)
         }

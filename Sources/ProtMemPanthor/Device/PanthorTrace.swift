@@ -85,3 +85,18 @@ public enum PanthorFaultInjection: Hashable, Sendable {
     /// else at its next entry.
     case protectedModeFault
 }
+
+extension PanthorTraceEvent.Kind {
+    /// Whether the kind's payload holds a reference (a boxed failure, a string), so that
+    /// destroying it is more than forgetting its bytes. Every other case carries plain values.
+    /// Kept next to the enum: a new case with a reference must be listed here.
+    var holdsReferences: Bool {
+        switch self {
+        case .groupFailed, .jobFailed, .resetScheduled, .warning: true
+        case .probed, .groupCreated, .groupBound, .groupEvicted, .groupDestroyed, .protectedModePending,
+             .protectedModePendingIgnored, .protectedModePendingAcknowledged, .protectedModeEnterRequested,
+             .protectedModeEntered, .protectedModeEnterAcknowledged, .protectedModeEnterTimedOut, .protectedModeExited,
+             .protectedModeFault, .jobStarted, .jobCompleted, .resetCompleted: false
+        }
+    }
+}

@@ -19,19 +19,34 @@ struct PanthorTraceLog {
     /// writes there directly instead of asking the buffer in a closure, which would capture
     /// the event and copy it.
     private var currentEvents: UnsafeMutablePointer<PanthorTraceEvent>?
+    /// Where `current`'s header lies, likewise: set through the class's `header` property,
+    /// every append would pay a dynamic exclusivity check.
+    private var currentHeader: UnsafeMutablePointer<PanthorTraceChunk.Header>?
 
     /// Moves `event` into the chunk being filled (a copy of a multi-payload enum is not a memcpy).
+    ///
+    /// Inlined into the recording step, so the event is built where it is stored: passed to
+    /// a call, it is written to the stack field by field and read back in wide loads, which
+    /// the CPU cannot forward from the narrow stores, and every append stalled on it.
+    @inline(__always)
     mutating func append(_ event: consuming PanthorTraceEvent) {
         let slot = count % PanthorTraceChunk.capacity
-        if slot == 0 {
-            let chunk = PanthorTraceChunk.make()
-            chunks.append(chunk)
-            current = chunk
-            currentEvents = chunk.withUnsafeMutablePointerToElements { $0 }
-        }
+        if slot == 0 { startChunk() }
+        let header = currentHeader.unsafelyUnwrapped
+        if event.kind.holdsReferences { header.pointee.holdsReferences = true }
         (currentEvents.unsafelyUnwrapped + slot).initialize(to: event)
-        current.unsafelyUnwrapped.header = slot + 1
+        header.pointee.count = slot + 1
         count += 1
+    }
+
+    /// A fresh chunk to fill, once every ``PanthorTraceChunk/capacity`` events.
+    @inline(never)
+    private mutating func startChunk() {
+        let chunk = PanthorTraceChunk.make()
+        chunks.append(chunk)
+        current = chunk
+        currentEvents = chunk.withUnsafeMutablePointerToElements { $0 }
+        currentHeader = chunk.withUnsafeMutablePointerToHeader { $0 }
     }
 
     /// The first `length` events (at most ``count``), read in place from the chunks.
@@ -87,12 +102,21 @@ public struct PanthorTracePrefix: RandomAccessCollection, @unchecked Sendable {
 }
 
 /// Up to ``capacity`` trace events in one allocation, appended in place.
-final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
+final class PanthorTraceChunk: ManagedBuffer<PanthorTraceChunk.Header, PanthorTraceEvent> {
     /// 40 KiB of events: small enough for the allocator to reuse freed chunks.
     static let capacity = 1024
 
+    struct Header {
+        /// Events written.
+        var count = 0
+        /// Whether any of them holds a reference (a failure, a string): only then does
+        /// freeing the chunk have to destroy its events one by one, each through the kind's
+        /// value witness; nearly every chunk holds only plain values and frees as bytes.
+        var holdsReferences = false
+    }
+
     static func make() -> PanthorTraceChunk {
-        unsafeDowncast(create(minimumCapacity: capacity) { _ in 0 }, to: PanthorTraceChunk.self)
+        unsafeDowncast(create(minimumCapacity: capacity) { _ in Header() }, to: PanthorTraceChunk.self)
     }
 
     func event(at index: Int) -> PanthorTraceEvent {
@@ -101,7 +125,7 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
 
     /// The events recorded so far, for reading.
     func withEvents<R>(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> R) rethrows -> R {
-        try withUnsafeMutablePointers { count, events in try body(UnsafeBufferPointer(start: events, count: count.pointee)) }
+        try withUnsafeMutablePointers { header, events in try body(UnsafeBufferPointer(start: events, count: header.pointee.count)) }
     }
 
     /// The first `length` events, for a reader that knows they are written: it never reads the
@@ -111,6 +135,8 @@ final class PanthorTraceChunk: ManagedBuffer<Int, PanthorTraceEvent> {
     }
 
     deinit {
-        _ = withUnsafeMutablePointers { count, events in events.deinitialize(count: count.pointee) }
+        withUnsafeMutablePointers { header, events in
+            if header.pointee.holdsReferences { events.deinitialize(count: header.pointee.count) }
+        }
     }
 }

@@ -29,10 +29,14 @@ final class LoadedFirmware {
     /// first PROT section that has a size, `nil` when there is none. The image never changes,
     /// so this is found once rather than by a walk over the sections at every entry.
     let protectedStateVA: UInt64?
+    /// Whether the image has PROT sections at all: asked at every `CS_PROTM_PENDING`, and
+    /// the image never changes.
+    let hasProtectedSections: Bool
 
     init(image: FirmwareImage, sections: [Section], protectedAllocation: ProtectedAllocation?, warnings: [String]) {
         self.image = image
         self.protectedStateVA = image.sections.first { $0.isProtected && $0.virtualSize > 0 }.map { UInt64($0.va.lowerBound) }
+        self.hasProtectedSections = image.sections.contains { $0.isProtected }
         self.sections = sections
         self.protectedAllocation = protectedAllocation
         self.warnings = warnings

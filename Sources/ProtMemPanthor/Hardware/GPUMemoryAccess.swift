@@ -22,6 +22,8 @@ struct GPUMemoryAccess {
     static let protectedOutputSource = "mali-protected-output"
 
     let bus: Bus
+    /// The GPU's recent translations (see ``GPUTranslationCache``).
+    let translations = GPUTranslationCache()
 
     /// Performs `operation` in `space`; returns what a read saw.
     func perform(_ operation: GPUJobOperation, in space: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) -> [UInt8]? {
@@ -47,9 +49,13 @@ struct GPUMemoryAccess {
         return nil
     }
 
-    /// Writes `bytes` at `va` of the MCU's space (the firmware saving its own state).
+    /// Writes `bytes` at `va` of the MCU's space (the firmware saving its own state): the
+    /// steps of a job's `write`, without wrapping the bytes in an operation to unwrap again.
     func firmwareWrite(_ bytes: [UInt8], at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
-        _ = try perform(.write(va, bytes: bytes), in: mcu, protectedMode: protectedMode)
+        let master: BusMaster = protectedMode ? .gpuProtected : .gpu
+        let chunks = try translate(va, UInt64(bytes.count), .write, mcu)
+        try checkOutput(chunks, protectedMode)
+        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(bytes, into: chunks, as: master, bus: bus) }
     }
 
     private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {
@@ -58,14 +64,18 @@ struct GPUMemoryAccess {
             space.faultLog.record(fault)
             throw .translation(fault)
         }
-        do { return try space.chunks(for: range, access: access) } catch { throw .translation(error) }
+        do { return try translations.chunks(for: range, access: access, in: space) } catch { throw .translation(error) }
     }
 
     /// Rule 2: in protected mode, every byte of the destination must be protected memory,
     /// judged by the firewall's answer for the non-secure CPU, a page at a time.
     private func checkOutput(_ chunks: PhysicalChunkList, _ protectedMode: Bool) throws(GPUFault) {
         guard protectedMode else { return }
-        for chunk in chunks {
+        // By index: a `for … in` iterator would retain its own copy of the list.
+        var position = chunks.startIndex
+        while position < chunks.endIndex {
+            let chunk = chunks[position]
+            position += 1
             var offset: UInt64 = 0
             while offset < chunk.size {
                 let step = min(pageSize - (chunk.base.rawValue + offset) % pageSize, chunk.size - offset)
@@ -83,6 +93,12 @@ struct GPUMemoryAccess {
     }
 
     private func copy(_ source: PhysicalChunkList, to destination: PhysicalChunkList, size: UInt64, as master: BusMaster) throws(AccessFault) {
+        // Each side one chunk holding the whole copy (nearly every copy): the walk below
+        // would make exactly this one bus copy.
+        if let from = source.single, let to = destination.single, from.size >= size, to.size >= size {
+            if size > 0 { try bus.copy(master, from: from.base, to: to.base, count: size) }
+            return
+        }
         var offset: UInt64 = 0
         while offset < size {
             let from = PhysicalChunks.firstPiece(source, offset: offset, count: size - offset)!

@@ -22,8 +22,13 @@ extension PanthorCore {
         let simple = pending.subtracting(.protectedModeEnter)
         if !simple.isEmpty { firmwareAcknowledgeGlobal(simple) }
         if pending.contains(.protectedModeEnter) { firmwareBeginProtectedModeEntry() }
-        let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
-        for slot in mcu.groups.indices where doorbells & (1 << UInt32(slot)) != 0 {
+        // The rung CSG doorbells in slot order (read once, as the walk over every slot did:
+        // a CSG's requests never ring another).
+        var doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
+        while doorbells != 0 {
+            let slot = doorbells.trailingZeroBitCount
+            doorbells &= doorbells - 1
+            guard slot < mcu.groups.count else { break }
             mcu.global.output.doorbellAck ^= 1 << UInt32(slot)
             firmwareGroupRequests(slot)
         }
@@ -48,7 +53,7 @@ extension PanthorCore {
         if mcu.groups[slot].requestedState != mcu.groups[slot].acknowledgedState {
             switch mcu.groups[slot].requestedState {
             case .start, .resume:
-                mcu.slots[slot].running = true
+                mcu.setRunning(slot, true)
             case .suspend, .terminate:
                 firmwareStopSlot(slot, state: mcu.groups[slot].requestedState)
             }
@@ -79,10 +84,10 @@ extension PanthorCore {
                 firmwareProtectedFault(error)
             }
         }
-        for stream in mcu.slots[slot].streams.indices {
+        for stream in mcu.streamsToStop(slot: slot) {
             firmwareStopStream(slot: slot, stream: stream)
         }
-        mcu.slots[slot].running = false
+        mcu.setRunning(slot, false)
         mcu.slots[slot].enteringStreams = StreamSet()
         if wasProtected {
             mcu.slots[slot].protectedStreams = StreamSet()

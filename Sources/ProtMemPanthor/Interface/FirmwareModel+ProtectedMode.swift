@@ -19,7 +19,8 @@ extension PanthorCore {
         }
         if mcu.session != nil {
             var joined: [(slot: Int, streams: StreamSet)] = []
-            for slot in mcu.slots.indices {
+            // Only a running slot's streams can be sampled.
+            for slot in mcu.runningSlots {
                 let streams = sampledStreams(slot)
                 guard !streams.isEmpty else { continue }
                 mcu.slots[slot].protectedStreams.formUnion(streams)
@@ -31,7 +32,11 @@ extension PanthorCore {
             }
             return
         }
-        for slot in mcu.slots.indices { mcu.slots[slot].enteringStreams = sampledStreams(slot) }
+        for slot in mcu.slots.indices {
+            let sampled = mcu.runningSlots.contains(slot) ? sampledStreams(slot) : StreamSet()
+            // A slot with nothing sampled has nothing entering already (entry clears it): no write.
+            if !sampled.isEmpty || !mcu.slots[slot].enteringStreams.isEmpty { mcu.slots[slot].enteringStreams = sampled }
+        }
         mcu.entering = true
         firmwareTryCompleteEntry()
     }
@@ -67,11 +72,14 @@ extension PanthorCore {
         mcu.entering = false
         registers.status.insert(.protectedModeActive)
         var firstSlot: Int?
-        for slot in mcu.slots.indices {
-            let streams = mcu.slots[slot].enteringStreams
-            mcu.slots[slot].protectedStreams = streams
-            mcu.slots[slot].enteringStreams = StreamSet()
-            if firstSlot == nil, !streams.isEmpty { firstSlot = slot }
+        // Through the buffer: one uniqueness check, not two per slot.
+        mcu.slots.withUnsafeMutableBufferPointer { slots in
+            for slot in slots.indices {
+                let streams = slots[slot].enteringStreams
+                slots[slot].protectedStreams = streams
+                slots[slot].enteringStreams = StreamSet()
+                if firstSlot == nil, !streams.isEmpty { firstSlot = slot }
+            }
         }
         mcu.session = .init(since: now)
         metrics.protectedModeEntries += 1
@@ -117,8 +125,8 @@ extension PanthorCore {
             for stream in mcu.slots[slot].protectedStreams {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
-                if mcu.slots[slot].running, state.started, let ring = state.ring, let group = groups[ring.group],
-                   group.queues[ring.queue].nextIsProtected == true { return }
+                if mcu.slots[slot].running, state.started, let ring = state.ring,
+                   withGroup(ring.group, { $0.queues[ring.queue].nextIsProtected == true }) == true { return }
             }
         }
         firmwareExitProtectedMode(.workDone)

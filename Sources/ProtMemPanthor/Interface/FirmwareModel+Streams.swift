@@ -8,28 +8,33 @@ extension PanthorCore {
     /// start, so an idle slot costs one check, not one per stream).
     func firmwareKick(slot: Int) {
         guard mcu.slots[slot].running else { return }
-        for stream in mcu.slots[slot].streams.indices {
+        for stream in mcu.kickableStreams(slot: slot) {
             firmwareKick(slot: slot, stream: stream)
         }
     }
 
+    /// Kicks every running slot (a kick never starts or stops a slot, so the set taken first
+    /// is the set a walk over every slot would find running).
     func firmwareKickAll() {
-        for slot in mcu.slots.indices { firmwareKick(slot: slot) }
+        for slot in mcu.runningSlots { firmwareKick(slot: slot) }
     }
 
     func firmwareKick(slot: Int, stream: Int) {
         let state = mcu.slots[slot].streams[stream]
         guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
-              let group = groups[ring.group], ring.queue < group.queues.count,
-              let isProtected = group.queues[ring.queue].nextIsProtected else { return }
-        if isProtected {
-            if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
+              let group = groups.reference(ring.group) else { return }
+        // Borrowed: nothing a kick does releases a group.
+        group._withUnsafeGuaranteedRef { group in
+            guard ring.queue < group.queues.count, let isProtected = group.queues[ring.queue].nextIsProtected else { return }
+            if isProtected {
+                if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
+                    firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
+                } else if !state.waitingForProtectedMode {
+                    firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
+                }
+            } else if mcu.session == nil, !mcu.entering {
                 firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
-            } else if !state.waitingForProtectedMode {
-                firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
             }
-        } else if mcu.session == nil, !mcu.entering {
-            firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
         }
     }
 
@@ -37,12 +42,8 @@ extension PanthorCore {
     /// `CS_PROTM_PENDING` event through the CSG's `cs_irq_req` and `JOB_INT_CSG_IF`.
     private func firmwareRaiseProtectedModePending(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
         mcu.slots[slot].streams[stream].waitingForProtectedMode = true
-        mcu.groups[slot].streams[stream].output.statusWait.insert(.protectedMode)
+        mcu.groups[slot].streams[stream].raiseProtectedModePending()
         group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .waitingForProtectedMode
-        let bit = StreamRequest.protectedModePending.rawValue
-        if !mcu.groups[slot].streams[stream].pendingEvents.contains(.protectedModePending) {
-            mcu.groups[slot].streams[stream].output.ack ^= bit
-        }
         firmwareSignalStream(slot: slot, stream: stream)
     }
 
@@ -61,10 +62,10 @@ extension PanthorCore {
         let remaining = group.queues[ring.queue].ring[index].remaining
         let token = mcu.nextToken
         mcu.nextToken += 1
-        mcu.slots[slot].streams[stream].active = .init(index: index, startedAt: now, isProtected: isProtected, token: token)
+        let now = self.now
+        mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, isProtected: isProtected, token: token))
         group.queues[ring.queue].ring[index].state = .running(since: now)
         if isProtected {
-            mcu.slots[slot].streams[stream].waitingForProtectedMode = false
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
         record(.jobStarted(JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(index)), protected: isProtected))
@@ -78,25 +79,37 @@ extension PanthorCore {
         let state = mcu.slots[slot].streams[stream]
         guard state.active != nil || state.started || state.waitingForProtectedMode
             || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
-        if let active = mcu.slots[slot].streams[stream].active, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
-           group.queues[ring.queue].extract == active.index {
-            let ran = now.duration(since: active.startedAt)
-            group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
-            group.queues[ring.queue].ring[active.index].state = .queued
+        if let active = state.active, let ring = state.ring {
+            withGroup(ring.group) { group in
+                guard group.queues[ring.queue].extract == active.index else { return }
+                let ran = now.duration(since: active.startedAt)
+                group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
+                group.queues[ring.queue].ring[active.index].state = .queued
+            }
         }
-        if mcu.slots[slot].streams[stream].waitingForProtectedMode, let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group],
-           group.queues[ring.queue].extract < group.queues[ring.queue].ring.count {
-            group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
+        if state.waitingForProtectedMode, let ring = state.ring {
+            withGroup(ring.group) { group in
+                guard group.queues[ring.queue].extract < group.queues[ring.queue].ring.count else { return }
+                group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
+            }
         }
-        mcu.slots[slot].streams[stream].active = nil
-        mcu.slots[slot].streams[stream].started = false
-        mcu.slots[slot].streams[stream].waitingForProtectedMode = false
+        mcu.slots[slot].streams[stream].stop()
         mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
     }
 
     func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
         guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
-              let ring = mcu.slots[slot].streams[stream].ring, let group = groups[ring.group], let vm = vms[group.vm] else { return }
+              let ring = mcu.slots[slot].streams[stream].ring, let group = groups.reference(ring.group) else { return }
+        // Borrowed, the group and its VM: nothing a completion does releases either.
+        group._withUnsafeGuaranteedRef { group in
+            guard let vm = vms.reference(group.vm) else { return }
+            vm._withUnsafeGuaranteedRef { vm in
+                firmwareComplete(slot: slot, stream: stream, active: active, ring: ring, group: group, vm: vm)
+            }
+        }
+    }
+
+    private func firmwareComplete(slot: Int, stream: Int, active: FirmwareModelState.ActiveJob, ring: RingReference, group: PanthorGroup, vm: PanthorVM) {
         guard group.queues[ring.queue].extract == active.index else {
             // The host failed the group while the job ran: its result no longer matters.
             mcu.slots[slot].streams[stream].active = nil

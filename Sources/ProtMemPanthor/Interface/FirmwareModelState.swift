@@ -25,10 +25,26 @@ struct FirmwareModelState {
         var active: ActiveJob?
         /// `CS_STATUS_WAIT_PROTM` is set and `CS_PROTM_PENDING` was raised.
         var waitingForProtectedMode = false
+
+        /// The stream runs `job`; a protected one no longer waits for protected mode. One
+        /// write through the slot and stream arrays rather than one per field.
+        mutating func start(_ job: ActiveJob) {
+            active = job
+            if job.isProtected { waitingForProtectedMode = false }
+        }
+
+        /// Nothing running, not started, not waiting.
+        mutating func stop() {
+            active = nil
+            started = false
+            waitingForProtectedMode = false
+        }
     }
 
     struct Slot {
-        var running = false
+        /// Written through ``FirmwareModelState/setRunning(_:_:)`` only, which keeps
+        /// ``FirmwareModelState/runningSlots`` in step.
+        fileprivate(set) var running = false
         var streams: [Stream]
         /// While ``FirmwareModelState/entering``: this slot's streams sampled at
         /// `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged).
@@ -43,6 +59,9 @@ struct FirmwareModelState {
     }
 
     var booted = false
+    /// The slots whose ``Slot/running`` is set: what walks over "every running slot" (kicks,
+    /// the drain check before protected mode) visit, rather than testing all of them.
+    private(set) var runningSlots = SlotSet()
     var global: GlobalInterface
     var groups: [GroupInterface]
     var slots: [Slot]
@@ -62,10 +81,53 @@ struct FirmwareModelState {
         slots = Array(repeating: Slot(streams: Array(repeating: Stream(), count: parameters.streamsPerGroup)), count: parameters.groupSlots)
     }
 
+    /// A CSG starts or resumes (`true`), or stops (`false`).
+    mutating func setRunning(_ slot: Int, _ running: Bool) {
+        slots[slot].running = running
+        if running { runningSlots.insert(slot) } else { runningSlots.remove(slot) }
+    }
+
     /// Protected mode ends: no stream is in a session any more.
     mutating func endSession() {
         session = nil
-        for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
+        slots.withUnsafeMutableBufferPointer { slots in
+            for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
+        }
+    }
+
+    /// The streams of `slot` a kick could start: started, idle, with a ring. The others would
+    /// each be looked at only to be passed over (a CSG has 8 or more CS slots, a group uses
+    /// few), so they are sifted out here in one read-only pass. Kicking one stream never
+    /// changes whether another is started, idle or has a ring, so sifting first decides
+    /// nothing differently.
+    func kickableStreams(slot: Int) -> StreamSet {
+        var kickable = StreamSet()
+        slots[slot].streams.withUnsafeBufferPointer { streams in
+            for stream in streams.indices where streams[stream].started && streams[stream].active == nil && streams[stream].ring != nil {
+                kickable.insert(stream)
+            }
+        }
+        return kickable
+    }
+
+    /// The streams of `slot` that a stop has something to undo for (see
+    /// ``PanthorCore/firmwareStopStream(slot:stream:)``: running, started, or waiting for
+    /// protected mode), sifted in one read-only pass; stopping one stream leaves the others'
+    /// state alone.
+    func streamsToStop(slot: Int) -> StreamSet {
+        var busy = StreamSet()
+        slots[slot].streams.withUnsafeBufferPointer { states in
+            groups[slot].streams.withUnsafeBufferPointer { interfaces in
+                for stream in states.indices {
+                    let state = states[stream]
+                    if state.active != nil || state.started || state.waitingForProtectedMode
+                        || (stream < interfaces.count && interfaces[stream].output.statusWait.contains(.protectedMode)) {
+                        busy.insert(stream)
+                    }
+                }
+            }
+        }
+        return busy
     }
 
     /// The firmware reads every CS input page of `slot`: which ring it runs, and START or STOP
@@ -91,7 +153,7 @@ struct FirmwareModelState {
     /// Only a running slot's streams can run a job (a job starts only on a running slot, and
     /// stopping a slot stops its streams before it stops running), so the others are skipped.
     var normalWorkRunning: Bool {
-        for slot in slots.indices where slots[slot].running {
+        for slot in runningSlots {
             for stream in slots[slot].streams.indices {
                 if let active = slots[slot].streams[stream].active, !active.isProtected { return true }
             }

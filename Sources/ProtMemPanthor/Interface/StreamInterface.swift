@@ -64,6 +64,15 @@ public struct StreamInterface: Hashable, Sendable {
         StreamRequest(rawValue: RequestAcknowledge.pending(req: input.req, ack: output.ack, mask: StreamRequest.eventMask.rawValue))
     }
 
+    /// The firmware reached a protected region: `CS_STATUS_WAIT_PROTM`, and the
+    /// `CS_PROTM_PENDING` event (its `ack` bit toggled, unless the event is pending already).
+    mutating func raiseProtectedModePending() {
+        output.statusWait.insert(.protectedMode)
+        if !pendingEvents.contains(.protectedModePending) {
+            output.ack ^= StreamRequest.protectedModePending.rawValue
+        }
+    }
+
     /// Whether the host has acknowledged the last `CS_PROTM_PENDING` (the bit agrees).
     public var protectedModePendingAcknowledged: Bool {
         RequestAcknowledge.pending(req: input.req, ack: output.ack, mask: StreamRequest.protectedModePending.rawValue) == 0

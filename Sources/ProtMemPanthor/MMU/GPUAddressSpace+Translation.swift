@@ -14,7 +14,13 @@ extension GPUAddressSpace {
     /// ``translate(_:access:)`` into a ``PhysicalChunkList``, which holds the usual single
     /// chunk inline: the GPU's own accesses translate this way, one or more per job.
     func chunks(for range: GPUVirtualRange, access: GPUAccessType) throws(GPUTranslationFault) -> PhysicalChunkList {
-        let outcome: Result<PhysicalChunkList, GPUTranslationFault> = state.withLock { mappings in
+        try versionedChunks(for: range, access: access).chunks
+    }
+
+    /// ``chunks(for:access:)`` and the ``version`` of the mappings it walked (read under the
+    /// same lock), for a cache to remember it by.
+    func versionedChunks(for range: GPUVirtualRange, access: GPUAccessType) throws(GPUTranslationFault) -> (chunks: PhysicalChunkList, version: UInt64) {
+        let outcome: Result<(chunks: PhysicalChunkList, version: UInt64), GPUTranslationFault> = state.withLock { mappings in
             var chunks = PhysicalChunkList()
             var cursor = range.start.rawValue
             var index = Self.firstIndex(in: mappings, endingAfter: cursor)
@@ -30,11 +36,11 @@ extension GPUAddressSpace {
                 cursor = part.end
                 index += 1
             }
-            return .success(chunks)
+            return .success((chunks, version))
         }
         switch outcome {
-        case .success(let chunks):
-            return chunks
+        case .success(let translated):
+            return translated
         case .failure(let fault):
             faultLog.record(fault)
             throw fault

@@ -16,6 +16,16 @@ public final class GPUAddressSpace: Sendable {
     public let limit: UInt64
     public let faultLog: GPUFaultLog
     let state = Mutex<[GPUMapping]>([])
+    /// Names the mappings as they stand: every map and unmap sets it, under ``state``'s lock,
+    /// to a number no space has had before, so a translation remembered with it
+    /// (``GPUTranslationCache``) is still right exactly while it is unchanged, whichever space
+    /// it is asked of.
+    private let mappingVersion = Atomic<UInt64>(GPUAddressSpace.newVersion())
+    private static let versions = Atomic<UInt64>(1)
+
+    private static func newVersion() -> UInt64 {
+        versions.wrappingAdd(1, ordering: .relaxed).newValue
+    }
 
     /// An empty space `[0, limit)`; `limit` must be a non-zero multiple of the page size.
     public init(id: GPUAddressSpaceID, limit: UInt64, faultLog: GPUFaultLog) {
@@ -23,6 +33,14 @@ public final class GPUAddressSpace: Sendable {
         self.id = id
         self.limit = limit
         self.faultLog = faultLog
+    }
+
+    /// The mappings' version now (see ``mappingVersion``).
+    var version: UInt64 { mappingVersion.load(ordering: .acquiring) }
+
+    /// Marks the mappings changed; called under ``state``'s lock by whatever changes them.
+    private func mappingsChanged() {
+        mappingVersion.store(Self.newVersion(), ordering: .releasing)
     }
 
     /// Every mapping, sorted by VA.
@@ -63,6 +81,7 @@ public final class GPUAddressSpace: Sendable {
                 throw GPUMMUError(addressSpace: id, range: range, reason: .overlapsMapping(mappings[index].virtualRange))
             }
             mappings.insert(mapping, at: index)
+            mappingsChanged()
         }
     }
 
@@ -89,6 +108,7 @@ public final class GPUAddressSpace: Sendable {
                 index += 1
             }
             mappings.replaceSubrange(first..<index, with: kept)
+            if !removed.isEmpty { mappingsChanged() }
             return removed
         }
     }

@@ -35,6 +35,9 @@ struct PhysicalChunkList: RandomAccessCollection {
         }
     }
 
+    /// The chunk, when there is exactly one.
+    var single: PhysicalRange? { rest.isEmpty ? first : nil }
+
     /// The bytes the chunks hold.
     var totalSize: UInt64 { reduce(0) { $0 + $1.size } }
 }

@@ -3,7 +3,12 @@
 extension PanthorCore {
     func handleJobInterrupt(_ status: JobInterrupt) {
         if status.contains(.globalInterface) { processGlobalEvents() }
-        for slot in slots.indices where status.contains(.groupInterface(slot)) {
+        // The raised CSG bits in slot order, rather than a test of every slot's bit.
+        var pending = status.rawValue & ~JobInterrupt.globalInterface.rawValue
+        while pending != 0 {
+            let slot = pending.trailingZeroBitCount
+            pending &= pending - 1
+            guard slot < slots.count else { break }
             processGroupEvents(slot)
         }
     }
@@ -28,11 +33,20 @@ extension PanthorCore {
                                                                mask: groupEvents.rawValue)
         let streams = mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck
         mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
-        guard let handle = slots[slot], let group = groups[handle] else { return }
-        for stream in mcu.groups[slot].streams.indices where streams & (1 << UInt32(stream)) != 0 {
-            processStreamEvents(slot: slot, stream: stream, group: group)
+        guard let handle = slots[slot] else { return }
+        // Borrowed: failing a group or noting its protected request releases nothing.
+        withGroup(handle) { group in
+            // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
+            var signalled = streams
+            let count = mcu.groups[slot].streams.count
+            while signalled != 0 {
+                let stream = signalled.trailingZeroBitCount
+                signalled &= signalled - 1
+                guard stream < count else { break }
+                processStreamEvents(slot: slot, stream: stream, group: group)
+            }
+            if groupEvents.contains(.syncUpdate) || !group.hasWork { queueTick() }
         }
-        if groupEvents.contains(.syncUpdate) || !group.hasWork { queueTick() }
     }
 
     private func processStreamEvents(slot: Int, stream: Int, group: PanthorGroup) {
@@ -68,7 +82,8 @@ extension PanthorCore {
     /// Whether protected mode can be entered at all: a source, and the firmware's PROT
     /// sections in place (under the userspace design, once userspace has handed them in).
     var protectedMemoryReady: Bool {
-        source != nil && firmware?.protectedSectionsPlaced == true && firmware?.image.sections.contains(where: { $0.isProtected }) == true
+        guard source != nil, let firmware else { return false }
+        return firmware.protectedSectionsPlaced && firmware.hasProtectedSections
     }
 
     /// The GPU interrupt. A protected-mode fault is handled as the 2026 series does: the

@@ -54,15 +54,19 @@ extension PanthorCore {
     /// are released then.
     func unbind(_ evicted: SlotSet) {
         for slot in evicted {
-            guard let handle = slots[slot], let group = groups[handle] else { continue }
+            guard let handle = slots[slot], let reference = groups.reference(handle) else { continue }
             slots[slot] = nil
-            group.slot = nil
-            group.slotPriority = nil
-            if !group.isFailed { group.state = group.destroyed ? .terminated : .suspended }
+            // Borrowed for the bookkeeping; taken strongly only to be released.
+            let destroyed = reference._withUnsafeGuaranteedRef { group -> Bool in
+                group.slot = nil
+                group.slotPriority = nil
+                if !group.isFailed { group.state = group.destroyed ? .terminated : .suspended }
+                return group.destroyed
+            }
             mcu.groups[slot].streams.withUnsafeMutableBufferPointer { streams in
                 for stream in streams.indices { streams[stream].input.ring = nil }
             }
-            if group.destroyed { release(group) }
+            if destroyed, let group = groups[handle] { release(group) }
         }
     }
 }

@@ -36,7 +36,7 @@ extension PanthorCore {
         metrics.ticks += 1
         if tick.rotate {
             tick.rotate = false
-            let bound = runOrder.filter { groups[$0]?.slot != nil }
+            let bound = runOrder.filter { withGroup($0, { $0.slot != nil }) == true }
             runOrder.removeAll { bound.contains($0) }
             runOrder += bound
         }
@@ -44,8 +44,9 @@ extension PanthorCore {
         var changed = SlotSet()
         var evicted = SlotSet()
         for slot in slots.indices {
-            guard let handle = slots[slot], !tick.picked.contains(where: { $0.handle == handle }), let group = groups[handle] else { continue }
-            let state: GroupSlotState = group.canRun ? .suspend : .terminate
+            guard let handle = slots[slot], !tick.picked.contains(where: { $0.handle == handle }),
+                  let canRun = withGroup(handle, { $0.canRun }) else { continue }
+            let state: GroupSlotState = canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
             changed.insert(slot)
@@ -54,11 +55,12 @@ extension PanthorCore {
         for index in tick.picked.indices {
             let priority = Self.slotPriority(at: index)
             // Just picked from the table, so found.
-            guard let group = groups[tick.picked[index].handle] else { continue }
-            if let slot = group.slot, group.slotPriority != priority {
-                setSlotPriority(slot, priority)
-                group.slotPriority = priority
-                changed.insert(slot)
+            withGroup(tick.picked[index].handle) { group in
+                if let slot = group.slot, group.slotPriority != priority {
+                    setSlotPriority(slot, priority)
+                    group.slotPriority = priority
+                    changed.insert(slot)
+                }
             }
         }
         tick.evicted = evicted
@@ -78,10 +80,10 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let group = groups[handle], group.canRun, group.hasWork else { continue }
+            guard let priority = withGroup(handle, { $0.canRun && $0.hasWork ? $0.priority : nil }) ?? nil else { continue }
             var index = tick.picked.endIndex
-            while index > 0, tick.picked[index - 1].priority < group.priority { index -= 1 }
-            let picked = PickedGroup(handle: handle, priority: group.priority)
+            while index > 0, tick.picked[index - 1].priority < priority { index -= 1 }
+            let picked = PickedGroup(handle: handle, priority: priority)
             if index == tick.picked.endIndex {
                 tick.picked.append(picked)
             } else {
@@ -101,25 +103,43 @@ extension PanthorCore {
     /// Step 2: bind new groups, acknowledge protected-mode requests of the top group.
     private func bindAndAcknowledge() {
         var changed = SlotSet()
-        for index in tick.picked.indices {
-            // A group destroyed (and so released) while the tick waited cannot run either.
-            guard let group = groups[tick.picked[index].handle], group.canRun else { continue }
+        var index = 0
+        while index < tick.picked.count {
             let priority = Self.slotPriority(at: index)
-            let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
-            let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
-            if let slot = group.slot {
-                if acknowledge {
-                    acknowledgeProtectedModePending(group, slot: slot)
-                    changed.insert(slot)
+            // A group destroyed (and so released) while the tick waited cannot run either.
+            // Borrowed: binding and acknowledging release no group.
+            let slotsFull = withGroup(tick.picked[index].handle) { group -> Bool in
+                guard group.canRun else { return false }
+                let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
+                let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
+                if let slot = group.slot {
+                    if acknowledge {
+                        acknowledgeProtectedModePending(group, slot: slot)
+                        changed.insert(slot)
+                    }
+                    return false
                 }
-                continue
+                guard let slot = freeSlot() else { return true }
+                bind(group, to: slot, priority: priority, acknowledgeProtectedMode: acknowledge)
+                changed.insert(slot)
+                return false
             }
-            guard let slot = slots.firstIndex(where: { $0 == nil }) else { break }
-            bind(group, to: slot, priority: priority, acknowledgeProtectedMode: acknowledge)
-            changed.insert(slot)
+            if slotsFull == true { break }
+            index += 1
         }
         tick.picked.removeAll(keepingCapacity: true)
         applySlotUpdates(changed, stage: .startGroups)
+    }
+
+    /// The first CSG slot with no group, by index (`firstIndex(where:)` would walk a retained
+    /// copy of the slots).
+    private func freeSlot() -> Int? {
+        var slot = 0
+        while slot < slots.count {
+            if slots[slot] == nil { return slot }
+            slot += 1
+        }
+        return nil
     }
 
     /// Rings the CSG doorbells of `changed` slots and waits for their acknowledgements; the
@@ -210,6 +230,14 @@ struct SlotSet: Sequence {
 
     mutating func insert(_ slot: Int) {
         mask |= 1 << UInt64(slot)
+    }
+
+    mutating func remove(_ slot: Int) {
+        mask &= ~(1 << UInt64(slot))
+    }
+
+    func contains(_ slot: Int) -> Bool {
+        mask & (1 << UInt64(slot)) != 0
     }
 
     func makeIterator() -> Iterator { Iterator(rest: mask) }
