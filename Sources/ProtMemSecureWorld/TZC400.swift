@@ -7,40 +7,76 @@ import Synchronization
 /// the secure world can change it: the programming methods are internal to this module and
 /// reached through a ``FirewallProgrammer`` that only ``SecureMonitor`` holds.
 ///
-/// A check walks the enabled regions from the highest number down and splits the request at
-/// region edges, so it costs O(regions²) at worst per transaction whatever its length.
+/// A check walks the segments of the address map the enabled regions make (at most two per
+/// region) that the request meets, so it costs O(regions) at worst per transaction whatever
+/// its length, and for the usual request inside one buffer a segment or two.
 public final class TZC400: BusAccessFilter {
     /// Regions including the background region 0; 8 by default as the board has,
     /// up to the TZC-400's 9.
     public let regionCount: Int
     public let filterName = "tzc400"
 
-    /// The regions, and beside them the window `[lo, hi)` each one decides: what a check walks
-    /// for every transaction on the bus, so it reads two words a region instead of the whole
-    /// region with its optional range. A disabled region's window is empty and overlaps nothing.
+    /// The regions, and beside them the address map they make: what a check reads for every
+    /// transaction on the bus. Rebuilt whenever a region is programmed (a handful of times in
+    /// a run), so a check walks only the few segments its range meets instead of splitting
+    /// the range at region edges, region by region, as the regions alone would make it.
     private struct State {
         var regions: [FirewallRegion]
-        var windows: [Window]
+        /// The address space cut where any enabled region begins or ends, lowest first, the
+        /// first segment starting at 0 and the last running to the top of the address space;
+        /// each carries the region that decides there (the highest-numbered enabled region
+        /// covering it, else the background) with that region's rights.
+        var segments: [Segment] = []
 
         init(_ regions: [FirewallRegion]) {
             self.regions = regions
-            self.windows = regions.map(Window.init)
+            rebuild()
+        }
+
+        mutating func rebuild() {
+            var edges: [UInt64] = [0]
+            for region in regions.dropFirst() where region.enabled {
+                guard let range = region.range else { continue }
+                edges.append(range.base.rawValue)
+                edges.append(range.end)
+            }
+            edges.sort()
+            segments.removeAll(keepingCapacity: true)
+            for (position, start) in edges.enumerated() where position == 0 || start != edges[position - 1] {
+                var decider = 0
+                for index in regions.indices.dropFirst().reversed() where regions[index].enabled {
+                    if let range = regions[index].range, range.base.rawValue <= start, start < range.end {
+                        decider = index
+                        break
+                    }
+                }
+                segments.append(Segment(start: start, rights: Rights(regions[decider]), region: decider))
+            }
         }
     }
 
-    private struct Window {
-        var lo: UInt64
-        var hi: UInt64
-
-        init(lo: UInt64, hi: UInt64) { (self.lo, self.hi) = (lo, hi) }
+    /// Who a region lets in, as one word a check tests a single bit of: bit `n` for reads from
+    /// NSAID `n`, bit `16 + n` for writes from it, bits 32 and 33 for secure reads and writes.
+    private struct Rights {
+        let bits: UInt64
 
         init(_ region: FirewallRegion) {
-            if region.enabled, let range = region.range {
-                (lo, hi) = (range.base.rawValue, range.end)
-            } else {
-                (lo, hi) = (0, 0)
-            }
+            bits = UInt64(region.nonSecureRead.rawValue) | UInt64(region.nonSecureWrite.rawValue) << 16
+                | (region.secureRead ? 1 << 32 : 0) | (region.secureWrite ? 1 << 33 : 0)
         }
+
+        /// The bit that says whether `master` may perform `kind`.
+        @inline(__always)
+        static func bit(_ master: BusMaster, _ kind: AccessKind) -> UInt64 {
+            if master.isSecure { return kind == .read ? 1 << 32 : 1 << 33 }
+            return 1 << (UInt64(master.nsaid & 15) + (kind == .read ? 0 : 16))
+        }
+    }
+
+    private struct Segment {
+        let start: UInt64
+        let rights: Rights
+        let region: Int
     }
 
     private let regions: Mutex<State>
@@ -56,43 +92,41 @@ public final class TZC400: BusAccessFilter {
 
     public func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
         guard range.size > 0 else { return nil }
-        return regions.withLock { state in
-            guard let (address, index) = Self.firstDenial(state, range.base.rawValue, range.end, top: state.regions.count - 1, master, kind) else {
-                return nil
-            }
-            let region = state.regions[index]
-            let place = region.range.map { " \($0)" } ?? " (background)"
-            let who = master.isSecure ? "secure \(kind)s" : "\(kind)s from nsaid \(master.nsaid)"
-            return (PhysicalAddress(address), "region \(index)\(place) does not permit \(who)")
-        }
+        let bit = Rights.bit(master, kind)
+        guard let (address, index, place) = regions.withLock({ state -> (UInt64, Int, PhysicalRange?)? in
+            guard let (address, index) = Self.firstDenial(state.segments, range.base.rawValue, range.end, bit) else { return nil }
+            return (address, index, state.regions[index].range)
+        }) else { return nil }
+        let location = place.map { " \($0)" } ?? " (background)"
+        let who = master.isSecure ? "secure \(kind)s" : "\(kind)s from nsaid \(master.nsaid)"
+        return (PhysicalAddress(address), "region \(index)\(location) does not permit \(who)")
     }
 
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard range.size > 0 else { return true }
+        let bit = Rights.bit(master, kind)
         return regions.withLock { state in
-            Self.firstDenial(state, range.base.rawValue, range.end, top: state.regions.count - 1, master, kind) == nil
+            Self.firstDenial(state.segments, range.base.rawValue, range.end, bit) == nil
         }
     }
 
-    /// The lowest refused address in `[lo, hi)` and the region that refused it, looking only
-    /// at regions `0...top`.
-    private static func firstDenial(_ state: State, _ lo: UInt64, _ hi: UInt64, top: Int, _ master: BusMaster, _ kind: AccessKind) -> (UInt64, Int)? {
-        var index = top
-        var window = Window(lo: 0, hi: 0)
-        while index > 0 {
-            window = state.windows[index]
-            if window.lo < hi, lo < window.hi { break }
-            index -= 1
+    /// The lowest address in `[lo, hi)` whose deciding region lacks `bit`, and that region:
+    /// the first segment the range meets that refuses it (where the highest-numbered region
+    /// covering an address decides, the lowest refused address is where that segment, or the
+    /// range, begins).
+    @inline(__always)
+    private static func firstDenial(_ segments: borrowing [Segment], _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        segments.withUnsafeBufferPointer { segments in
+            var index = 0
+            let count = segments.count
+            while index + 1 < count, segments[index + 1].start <= lo { index += 1 }
+            while true {
+                let segment = segments[index]
+                if segment.rights.bits & bit == 0 { return (max(lo, segment.start), segment.region) }
+                index += 1
+                if index == count || segments[index].start >= hi { return nil }
+            }
         }
-        guard index > 0 else {
-            return state.regions[0].permits(master, kind) ? nil : (lo, 0)
-        }
-        let a = max(lo, window.lo)
-        let b = min(hi, window.hi)
-        if lo < a, let below = firstDenial(state, lo, a, top: index - 1, master, kind) { return below }
-        if !state.regions[index].permits(master, kind) { return (a, index) }
-        if b < hi { return firstDenial(state, b, hi, top: index - 1, master, kind) }
-        return nil
     }
 
     // MARK: Programming (secure world only)
@@ -100,7 +134,7 @@ public final class TZC400: BusAccessFilter {
     func update(_ index: Int, _ body: (inout FirewallRegion) -> Void) {
         regions.withLock { state in
             body(&state.regions[index])
-            state.windows[index] = Window(state.regions[index])
+            state.rebuild()
         }
     }
 
@@ -111,10 +145,10 @@ public final class TZC400: BusAccessFilter {
     public func _checkInvariants() {
         regions.withLock { state in
             let regions = state.regions
-            for (index, region) in regions.enumerated() {
-                let window = Window(region)
-                precondition(state.windows[index].lo == window.lo && state.windows[index].hi == window.hi, "TZC-400 window of region \(index) out of date")
-            }
+            var fresh = state
+            fresh.rebuild()
+            precondition(fresh.segments.map(\.start) == state.segments.map(\.start) && fresh.segments.map(\.region) == state.segments.map(\.region)
+                          && fresh.segments.map(\.rights.bits) == state.segments.map(\.rights.bits), "TZC-400 address map out of date")
             precondition(regions[0].enabled && regions[0].range == nil, "TZC-400 background region must cover everything")
             for region in regions.dropFirst() where region.enabled {
                 precondition(region.range.map { $0.isPageAligned && !$0.isEmpty } == true, "TZC-400 \(region) enabled without a 4 KiB-aligned range")

@@ -73,28 +73,54 @@ final class SimulationContext: @unchecked Sendable {
     }
 
     /// Each heap as last sampled, by its position in the registry, with its occupancy
-    /// generation then.
-    @exclusivity(unchecked) private var sampled: [(heap: DMAHeap, generation: UInt64?)] = []
+    /// generation then (and its ops, asked for the generation without going through the heap).
+    @exclusivity(unchecked) private var sampled: [Sampled] = []
+    /// The registry's generation when every heap was last sampled, and how many heaps it
+    /// held: while it stands still, `sampled` lists the registry's heaps, in its order.
+    @exclusivity(unchecked) private var sampledRegistry: (generation: UInt64, count: Int)?
+
+    private struct Sampled {
+        let heap: DMAHeap
+        let ops: any DMAHeapOps
+        var generation: UInt64?
+    }
 
     /// Bytes in use of every heap, as counters and plot samples.
     ///
     /// A heap whose occupancy generation has not moved since it was last sampled here, at
     /// the same position, is skipped: its bytes in use are what the recorder last saw, and a
     /// sample of unchanged bytes records nothing. This runs every frame, and a heap's
-    /// statistics cost locks and a struct where the generation is one atomic read.
+    /// statistics cost locks and a struct where the generation is one atomic read. While the
+    /// registry's own generation stands still its heaps are walked from the list kept here,
+    /// in place, rather than copied out of the registry under its lock.
     func sampleHeaps() {
         let time = now
-        for (index, heap) in board.heaps.heaps.enumerated() {
+        let registry = board.heaps.generation
+        if let last = sampledRegistry, last.generation == registry {
+            for index in 0..<last.count {
+                let generation = sampled.withUnsafeBufferPointer { $0[index].ops.occupancyGeneration }
+                if let generation, sampled[index].generation == generation { continue }
+                sampled[index].generation = generation
+                let entry = sampled[index]
+                let stats = entry.ops.statistics
+                recorder.sample(heap: entry.heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
+            }
+            return
+        }
+        let heaps = board.heaps.heaps
+        for (index, heap) in heaps.enumerated() {
             let generation = heap.ops.occupancyGeneration
             if index < sampled.count {
                 if let generation, sampled[index].heap === heap, sampled[index].generation == generation { continue }
-                sampled[index] = (heap, generation)
+                sampled[index] = Sampled(heap: heap, ops: heap.ops, generation: generation)
             } else {
-                sampled.append((heap, generation))
+                sampled.append(Sampled(heap: heap, ops: heap.ops, generation: generation))
             }
             let stats = heap.ops.statistics
             recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
         }
+        // Read before the heaps: a change since moved the generation past this one.
+        sampledRegistry = heaps.count <= sampled.count ? (registry, heaps.count) : nil
     }
 
     /// A marker of fresh protected content, written by `master` at the start of `range`.

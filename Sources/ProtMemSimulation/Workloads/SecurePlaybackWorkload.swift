@@ -21,8 +21,28 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
     /// The composition of decoded buffer `i` into framebuffer `t`, made once: every frame
     /// submits one of these, the same job but for when it runs.
     private var composeJobs: [[GPUJob]] = []
-    /// The frame tick as one closure, made once rather than per frame; `finish` lets it go.
-    private var onTick: (@Sendable () -> Void)?
+    /// The frame tick as one event object, made once and scheduled again every frame (no
+    /// event or closure allocated per frame); `finish` lets it go.
+    private var onTick: FrameTick?
+    /// The per-frame slices and work counters, registered once rather than named per frame.
+    private var decodeSlice: Recorder.SliceKind?
+    private var scanoutSlice: Recorder.SliceKind?
+    private var codecWork: Recorder.WorkCounter?
+    private var displayWork: Recorder.WorkCounter?
+
+    /// The frame tick: the workload's ``tick(_:)`` as the queue's event.
+    private final class FrameTick: ScheduledAction, @unchecked Sendable {
+        let workload: SecurePlaybackWorkload
+        let context: SimulationContext
+
+        init(_ workload: SecurePlaybackWorkload, _ context: SimulationContext) {
+            self.workload = workload
+            self.context = context
+        }
+
+        func run() { workload.tick(context) }
+        var scheduledLabel: String { "playback frame" }
+    }
 
     init(_ stream: Workload.VideoStream) { self.stream = stream }
 
@@ -54,16 +74,20 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
                        operations: [.copy(from: decoded[input].va, to: composed[target].va, size: Self.sample)])
             }
         }
-        onTick = { [self] in tick(context) }
+        decodeSlice = context.recorder.sliceKind("decode", category: "codec", process: "codec")
+        scanoutSlice = context.recorder.sliceKind("scanout", category: "display", process: "display")
+        codecWork = context.recorder.workCounter("codec")
+        displayWork = context.recorder.workCounter("display")
+        onTick = FrameTick(self, context)
         schedule(context, at: context.now)
     }
 
     private func schedule(_ context: SimulationContext, at time: VirtualInstant) {
         guard time < context.end, let onTick else { return }
-        _ = context.events.schedule(at: time, "playback frame", onTick)
+        context.events.schedule(at: time, onTick)
     }
 
-    private func tick(_ context: SimulationContext) {
+    fileprivate func tick(_ context: SimulationContext) {
         let now = context.now
         // Scan out what the GPU has finished composing.
         while let first = pending.first, let state = client?.gpu.jobState(first.job), state.isFinished {
@@ -75,8 +99,8 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
             let target = composed[first.target]
             do {
                 try context.display.scanOutWithoutCRC(target.device, frameSize: Self.sample)
-                context.recorder.didWork("display")
-                context.recorder.slice("scanout", frame: first.frame, category: "display", process: "display", start: now, end: now + .microseconds(100))
+                context.recorder.didWork(displayWork!)
+                context.recorder.slice(scanoutSlice!, frame: first.frame, start: now, end: now + .microseconds(100))
             } catch {
                 context.recorder.fault("display", "\(error)", at: now)
             }
@@ -88,8 +112,8 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
             do {
                 try context.codec.decodeWithoutChecksum(stream: 1, frame: frame, frameSize: Self.sample, into: input.device)
                 _ = try context.writeMarker(.codec, into: input.device.chunks[0])
-                context.recorder.didWork("codec")
-                context.recorder.slice("decode", frame: frame, category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
+                context.recorder.didWork(codecWork!)
+                context.recorder.slice(decodeSlice!, frame: frame, start: now, end: now + .nanoseconds(period.nanoseconds / 2))
                 let job = try client.gpu.submit(composeJobs[inputIndex][target], to: client.group)
                 pending.append((frame, job, target))
             } catch {
