@@ -24,12 +24,20 @@ public final class Bus: Sendable {
     /// nothing, where it used to take the bus's lock and retain the observer every time.
     private final class Path: Sendable {
         let filters: [any BusAccessFilter]
+        /// The same filters, for the checks to call without retaining each (`filters` holds
+        /// them for as long as the path lives).
+        let borrowed: [BorrowedFilter]
         let observer: (any BusObserver)?
 
         init(filters: [any BusAccessFilter], observer: (any BusObserver)?) {
             self.filters = filters
+            self.borrowed = filters.map(BorrowedFilter.init)
             self.observer = observer
         }
+    }
+
+    private struct BorrowedFilter: @unchecked Sendable {
+        unowned(unsafe) let filter: any BusAccessFilter
     }
 
     /// Every path ever published, so each stays alive as long as the bus: a transaction that
@@ -87,7 +95,8 @@ public final class Bus: Sendable {
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard memory.hostPointer(for: range) != nil else { return false }
         return path._withUnsafeGuaranteedRef { path in
-            for filter in path.filters where !filter.permits(master, range, kind) { return false }
+            let filters = path.borrowed
+            for index in filters.indices where !filters[index].filter.permits(master, range, kind) { return false }
             return true
         }
     }
@@ -214,7 +223,9 @@ public final class Bus: Sendable {
         guard let pointer = memory.hostPointer(for: range) else {
             return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"))
         }
-        for filter in path.filters {
+        let filters = path.borrowed
+        for index in filters.indices {
+            let filter = filters[index].filter
             if let refused = filter.check(master, range, kind) {
                 return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason))
             }

@@ -10,7 +10,7 @@ import Synchronization
 /// A check walks the segments of the address map the enabled regions make (at most two per
 /// region) that the request meets, so it costs O(regions) at worst per transaction whatever
 /// its length, and for the usual request inside one buffer a segment or two.
-public final class TZC400: BusAccessFilter {
+public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// Regions including the background region 0; 8 by default as the board has,
     /// up to the TZC-400's 9.
     public let regionCount: Int
@@ -81,10 +81,74 @@ public final class TZC400: BusAccessFilter {
 
     private let regions: Mutex<State>
 
+    /// The address map as checks read it, without the lock: a sequence lock over words (the
+    /// segment count, then each segment's start and its rights with the region in bits 48
+    /// and up). Programming, under `regions`' lock, makes the sequence odd, rewrites the
+    /// words and makes it even again; a check reads the words between two reads of an even,
+    /// unchanged sequence, or reads again. Every transaction on the bus asks the firewall,
+    /// and the map changes a handful of times a run, so a check takes no lock at all. A
+    /// refusal's reason is built under the lock, from the regions as they decided.
+    private let sequence = Atomic<UInt64>(0)
+    private let map: UnsafeMutablePointer<Atomic<UInt64>>
+    /// At most two edges per region besides the background's start.
+    private static let mapCapacity = 1 + 2 * 17
+
     init(regionCount: Int) {
         precondition((1...9).contains(regionCount), "a TZC-400 has 1 to 9 regions")
         self.regionCount = regionCount
-        self.regions = Mutex(State((0..<regionCount).map(FirewallRegion.init(resetIndex:))))
+        let state = State((0..<regionCount).map(FirewallRegion.init(resetIndex:)))
+        self.map = .allocate(capacity: Self.mapCapacity)
+        for word in 0..<Self.mapCapacity { (map + word).initialize(to: Atomic(0)) }
+        self.regions = Mutex(state)
+        publish(state.segments)
+    }
+
+    deinit {
+        map.deinitialize(count: Self.mapCapacity)
+        map.deallocate()
+    }
+
+    /// Writes `segments` into the map the checks read; called with `regions` locked (or
+    /// before anyone can check), so writers never race each other.
+    private func publish(_ segments: [Segment]) {
+        precondition(1 + 2 * segments.count <= Self.mapCapacity, "TZC-400 address map over capacity")
+        let before = sequence.load(ordering: .relaxed)
+        sequence.store(before &+ 1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .releasing)
+        map[0].store(UInt64(segments.count), ordering: .relaxed)
+        for (index, segment) in segments.enumerated() {
+            map[1 + 2 * index].store(segment.start, ordering: .relaxed)
+            map[2 + 2 * index].store(segment.rights.bits | UInt64(segment.region) << 48, ordering: .relaxed)
+        }
+        sequence.store(before &+ 2, ordering: .releasing)
+    }
+
+    /// ``firstDenial(_:_:_:_:)`` over the published map, without the lock.
+    @inline(__always)
+    private func publishedDenial(_ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        while true {
+            let before = sequence.load(ordering: .acquiring)
+            guard before & 1 == 0 else { continue }
+            let answer = Self.firstDenial(map, lo, hi, bit)
+            atomicMemoryFence(ordering: .acquiring)
+            if sequence.load(ordering: .relaxed) == before { return answer }
+        }
+    }
+
+    /// ``firstDenial(_:_:_:_:)`` over the map's words. A read that races a writer may see any
+    /// mix of words (it is thrown away), so it stays within the map whatever it reads.
+    @inline(__always)
+    private static func firstDenial(_ map: UnsafeMutablePointer<Atomic<UInt64>>, _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        let count = min(Int(truncatingIfNeeded: map[0].load(ordering: .relaxed) & 0xff), (mapCapacity - 1) / 2)
+        guard count > 0 else { return nil }
+        var index = 0
+        while index + 1 < count, map[3 + 2 * index].load(ordering: .relaxed) <= lo { index += 1 }
+        while true {
+            let word = map[2 + 2 * index].load(ordering: .relaxed)
+            if word & bit == 0 { return (max(lo, map[1 + 2 * index].load(ordering: .relaxed)), Int(truncatingIfNeeded: word >> 48)) }
+            index += 1
+            if index == count || map[1 + 2 * index].load(ordering: .relaxed) >= hi { return nil }
+        }
     }
 
     /// The current configuration, region 0 first.
@@ -93,6 +157,7 @@ public final class TZC400: BusAccessFilter {
     public func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
         guard range.size > 0 else { return nil }
         let bit = Rights.bit(master, kind)
+        guard publishedDenial(range.base.rawValue, range.end, bit) != nil else { return nil }
         guard let (address, index, place) = regions.withLock({ state -> (UInt64, Int, PhysicalRange?)? in
             guard let (address, index) = Self.firstDenial(state.segments, range.base.rawValue, range.end, bit) else { return nil }
             return (address, index, state.regions[index].range)
@@ -104,10 +169,7 @@ public final class TZC400: BusAccessFilter {
 
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard range.size > 0 else { return true }
-        let bit = Rights.bit(master, kind)
-        return regions.withLock { state in
-            Self.firstDenial(state.segments, range.base.rawValue, range.end, bit) == nil
-        }
+        return publishedDenial(range.base.rawValue, range.end, Rights.bit(master, kind)) == nil
     }
 
     /// The lowest address in `[lo, hi)` whose deciding region lacks `bit`, and that region:
@@ -135,6 +197,7 @@ public final class TZC400: BusAccessFilter {
         regions.withLock { state in
             body(&state.regions[index])
             state.rebuild()
+            publish(state.segments)
         }
     }
 
@@ -149,6 +212,9 @@ public final class TZC400: BusAccessFilter {
             fresh.rebuild()
             precondition(fresh.segments.map(\.start) == state.segments.map(\.start) && fresh.segments.map(\.region) == state.segments.map(\.region)
                           && fresh.segments.map(\.rights.bits) == state.segments.map(\.rights.bits), "TZC-400 address map out of date")
+            let published = (0..<Int(map[0].load(ordering: .relaxed))).map { (map[1 + 2 * $0].load(ordering: .relaxed), map[2 + 2 * $0].load(ordering: .relaxed)) }
+            precondition(published.map(\.0) == state.segments.map(\.start)
+                          && published.map(\.1) == state.segments.map { $0.rights.bits | UInt64($0.region) << 48 }, "TZC-400 published map out of date")
             precondition(regions[0].enabled && regions[0].range == nil, "TZC-400 background region must cover everything")
             for region in regions.dropFirst() where region.enabled {
                 precondition(region.range.map { $0.isPageAligned && !$0.isEmpty } == true, "TZC-400 \(region) enabled without a 4 KiB-aligned range")

@@ -2,6 +2,7 @@ import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
+import ProtMemSecureWorld
 import ProtMemTEE
 import Synchronization
 
@@ -34,9 +35,15 @@ public struct InvariantViolation: Hashable, Sendable, CustomStringConvertible {
 public final class InvariantChecker: BusObserver {
     public let board: Board
     private let seen = Mutex<[InvariantViolation]>([])
+    /// The board's bus and secure monitor, held here so the content checks, which run on
+    /// every transaction, reach them without retaining each one through the board.
+    private let bus: Bus
+    private let monitor: SecureMonitor
 
     public init(board: Board) {
         self.board = board
+        self.bus = board.bus
+        self.monitor = board.secureMonitor
     }
 
     /// Starts watching every transaction's data.
@@ -114,8 +121,8 @@ public final class InvariantChecker: BusObserver {
         if master.isSecure { return true }
         // Asked on every read that meets a marker: each list is asked in place, under its own
         // lock, rather than copied out (and the hypervisor's sorted) first.
-        if board.secureMonitor.grantsRead(to: master.name) { return true }
-        return board.secureMonitor.hypervisor?.grantsRead(to: master.name) ?? false
+        if monitor.grantsRead(to: master.name) { return true }
+        return monitor.hypervisor?.grantsRead(to: master.name) ?? false
     }
 
     // Each check needs two answers: is there a marker in the data, and does it matter here
@@ -142,10 +149,10 @@ public final class InvariantChecker: BusObserver {
     public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
         let id: UInt64
         if data.count <= Self.smallTransfer {
-            guard let found = ContentMarker.firstID(in: data), board.bus.permits(.cpuNonSecure, range, .read) else { return }
+            guard let found = ContentMarker.firstID(in: data), bus.permits(.cpuNonSecure, range, .read) else { return }
             id = found
         } else {
-            guard board.bus.permits(.cpuNonSecure, range, .read), let found = ContentMarker.firstID(in: data) else { return }
+            guard bus.permits(.cpuNonSecure, range, .read), let found = ContentMarker.firstID(in: data) else { return }
             id = found
         }
         record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))

@@ -81,3 +81,45 @@ import Testing
         #expect(checked == 12_000)
     }
 }
+
+/// Checks read the address map without a lock while the secure world reprograms it: a
+/// check racing a reprogramming must still answer from one whole map, never a torn mix.
+@Suite struct FirewallConcurrentCheckTests {
+    @Test func checksRacingReprogrammingNeverSeeATornMap() async throws {
+        let dram = PhysicalRange(checkedBase: 0x8000_0000, size: 0x100_0000)
+        let bus = Bus(memory: try PhysicalMemory(ranges: [dram]))
+        let monitor = SecureMonitor(bus: bus, firewallRegions: 9)
+        let fixed = PhysicalRange(checkedBase: 0x8080_0000, size: 0x1_0000)
+        let open = PhysicalRange(checkedBase: 0x80c0_0000, size: 0x1_0000)
+        try monitor.protect(fixed, readers: [], writers: [], owner: "test", reason: "fixed")
+        let firewall = monitor.firewall
+        let rounds = 2_000
+        let wrong = await withTaskGroup(of: Int.self) { group in
+            group.addTask {
+                // Regions come and go below, between and above the two ranges checked, so
+                // every reprogramming moves the segments they fall in.
+                for round in 0..<rounds {
+                    let base: UInt64 = [0x8010_0000, 0x80a0_0000, 0x80e0_0000][round % 3]
+                    if let record = try? monitor.protect(PhysicalRange(checkedBase: base, size: 0x2_0000), readers: [], writers: [], owner: "test", reason: "churn") {
+                        monitor.unprotect(record)
+                    }
+                }
+                return 0
+            }
+            for _ in 0..<2 {
+                group.addTask {
+                    var wrong = 0
+                    for _ in 0..<(rounds * 20) {
+                        if firewall.permits(.cpuNonSecure, fixed, .read) { wrong += 1 }
+                        if !firewall.permits(.cpuNonSecure, open, .write) { wrong += 1 }
+                        if firewall.check(.codec, fixed, .write)?.reason.hasPrefix("region 1 ") != true { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(wrong == 0)
+        firewall._checkInvariants()
+    }
+}

@@ -83,6 +83,24 @@ final class SimulationContext: @unchecked Sendable {
         let heap: DMAHeap
         let ops: any DMAHeapOps
         var generation: UInt64?
+        /// Reads the ops' occupancy generation, borrowed: asked every frame, where calling
+        /// through the existential retains the ops (and a TEE heap, which is weakly
+        /// referenced, takes the runtime's slow path for each retain). `heap` keeps it alive.
+        let readGeneration: (UnsafeRawPointer) -> UInt64?
+        let object: UnsafeRawPointer
+
+        init(heap: DMAHeap, generation: UInt64?) {
+            self.heap = heap
+            self.ops = heap.ops
+            self.generation = generation
+            (readGeneration, object) = Self.reader(heap.ops)
+        }
+
+        private static func reader<Ops: DMAHeapOps>(_ ops: Ops) -> ((UnsafeRawPointer) -> UInt64?, UnsafeRawPointer) {
+            ({ Unmanaged<Ops>.fromOpaque($0)._withUnsafeGuaranteedRef { $0.occupancyGeneration } }, UnsafeRawPointer(Unmanaged.passUnretained(ops).toOpaque()))
+        }
+
+        var currentGeneration: UInt64? { readGeneration(object) }
     }
 
     /// Bytes in use of every heap, as counters and plot samples.
@@ -98,7 +116,7 @@ final class SimulationContext: @unchecked Sendable {
         let registry = board.heaps.generation
         if let last = sampledRegistry, last.generation == registry {
             for index in 0..<last.count {
-                let generation = sampled.withUnsafeBufferPointer { $0[index].ops.occupancyGeneration }
+                let generation = sampled[index].currentGeneration
                 if let generation, sampled[index].generation == generation { continue }
                 sampled[index].generation = generation
                 let entry = sampled[index]
@@ -112,9 +130,9 @@ final class SimulationContext: @unchecked Sendable {
             let generation = heap.ops.occupancyGeneration
             if index < sampled.count {
                 if let generation, sampled[index].heap === heap, sampled[index].generation == generation { continue }
-                sampled[index] = Sampled(heap: heap, ops: heap.ops, generation: generation)
+                sampled[index] = Sampled(heap: heap, generation: generation)
             } else {
-                sampled.append(Sampled(heap: heap, ops: heap.ops, generation: generation))
+                sampled.append(Sampled(heap: heap, generation: generation))
             }
             let stats = heap.ops.statistics
             recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)

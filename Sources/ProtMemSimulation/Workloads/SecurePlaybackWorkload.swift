@@ -89,16 +89,18 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
 
     fileprivate func tick(_ context: SimulationContext) {
         let now = context.now
-        // Scan out what the GPU has finished composing.
-        while let first = pending.first, let state = client?.gpu.jobState(first.job), state.isFinished {
+        // Scan out what the GPU has finished composing. (Buffers are taken from their
+        // entries one field at a time: copying a whole entry retains all three.)
+        let gpu = client?.gpu
+        while let first = pending.first, let state = gpu?.jobState(first.job), state.isFinished {
             pending.removeFirst()
             guard state.completionTime != nil else {
                 context.recorder.fault("gpu", "compose of frame \(first.frame) failed: \(state)", at: now)
                 continue
             }
-            let target = composed[first.target]
+            let framebuffer = composed[first.target].device
             do {
-                try context.display.scanOutWithoutCRC(target.device, frameSize: Self.sample)
+                try context.display.scanOutWithoutCRC(framebuffer, frameSize: Self.sample)
                 context.recorder.didWork(displayWork!)
                 context.recorder.slice(scanoutSlice!, frame: first.frame, start: now, end: now + .microseconds(100))
             } catch {
@@ -107,11 +109,11 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
         }
         if !decoded.isEmpty, !composed.isEmpty, let client {
             let inputIndex = Int(frame % UInt64(decoded.count))
-            let input = decoded[inputIndex]
+            let output = decoded[inputIndex].device
             let target = Int(frame % UInt64(composed.count))
             do {
-                try context.codec.decodeWithoutChecksum(stream: 1, frame: frame, frameSize: Self.sample, into: input.device)
-                _ = try context.writeMarker(.codec, into: input.device.chunks[0])
+                try context.codec.decodeWithoutChecksum(stream: 1, frame: frame, frameSize: Self.sample, into: output)
+                _ = try context.writeMarker(.codec, into: output.chunks[0])
                 context.recorder.didWork(codecWork!)
                 context.recorder.slice(decodeSlice!, frame: frame, start: now, end: now + .nanoseconds(period.nanoseconds / 2))
                 let job = try client.gpu.submit(composeJobs[inputIndex][target], to: client.group)
