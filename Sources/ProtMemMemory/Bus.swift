@@ -28,16 +28,55 @@ public final class Bus: Sendable {
         /// them for as long as the path lives).
         let borrowed: [BorrowedFilter]
         let observer: (any BusObserver)?
+        /// The same observer, for transactions to tell without retaining it.
+        let borrowedObserver: BorrowedObserver?
 
         init(filters: [any BusAccessFilter], observer: (any BusObserver)?) {
             self.filters = filters
-            self.borrowed = filters.map(BorrowedFilter.init)
+            self.borrowed = filters.map { BorrowedFilter($0) }
             self.observer = observer
+            self.borrowedObserver = observer.map { BorrowedObserver($0) }
         }
     }
 
+    /// An observer unretained, with its type, told through the type, borrowed (the path
+    /// keeps it alive): as for the filters, a call through the existential would retain it.
+    private struct BorrowedObserver: @unchecked Sendable {
+        let object: UnsafeRawPointer
+        let type: any BusObserver.Type
+
+        init(_ observer: some BusObserver) {
+            object = UnsafeRawPointer(Unmanaged.passUnretained(observer).toOpaque())
+            type = Swift.type(of: observer)
+        }
+
+        func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+            type.borrowedObserveRead(object, master, range, data)
+        }
+
+        func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+            type.borrowedObserveWrite(object, master, range, data)
+        }
+
+        func observeFill(_ master: BusMaster, _ range: PhysicalRange, _ byte: UInt8) {
+            type.borrowedObserveFill(object, master, range, byte)
+        }
+
+        func observeFault(_ fault: AccessFault) {
+            type.borrowedObserveFault(object, fault)
+        }
+    }
+
+    /// A filter unretained, with its type: it is asked through the type, borrowed, since a
+    /// call through the existential retains and releases the filter on every transaction.
     private struct BorrowedFilter: @unchecked Sendable {
-        unowned(unsafe) let filter: any BusAccessFilter
+        let object: UnsafeRawPointer
+        let type: any BusAccessFilter.Type
+
+        init(_ filter: some BusAccessFilter) {
+            object = UnsafeRawPointer(Unmanaged.passUnretained(filter).toOpaque())
+            type = Swift.type(of: filter)
+        }
     }
 
     /// Every path ever published, so each stays alive as long as the bus: a transaction that
@@ -96,7 +135,7 @@ public final class Bus: Sendable {
         guard memory.hostPointer(for: range) != nil else { return false }
         return path._withUnsafeGuaranteedRef { path in
             let filters = path.borrowed
-            for index in filters.indices where !filters[index].filter.permits(master, range, kind) { return false }
+            for index in filters.indices where !filters[index].type.borrowedPermits(filters[index].object, master, range, kind) { return false }
             return true
         }
     }
@@ -213,9 +252,9 @@ public final class Bus: Sendable {
 
     /// Hands the path's observer, if any, to `body`, borrowed.
     @inline(__always)
-    private func tell(_ path: Unmanaged<Path>, _ body: (any BusObserver) -> Void) {
+    private func tell(_ path: Unmanaged<Path>, _ body: (BorrowedObserver) -> Void) {
         path._withUnsafeGuaranteedRef { path in
-            if let observer = path.observer { body(observer) }
+            if let observer = path.borrowedObserver { body(observer) }
         }
     }
 
@@ -225,11 +264,40 @@ public final class Bus: Sendable {
         }
         let filters = path.borrowed
         for index in filters.indices {
-            let filter = filters[index].filter
-            if let refused = filter.check(master, range, kind) {
-                return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason))
+            if let refused = filters[index].type.borrowedCheck(filters[index].object, master, range, kind) {
+                return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: path.filters[index].filterName, reason: refused.reason))
             }
         }
         return (pointer, nil)
+    }
+}
+
+extension BusAccessFilter {
+    /// ``check(_:_:_:)`` of the filter at `object`, borrowed (the bus's path keeps it alive).
+    fileprivate static func borrowedCheck(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.check(master, range, kind) }
+    }
+
+    /// ``permits(_:_:_:)`` of the filter at `object`, borrowed.
+    fileprivate static func borrowedPermits(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.permits(master, range, kind) }
+    }
+}
+
+extension BusObserver {
+    fileprivate static func borrowedObserveRead(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeRead(master, range, data) }
+    }
+
+    fileprivate static func borrowedObserveWrite(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeWrite(master, range, data) }
+    }
+
+    fileprivate static func borrowedObserveFill(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ byte: UInt8) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeFill(master, range, byte) }
+    }
+
+    fileprivate static func borrowedObserveFault(_ object: UnsafeRawPointer, _ fault: AccessFault) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeFault(fault) }
     }
 }

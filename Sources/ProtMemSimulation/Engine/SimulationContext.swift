@@ -73,34 +73,27 @@ final class SimulationContext: @unchecked Sendable {
     }
 
     /// Each heap as last sampled, by its position in the registry, with its occupancy
-    /// generation then (and its ops, asked for the generation without going through the heap).
+    /// generation then: the heaps themselves (which keep their ops alive) and, apart, what
+    /// the frame's walk reads, with no reference in it to retain.
+    @exclusivity(unchecked) private var sampledHeaps: [DMAHeap] = []
     @exclusivity(unchecked) private var sampled: [Sampled] = []
     /// The registry's generation when every heap was last sampled, and how many heaps it
     /// held: while it stands still, `sampled` lists the registry's heaps, in its order.
     @exclusivity(unchecked) private var sampledRegistry: (generation: UInt64, count: Int)?
 
     private struct Sampled {
-        let heap: DMAHeap
-        let ops: any DMAHeapOps
+        /// The heap's ops, unretained, and their type: the generation is read through the
+        /// type, borrowed. Calling through the existential retains the ops every frame (and
+        /// a TEE heap, weakly referenced, takes the runtime's slow path for each retain).
+        let ops: UnsafeRawPointer
+        let type: any DMAHeapOps.Type
         var generation: UInt64?
-        /// Reads the ops' occupancy generation, borrowed: asked every frame, where calling
-        /// through the existential retains the ops (and a TEE heap, which is weakly
-        /// referenced, takes the runtime's slow path for each retain). `heap` keeps it alive.
-        let readGeneration: (UnsafeRawPointer) -> UInt64?
-        let object: UnsafeRawPointer
 
-        init(heap: DMAHeap, generation: UInt64?) {
-            self.heap = heap
-            self.ops = heap.ops
+        init(_ ops: some DMAHeapOps, generation: UInt64?) {
+            self.ops = UnsafeRawPointer(Unmanaged.passUnretained(ops).toOpaque())
+            self.type = Swift.type(of: ops)
             self.generation = generation
-            (readGeneration, object) = Self.reader(heap.ops)
         }
-
-        private static func reader<Ops: DMAHeapOps>(_ ops: Ops) -> ((UnsafeRawPointer) -> UInt64?, UnsafeRawPointer) {
-            ({ Unmanaged<Ops>.fromOpaque($0)._withUnsafeGuaranteedRef { $0.occupancyGeneration } }, UnsafeRawPointer(Unmanaged.passUnretained(ops).toOpaque()))
-        }
-
-        var currentGeneration: UInt64? { readGeneration(object) }
     }
 
     /// Bytes in use of every heap, as counters and plot samples.
@@ -116,12 +109,12 @@ final class SimulationContext: @unchecked Sendable {
         let registry = board.heaps.generation
         if let last = sampledRegistry, last.generation == registry {
             for index in 0..<last.count {
-                let generation = sampled[index].currentGeneration
+                let generation = sampled[index].type.borrowedGeneration(sampled[index].ops)
                 if let generation, sampled[index].generation == generation { continue }
                 sampled[index].generation = generation
-                let entry = sampled[index]
-                let stats = entry.ops.statistics
-                recorder.sample(heap: entry.heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
+                let heap = sampledHeaps[index]
+                let stats = heap.ops.statistics
+                recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
             }
             return
         }
@@ -129,10 +122,12 @@ final class SimulationContext: @unchecked Sendable {
         for (index, heap) in heaps.enumerated() {
             let generation = heap.ops.occupancyGeneration
             if index < sampled.count {
-                if let generation, sampled[index].heap === heap, sampled[index].generation == generation { continue }
-                sampled[index] = Sampled(heap: heap, generation: generation)
+                if let generation, sampledHeaps[index] === heap, sampled[index].generation == generation { continue }
+                sampledHeaps[index] = heap
+                sampled[index] = Sampled(heap.ops, generation: generation)
             } else {
-                sampled.append(Sampled(heap: heap, generation: generation))
+                sampledHeaps.append(heap)
+                sampled.append(Sampled(heap.ops, generation: generation))
             }
             let stats = heap.ops.statistics
             recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
@@ -146,5 +141,12 @@ final class SimulationContext: @unchecked Sendable {
         let id = nextContentID()
         try board.bus.write(master, at: range.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
         return id
+    }
+}
+
+extension DMAHeapOps {
+    /// The occupancy generation of the ops at `ops`, borrowed (the caller keeps them alive).
+    fileprivate static func borrowedGeneration(_ ops: UnsafeRawPointer) -> UInt64? {
+        Unmanaged<Self>.fromOpaque(ops)._withUnsafeGuaranteedRef { $0.occupancyGeneration }
     }
 }
