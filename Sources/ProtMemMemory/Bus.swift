@@ -132,12 +132,7 @@ public final class Bus: Sendable {
     /// Whether `master` may perform `kind` on every byte of `range`: the verdict's answer
     /// without its reason, recorded nowhere.
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
-        guard memory.hostPointer(for: range) != nil else { return false }
-        return path._withUnsafeGuaranteedRef { path in
-            let filters = path.borrowed
-            for index in filters.indices where !filters[index].type.borrowedPermits(filters[index].object, master, range, kind) { return false }
-            return true
-        }
+        path._withUnsafeGuaranteedRef { admitted(master, range, kind, $0) != nil }
     }
 
     // MARK: Transactions
@@ -241,6 +236,9 @@ public final class Bus: Sendable {
             throw fault
         }
         let path = self.path
+        // The usual answer, yes, without building a verdict (an optional fault, large enough
+        // to be returned through memory); a refusal is judged again for its reason.
+        if let pointer = path._withUnsafeGuaranteedRef({ admitted(master, range, kind, $0) }) { return (pointer, path) }
         let (pointer, fault) = path._withUnsafeGuaranteedRef { check(master, range, kind, $0) }
         if let fault {
             faults.record(fault)
@@ -256,6 +254,15 @@ public final class Bus: Sendable {
         path._withUnsafeGuaranteedRef { path in
             if let observer = path.borrowedObserver { body(observer) }
         }
+    }
+
+    /// The host pointer for `range` when the address decodes and every filter permits.
+    @inline(__always)
+    private func admitted(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> UnsafeMutableRawPointer? {
+        guard let pointer = memory.hostPointer(for: range) else { return nil }
+        let filters = path.borrowed
+        for index in filters.indices where !filters[index].type.borrowedPermits(filters[index].object, master, range, kind) { return nil }
+        return pointer
     }
 
     private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> (pointer: UnsafeMutableRawPointer?, fault: AccessFault?) {
