@@ -91,7 +91,7 @@ public final class PhysicalMemory: @unchecked Sendable {
 
     /// The host pointer for `range` when it lies wholly in one bank, else `nil` (a decode
     /// error on the interconnect).
-    @inlinable
+    @inlinable @inline(__always)
     package func hostPointer(for range: PhysicalRange) -> UnsafeMutableRawPointer? {
         for index in 0..<bankTable.count where bankTable[index].range.contains(range) {
             return bankTable[index].storage + Int(range.base.rawValue - bankTable[index].range.base.rawValue)

@@ -48,6 +48,9 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     /// The standard masters the cache keeps answers for, by id (held here: the global list
     /// is a lazily initialised global, checked on every access).
     private let standardMasters = BusMaster.standard
+    /// The normal-world CPU, whose view of memory every write is judged by (held here: a
+    /// static of `BusMaster` is a lazily initialised global, checked on every access).
+    private let normalWorld = BusMaster.cpuNonSecure
 
     public init(board: Board) {
         self.board = board
@@ -180,10 +183,10 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
         let id: UInt64
         if data.count <= Self.smallTransfer {
-            guard let found = ContentMarker.firstID(in: data), bus.permits(.cpuNonSecure, range, .read) else { return }
+            guard let found = ContentMarker.firstID(in: data), bus.permits(normalWorld, range, .read) else { return }
             id = found
         } else {
-            guard bus.permits(.cpuNonSecure, range, .read), let found = ContentMarker.firstID(in: data) else { return }
+            guard bus.permits(normalWorld, range, .read), let found = ContentMarker.firstID(in: data) else { return }
             id = found
         }
         record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))
