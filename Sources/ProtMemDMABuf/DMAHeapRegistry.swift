@@ -18,6 +18,8 @@ public final class DMAHeapRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Bumped whenever a heap is added or removed: ``generation``.
+    private let changes = Atomic<UInt64>(0)
 
     public init(bufferList: DMABufList) {
         self.bufferList = bufferList
@@ -38,6 +40,7 @@ public final class DMAHeapRegistry: Sendable {
             let heap = DMAHeap(name: name, ops: ops, minor: minor, bufferList: bufferList)
             state.heaps.append(heap)
             state.usedMinors.insert(minor)
+            changes.add(1, ordering: .releasing)
             return heap
         }
         return heap
@@ -64,9 +67,16 @@ public final class DMAHeapRegistry: Sendable {
             if remaining == 0 {
                 state.heaps.removeAll { $0 === heap }
                 state.usedMinors.remove(heap.minor)
+                changes.add(1, ordering: .releasing)
             }
         }
     }
+
+    /// A number that changes whenever a heap is added or removed: while it stands still,
+    /// ``heaps`` answers the same heaps in the same order, so a caller that walks them often
+    /// (the simulation samples every heap every frame) may keep its own list instead of
+    /// copying the registry's under its lock each time. The model's addition.
+    public var generation: UInt64 { changes.load(ordering: .acquiring) }
 
     /// The registered heaps in registration order (what `/dev/dma_heap/` lists).
     public var heaps: [DMAHeap] { state.withLock { $0.heaps } }

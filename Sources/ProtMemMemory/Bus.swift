@@ -24,11 +24,58 @@ public final class Bus: Sendable {
     /// nothing, where it used to take the bus's lock and retain the observer every time.
     private final class Path: Sendable {
         let filters: [any BusAccessFilter]
+        /// The same filters, for the checks to call without retaining each (`filters` holds
+        /// them for as long as the path lives).
+        let borrowed: [BorrowedFilter]
         let observer: (any BusObserver)?
+        /// The same observer, for transactions to tell without retaining it.
+        let borrowedObserver: BorrowedObserver?
 
         init(filters: [any BusAccessFilter], observer: (any BusObserver)?) {
             self.filters = filters
+            self.borrowed = filters.map { BorrowedFilter($0) }
             self.observer = observer
+            self.borrowedObserver = observer.map { BorrowedObserver($0) }
+        }
+    }
+
+    /// An observer unretained, with its type, told through the type, borrowed (the path
+    /// keeps it alive): as for the filters, a call through the existential would retain it.
+    private struct BorrowedObserver: @unchecked Sendable {
+        let object: UnsafeRawPointer
+        let type: any BusObserver.Type
+
+        init(_ observer: some BusObserver) {
+            object = UnsafeRawPointer(Unmanaged.passUnretained(observer).toOpaque())
+            type = Swift.type(of: observer)
+        }
+
+        func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+            type.borrowedObserveRead(object, master, range, data)
+        }
+
+        func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+            type.borrowedObserveWrite(object, master, range, data)
+        }
+
+        func observeFill(_ master: BusMaster, _ range: PhysicalRange, _ byte: UInt8) {
+            type.borrowedObserveFill(object, master, range, byte)
+        }
+
+        func observeFault(_ fault: AccessFault) {
+            type.borrowedObserveFault(object, fault)
+        }
+    }
+
+    /// A filter unretained, with its type: it is asked through the type, borrowed, since a
+    /// call through the existential retains and releases the filter on every transaction.
+    private struct BorrowedFilter: @unchecked Sendable {
+        let object: UnsafeRawPointer
+        let type: any BusAccessFilter.Type
+
+        init(_ filter: some BusAccessFilter) {
+            object = UnsafeRawPointer(Unmanaged.passUnretained(filter).toOpaque())
+            type = Swift.type(of: filter)
         }
     }
 
@@ -85,11 +132,7 @@ public final class Bus: Sendable {
     /// Whether `master` may perform `kind` on every byte of `range`: the verdict's answer
     /// without its reason, recorded nowhere.
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
-        guard memory.hostPointer(for: range) != nil else { return false }
-        return path._withUnsafeGuaranteedRef { path in
-            for filter in path.filters where !filter.permits(master, range, kind) { return false }
-            return true
-        }
+        path._withUnsafeGuaranteedRef { admitted(master, range, kind, $0) != nil }
     }
 
     // MARK: Transactions
@@ -193,6 +236,9 @@ public final class Bus: Sendable {
             throw fault
         }
         let path = self.path
+        // The usual answer, yes, without building a verdict (an optional fault, large enough
+        // to be returned through memory); a refusal is judged again for its reason.
+        if let pointer = path._withUnsafeGuaranteedRef({ admitted(master, range, kind, $0) }) { return (pointer, path) }
         let (pointer, fault) = path._withUnsafeGuaranteedRef { check(master, range, kind, $0) }
         if let fault {
             faults.record(fault)
@@ -204,21 +250,61 @@ public final class Bus: Sendable {
 
     /// Hands the path's observer, if any, to `body`, borrowed.
     @inline(__always)
-    private func tell(_ path: Unmanaged<Path>, _ body: (any BusObserver) -> Void) {
+    private func tell(_ path: Unmanaged<Path>, _ body: (BorrowedObserver) -> Void) {
         path._withUnsafeGuaranteedRef { path in
-            if let observer = path.observer { body(observer) }
+            if let observer = path.borrowedObserver { body(observer) }
         }
+    }
+
+    /// The host pointer for `range` when the address decodes and every filter permits.
+    @inline(__always)
+    private func admitted(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> UnsafeMutableRawPointer? {
+        guard let pointer = memory.hostPointer(for: range) else { return nil }
+        let filters = path.borrowed
+        for index in filters.indices where !filters[index].type.borrowedPermits(filters[index].object, master, range, kind) { return nil }
+        return pointer
     }
 
     private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> (pointer: UnsafeMutableRawPointer?, fault: AccessFault?) {
         guard let pointer = memory.hostPointer(for: range) else {
             return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"))
         }
-        for filter in path.filters {
-            if let refused = filter.check(master, range, kind) {
-                return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason))
+        let filters = path.borrowed
+        for index in filters.indices {
+            if let refused = filters[index].type.borrowedCheck(filters[index].object, master, range, kind) {
+                return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: path.filters[index].filterName, reason: refused.reason))
             }
         }
         return (pointer, nil)
+    }
+}
+
+extension BusAccessFilter {
+    /// ``check(_:_:_:)`` of the filter at `object`, borrowed (the bus's path keeps it alive).
+    fileprivate static func borrowedCheck(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.check(master, range, kind) }
+    }
+
+    /// ``permits(_:_:_:)`` of the filter at `object`, borrowed.
+    fileprivate static func borrowedPermits(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.permits(master, range, kind) }
+    }
+}
+
+extension BusObserver {
+    fileprivate static func borrowedObserveRead(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeRead(master, range, data) }
+    }
+
+    fileprivate static func borrowedObserveWrite(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeWrite(master, range, data) }
+    }
+
+    fileprivate static func borrowedObserveFill(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ byte: UInt8) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeFill(master, range, byte) }
+    }
+
+    fileprivate static func borrowedObserveFault(_ object: UnsafeRawPointer, _ fault: AccessFault) {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeFault(fault) }
     }
 }

@@ -44,6 +44,9 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     public let banks: [Bank]
+    /// The banks again, in memory of their own that never changes: what every transaction's
+    /// address decode walks, without retaining an array or checking bounds.
+    @usableFromInline let bankTable: UnsafeMutableBufferPointer<Bank>
 
     /// Total DRAM in bytes.
     public var size: UInt64 { banks.reduce(0) { $0 + $1.range.size } }
@@ -77,18 +80,21 @@ public final class PhysicalMemory: @unchecked Sendable {
             banks.append(Bank(range: range, storage: storage))
         }
         self.banks = banks
+        self.bankTable = .allocate(capacity: banks.count)
+        _ = bankTable.initialize(from: banks)
     }
 
     deinit {
         for bank in banks { Self.release(bank) }
+        bankTable.deallocate()
     }
 
     /// The host pointer for `range` when it lies wholly in one bank, else `nil` (a decode
     /// error on the interconnect).
-    @inlinable
+    @inlinable @inline(__always)
     package func hostPointer(for range: PhysicalRange) -> UnsafeMutableRawPointer? {
-        for bank in banks where bank.range.contains(range) {
-            return bank.storage + Int(range.base.rawValue - bank.range.base.rawValue)
+        for index in 0..<bankTable.count where bankTable[index].range.contains(range) {
+            return bankTable[index].storage + Int(range.base.rawValue - bankTable[index].range.base.rawValue)
         }
         return nil
     }

@@ -15,6 +15,8 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     public let firewall: TZC400
     private let programmer: Mutex<FirewallProgrammer>
     private let records = Mutex<[ProtectionRecord]>([])
+    /// Bumped whenever a protection is added or lifted: ``protectionGeneration``.
+    private let recordChanges = Atomic<UInt64>(0)
     private let services = Mutex<Services>(Services())
 
     struct Services {
@@ -71,7 +73,10 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
             return ProtectionRecord(mechanism: firewall.filterName, region: index, range: range,
                                     readers: readers.map(\.name), writers: writers.map(\.name), owner: owner, reason: reason)
         }
-        records.withLock { $0.append(record) }
+        records.withLock {
+            $0.append(record)
+            recordChanges.add(1, ordering: .releasing)
+        }
         return record
     }
 
@@ -84,9 +89,17 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
         do { try scrub(record.range) } catch { return false }
         let disabled = programmer.withLock { programmer in (try? programmer.disable(index)) != nil }
         guard disabled else { return false }
-        records.withLock { $0.removeAll { $0 == record } }
+        records.withLock {
+            $0.removeAll { $0 == record }
+            recordChanges.add(1, ordering: .releasing)
+        }
         return true
     }
+
+    /// A number that changes whenever a protection is added or lifted: while it stands still,
+    /// ``protections`` and ``grantsRead(to:)`` answer as before, so a caller that asks often
+    /// (the invariant checker, on every read that meets protected content) may keep answers.
+    public var protectionGeneration: UInt64 { recordChanges.load(ordering: .acquiring) }
 
     /// Every protection in force, oldest first.
     public var protections: [ProtectionRecord] { records.withLock { $0 } }

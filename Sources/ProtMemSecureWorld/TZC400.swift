@@ -7,48 +7,148 @@ import Synchronization
 /// the secure world can change it: the programming methods are internal to this module and
 /// reached through a ``FirewallProgrammer`` that only ``SecureMonitor`` holds.
 ///
-/// A check walks the enabled regions from the highest number down and splits the request at
-/// region edges, so it costs O(regions²) at worst per transaction whatever its length.
-public final class TZC400: BusAccessFilter {
+/// A check walks the segments of the address map the enabled regions make (at most two per
+/// region) that the request meets, so it costs O(regions) at worst per transaction whatever
+/// its length, and for the usual request inside one buffer a segment or two.
+public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// Regions including the background region 0; 8 by default as the board has,
     /// up to the TZC-400's 9.
     public let regionCount: Int
     public let filterName = "tzc400"
 
-    /// The regions, and beside them the window `[lo, hi)` each one decides: what a check walks
-    /// for every transaction on the bus, so it reads two words a region instead of the whole
-    /// region with its optional range. A disabled region's window is empty and overlaps nothing.
+    /// The regions, and beside them the address map they make: what a check reads for every
+    /// transaction on the bus. Rebuilt whenever a region is programmed (a handful of times in
+    /// a run), so a check walks only the few segments its range meets instead of splitting
+    /// the range at region edges, region by region, as the regions alone would make it.
     private struct State {
         var regions: [FirewallRegion]
-        var windows: [Window]
+        /// The address space cut where any enabled region begins or ends, lowest first, the
+        /// first segment starting at 0 and the last running to the top of the address space;
+        /// each carries the region that decides there (the highest-numbered enabled region
+        /// covering it, else the background) with that region's rights.
+        var segments: [Segment] = []
 
         init(_ regions: [FirewallRegion]) {
             self.regions = regions
-            self.windows = regions.map(Window.init)
+            rebuild()
         }
-    }
 
-    private struct Window {
-        var lo: UInt64
-        var hi: UInt64
-
-        init(lo: UInt64, hi: UInt64) { (self.lo, self.hi) = (lo, hi) }
-
-        init(_ region: FirewallRegion) {
-            if region.enabled, let range = region.range {
-                (lo, hi) = (range.base.rawValue, range.end)
-            } else {
-                (lo, hi) = (0, 0)
+        mutating func rebuild() {
+            var edges: [UInt64] = [0]
+            for region in regions.dropFirst() where region.enabled {
+                guard let range = region.range else { continue }
+                edges.append(range.base.rawValue)
+                edges.append(range.end)
+            }
+            edges.sort()
+            segments.removeAll(keepingCapacity: true)
+            for (position, start) in edges.enumerated() where position == 0 || start != edges[position - 1] {
+                var decider = 0
+                for index in regions.indices.dropFirst().reversed() where regions[index].enabled {
+                    if let range = regions[index].range, range.base.rawValue <= start, start < range.end {
+                        decider = index
+                        break
+                    }
+                }
+                segments.append(Segment(start: start, rights: Rights(regions[decider]), region: decider))
             }
         }
     }
 
+    /// Who a region lets in, as one word a check tests a single bit of: bit `n` for reads from
+    /// NSAID `n`, bit `16 + n` for writes from it, bits 32 and 33 for secure reads and writes.
+    private struct Rights {
+        let bits: UInt64
+
+        init(_ region: FirewallRegion) {
+            bits = UInt64(region.nonSecureRead.rawValue) | UInt64(region.nonSecureWrite.rawValue) << 16
+                | (region.secureRead ? 1 << 32 : 0) | (region.secureWrite ? 1 << 33 : 0)
+        }
+
+        /// The bit that says whether `master` may perform `kind`.
+        @inline(__always)
+        static func bit(_ master: BusMaster, _ kind: AccessKind) -> UInt64 {
+            if master.isSecure { return kind == .read ? 1 << 32 : 1 << 33 }
+            return 1 << (UInt64(master.nsaid & 15) + (kind == .read ? 0 : 16))
+        }
+    }
+
+    private struct Segment {
+        let start: UInt64
+        let rights: Rights
+        let region: Int
+    }
+
     private let regions: Mutex<State>
+
+    /// The address map as checks read it, without the lock: a sequence lock over words (the
+    /// segment count, then each segment's start and its rights with the region in bits 48
+    /// and up). Programming, under `regions`' lock, makes the sequence odd, rewrites the
+    /// words and makes it even again; a check reads the words between two reads of an even,
+    /// unchanged sequence, or reads again. Every transaction on the bus asks the firewall,
+    /// and the map changes a handful of times a run, so a check takes no lock at all. A
+    /// refusal's reason is built under the lock, from the regions as they decided.
+    private let sequence = Atomic<UInt64>(0)
+    private let map: UnsafeMutablePointer<Atomic<UInt64>>
+    /// At most two edges per region besides the background's start.
+    private static let mapCapacity = 1 + 2 * 17
 
     init(regionCount: Int) {
         precondition((1...9).contains(regionCount), "a TZC-400 has 1 to 9 regions")
         self.regionCount = regionCount
-        self.regions = Mutex(State((0..<regionCount).map(FirewallRegion.init(resetIndex:))))
+        let state = State((0..<regionCount).map(FirewallRegion.init(resetIndex:)))
+        self.map = .allocate(capacity: Self.mapCapacity)
+        for word in 0..<Self.mapCapacity { (map + word).initialize(to: Atomic(0)) }
+        self.regions = Mutex(state)
+        publish(state.segments)
+    }
+
+    deinit {
+        map.deinitialize(count: Self.mapCapacity)
+        map.deallocate()
+    }
+
+    /// Writes `segments` into the map the checks read; called with `regions` locked (or
+    /// before anyone can check), so writers never race each other.
+    private func publish(_ segments: [Segment]) {
+        precondition(1 + 2 * segments.count <= Self.mapCapacity, "TZC-400 address map over capacity")
+        let before = sequence.load(ordering: .relaxed)
+        sequence.store(before &+ 1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .releasing)
+        map[0].store(UInt64(segments.count), ordering: .relaxed)
+        for (index, segment) in segments.enumerated() {
+            map[1 + 2 * index].store(segment.start, ordering: .relaxed)
+            map[2 + 2 * index].store(segment.rights.bits | UInt64(segment.region) << 48, ordering: .relaxed)
+        }
+        sequence.store(before &+ 2, ordering: .releasing)
+    }
+
+    /// ``firstDenial(_:_:_:_:)`` over the published map, without the lock.
+    @inline(__always)
+    private func publishedDenial(_ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        while true {
+            let before = sequence.load(ordering: .acquiring)
+            guard before & 1 == 0 else { continue }
+            let answer = Self.firstDenial(map, lo, hi, bit)
+            atomicMemoryFence(ordering: .acquiring)
+            if sequence.load(ordering: .relaxed) == before { return answer }
+        }
+    }
+
+    /// ``firstDenial(_:_:_:_:)`` over the map's words. A read that races a writer may see any
+    /// mix of words (it is thrown away), so it stays within the map whatever it reads.
+    @inline(__always)
+    private static func firstDenial(_ map: UnsafeMutablePointer<Atomic<UInt64>>, _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        let count = min(Int(truncatingIfNeeded: map[0].load(ordering: .relaxed) & 0xff), (mapCapacity - 1) / 2)
+        guard count > 0 else { return nil }
+        var index = 0
+        while index + 1 < count, map[3 + 2 * index].load(ordering: .relaxed) <= lo { index += 1 }
+        while true {
+            let word = map[2 + 2 * index].load(ordering: .relaxed)
+            if word & bit == 0 { return (max(lo, map[1 + 2 * index].load(ordering: .relaxed)), Int(truncatingIfNeeded: word >> 48)) }
+            index += 1
+            if index == count || map[1 + 2 * index].load(ordering: .relaxed) >= hi { return nil }
+        }
     }
 
     /// The current configuration, region 0 first.
@@ -56,43 +156,39 @@ public final class TZC400: BusAccessFilter {
 
     public func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
         guard range.size > 0 else { return nil }
-        return regions.withLock { state in
-            guard let (address, index) = Self.firstDenial(state, range.base.rawValue, range.end, top: state.regions.count - 1, master, kind) else {
-                return nil
-            }
-            let region = state.regions[index]
-            let place = region.range.map { " \($0)" } ?? " (background)"
-            let who = master.isSecure ? "secure \(kind)s" : "\(kind)s from nsaid \(master.nsaid)"
-            return (PhysicalAddress(address), "region \(index)\(place) does not permit \(who)")
-        }
+        let bit = Rights.bit(master, kind)
+        guard publishedDenial(range.base.rawValue, range.end, bit) != nil else { return nil }
+        guard let (address, index, place) = regions.withLock({ state -> (UInt64, Int, PhysicalRange?)? in
+            guard let (address, index) = Self.firstDenial(state.segments, range.base.rawValue, range.end, bit) else { return nil }
+            return (address, index, state.regions[index].range)
+        }) else { return nil }
+        let location = place.map { " \($0)" } ?? " (background)"
+        let who = master.isSecure ? "secure \(kind)s" : "\(kind)s from nsaid \(master.nsaid)"
+        return (PhysicalAddress(address), "region \(index)\(location) does not permit \(who)")
     }
 
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard range.size > 0 else { return true }
-        return regions.withLock { state in
-            Self.firstDenial(state, range.base.rawValue, range.end, top: state.regions.count - 1, master, kind) == nil
-        }
+        return publishedDenial(range.base.rawValue, range.end, Rights.bit(master, kind)) == nil
     }
 
-    /// The lowest refused address in `[lo, hi)` and the region that refused it, looking only
-    /// at regions `0...top`.
-    private static func firstDenial(_ state: State, _ lo: UInt64, _ hi: UInt64, top: Int, _ master: BusMaster, _ kind: AccessKind) -> (UInt64, Int)? {
-        var index = top
-        var window = Window(lo: 0, hi: 0)
-        while index > 0 {
-            window = state.windows[index]
-            if window.lo < hi, lo < window.hi { break }
-            index -= 1
+    /// The lowest address in `[lo, hi)` whose deciding region lacks `bit`, and that region:
+    /// the first segment the range meets that refuses it (where the highest-numbered region
+    /// covering an address decides, the lowest refused address is where that segment, or the
+    /// range, begins).
+    @inline(__always)
+    private static func firstDenial(_ segments: borrowing [Segment], _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        segments.withUnsafeBufferPointer { segments in
+            var index = 0
+            let count = segments.count
+            while index + 1 < count, segments[index + 1].start <= lo { index += 1 }
+            while true {
+                let segment = segments[index]
+                if segment.rights.bits & bit == 0 { return (max(lo, segment.start), segment.region) }
+                index += 1
+                if index == count || segments[index].start >= hi { return nil }
+            }
         }
-        guard index > 0 else {
-            return state.regions[0].permits(master, kind) ? nil : (lo, 0)
-        }
-        let a = max(lo, window.lo)
-        let b = min(hi, window.hi)
-        if lo < a, let below = firstDenial(state, lo, a, top: index - 1, master, kind) { return below }
-        if !state.regions[index].permits(master, kind) { return (a, index) }
-        if b < hi { return firstDenial(state, b, hi, top: index - 1, master, kind) }
-        return nil
     }
 
     // MARK: Programming (secure world only)
@@ -100,7 +196,8 @@ public final class TZC400: BusAccessFilter {
     func update(_ index: Int, _ body: (inout FirewallRegion) -> Void) {
         regions.withLock { state in
             body(&state.regions[index])
-            state.windows[index] = Window(state.regions[index])
+            state.rebuild()
+            publish(state.segments)
         }
     }
 
@@ -111,10 +208,13 @@ public final class TZC400: BusAccessFilter {
     public func _checkInvariants() {
         regions.withLock { state in
             let regions = state.regions
-            for (index, region) in regions.enumerated() {
-                let window = Window(region)
-                precondition(state.windows[index].lo == window.lo && state.windows[index].hi == window.hi, "TZC-400 window of region \(index) out of date")
-            }
+            var fresh = state
+            fresh.rebuild()
+            precondition(fresh.segments.map(\.start) == state.segments.map(\.start) && fresh.segments.map(\.region) == state.segments.map(\.region)
+                          && fresh.segments.map(\.rights.bits) == state.segments.map(\.rights.bits), "TZC-400 address map out of date")
+            let published = (0..<Int(map[0].load(ordering: .relaxed))).map { (map[1 + 2 * $0].load(ordering: .relaxed), map[2 + 2 * $0].load(ordering: .relaxed)) }
+            precondition(published.map(\.0) == state.segments.map(\.start)
+                          && published.map(\.1) == state.segments.map { $0.rights.bits | UInt64($0.region) << 48 }, "TZC-400 published map out of date")
             precondition(regions[0].enabled && regions[0].range == nil, "TZC-400 background region must cover everything")
             for region in regions.dropFirst() where region.enabled {
                 precondition(region.range.map { $0.isPageAligned && !$0.isEmpty } == true, "TZC-400 \(region) enabled without a 4 KiB-aligned range")

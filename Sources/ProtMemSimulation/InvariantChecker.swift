@@ -2,6 +2,7 @@ import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
+import ProtMemSecureWorld
 import ProtMemTEE
 import Synchronization
 
@@ -31,12 +32,52 @@ public struct InvariantViolation: Hashable, Sendable, CustomStringConvertible {
 ///
 /// The structural checks run on demand (after every event in tests); the content checks run
 /// on every bus transaction once ``install()`` has made the checker the bus's observer.
-public final class InvariantChecker: BusObserver {
+public final class InvariantChecker: BusObserver, @unchecked Sendable {
     public let board: Board
     private let seen = Mutex<[InvariantViolation]>([])
+    /// The board's bus and secure monitor, held here so the content checks, which run on
+    /// every transaction, reach them without retaining each one through the board.
+    private let bus: Bus
+    private let monitor: SecureMonitor
+
+    /// The secure monitor's answer to ``SecureMonitor/grantsRead(to:)`` for each standard
+    /// master, with the protection generation it was given at: one word per master, the
+    /// generation plus one above the answer's bit, zero for none yet. Asked on every read
+    /// that meets a marker, where asking the monitor takes its lock and compares names.
+    private let grantCache: UnsafeMutablePointer<Atomic<UInt64>>
+    /// The standard masters the cache keeps answers for, by id (held here: the global list
+    /// is a lazily initialised global, checked on every access).
+    private let standardMasters = BusMaster.standard
+    /// The normal-world CPU, whose view of memory every write is judged by (held here: a
+    /// static of `BusMaster` is a lazily initialised global, checked on every access).
+    private let normalWorld = BusMaster.cpuNonSecure
 
     public init(board: Board) {
         self.board = board
+        self.bus = board.bus
+        self.monitor = board.secureMonitor
+        self.grantCache = .allocate(capacity: standardMasters.count)
+        for index in standardMasters.indices { (grantCache + index).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        grantCache.deinitialize(count: standardMasters.count)
+        grantCache.deallocate()
+    }
+
+    /// ``SecureMonitor/grantsRead(to:)`` for `master`, kept per standard master while the
+    /// monitor's protections stand still. The generation is read before the answer, so an
+    /// answer given while protections change is kept under the generation before the
+    /// change, which no later question matches.
+    private func monitorGrantsRead(to master: BusMaster) -> Bool {
+        let index = Int(master.id.rawValue)
+        guard index < standardMasters.count, standardMasters[index] == master else { return monitor.grantsRead(to: master.name) }
+        let generation = monitor.protectionGeneration
+        let cached = grantCache[index].load(ordering: .relaxed)
+        if cached >> 1 == generation &+ 1 { return cached & 1 != 0 }
+        let answer = monitor.grantsRead(to: master.name)
+        grantCache[index].store((generation &+ 1) << 1 | (answer ? 1 : 0), ordering: .relaxed)
+        return answer
     }
 
     /// Starts watching every transaction's data.
@@ -114,8 +155,8 @@ public final class InvariantChecker: BusObserver {
         if master.isSecure { return true }
         // Asked on every read that meets a marker: each list is asked in place, under its own
         // lock, rather than copied out (and the hypervisor's sorted) first.
-        if board.secureMonitor.grantsRead(to: master.name) { return true }
-        return board.secureMonitor.hypervisor?.grantsRead(to: master.name) ?? false
+        if monitorGrantsRead(to: master) { return true }
+        return monitor.hypervisor?.grantsRead(to: master.name) ?? false
     }
 
     // Each check needs two answers: is there a marker in the data, and does it matter here
@@ -142,10 +183,10 @@ public final class InvariantChecker: BusObserver {
     public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
         let id: UInt64
         if data.count <= Self.smallTransfer {
-            guard let found = ContentMarker.firstID(in: data), board.bus.permits(.cpuNonSecure, range, .read) else { return }
+            guard let found = ContentMarker.firstID(in: data), bus.permits(normalWorld, range, .read) else { return }
             id = found
         } else {
-            guard board.bus.permits(.cpuNonSecure, range, .read), let found = ContentMarker.firstID(in: data) else { return }
+            guard bus.permits(normalWorld, range, .read), let found = ContentMarker.firstID(in: data) else { return }
             id = found
         }
         record(InvariantViolation(kind: .leak, detail: "\(master) wrote protected content #\(id) into unprotected memory at \(range)"))

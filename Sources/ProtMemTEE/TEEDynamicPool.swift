@@ -30,6 +30,9 @@ public final class TEEDynamicPool: TEEProtectedMemoryPool {
     }
 
     private let state = Mutex(State())
+    /// Bumped after every allocation and release (a lend or a reclaim happens only within
+    /// one): the pool's ``occupancyGeneration``.
+    private let changes = Atomic<UInt64>(0)
 
     /// `optee_protmem_alloc_dyn_pool`: asks OP-TEE for the use case's minimum size.
     public init(driver: OPTEEDriver, useCase: ProtectedMemoryUseCase, source: ContiguousAllocator, scrubber: any ProtectedMemoryScrubber, scrubsOnFree: Bool = true) throws(Errno) {
@@ -47,7 +50,8 @@ public final class TEEDynamicPool: TEEProtectedMemoryPool {
     var cookie: UInt64 { UInt64(UInt(bitPattern: ObjectIdentifier(self).hashValue)) }
 
     public func allocate(_ size: UInt64) throws(Errno) -> SGTable {
-        try state.withLock { state throws(Errno) -> SGTable in
+        defer { changes.add(1, ordering: .releasing) }
+        return try state.withLock { state throws(Errno) -> SGTable in
             if state.pool == nil {
                 if state.reclaimPending { try retryReclaim(&state) }
                 try lend(&state)
@@ -70,6 +74,7 @@ public final class TEEDynamicPool: TEEProtectedMemoryPool {
                 state.buffers -= 1
                 if state.buffers == 0 { reclaim(&state) }
             }
+            changes.add(1, ordering: .releasing)
         }
     }
 
@@ -118,6 +123,7 @@ public final class TEEDynamicPool: TEEProtectedMemoryPool {
     public var kind: String { "optee-dynamic" }
     public var size: UInt64 { minimumSize }
     public var available: UInt64 { state.withLock { $0.pool?.available ?? (($0.lent == nil) ? minimumSize : 0) } }
+    public var occupancyGeneration: UInt64? { changes.load(ordering: .acquiring) }
     /// The range lent to OP-TEE now, if any.
     public var lentRange: PhysicalRange? { state.withLock { $0.lent } }
     public var lendCount: Int { state.withLock { $0.lends } }

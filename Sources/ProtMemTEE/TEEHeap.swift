@@ -85,6 +85,9 @@ public final class TEEHeap: DMAHeapOps {
         return DMAHeapStatistics(kind: pool.kind, size: pool.size, free: pool.available, isProtected: true,
                                  allocations: counters.allocations, failures: counters.failures)
     }
+
+    /// The pool's: the heap's size and free bytes are the pool's.
+    public var occupancyGeneration: UInt64? { pool.occupancyGeneration }
 }
 
 /// One TEE-heap buffer: `struct tee_heap_buffer`.

@@ -13,4 +13,12 @@ public protocol TEEProtectedMemoryPool: AnyObject, Sendable {
     var kind: String { get }
     var size: UInt64 { get }
     var available: UInt64 { get }
+    /// A number that changes whenever ``size`` or ``available`` may have changed, or `nil`
+    /// when the pool cannot tell: what its heap's `occupancyGeneration` answers, so a sampler
+    /// skips a pool nothing was taken from or given back to without taking its lock.
+    var occupancyGeneration: UInt64? { get }
+}
+
+extension TEEProtectedMemoryPool {
+    public var occupancyGeneration: UInt64? { nil }
 }

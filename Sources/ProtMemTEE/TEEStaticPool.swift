@@ -15,6 +15,8 @@ public final class TEEStaticPool: TEEProtectedMemoryPool {
     public let scrubsOnFree: Bool
     let scrubber: any ProtectedMemoryScrubber
     private let pool: Mutex<GenPool>
+    /// Bumped after every allocation and free: the pool's ``occupancyGeneration``.
+    private let changes = Atomic<UInt64>(0)
 
     /// `EINVAL` unless page-aligned and DRAM (`pfn_valid`), as the kernel checks.
     public init(range: PhysicalRange, memory: PhysicalMemory, scrubber: any ProtectedMemoryScrubber, scrubsOnFree: Bool = true) throws(Errno) {
@@ -28,7 +30,9 @@ public final class TEEStaticPool: TEEProtectedMemoryPool {
     }
 
     public func allocate(_ size: UInt64) throws(Errno) -> SGTable {
-        guard let address = pool.withLock({ $0.allocate(size) }) else { throw .noMemory }
+        let address = pool.withLock { $0.allocate(size) }
+        changes.add(1, ordering: .releasing)
+        guard let address else { throw .noMemory }
         return SGTable([SGEntry(address: address, length: size)])
     }
 
@@ -40,6 +44,7 @@ public final class TEEStaticPool: TEEProtectedMemoryPool {
                 guard (try? scrubber.scrub(block)) != nil else { continue }
             }
             pool.withLock { try? $0.free(block.base, size: block.size) }
+            changes.add(1, ordering: .releasing)
         }
     }
 
@@ -51,4 +56,5 @@ public final class TEEStaticPool: TEEProtectedMemoryPool {
     public var kind: String { "optee-static" }
     public var size: UInt64 { range.size }
     public var available: UInt64 { pool.withLock { $0.available } }
+    public var occupancyGeneration: UInt64? { changes.load(ordering: .acquiring) }
 }

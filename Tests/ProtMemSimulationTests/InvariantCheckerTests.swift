@@ -53,6 +53,37 @@ import Testing
         }
     }
 
+    /// Whether a master is entitled to protected content follows the protections in force
+    /// the moment it reads, however often it asked before.
+    @Test func entitlementFollowsProtectionsAsTheyChange() throws {
+        try withLeakCheckedBoard { board in
+            let checker = InvariantChecker(board: board)
+            checker.install()
+            defer { checker.uninstall() }
+            #expect(!board.secureMonitor.grantsRead(to: BusMaster.cpuNonSecure.name))
+            let page = try #require(board.pageAllocator.allocateZeroed(order: 0))
+            let marked = PhysicalRange(base: page.base, size: UInt64(ContentMarker.size))!
+            try board.bus.write(.cpuSecure, at: page.base, bytes: ContentMarker.bytes(id: 9))
+            let afterWrite = checker.contentViolations.count
+            func readsLeak() throws -> Bool {
+                let before = checker.contentViolations.count
+                _ = try board.bus.read(.cpuNonSecure, marked)
+                return checker.contentViolations.count > before
+            }
+            #expect(try readsLeak())
+            #expect(try readsLeak(), "asked again, the same answer")
+            let lent = try #require(board.pageAllocator.allocateZeroed(order: 0))
+            let record = try board.secureMonitor.protect(lent, readers: [.cpuNonSecure], writers: [], owner: "test", reason: "grant the CPU")
+            #expect(try !readsLeak(), "a protection now grants the normal-world CPU")
+            #expect(board.secureMonitor.unprotect(record))
+            #expect(try readsLeak(), "the grant was lifted")
+            #expect(checker.contentViolations.count == afterWrite + 3)
+            try board.bus.fill(.cpuSecure, page, with: 0)
+            try board.pageAllocator.free(page)
+            try board.pageAllocator.free(lent)
+        }
+    }
+
     @Test func aProtectedBufferTheFirewallNoLongerGuardsIsReported() throws {
         try withLeakCheckedBoard { board in
             let checker = InvariantChecker(board: board)

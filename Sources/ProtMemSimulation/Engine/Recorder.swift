@@ -15,9 +15,14 @@ final class Recorder: @unchecked Sendable {
     /// and fresh pages to fault in, of everything recorded so far at each doubling).
     @exclusivity(unchecked) private var chunks: [[Entry]] = []
     @exclusivity(unchecked) private var current: [Entry] = []
-    /// Entries per chunk: a power of two, and a chunk (about 100 KiB) small enough that
-    /// `malloc` serves it from its heap, not a fresh mapping.
+    /// Entries per chunk: a power of two, and a chunk (40 KiB) small enough that `malloc`
+    /// serves it from its heap, not a fresh mapping.
     private static let chunkCapacity = 1024
+    /// Events recorded whole (all but the per-frame slices: faults, buffer lifetimes,
+    /// counters, flows), which an ``Entry`` points at.
+    @exclusivity(unchecked) private var events: [TraceEvent] = []
+    /// The per-frame slice kinds, registered once by the workloads that record them.
+    @exclusivity(unchecked) private var kinds: [Kind] = []
     var occupancy: [String: [RunReport.Sample]] = [:]
     var deviceFaults: [String: UInt64] = [:]
     var faults: [String] = []
@@ -32,19 +37,44 @@ final class Recorder: @unchecked Sendable {
     @exclusivity(unchecked) private var workNames: [String] = []
     @exclusivity(unchecked) private var workDone: [UInt64] = []
 
-    /// A recorded event. A per-frame slice keeps its label and frame apart and is named
-    /// "`label` `frame`" only when the trace is built, so no run formats a name per frame
-    /// that no trace may ever show.
+    /// A recorded event, in 40 bytes with no reference in it: a per-frame slice (its kind's
+    /// label, category and process, the frame it belongs to, when), or the position of an
+    /// event recorded whole in ``events``. A frame's slices are most of what a run records;
+    /// as plain numbers they cost neither a copy of three strings each nor, at the end of a
+    /// run, a release of them, and the log takes a third of the pages it did. A slice is
+    /// named "`label` `frame`" only when the trace is built, so no run formats a name per
+    /// frame that no trace may ever show.
     private struct Entry {
-        var event: TraceEvent
-        var frame: UInt64?
+        var timestamp: UInt64
+        /// The slice's duration, or for a whole event its position in ``events``.
+        var duration: UInt64
+        var frame: UInt64
+        var thread: Int32
+        /// The slice's ``Kind``, or `Entry.whole` for an event recorded whole.
+        var kind: UInt32
 
-        var traceEvent: TraceEvent {
-            guard let frame else { return event }
-            var named = event
-            named.name = event.name + " " + String(frame)
-            return named
-        }
+        static let whole = UInt32.max
+    }
+
+    /// A per-frame slice's label, category and process, as a workload registers it with
+    /// ``sliceKind(_:category:process:)``. The process gets its trace id on the kind's first
+    /// slice, exactly when recording the slice by name would have given it one, so the trace's
+    /// process numbering does not depend on when kinds were registered.
+    private struct Kind {
+        let label: String
+        let category: String
+        let process: String
+        var pid: Int?
+    }
+
+    /// A registered per-frame slice kind: what ``slice(_:frame:thread:start:end:)`` records.
+    struct SliceKind {
+        fileprivate let index: UInt32
+    }
+
+    /// A device's work counter, registered once: what ``didWork(_:_:)-(WorkCounter,_)`` bumps.
+    struct WorkCounter {
+        fileprivate let index: Int
     }
 
     /// The highest bytes in use each heap was sampled at.
@@ -58,24 +88,60 @@ final class Recorder: @unchecked Sendable {
         return processes.count
     }
 
-    private func record(_ event: TraceEvent, frame: UInt64? = nil) {
+    private func append(_ entry: Entry) {
         if current.count == Self.chunkCapacity {
             chunks.append(current)
             current = []
         }
         if current.isEmpty { current.reserveCapacity(Self.chunkCapacity) }
-        current.append(Entry(event: event, frame: frame))
+        current.append(entry)
+    }
+
+    private func record(_ event: TraceEvent) {
+        append(Entry(timestamp: event.timestamp, duration: UInt64(events.count), frame: 0, thread: 0, kind: Entry.whole))
+        events.append(event)
+    }
+
+    /// Registers a per-frame slice named "`label` `frame`" in `category` and `process`.
+    func sliceKind(_ label: String, category: String, process: String) -> SliceKind {
+        kinds.append(Kind(label: label, category: category, process: process))
+        return SliceKind(index: UInt32(kinds.count - 1))
+    }
+
+    /// A complete slice of a registered kind for frame `frame`: what
+    /// `slice(label, frame: frame, category:, process:, …)` records, without a string.
+    func slice(_ kind: SliceKind, frame: UInt64, thread: Int = 0, start: VirtualInstant, end: VirtualInstant) {
+        guard let thread = Int32(exactly: thread) else {
+            let registered = kinds[Int(kind.index)]
+            slice(registered.label, frame: frame, category: registered.category, process: registered.process, thread: Int(thread), start: start, end: end)
+            return
+        }
+        if kinds[Int(kind.index)].pid == nil { kinds[Int(kind.index)].pid = pid(kinds[Int(kind.index)].process) }
+        append(Entry(timestamp: start.rawValue, duration: end.rawValue - start.rawValue, frame: frame, thread: thread, kind: kind.index))
     }
 
     /// A complete slice; with `frame`, named "`name` `frame`".
     func slice(_ name: String, frame: UInt64? = nil, category: String, process: String, thread: Int = 0, start: VirtualInstant, end: VirtualInstant,
                args: [(String, TraceValue)] = []) {
-        record(TraceEvent(name: name, category: category, phase: .complete, timestamp: start.rawValue,
-                          duration: end.rawValue - start.rawValue, pid: pid(process), tid: thread, args: args), frame: frame)
+        let pid = pid(process)
+        record(TraceEvent(name: frame.map { name + " " + String($0) } ?? name, category: category, phase: .complete, timestamp: start.rawValue,
+                          duration: end.rawValue - start.rawValue, pid: pid, tid: thread, args: args))
     }
 
     func instant(_ name: String, category: String, process: String, at time: VirtualInstant, args: [(String, TraceValue)] = []) {
         record(TraceEvent(name: name, category: category, phase: .instant, timestamp: time.rawValue, pid: pid(process), args: args))
+    }
+
+    /// Registers `device`'s work counter (at zero: the report reads a missing count as zero).
+    func workCounter(_ device: String) -> WorkCounter {
+        if let index = workNames.firstIndex(of: device) { return WorkCounter(index: index) }
+        workNames.append(device)
+        workDone.append(0)
+        return WorkCounter(index: workNames.count - 1)
+    }
+
+    func didWork(_ counter: WorkCounter, _ amount: UInt64 = 1) {
+        workDone[counter.index] += amount
     }
 
     func didWork(_ device: String, _ amount: UInt64 = 1) {
@@ -144,20 +210,27 @@ final class Recorder: @unchecked Sendable {
 
     /// The metadata naming every process, then the events in time order (stable for ties).
     func traceEvents() -> [TraceEvent] {
-        // Sorts positions by their times (gathered once, not read through the large entries),
-        // ties by position; then copies each event once, straight into the result.
+        // Sorts positions by their times (gathered once), ties by position; then builds each
+        // event once, straight into the result.
         var times: [UInt64] = []
         times.reserveCapacity(chunks.count * Self.chunkCapacity + current.count)
-        for chunk in chunks { times.append(contentsOf: chunk.lazy.map(\.event.timestamp)) }
-        times.append(contentsOf: current.lazy.map(\.event.timestamp))
+        for chunk in chunks { times.append(contentsOf: chunk.lazy.map(\.timestamp)) }
+        times.append(contentsOf: current.lazy.map(\.timestamp))
         let order = times.indices.sorted { a, b in times[a] != times[b] ? times[a] < times[b] : a < b }
         var result = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
         result.reserveCapacity(result.count + order.count)
         let full = chunks.count
         for index in order {
             let chunk = index / Self.chunkCapacity, offset = index % Self.chunkCapacity
-            result.append((chunk < full ? chunks[chunk][offset] : current[offset]).traceEvent)
+            result.append(traceEvent(chunk < full ? chunks[chunk][offset] : current[offset]))
         }
         return result
+    }
+
+    private func traceEvent(_ entry: Entry) -> TraceEvent {
+        guard entry.kind != Entry.whole else { return events[Int(entry.duration)] }
+        let kind = kinds[Int(entry.kind)]
+        return TraceEvent(name: kind.label + " " + String(entry.frame), category: kind.category, phase: .complete, timestamp: entry.timestamp,
+                          duration: entry.duration, pid: kind.pid ?? 0, tid: Int(entry.thread))
     }
 }

@@ -67,12 +67,14 @@ extension Simulation {
             if work > 0 || faults > 0 || recorder.processes.contains(name) { devices.append(RunReport.Device(name: name, work: work, faults: faults)) }
         }
         report.devices = devices
-        // Protected mode: periods and enter latency from the driver's own trace.
+        // Protected mode: periods and enter latency from the driver's own trace. Periods go
+        // straight into the report, its room made once (one per exit at most); latencies are
+        // only summed and compared, so none is kept.
         var requested: VirtualInstant?
         var entered: VirtualInstant?
-        var latencies: [UInt64] = []
+        var latencyCount: UInt64 = 0, latencySum: UInt64 = 0, latencyMax: UInt64 = 0
+        report.protectedIntervals.reserveCapacity(report.protectedIntervals.count + metrics.protectedModeExits)
         // Read in place: only the kinds are looked at, so no event is copied out.
-        var intervals: [RunReport.Interval] = []
         gpuTrace.forEachRun { events in
             for index in events.indices {
                 switch events[index].kind {
@@ -80,21 +82,25 @@ extension Simulation {
                 case .protectedModeEntered:
                     let time = events[index].time
                     entered = time
-                    if let requested { latencies.append(time.rawValue - requested.rawValue) }
+                    if let requested {
+                        let latency = time.rawValue - requested.rawValue
+                        latencyCount += 1
+                        latencySum += latency
+                        latencyMax = max(latencyMax, latency)
+                    }
                     requested = nil
                 case .protectedModeExited:
-                    if let start = entered { intervals.append(RunReport.Interval(start: start.rawValue, end: events[index].time.rawValue)) }
+                    if let start = entered { report.protectedIntervals.append(RunReport.Interval(start: start.rawValue, end: events[index].time.rawValue)) }
                     entered = nil
                 default: break
                 }
             }
         }
-        report.protectedIntervals += intervals
         report.protectedMode.entries = UInt64(metrics.protectedModeEntries)
         report.protectedMode.exits = UInt64(metrics.protectedModeExits)
         report.protectedMode.timeInside = report.protectedIntervals.reduce(0) { $0 + ($1.end - $1.start) }
-        report.protectedMode.meanEnterLatency = latencies.isEmpty ? 0 : latencies.reduce(0, +) / UInt64(latencies.count)
-        report.protectedMode.maxEnterLatency = latencies.max() ?? 0
+        report.protectedMode.meanEnterLatency = latencyCount == 0 ? 0 : latencySum / latencyCount
+        report.protectedMode.maxEnterLatency = latencyMax
         report.faults = recorder.faults + board.bus.faults.faults.map { "bus: \($0)" }
         report.violations = violations.map(\.description)
     }

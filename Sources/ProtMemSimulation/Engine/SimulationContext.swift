@@ -73,28 +73,67 @@ final class SimulationContext: @unchecked Sendable {
     }
 
     /// Each heap as last sampled, by its position in the registry, with its occupancy
-    /// generation then.
-    @exclusivity(unchecked) private var sampled: [(heap: DMAHeap, generation: UInt64?)] = []
+    /// generation then: the heaps themselves (which keep their ops alive) and, apart, what
+    /// the frame's walk reads, with no reference in it to retain.
+    @exclusivity(unchecked) private var sampledHeaps: [DMAHeap] = []
+    @exclusivity(unchecked) private var sampled: [Sampled] = []
+    /// The registry's generation when every heap was last sampled, and how many heaps it
+    /// held: while it stands still, `sampled` lists the registry's heaps, in its order.
+    @exclusivity(unchecked) private var sampledRegistry: (generation: UInt64, count: Int)?
+
+    private struct Sampled {
+        /// The heap's ops, unretained, and their type: the generation is read through the
+        /// type, borrowed. Calling through the existential retains the ops every frame (and
+        /// a TEE heap, weakly referenced, takes the runtime's slow path for each retain).
+        let ops: UnsafeRawPointer
+        let type: any DMAHeapOps.Type
+        var generation: UInt64?
+
+        init(_ ops: some DMAHeapOps, generation: UInt64?) {
+            self.ops = UnsafeRawPointer(Unmanaged.passUnretained(ops).toOpaque())
+            self.type = Swift.type(of: ops)
+            self.generation = generation
+        }
+    }
 
     /// Bytes in use of every heap, as counters and plot samples.
     ///
     /// A heap whose occupancy generation has not moved since it was last sampled here, at
     /// the same position, is skipped: its bytes in use are what the recorder last saw, and a
     /// sample of unchanged bytes records nothing. This runs every frame, and a heap's
-    /// statistics cost locks and a struct where the generation is one atomic read.
+    /// statistics cost locks and a struct where the generation is one atomic read. While the
+    /// registry's own generation stands still its heaps are walked from the list kept here,
+    /// in place, rather than copied out of the registry under its lock.
     func sampleHeaps() {
         let time = now
-        for (index, heap) in board.heaps.heaps.enumerated() {
+        let registry = board.heaps.generation
+        if let last = sampledRegistry, last.generation == registry {
+            for index in 0..<last.count {
+                let generation = sampled[index].type.borrowedGeneration(sampled[index].ops)
+                if let generation, sampled[index].generation == generation { continue }
+                sampled[index].generation = generation
+                let heap = sampledHeaps[index]
+                let stats = heap.ops.statistics
+                recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
+            }
+            return
+        }
+        let heaps = board.heaps.heaps
+        for (index, heap) in heaps.enumerated() {
             let generation = heap.ops.occupancyGeneration
             if index < sampled.count {
-                if let generation, sampled[index].heap === heap, sampled[index].generation == generation { continue }
-                sampled[index] = (heap, generation)
+                if let generation, sampledHeaps[index] === heap, sampled[index].generation == generation { continue }
+                sampledHeaps[index] = heap
+                sampled[index] = Sampled(heap.ops, generation: generation)
             } else {
-                sampled.append((heap, generation))
+                sampledHeaps.append(heap)
+                sampled.append(Sampled(heap.ops, generation: generation))
             }
             let stats = heap.ops.statistics
             recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
         }
+        // Read before the heaps: a change since moved the generation past this one.
+        sampledRegistry = heaps.count <= sampled.count ? (registry, heaps.count) : nil
     }
 
     /// A marker of fresh protected content, written by `master` at the start of `range`.
@@ -102,5 +141,12 @@ final class SimulationContext: @unchecked Sendable {
         let id = nextContentID()
         try board.bus.write(master, at: range.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
         return id
+    }
+}
+
+extension DMAHeapOps {
+    /// The occupancy generation of the ops at `ops`, borrowed (the caller keeps them alive).
+    fileprivate static func borrowedGeneration(_ ops: UnsafeRawPointer) -> UInt64? {
+        Unmanaged<Self>.fromOpaque(ops)._withUnsafeGuaranteedRef { $0.occupancyGeneration }
     }
 }

@@ -10,6 +10,9 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
     let stream: Workload.VideoStream
     private var captures: [(buffer: DMABuf, camera: DeviceBuffer, encoder: DeviceBuffer)] = []
     private var frame: UInt64 = 0
+    /// The per-frame slices, registered once rather than named per frame.
+    private var captureSlice: Recorder.SliceKind?
+    private var encodeSlice: Recorder.SliceKind?
 
     init(_ stream: Workload.VideoStream) { self.stream = stream }
 
@@ -25,6 +28,8 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
         } catch {
             throw SimulationError("secure record: cannot attach its buffers: \(error)")
         }
+        captureSlice = context.recorder.sliceKind("capture", category: "camera", process: "camera")
+        encodeSlice = context.recorder.sliceKind("encode", category: "codec", process: "codec")
         schedule(context, at: context.now)
     }
 
@@ -41,7 +46,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             try context.camera.captureWithoutChecksum(stream: 2, frame: frame, frameSize: SecurePlaybackWorkload.sample, into: current.camera)
             _ = try context.writeMarker(.camera, into: current.camera.chunks[0])
             context.recorder.didWork("camera")
-            context.recorder.slice("capture", frame: frame, category: "camera", process: "camera", start: now, end: now + .nanoseconds(period.nanoseconds / 2))
+            context.recorder.slice(captureSlice!, frame: frame, start: now, end: now + .nanoseconds(period.nanoseconds / 2))
         } catch {
             context.recorder.fault("camera", "frame \(frame): \(error)", at: now)
         }
@@ -50,7 +55,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             do {
                 try context.codec.encodeWithoutChecksum(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
                 context.recorder.didWork("codec")
-                context.recorder.slice("encode", frame: frame - 1, category: "codec", process: "codec", start: now, end: now + .nanoseconds(period.nanoseconds / 3))
+                context.recorder.slice(encodeSlice!, frame: frame - 1, start: now, end: now + .nanoseconds(period.nanoseconds / 3))
             } catch {
                 context.recorder.fault("codec", "encoding frame \(frame - 1): \(error)", at: now)
             }

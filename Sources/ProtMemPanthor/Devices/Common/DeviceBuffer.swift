@@ -11,7 +11,8 @@ public final class DeviceBuffer: Sendable, CustomStringConvertible {
     public let direction: DMADataDirection
     /// The chunks of the whole buffer, in order.
     public let chunks: [PhysicalRange]
-    private let detached = Mutex(false)
+    /// Set once, by the first detach; read before every transfer, so an atomic, not a lock.
+    private let detached = Atomic<Bool>(false)
 
     init(buffer: DMABuf, attachment: DMABufAttachment, table: SGTable, direction: DMADataDirection) {
         self.buffer = buffer
@@ -21,7 +22,7 @@ public final class DeviceBuffer: Sendable, CustomStringConvertible {
         self.chunks = table.segments(offset: 0, count: table.totalLength) ?? []
     }
 
-    public var isDetached: Bool { detached.withLock { $0 } }
+    public var isDetached: Bool { detached.load(ordering: .acquiring) }
 
     /// `dma_buf_attach` then `dma_buf_map_attachment`; nothing stays attached on failure.
     static func attach(_ buffer: DMABuf, device: DMADevice, direction: DMADataDirection) throws(Errno) -> DeviceBuffer {
@@ -37,10 +38,7 @@ public final class DeviceBuffer: Sendable, CustomStringConvertible {
 
     /// `dma_buf_unmap_attachment` then `dma_buf_detach`; `EINVAL` the second time.
     func detach() throws(Errno) {
-        let first = detached.withLock { done -> Bool in
-            defer { done = true }
-            return !done
-        }
+        let first = detached.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         guard first else { throw .invalidArgument }
         try buffer.unmap(attachment, table, direction: direction)
         try buffer.detach(attachment)
