@@ -129,7 +129,7 @@ final class PanthorCore: @unchecked Sendable {
     private func scheduleInterruptHandler() {
         guard !interruptScheduled else { return }
         interruptScheduled = true
-        after(.zero, "irq", .interrupts)
+        after(VirtualDuration(nanoseconds: 0), "irq", .interrupts)
     }
 
     /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.
