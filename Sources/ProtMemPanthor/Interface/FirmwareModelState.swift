@@ -45,7 +45,7 @@ struct FirmwareModelState {
         /// Written through ``FirmwareModelState/setRunning(_:_:)`` only, which keeps
         /// ``FirmwareModelState/runningSlots`` in step.
         fileprivate(set) var running = false
-        var streams: [Stream]
+        let streams: FirmwareSlotArray<Stream>
         /// While ``FirmwareModelState/entering``: this slot's streams sampled at
         /// `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged).
         var enteringStreams = StreamSet()
@@ -63,8 +63,10 @@ struct FirmwareModelState {
     /// the drain check before protected mode) visit, rather than testing all of them.
     private(set) var runningSlots = SlotSet()
     var global: GlobalInterface
-    var groups: [GroupInterface]
-    var slots: [Slot]
+    /// Written in place (see ``FirmwareSlotArray``): the interface pages, one per CSG slot.
+    let groups: FirmwareSlotArray<GroupInterface>
+    /// The MCU's own state of each CSG slot, likewise.
+    let slots: FirmwareSlotArray<Slot>
     var session: ProtectedSession?
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
     /// The sampled streams are each slot's ``Slot/enteringStreams``.
@@ -76,9 +78,13 @@ struct FirmwareModelState {
         global = GlobalInterface(control: GlobalControl(version: parameters.interfaceVersion, features: 0, groupCount: parameters.groupSlots))
         let control = GroupControl(features: 0, suspendSize: parameters.suspendSize, protectedSuspendSize: parameters.protectedSuspendSize,
                                    streamCount: parameters.streamsPerGroup)
-        groups = Array(repeating: GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup)),
-                       count: parameters.groupSlots)
-        slots = Array(repeating: Slot(streams: Array(repeating: Stream(), count: parameters.streamsPerGroup)), count: parameters.groupSlots)
+        groups = FirmwareSlotArray(count: parameters.groupSlots) {
+            GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup))
+        }
+        // Each slot's streams built apart: slots sharing one stream array would share its streams.
+        slots = FirmwareSlotArray(count: parameters.groupSlots) {
+            Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup) { Stream() })
+        }
     }
 
     /// A CSG starts or resumes (`true`), or stops (`false`).
