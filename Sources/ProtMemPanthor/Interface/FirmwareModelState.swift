@@ -67,6 +67,8 @@ struct FirmwareModelState {
     let groups: FirmwareSlotArray<GroupInterface>
     /// The MCU's own state of each CSG slot, likewise.
     let slots: FirmwareSlotArray<Slot>
+    /// Owns the memory of ``groups``, ``slots`` and each slot's streams.
+    private let storage: FirmwareSlotStorage
     var session: ProtectedSession?
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
     /// The sampled streams are each slot's ``Slot/enteringStreams``.
@@ -78,12 +80,14 @@ struct FirmwareModelState {
         global = GlobalInterface(control: GlobalControl(version: parameters.interfaceVersion, features: 0, groupCount: parameters.groupSlots))
         let control = GroupControl(features: 0, suspendSize: parameters.suspendSize, protectedSuspendSize: parameters.protectedSuspendSize,
                                    streamCount: parameters.streamsPerGroup)
-        groups = FirmwareSlotArray(count: parameters.groupSlots) {
+        let storage = FirmwareSlotStorage()
+        self.storage = storage
+        groups = FirmwareSlotArray(count: parameters.groupSlots, in: storage) {
             GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup))
         }
         // Each slot's streams built apart: slots sharing one stream array would share its streams.
-        slots = FirmwareSlotArray(count: parameters.groupSlots) {
-            Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup) { Stream() })
+        slots = FirmwareSlotArray(count: parameters.groupSlots, in: storage) {
+            Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup, in: storage) { Stream() })
         }
     }
 

@@ -3,59 +3,71 @@
 ///
 /// The firmware model writes these on nearly every step (`mcu.slots[s].streams[i].active = …`);
 /// through an `Array` each such write asked the runtime whether the buffer was uniquely
-/// referenced, once per array on the path. The slots never change in number, and the
-/// firmware state is their only holder, so the check can never find a copy: here it is gone.
+/// referenced, once per array on the path, and a class holding the elements would be retained
+/// and released around every read instead. The slots never change in number and the firmware
+/// state is their only holder, so this is a bare pointer and a count: copying it costs
+/// nothing, and a write is a store. The memory belongs to a ``FirmwareSlotStorage``, which
+/// the firmware state holds and which frees it with the state (a reset builds fresh ones).
 ///
-/// It is a reference: a copy of the array (or of a value holding one) shares its elements.
-/// The firmware state (``FirmwareModelState``) builds each one separately and never copies
-/// one to write to; a fresh state (a reset) builds fresh ones. Used under the device's lock.
+/// A copy shares the elements, and outlives them if it outlives the state's storage: only
+/// the firmware state keeps one, and callers copy elements out, never the array.
 struct FirmwareSlotArray<Element>: RandomAccessCollection {
-    private final class Storage {
-        let base: UnsafeMutablePointer<Element>
-        let count: Int
+    typealias Indices = Range<Int>
 
-        init(count: Int, _ make: () -> Element) {
-            base = .allocate(capacity: count)
-            for index in 0..<count { (base + index).initialize(to: make()) }
-            self.count = count
+    private let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    /// `count` elements, each made by its own call of `make`, in memory that `storage` owns.
+    init(count: Int, in storage: FirmwareSlotStorage, _ make: () -> Element) {
+        let count = Swift.max(0, count)
+        let base = UnsafeMutablePointer<Element>.allocate(capacity: count)
+        for index in 0..<count { (base + index).initialize(to: make()) }
+        storage.adopt(base, count: count)
+        self.base = base
+        self.count = count
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+    var indices: Range<Int> { 0..<count }
+
+    subscript(position: Int) -> Element {
+        get {
+            precondition(position >= 0 && position < count, "slot index out of range")
+            return base[position]
         }
+        nonmutating _modify {
+            precondition(position >= 0 && position < count, "slot index out of range")
+            yield &base[position]
+        }
+        nonmutating set {
+            precondition(position >= 0 && position < count, "slot index out of range")
+            base[position] = newValue
+        }
+    }
 
-        deinit {
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+        try body(UnsafeMutableBufferPointer(start: base, count: count))
+    }
+}
+
+/// The memory of one firmware state's ``FirmwareSlotArray``s, freed (elements destroyed
+/// first) when the state that holds this goes.
+final class FirmwareSlotStorage {
+    private var frees: [() -> Void] = []
+
+    func adopt<Element>(_ base: UnsafeMutablePointer<Element>, count: Int) {
+        frees.append {
             base.deinitialize(count: count)
             base.deallocate()
         }
     }
 
-    private let storage: Storage
-
-    /// `count` elements, each made by its own call of `make`.
-    init(count: Int, _ make: () -> Element) {
-        storage = Storage(count: Swift.max(0, count), make)
-    }
-
-    var startIndex: Int { 0 }
-    var endIndex: Int { storage.count }
-
-    subscript(position: Int) -> Element {
-        get {
-            precondition(position >= 0 && position < storage.count, "slot index out of range")
-            return storage.base[position]
-        }
-        nonmutating _modify {
-            precondition(position >= 0 && position < storage.count, "slot index out of range")
-            yield &storage.base[position]
-        }
-        nonmutating set {
-            precondition(position >= 0 && position < storage.count, "slot index out of range")
-            storage.base[position] = newValue
-        }
-    }
-
-    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: storage.base, count: storage.count))
-    }
-
-    func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
+    deinit {
+        for free in frees.reversed() { free() }
     }
 }
