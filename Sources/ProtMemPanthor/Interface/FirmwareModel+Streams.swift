@@ -63,7 +63,7 @@ extension PanthorCore {
         let token = mcu.nextToken
         mcu.nextToken += 1
         let now = self.now
-        mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, isProtected: isProtected, token: token))
+        mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, token: token, isProtected: isProtected))
         group.queues[ring.queue].ring[index].setRunning(since: now)
         if isProtected {
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)

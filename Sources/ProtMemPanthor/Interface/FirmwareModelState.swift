@@ -1,28 +1,43 @@
 import ProtMemTime
 
 /// Which queue's ring a CS slot runs: what `ringbuf_base` and friends point the firmware at.
+///
+/// The queue is kept as 32 bits (a queue is a CS slot index, below 32): the reference sits in
+/// every CS slot's input and state, which the firmware walks a CSG at a time, and at 8 bytes
+/// rather than 16 more of those slots share a cache line.
 struct RingReference: Hashable {
     let group: GroupHandle
-    let queue: Int
+    private let queueIndex: UInt32
+
+    var queue: Int { Int(queueIndex) }
+
+    init(group: GroupHandle, queue: Int) {
+        precondition(queue >= 0 && queue <= Int(UInt32.max), "queue \(queue) is not a CS slot index")
+        self.group = group
+        self.queueIndex = UInt32(queue)
+    }
 }
 
 /// The firmware's own state as the model keeps it: the interface pages it shares with the host,
 /// and what the MCU is doing with each slot. The microcode is not executed; this is its
 /// behaviour.
 struct FirmwareModelState {
+    /// The flag last, so an optional job takes its tag from the flag's spare bits.
     struct ActiveJob {
         let index: Int
         let startedAt: VirtualInstant
-        let isProtected: Bool
         /// Matches the completion event to this run, so a run stopped by a suspend ignores it.
         let token: UInt64
+        let isProtected: Bool
     }
 
+    /// Fields ordered widest first, so they pack without padding: the firmware walks a CSG's
+    /// streams on every kick and CSG request, and smaller streams take fewer cache lines.
     struct Stream {
+        var active: ActiveJob?
         /// `ringbuf_base`: the host programs it when it binds a group.
         var ring: RingReference?
         var started = false
-        var active: ActiveJob?
         /// `CS_STATUS_WAIT_PROTM` is set and `CS_PROTM_PENDING` was raised.
         var waitingForProtectedMode = false
 
