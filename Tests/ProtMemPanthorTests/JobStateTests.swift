@@ -70,4 +70,35 @@ struct JobStateTests {
             gpu.unplug()
         }
     }
+
+    /// A ring holds its jobs in fixed-size chunks (256 jobs each): jobs on both sides of
+    /// several chunk boundaries all keep their own states, and the group (with its ring) goes
+    /// cleanly.
+    @Test func statesHoldAcrossRingChunks() throws {
+        try withLeakCheckedBoard(PanthorBench.configuration) { board in
+            let bench = PanthorBench(board: board)
+            let gpu = try bench.probedDevice(.heapByName)
+            let (vm, group) = try bench.group(on: gpu, priority: .medium)
+            var jobs: [JobHandle] = []
+            for index in 0..<1300 {
+                jobs.append(try gpu.submit(GPUJob("job \(index)", duration: .microseconds(10)), to: group))
+            }
+            #expect(jobs.allSatisfy { gpu.jobState($0) == .queued })
+            bench.runUntilIdle()
+            var last: VirtualInstant?
+            for (index, job) in jobs.enumerated() {
+                guard let at = gpu.jobState(job)?.completionTime else {
+                    Issue.record("job \(index) did not complete: \(String(describing: gpu.jobState(job)))")
+                    return
+                }
+                if let last { #expect(at > last, "job \(index) completed after the one before it") }
+                last = at
+                #expect(job.sequence == UInt64(index))
+            }
+            try gpu.destroyGroup(group)
+            bench.runUntilIdle()
+            try gpu.destroyVM(vm)
+            gpu.unplug()
+        }
+    }
 }
