@@ -105,7 +105,7 @@ extension PanthorCore {
         let duration = job.duration
         group.queues[queue].ring.append(PanthorQueue.Entry(job: job, remaining: duration))
         if let failure = group.failure {
-            group.queues[queue].ring[index].state = .failed(.groupFailed(failure))
+            group.queues[queue].ring[index].fail(.groupFailed(failure))
             group.queues[queue].extract = group.queues[queue].ring.count
             metrics.jobsFailed += 1
             record(.jobFailed(jobHandle, .groupFailed(failure)))

@@ -129,7 +129,7 @@ final class PanthorCore: @unchecked Sendable {
     private func scheduleInterruptHandler() {
         guard !interruptScheduled else { return }
         interruptScheduled = true
-        after(.zero, "irq", .interrupts)
+        after(VirtualDuration(nanoseconds: 0), "irq", .interrupts)
     }
 
     /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.
@@ -187,9 +187,15 @@ final class PanthorCore: @unchecked Sendable {
     /// the condition comes true: left in the queue it would run for nothing (a quarter of a
     /// playback frame's events) and keep the clock going seconds after the last real work, so
     /// a run drained to empty would end at a timeout nobody waits for.
+    @inline(__always)
     func settle() {
-        // After most events no wait is pending at all.
-        if !waitsPending { return }
+        // After most events no wait is pending at all: that answer is a test inlined into
+        // the event's step, not a call that saves and restores registers to find it.
+        if waitsPending { completeWaitsThatHold() }
+    }
+
+    @inline(never)
+    private func completeWaitsThatHold() {
         while let index = firstWaitThatHolds() {
             // Mostly the only wait: taken off the end, with nothing after it to move down.
             let wait = index == waits.count - 1 ? waits.removeLast() : waits.remove(at: index)

@@ -4,7 +4,9 @@ import ProtMemMemory
 /// (`ptdev->fw->sections`): each section's backing, and the one allocation behind all PROT
 /// sections.
 ///
-/// Not thread-safe on its own: the device owns it and touches it only under its lock.
+/// Not thread-safe on its own: the device owns it and touches it only under its lock. Hence its
+/// state is `@exclusivity(unchecked)`: the lock already rules out a conflict, and every
+/// `CS_PROTM_PENDING` asks whether the PROT sections are placed.
 final class LoadedFirmware {
     enum Backing {
         case none
@@ -21,10 +23,10 @@ final class LoadedFirmware {
     }
 
     let image: FirmwareImage
-    var sections: [Section]
-    var protectedAllocation: ProtectedAllocation?
+    @exclusivity(unchecked) var sections: [Section]
+    @exclusivity(unchecked) var protectedAllocation: ProtectedAllocation?
     /// Things panthor would warn about and carry on from.
-    var warnings: [String]
+    @exclusivity(unchecked) var warnings: [String]
     /// Where the firmware writes its protected-mode state at every entry: the start of the
     /// first PROT section that has a size, `nil` when there is none. The image never changes,
     /// so this is found once rather than by a walk over the sections at every entry.

@@ -49,13 +49,22 @@ struct GPUMemoryAccess {
         return nil
     }
 
-    /// Writes `bytes` at `va` of the MCU's space (the firmware saving its own state): the
-    /// steps of a job's `write`, without wrapping the bytes in an operation to unwrap again.
-    func firmwareWrite(_ bytes: [UInt8], at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
+    /// Writes `record` at `va` of the MCU's space (the firmware saving its own state): the
+    /// steps of a job's `write` (translation, the protected-output check, the bus write as the
+    /// mode's master), from the record's constant bytes where they lie rather than from an
+    /// array taken out of a global and released again on every save.
+    func firmwareWrite(_ record: StaticString, at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
+        let bytes = UnsafeRawBufferPointer(start: record.utf8Start, count: record.utf8CodeUnitCount)
         let master: BusMaster = protectedMode ? .gpuProtected : .gpu
         let chunks = try translate(va, UInt64(bytes.count), .write, mcu)
         try checkOutput(chunks, protectedMode)
-        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(bytes, into: chunks, as: master, bus: bus) }
+        // One chunk holding the whole record (every save): the one piece the scatter walk
+        // below would write, written directly.
+        if let chunk = chunks.single, chunk.size >= UInt64(bytes.count) {
+            try busCall { () throws(AccessFault) in try bus.write(master, at: chunk.base, from: bytes) }
+            return
+        }
+        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(Array(bytes), into: chunks, as: master, bus: bus) }
     }
 
     private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {

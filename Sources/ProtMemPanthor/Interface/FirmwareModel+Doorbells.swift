@@ -101,5 +101,6 @@ extension PanthorCore {
 
     /// What the firmware writes when it saves state: the model keeps no real context, only
     /// the fact that the write happened, through the bus, as the right master.
-    static let savedStateRecord: [UInt8] = Array("csf-saved-state".utf8) + [0]
+    /// Its sixteen bytes, NUL included, lie in the binary: a save writes them from there.
+    static var savedStateRecord: StaticString { "csf-saved-state\0" }
 }

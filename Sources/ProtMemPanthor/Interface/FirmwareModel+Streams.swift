@@ -43,7 +43,7 @@ extension PanthorCore {
     private func firmwareRaiseProtectedModePending(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
         mcu.slots[slot].streams[stream].waitingForProtectedMode = true
         mcu.groups[slot].streams[stream].raiseProtectedModePending()
-        group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .waitingForProtectedMode
+        group.queues[ring.queue].ring[group.queues[ring.queue].extract].setWaitingForProtectedMode()
         firmwareSignalStream(slot: slot, stream: stream)
     }
 
@@ -63,8 +63,8 @@ extension PanthorCore {
         let token = mcu.nextToken
         mcu.nextToken += 1
         let now = self.now
-        mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, isProtected: isProtected, token: token))
-        group.queues[ring.queue].ring[index].state = .running(since: now)
+        mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, token: token, isProtected: isProtected))
+        group.queues[ring.queue].ring[index].setRunning(since: now)
         if isProtected {
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
@@ -84,13 +84,13 @@ extension PanthorCore {
                 guard group.queues[ring.queue].extract == active.index else { return }
                 let ran = now.duration(since: active.startedAt)
                 group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
-                group.queues[ring.queue].ring[active.index].state = .queued
+                group.queues[ring.queue].ring[active.index].setQueued()
             }
         }
         if state.waitingForProtectedMode, let ring = state.ring {
             withGroup(ring.group) { group in
                 guard group.queues[ring.queue].extract < group.queues[ring.queue].ring.count else { return }
-                group.queues[ring.queue].ring[group.queues[ring.queue].extract].state = .queued
+                group.queues[ring.queue].ring[group.queues[ring.queue].extract].setQueued()
             }
         }
         mcu.slots[slot].streams[stream].stop()
@@ -134,7 +134,7 @@ extension PanthorCore {
         }
         mcu.slots[slot].streams[stream].active = nil
         if let fault {
-            group.queues[ring.queue].ring[active.index].state = .failed(.fault(fault))
+            group.queues[ring.queue].ring[active.index].fail(.fault(fault))
             group.queues[ring.queue].extract += 1
             metrics.jobsFailed += 1
             record(.jobFailed(handle, .fault(fault)))
@@ -149,7 +149,7 @@ extension PanthorCore {
             }
             return
         }
-        group.queues[ring.queue].ring[active.index].state = .completed(at: now, readBack: readBack)
+        group.queues[ring.queue].ring[active.index].complete(at: now, readBack: readBack)
         group.queues[ring.queue].extract += 1
         metrics.jobsCompleted += 1
         record(.jobCompleted(handle))

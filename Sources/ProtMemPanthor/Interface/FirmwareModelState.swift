@@ -1,28 +1,43 @@
 import ProtMemTime
 
 /// Which queue's ring a CS slot runs: what `ringbuf_base` and friends point the firmware at.
+///
+/// The queue is kept as 32 bits (a queue is a CS slot index, below 32): the reference sits in
+/// every CS slot's input and state, which the firmware walks a CSG at a time, and at 8 bytes
+/// rather than 16 more of those slots share a cache line.
 struct RingReference: Hashable {
     let group: GroupHandle
-    let queue: Int
+    private let queueIndex: UInt32
+
+    var queue: Int { Int(queueIndex) }
+
+    init(group: GroupHandle, queue: Int) {
+        precondition(queue >= 0 && queue <= Int(UInt32.max), "queue \(queue) is not a CS slot index")
+        self.group = group
+        self.queueIndex = UInt32(queue)
+    }
 }
 
 /// The firmware's own state as the model keeps it: the interface pages it shares with the host,
 /// and what the MCU is doing with each slot. The microcode is not executed; this is its
 /// behaviour.
 struct FirmwareModelState {
+    /// The flag last, so an optional job takes its tag from the flag's spare bits.
     struct ActiveJob {
         let index: Int
         let startedAt: VirtualInstant
-        let isProtected: Bool
         /// Matches the completion event to this run, so a run stopped by a suspend ignores it.
         let token: UInt64
+        let isProtected: Bool
     }
 
+    /// Fields ordered widest first, so they pack without padding: the firmware walks a CSG's
+    /// streams on every kick and CSG request, and smaller streams take fewer cache lines.
     struct Stream {
+        var active: ActiveJob?
         /// `ringbuf_base`: the host programs it when it binds a group.
         var ring: RingReference?
         var started = false
-        var active: ActiveJob?
         /// `CS_STATUS_WAIT_PROTM` is set and `CS_PROTM_PENDING` was raised.
         var waitingForProtectedMode = false
 
@@ -45,7 +60,7 @@ struct FirmwareModelState {
         /// Written through ``FirmwareModelState/setRunning(_:_:)`` only, which keeps
         /// ``FirmwareModelState/runningSlots`` in step.
         fileprivate(set) var running = false
-        var streams: [Stream]
+        let streams: FirmwareSlotArray<Stream>
         /// While ``FirmwareModelState/entering``: this slot's streams sampled at
         /// `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged).
         var enteringStreams = StreamSet()
@@ -63,8 +78,12 @@ struct FirmwareModelState {
     /// the drain check before protected mode) visit, rather than testing all of them.
     private(set) var runningSlots = SlotSet()
     var global: GlobalInterface
-    var groups: [GroupInterface]
-    var slots: [Slot]
+    /// Written in place (see ``FirmwareSlotArray``): the interface pages, one per CSG slot.
+    let groups: FirmwareSlotArray<GroupInterface>
+    /// The MCU's own state of each CSG slot, likewise.
+    let slots: FirmwareSlotArray<Slot>
+    /// Owns the memory of ``groups``, ``slots`` and each slot's streams.
+    private let storage: FirmwareSlotStorage
     var session: ProtectedSession?
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
     /// The sampled streams are each slot's ``Slot/enteringStreams``.
@@ -76,9 +95,15 @@ struct FirmwareModelState {
         global = GlobalInterface(control: GlobalControl(version: parameters.interfaceVersion, features: 0, groupCount: parameters.groupSlots))
         let control = GroupControl(features: 0, suspendSize: parameters.suspendSize, protectedSuspendSize: parameters.protectedSuspendSize,
                                    streamCount: parameters.streamsPerGroup)
-        groups = Array(repeating: GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup)),
-                       count: parameters.groupSlots)
-        slots = Array(repeating: Slot(streams: Array(repeating: Stream(), count: parameters.streamsPerGroup)), count: parameters.groupSlots)
+        let storage = FirmwareSlotStorage()
+        self.storage = storage
+        groups = FirmwareSlotArray(count: parameters.groupSlots, in: storage) {
+            GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup))
+        }
+        // Each slot's streams built apart: slots sharing one stream array would share its streams.
+        slots = FirmwareSlotArray(count: parameters.groupSlots, in: storage) {
+            Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup, in: storage) { Stream() })
+        }
     }
 
     /// A CSG starts or resumes (`true`), or stops (`false`).

@@ -45,7 +45,7 @@ struct TickState {
     /// reused from tick to tick. Handles, not the groups: picking, sorting and the eviction
     /// check then retain nothing, and a group destroyed and released while the tick waits is
     /// simply not found (it could not run anyway).
-    var picked: [PickedGroup] = []
+    var picked = PickList()
     /// Slots whose groups step 1 evicts, freed once their requests are acknowledged.
     var evicted = SlotSet()
     /// Slots whose updates the tick waits for.

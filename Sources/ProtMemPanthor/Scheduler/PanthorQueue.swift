@@ -5,9 +5,96 @@ import ProtMemTime
 struct PanthorQueue {
     struct Entry {
         let job: GPUJob
-        var state: JobState = .queued
         /// What is left of its run when it was suspended.
         var remaining: VirtualDuration
+        /// The job's state, kept as plain fields rather than a ``JobState``: that enum carries
+        /// a failure's strings inline, so each of the several state changes of a job's life
+        /// destroyed the old value through its value witness, and every entry of the ring
+        /// paid the failure's size. A failure is rare and lives in a box of its own.
+        private var phase = Phase.queued
+        /// `since` of a running job, `at` of a completed one.
+        private var time = VirtualInstant(rawValue: 0)
+        private var readBack: [UInt8]?
+        private var failure: FailureBox?
+
+        private enum Phase: UInt8 {
+            case queued, running, waitingForProtectedMode, completed, failed
+        }
+
+        private final class FailureBox {
+            let failure: JobFailure
+            init(_ failure: JobFailure) { self.failure = failure }
+        }
+
+        init(job: consuming GPUJob, remaining: VirtualDuration) {
+            self.job = job
+            self.remaining = remaining
+        }
+
+        /// The state as ``JobState`` tells it, built on read.
+        var state: JobState {
+            get {
+                switch phase {
+                case .queued: .queued
+                case .running: .running(since: time)
+                case .waitingForProtectedMode: .waitingForProtectedMode
+                case .completed: .completed(at: time, readBack: readBack)
+                case .failed: .failed(failure.unsafelyUnwrapped.failure)
+                }
+            }
+            set {
+                switch newValue {
+                case .queued: setQueued()
+                case .running(let since): setRunning(since: since)
+                case .waitingForProtectedMode: setWaitingForProtectedMode()
+                case .completed(let at, let readBack): complete(at: at, readBack: readBack)
+                case .failed(let failure): fail(failure)
+                }
+            }
+        }
+
+        /// Whether the job completed or failed (``JobState/isFinished``), without building the state.
+        var isFinished: Bool { phase == .completed || phase == .failed }
+
+        /// Back in the ring's head (a stop): no result is kept for a job not finished.
+        mutating func setQueued() {
+            clearResult()
+            phase = .queued
+        }
+
+        mutating func setRunning(since: VirtualInstant) {
+            clearResult()
+            phase = .running
+            time = since
+        }
+
+        mutating func setWaitingForProtectedMode() {
+            clearResult()
+            phase = .waitingForProtectedMode
+        }
+
+        mutating func complete(at: VirtualInstant, readBack: [UInt8]?) {
+            failure = nil
+            phase = .completed
+            time = at
+            self.readBack = readBack
+        }
+
+        mutating func fail(_ failure: JobFailure) {
+            readBack = nil
+            phase = .failed
+            self.failure = FailureBox(failure)
+        }
+
+        /// A finished job's result goes when its state changes again (only a test's setter
+        /// does that); the common changes find nothing here and skip the releases.
+        @inline(__always)
+        private mutating func clearResult() {
+            if phase == .completed || phase == .failed {
+                readBack = nil
+                failure = nil
+            }
+        }
     }
 
     var ring = JobRing()

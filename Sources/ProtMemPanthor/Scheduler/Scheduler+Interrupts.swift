@@ -105,7 +105,7 @@ extension PanthorCore {
         record(.groupFailed(group.handle, failure))
         for queue in group.queues.indices {
             for index in group.queues[queue].extract..<group.queues[queue].ring.count {
-                group.queues[queue].ring[index].state = .failed(.groupFailed(failure))
+                group.queues[queue].ring[index].fail(.groupFailed(failure))
                 metrics.jobsFailed += 1
                 record(.jobFailed(JobHandle(group: group.handle, queue: queue, sequence: UInt64(index)), .groupFailed(failure)))
             }

@@ -40,7 +40,7 @@ extension PanthorCore {
             if !group.isFailed {
                 group.state = .suspended
                 for queue in group.queues.indices where !group.queues[queue].isEmpty {
-                    group.queues[queue].ring[group.queues[queue].extract].state = .queued
+                    group.queues[queue].ring[group.queues[queue].extract].setQueued()
                 }
             }
         }

@@ -1,3 +1,5 @@
+import ProtMemTime
+
 /// The scheduler's tick (`tick_work` → `tick_ctx_init` / `tick_ctx_apply`), in three steps:
 /// 1. pick the groups that get slots (runnable groups by priority, in run order) and evict the
 ///    others (SUSPEND, or TERMINATE for a group that cannot run), updating the priority of
@@ -25,7 +27,7 @@ extension PanthorCore {
         }
         guard !tick.scheduled else { return }
         tick.scheduled = true
-        after(.zero, "tick", .tick)
+        after(VirtualDuration(nanoseconds: 0), "tick", .tick)
     }
 
     func runTick() {
@@ -44,7 +46,7 @@ extension PanthorCore {
         var changed = SlotSet()
         var evicted = SlotSet()
         for slot in slots.indices {
-            guard let handle = slots[slot], !tick.picked.contains(where: { $0.handle == handle }),
+            guard let handle = slots[slot], !tick.picked.contains(handle: handle),
                   let canRun = withGroup(handle, { $0.canRun }) else { continue }
             let state: GroupSlotState = canRun ? .suspend : .terminate
             requestSlotState(slot, state)
@@ -72,9 +74,8 @@ extension PanthorCore {
     /// then run order (a stable insertion sort, into a buffer the ticks reuse), at most one per
     /// slot. Returns how many groups were runnable.
     private func pickGroups() -> Int {
-        // Mostly empty already (step 2 empties it); emptying an empty array still calls
-        // through `replaceSubrange`.
-        if !tick.picked.isEmpty { tick.picked.removeAll(keepingCapacity: true) }
+        // Mostly empty already (step 2 empties it).
+        tick.picked.removeAll()
         // By index: a `for … in` iterator would retain its own copy of the run order.
         var position = 0
         while position < runOrder.count {
@@ -127,7 +128,7 @@ extension PanthorCore {
             if slotsFull == true { break }
             index += 1
         }
-        tick.picked.removeAll(keepingCapacity: true)
+        tick.picked.removeAll()
         applySlotUpdates(changed, stage: .startGroups)
     }
 
@@ -199,7 +200,7 @@ extension PanthorCore {
     func finishTick() {
         tick.inProgress = false
         // A tick that timed out never reached the steps that empty these.
-        if !tick.picked.isEmpty { tick.picked.removeAll(keepingCapacity: true) }
+        tick.picked.removeAll()
         tick.evicted = SlotSet()
         if tick.requested {
             tick.requested = false
