@@ -109,7 +109,9 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// whose map sequence is not the current one never answers, so programming a region
     /// retires every answer at once.
     private let memo: UnsafeMutablePointer<Atomic<UInt64>>
-    private static let memoEntries = 64
+    private static let memoEntries = 128
+    /// The shift that leaves an entry's index (`memoEntries` is 2^(64 - memoShift)).
+    private static let memoShift: UInt64 = 57
 
     init(regionCount: Int) {
         precondition((1...9).contains(regionCount), "a TZC-400 has 1 to 9 regions")
@@ -168,7 +170,10 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// (which only grows, by two per programming, so it never reaches 2^56).
     @inline(__always)
     private func memoizedPermits(_ lo: UInt64, _ hi: UInt64, _ bitIndex: UInt64) -> Bool {
-        let entry = memo + 4 * Int(truncatingIfNeeded: (lo >> 12 ^ lo >> 21 ^ hi >> 12 ^ bitIndex &* 0x9e5) & UInt64(Self.memoEntries - 1))
+        // The question mixed by multiplication, its top bits the entry: a range's two ends
+        // differ in few bits, which a plain xor of them would cancel.
+        let mixed = (lo &* 0x9e37_79b9_7f4a_7c15) ^ (hi &* 0xc2b2_ae3d_27d4_eb4f) ^ (bitIndex &* 0x1656_67b1_9e37_79f9)
+        let entry = memo + 4 * Int(truncatingIfNeeded: mixed >> Self.memoShift)
         let current = sequence.load(ordering: .acquiring)
         let tag = current << 7 | bitIndex << 1
         let version = entry[0].load(ordering: .acquiring)
@@ -224,7 +229,13 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
 
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard range.size > 0 else { return true }
-        return memoizedPermits(range.base.rawValue, range.end, Rights.bitIndex(master, kind))
+        // Asked about the pages the range meets: every region, so every segment, begins and
+        // ends on a 4 KiB boundary, so a range has the answer of those pages, and small
+        // transfers at different places in one page share it.
+        // (A range running into the top page keeps its end: no segment starts above it.)
+        let mask = pageSize - 1
+        let (roundedEnd, overflow) = range.end.addingReportingOverflow(mask)
+        return memoizedPermits(range.base.rawValue & ~mask, overflow ? range.end : roundedEnd & ~mask, Rights.bitIndex(master, kind))
     }
 
     /// The lowest address in `[lo, hi)` whose deciding region lacks `bit`, and that region:

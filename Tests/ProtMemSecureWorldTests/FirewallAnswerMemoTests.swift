@@ -19,7 +19,12 @@ import Testing
         let buffers = (0..<6).map { PhysicalRange(checkedBase: Self.dram.base.rawValue + UInt64($0) * 0x10_0000, size: 0x4_0000) }
         var questions: [(BusMaster, PhysicalRange, AccessKind)] = []
         for buffer in buffers {
-            for range in [buffer, PhysicalRange(checkedBase: buffer.base.rawValue, size: pageSize), PhysicalRange(checkedBase: buffer.base.rawValue + 16, size: 16)] {
+            // Whole, by its first page, by a few bytes inside, and by a few bytes across each
+            // of its edges (answers are kept per page: these must not borrow a neighbour's).
+            let ranges = [buffer, PhysicalRange(checkedBase: buffer.base.rawValue, size: pageSize), PhysicalRange(checkedBase: buffer.base.rawValue + 16, size: 16),
+                          PhysicalRange(checkedBase: buffer.base.rawValue - 16, size: 32), PhysicalRange(checkedBase: buffer.end - 16, size: 32),
+                          PhysicalRange(checkedBase: buffer.end - 16, size: 16), PhysicalRange(checkedBase: buffer.end, size: 16)]
+            for range in ranges {
                 for master in BusMaster.standard { for kind in [AccessKind.read, .write] { questions.append((master, range, kind)) } }
             }
         }
