@@ -21,7 +21,7 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
     /// out, dropped all at once every ``pendingCompaction`` of them rather than one at a time
     /// (taking the first of an array shifts the rest through its general replace every frame).
     @exclusivity(unchecked) private var pendingHead = 0
-    private static let pendingCompaction = 1024
+    private static let pendingCompaction = 16
     @exclusivity(unchecked) private var frame: UInt64 = 0
     /// `frame` modulo the decoded and the composed buffers' counts, kept beside it: each
     /// steps with the frame and wraps, where working them out took two divisions a frame.
