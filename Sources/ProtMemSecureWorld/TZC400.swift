@@ -68,8 +68,14 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
         /// The bit that says whether `master` may perform `kind`.
         @inline(__always)
         static func bit(_ master: BusMaster, _ kind: AccessKind) -> UInt64 {
-            if master.isSecure { return kind == .read ? 1 << 32 : 1 << 33 }
-            return 1 << (UInt64(master.nsaid & 15) + (kind == .read ? 0 : 16))
+            1 << bitIndex(master, kind)
+        }
+
+        /// The position of ``bit(_:_:)``.
+        @inline(__always)
+        static func bitIndex(_ master: BusMaster, _ kind: AccessKind) -> UInt64 {
+            if master.isSecure { return kind == .read ? 32 : 33 }
+            return UInt64(master.nsaid & 15) + (kind == .read ? 0 : 16)
         }
     }
 
@@ -93,12 +99,28 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// At most two edges per region besides the background's start.
     private static let mapCapacity = 1 + 2 * 17
 
+    /// Recent answers of ``permits(_:_:_:)``, each with the map it was read from: a frame
+    /// asks about the same few buffers, as the same few masters, again and again, and the
+    /// answer is a function of the map and the question alone. Direct-mapped entries of four
+    /// words (a version, the range's two ends, and the map's sequence with the right's bit
+    /// and the answer), each its own sequence lock: a filler makes the version odd by a
+    /// compare-and-swap (or leaves the entry to whoever holds it), writes, and makes it even
+    /// again; a reader takes the words only between two reads of one even version. An entry
+    /// whose map sequence is not the current one never answers, so programming a region
+    /// retires every answer at once.
+    private let memo: UnsafeMutablePointer<Atomic<UInt64>>
+    private static let memoEntries = 128
+    /// The shift that leaves an entry's index (`memoEntries` is 2^(64 - memoShift)).
+    private static let memoShift: UInt64 = 57
+
     init(regionCount: Int) {
         precondition((1...9).contains(regionCount), "a TZC-400 has 1 to 9 regions")
         self.regionCount = regionCount
         let state = State((0..<regionCount).map(FirewallRegion.init(resetIndex:)))
         self.map = .allocate(capacity: Self.mapCapacity)
         for word in 0..<Self.mapCapacity { (map + word).initialize(to: Atomic(0)) }
+        self.memo = .allocate(capacity: 4 * Self.memoEntries)
+        for word in 0..<4 * Self.memoEntries { (memo + word).initialize(to: Atomic(0)) }
         self.regions = Mutex(state)
         publish(state.segments)
     }
@@ -106,6 +128,8 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     deinit {
         map.deinitialize(count: Self.mapCapacity)
         map.deallocate()
+        memo.deinitialize(count: 4 * Self.memoEntries)
+        memo.deallocate()
     }
 
     /// Writes `segments` into the map the checks read; called with `regions` locked (or
@@ -126,13 +150,49 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// ``firstDenial(_:_:_:_:)`` over the published map, without the lock.
     @inline(__always)
     private func publishedDenial(_ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        publishedDenialAndSequence(lo, hi, bit).denial
+    }
+
+    /// ``publishedDenial(_:_:_:)`` and the sequence of the map it was read from.
+    @inline(__always)
+    private func publishedDenialAndSequence(_ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (denial: (UInt64, Int)?, sequence: UInt64) {
         while true {
             let before = sequence.load(ordering: .acquiring)
             guard before & 1 == 0 else { continue }
             let answer = Self.firstDenial(map, lo, hi, bit)
             atomicMemoryFence(ordering: .acquiring)
-            if sequence.load(ordering: .relaxed) == before { return answer }
+            if sequence.load(ordering: .relaxed) == before { return (answer, before) }
         }
+    }
+
+    /// ``permits(_:_:_:)`` from the map, by way of ``memo``. `bitIndex` is the position of
+    /// the right's bit (below 34), kept in the entry's last word beside the map's sequence
+    /// (which only grows, by two per programming, so it never reaches 2^56).
+    @inline(__always)
+    private func memoizedPermits(_ lo: UInt64, _ hi: UInt64, _ bitIndex: UInt64) -> Bool {
+        // The question mixed by multiplication, its top bits the entry: a range's two ends
+        // differ in few bits, which a plain xor of them would cancel.
+        let mixed = (lo &* 0x9e37_79b9_7f4a_7c15) ^ (hi &* 0xc2b2_ae3d_27d4_eb4f) ^ (bitIndex &* 0x1656_67b1_9e37_79f9)
+        let entry = memo + 4 * Int(truncatingIfNeeded: mixed >> Self.memoShift)
+        let current = sequence.load(ordering: .acquiring)
+        let tag = current << 7 | bitIndex << 1
+        let version = entry[0].load(ordering: .acquiring)
+        if version & 1 == 0, entry[1].load(ordering: .relaxed) == lo, entry[2].load(ordering: .relaxed) == hi {
+            let last = entry[3].load(ordering: .relaxed)
+            atomicMemoryFence(ordering: .acquiring)
+            if last & ~1 == tag, entry[0].load(ordering: .relaxed) == version { return last & 1 != 0 }
+        }
+        let (denial, read) = publishedDenialAndSequence(lo, hi, 1 << bitIndex)
+        let answer = denial == nil
+        // Kept only when the entry was free to take: a reader mid-read sees its version move.
+        if version & 1 == 0, entry[0].compareExchange(expected: version, desired: version &+ 1, ordering: .relaxed).exchanged {
+            atomicMemoryFence(ordering: .releasing)
+            entry[1].store(lo, ordering: .relaxed)
+            entry[2].store(hi, ordering: .relaxed)
+            entry[3].store(read << 7 | bitIndex << 1 | (answer ? 1 : 0), ordering: .relaxed)
+            entry[0].store(version &+ 2, ordering: .releasing)
+        }
+        return answer
     }
 
     /// ``firstDenial(_:_:_:_:)`` over the map's words. A read that races a writer may see any
@@ -169,7 +229,13 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
 
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
         guard range.size > 0 else { return true }
-        return publishedDenial(range.base.rawValue, range.end, Rights.bit(master, kind)) == nil
+        // Asked about the pages the range meets: every region, so every segment, begins and
+        // ends on a 4 KiB boundary, so a range has the answer of those pages, and small
+        // transfers at different places in one page share it.
+        // (A range running into the top page keeps its end: no segment starts above it.)
+        let mask = pageSize - 1
+        let (roundedEnd, overflow) = range.end.addingReportingOverflow(mask)
+        return memoizedPermits(range.base.rawValue & ~mask, overflow ? range.end : roundedEnd & ~mask, Rights.bitIndex(master, kind))
     }
 
     /// The lowest address in `[lo, hi)` whose deciding region lacks `bit`, and that region:

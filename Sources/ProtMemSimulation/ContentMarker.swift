@@ -32,10 +32,22 @@ public enum ContentMarker {
     /// 4d 45 4d 21): a constant, so a scan reads no lazily initialised global.
     static let magicWord: UInt64 = 0x214d_454d_544f_5250
 
+    /// Up to this many bytes ``firstID(in:)`` compares a word at every place a marker could
+    /// start rather than asking `memchr` for candidates.
+    static let directScanLimit = 24
+
     /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for
     /// the magic's first byte, so a large read costs about what copying it did.
     public static func firstID(in data: UnsafeRawBufferPointer) -> UInt64? {
         guard let base = data.baseAddress, data.count >= size else { return nil }
+        // A few places a marker could start (a 16-byte firmware record has one): comparing
+        // each word in place costs less than the call into `memchr` that finds none.
+        if data.count <= directScanLimit {
+            for position in 0...(data.count - size) where data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
+                return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))
+            }
+            return nil
+        }
         var offset = 0
         while offset + size <= data.count {
             guard let hit = memchr(base + offset, Int32(UInt8(ascii: "P")), data.count - size + 1 - offset) else { return nil }

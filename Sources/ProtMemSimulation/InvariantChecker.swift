@@ -46,8 +46,10 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     /// that meets a marker, where asking the monitor takes its lock and compares names.
     private let grantCache: UnsafeMutablePointer<Atomic<UInt64>>
     /// The standard masters the cache keeps answers for, by id (held here: the global list
-    /// is a lazily initialised global, checked on every access).
-    private let standardMasters = BusMaster.standard
+    /// is a lazily initialised global, checked on every access), in memory of the checker's
+    /// own, so a question compares one in place without retaining the list or the name.
+    private let standardMasters: UnsafeMutablePointer<BusMaster>
+    private let standardMasterCount = BusMaster.standard.count
     /// The normal-world CPU, whose view of memory every write is judged by (held here: a
     /// static of `BusMaster` is a lazily initialised global, checked on every access).
     private let normalWorld = BusMaster.cpuNonSecure
@@ -56,13 +58,18 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
         self.board = board
         self.bus = board.bus
         self.monitor = board.secureMonitor
-        self.grantCache = .allocate(capacity: standardMasters.count)
-        for index in standardMasters.indices { (grantCache + index).initialize(to: Atomic(0)) }
+        let standard = BusMaster.standard
+        self.grantCache = .allocate(capacity: standard.count)
+        for index in standard.indices { (grantCache + index).initialize(to: Atomic(0)) }
+        self.standardMasters = .allocate(capacity: standard.count)
+        for index in standard.indices { (standardMasters + index).initialize(to: standard[index]) }
     }
 
     deinit {
-        grantCache.deinitialize(count: standardMasters.count)
+        grantCache.deinitialize(count: standardMasterCount)
         grantCache.deallocate()
+        standardMasters.deinitialize(count: standardMasterCount)
+        standardMasters.deallocate()
     }
 
     /// ``SecureMonitor/grantsRead(to:)`` for `master`, kept per standard master while the
@@ -71,7 +78,8 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     /// change, which no later question matches.
     private func monitorGrantsRead(to master: BusMaster) -> Bool {
         let index = Int(master.id.rawValue)
-        guard index < standardMasters.count, standardMasters[index] == master else { return monitor.grantsRead(to: master.name) }
+        // Compared in place: copying the entry out of an array would retain its name.
+        guard index < standardMasterCount, standardMasters[index] == master else { return monitor.grantsRead(to: master.name) }
         let generation = monitor.protectionGeneration
         let cached = grantCache[index].load(ordering: .relaxed)
         if cached >> 1 == generation &+ 1 { return cached & 1 != 0 }

@@ -19,4 +19,36 @@ import Testing
         bytes.replaceSubrange(40..<56, with: ContentMarker.bytes(id: 9))
         #expect(bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) } == 9)
     }
+
+    /// Short data is scanned word by word and longer data through `memchr`: at every length
+    /// either side of the switch and every place a marker (or two, or a torn one) can sit,
+    /// both find what a byte-by-byte search finds.
+    @Test func everyLengthAndPlaceFindsTheFirstMarker() {
+        func reference(_ bytes: [UInt8]) -> UInt64? {
+            guard bytes.count >= ContentMarker.size else { return nil }
+            for start in 0...(bytes.count - ContentMarker.size) where Array(bytes[start..<start + 8]) == ContentMarker.magic {
+                return bytes[start + 8..<start + 16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            }
+            return nil
+        }
+        for count in 0...48 {
+            var cases: [[UInt8]] = [[UInt8](repeating: UInt8(ascii: "P"), count: count)]
+            for first in 0...max(0, count - ContentMarker.size) where count >= ContentMarker.size {
+                var one = [UInt8](repeating: 0x50, count: count)
+                one.replaceSubrange(first..<first + 16, with: ContentMarker.bytes(id: UInt64(first) + 1))
+                cases.append(one)
+                var torn = one
+                torn[first + 7] = 0
+                cases.append(torn)
+                if first + 32 <= count {
+                    var two = one
+                    two.replaceSubrange(first + 16..<first + 32, with: ContentMarker.bytes(id: 99))
+                    cases.append(two)
+                }
+            }
+            for bytes in cases {
+                #expect(bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) } == reference(bytes), "\(count) bytes: \(bytes)")
+            }
+        }
+    }
 }

@@ -25,6 +25,10 @@ final class SimulationContext: @unchecked Sendable {
     let userspaceDesign: Bool
     /// Content ids for markers, one per protected frame produced.
     @exclusivity(unchecked) private var nextContent: UInt64 = 1
+    /// The board's heap registry and bus, unretained (the board holds both as long as this
+    /// context): asked every frame, where reaching each through the board retains it.
+    private let heapRegistry: Unmanaged<DMAHeapRegistry>
+    private let bus: Unmanaged<Bus>
 
     init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool) {
         self.board = board
@@ -38,6 +42,8 @@ final class SimulationContext: @unchecked Sendable {
         self.protectedHeap = protectedHeap
         self.end = end
         self.userspaceDesign = userspaceDesign
+        self.heapRegistry = Unmanaged.passUnretained(board.heaps)
+        self.bus = Unmanaged.passUnretained(board.bus)
     }
 
     var now: VirtualInstant { events.now }
@@ -106,7 +112,7 @@ final class SimulationContext: @unchecked Sendable {
     /// in place, rather than copied out of the registry under its lock.
     func sampleHeaps() {
         let time = now
-        let registry = board.heaps.generation
+        let registry = heapRegistry._withUnsafeGuaranteedRef { $0.generation }
         if let last = sampledRegistry, last.generation == registry {
             for index in 0..<last.count {
                 let generation = sampled[index].type.borrowedGeneration(sampled[index].ops)
@@ -139,7 +145,15 @@ final class SimulationContext: @unchecked Sendable {
     /// A marker of fresh protected content, written by `master` at the start of `range`.
     func writeMarker(_ master: BusMaster, into range: PhysicalRange) throws(AccessFault) -> UInt64 {
         let id = nextContentID()
-        try board.bus.write(master, at: range.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
+        let refused: AccessFault? = bus._withUnsafeGuaranteedRef { bus in
+            do throws(AccessFault) {
+                try bus.write(master, at: range.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let refused { throw refused }
         return id
     }
 }

@@ -17,7 +17,16 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
     @exclusivity(unchecked) private var composed: [(buffer: DMABuf, device: DeviceBuffer, va: GPUVirtualAddress)] = []
     private var client: GPUClient?
     @exclusivity(unchecked) private var pending: [(frame: UInt64, job: JobHandle, target: Int)] = []
+    /// Where the compositions still waiting start in `pending`: those before it are scanned
+    /// out, dropped all at once every ``pendingCompaction`` of them rather than one at a time
+    /// (taking the first of an array shifts the rest through its general replace every frame).
+    @exclusivity(unchecked) private var pendingHead = 0
+    private static let pendingCompaction = 16
     @exclusivity(unchecked) private var frame: UInt64 = 0
+    /// `frame` modulo the decoded and the composed buffers' counts, kept beside it: each
+    /// steps with the frame and wraps, where working them out took two divisions a frame.
+    @exclusivity(unchecked) private var inputIndex = 0
+    @exclusivity(unchecked) private var targetIndex = 0
     /// The composition of decoded buffer `i` into framebuffer `t`, made once: every frame
     /// submits one of these, the same job but for when it runs.
     private var composeJobs: [[GPUJob]] = []
@@ -98,8 +107,9 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
         // Scan out what the GPU has finished composing. (Buffers are taken from their
         // entries one field at a time: copying a whole entry retains all three.)
         let gpu = client?.gpu
-        while let first = pending.first, let state = gpu?.jobState(first.job), state.isFinished {
-            pending.removeFirst()
+        while pendingHead < pending.count, let state = gpu?.jobState(pending[pendingHead].job), state.isFinished {
+            let first = pending[pendingHead]
+            pendingHead += 1
             guard state.completionTime != nil else {
                 context.recorder.fault("gpu", "compose of frame \(first.frame) failed: \(state)", at: now)
                 continue
@@ -113,10 +123,13 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
                 context.recorder.fault("display", "\(error)", at: now)
             }
         }
+        if pendingHead >= Self.pendingCompaction {
+            pending.removeFirst(pendingHead)
+            pendingHead = 0
+        }
         if !decoded.isEmpty, !composed.isEmpty, let client {
-            let inputIndex = Int(frame % UInt64(decoded.count))
+            let inputIndex = inputIndex, target = targetIndex
             let output = decoded[inputIndex].device
-            let target = Int(frame % UInt64(composed.count))
             do {
                 try context.codec.decodeWithoutChecksum(stream: 1, frame: frame, frameSize: Self.sample, into: output)
                 _ = try context.writeMarker(.codec, into: output.chunks[0])
@@ -129,6 +142,8 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
             }
         }
         frame += 1
+        inputIndex = inputIndex + 1 == decoded.count ? 0 : inputIndex + 1
+        targetIndex = targetIndex + 1 == composed.count ? 0 : targetIndex + 1
         context.sampleHeaps()
         schedule(context, at: now + framePeriod)
     }
