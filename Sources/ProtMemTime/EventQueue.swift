@@ -91,8 +91,7 @@ public final class EventQueue: Sendable {
         // An action is let go of outside the lock: what it owns may do anything when freed.
         let (found, action): (Bool, (any ScheduledAction)?) = state.withLock { state in
             guard let slot = state.slots.slot(of: id) else { return (false, nil) }
-            state.noteCancelled()
-            return (true, state.slots.remove(slot))
+            return (true, state.cancel(slot: slot))
         }
         _ = consume action
         return found

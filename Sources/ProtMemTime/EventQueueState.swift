@@ -80,12 +80,7 @@ struct EventQueueState: ~Copyable {
     @inline(__always)
     mutating func popDue(notAfter target: UInt64, clock: VirtualClock, into sink: PayloadSink) -> Due? {
         guard let next = peek(), next.key.deadline <= target else { return nil }
-        switch next.place {
-        case .nearLane: near.lane.removeFirst()
-        case .nearHeap: near.heap.removeMin()
-        case .farLane: far.lane.removeFirst()
-        case .farHeap: far.heap.removeMin()
-        }
+        removeHead(next.place)
         executed += 1
         clock.advance(to: VirtualInstant(rawValue: next.key.deadline))
         switch slots.take(Int(next.key.slot), payload: sink.pointer) {
@@ -96,23 +91,50 @@ struct EventQueueState: ~Copyable {
 
     enum Place { case nearLane, nearHeap, farLane, farHeap }
 
-    /// The next live event's key and where it is, dropping cancelled keys from the heads.
     @inline(__always)
-    mutating func peek() -> (key: ScheduledEventKey, place: Place)? {
-        if cancelledKeys > 0 {
-            let liveness = slots.liveness
-            cancelledKeys -= near.dropCancelled(liveness) + far.dropCancelled(liveness)
+    private mutating func removeHead(_ place: Place) {
+        switch place {
+        case .nearLane: near.lane.removeFirst()
+        case .nearHeap: near.heap.removeMin()
+        case .farLane: far.lane.removeFirst()
+        case .farHeap: far.heap.removeMin()
         }
-        var next: (key: ScheduledEventKey, place: Place)?
-        if let key = near.lane.first { next = (key, .nearLane) }
-        if let key = near.heap.min, next.map({ key < $0.key }) ?? true { next = (key, .nearHeap) }
-        if let key = far.lane.first, next.map({ key < $0.key }) ?? true { next = (key, .farLane) }
-        if let key = far.heap.min, next.map({ key < $0.key }) ?? true { next = (key, .farHeap) }
-        return next
     }
 
-    /// Counts a cancelled event's key, left in its tier.
-    mutating func noteCancelled() { cancelledKeys += 1 }
+    /// The next live event's key and where it is, dropping cancelled keys that come first.
+    ///
+    /// Only the smallest head is checked for liveness (its record is read to run it anyway):
+    /// checking every head read each head's slab record, and with a cancelled timeout almost
+    /// always pending (every completed wait cancels one), that was a cold record on nearly
+    /// every event (the far tier's head is a timer scheduled long ago). ``cancel(slot:)``
+    /// clears the heads of cancelled keys.
+    @inline(__always)
+    mutating func peek() -> (key: ScheduledEventKey, place: Place)? {
+        while true {
+            var next: (key: ScheduledEventKey, place: Place)?
+            if let key = near.lane.first { next = (key, .nearLane) }
+            if let key = near.heap.min, next.map({ key < $0.key }) ?? true { next = (key, .nearHeap) }
+            if let key = far.lane.first, next.map({ key < $0.key }) ?? true { next = (key, .farLane) }
+            if let key = far.heap.min, next.map({ key < $0.key }) ?? true { next = (key, .farHeap) }
+            guard let found = next else { return nil }
+            if cancelledKeys == 0 || isLive(found.key) { return found }
+            removeHead(found.place)
+            cancelledKeys -= 1
+        }
+    }
+
+    /// Frees the slot of a cancelled event, leaving its key in its tier, and drops cancelled
+    /// keys from the tiers' heads: here, once per cancel, rather than on every pop (where it
+    /// read each head's cold slab record). Timeouts are mostly cancelled oldest first, so each
+    /// cancel mostly clears the keys that reached a head since the last one, and the tiers stay
+    /// about as short as if keys were removed when cancelled.
+    mutating func cancel(slot: Int) -> (any ScheduledAction)? {
+        let action = slots.remove(slot)
+        cancelledKeys += 1
+        let liveness = slots.liveness
+        cancelledKeys -= near.dropCancelled(liveness) + far.dropCancelled(liveness)
+        return action
+    }
 
     @inline(__always)
     func isLive(_ key: ScheduledEventKey) -> Bool {

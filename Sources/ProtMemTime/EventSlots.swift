@@ -46,7 +46,13 @@ struct EventSlots: ~Copyable {
         capacity = 16
         records = .allocate(capacity: capacity)
         actions = .allocate(capacity: capacity)
-        payloads = .allocate(capacity: capacity)
+        payloads = Self.allocatePayloads(capacity)
+    }
+
+    /// Payload storage aligned to a cache line, so each payload (one line long) sits in one.
+    private static func allocatePayloads(_ capacity: Int) -> UnsafeMutablePointer<ScheduledEventPayload> {
+        UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<ScheduledEventPayload>.stride, alignment: 64)
+            .bindMemory(to: ScheduledEventPayload.self, capacity: capacity)
     }
 
     deinit {
@@ -55,7 +61,7 @@ struct EventSlots: ~Copyable {
         }
         records.deallocate()
         actions.deallocate()
-        payloads.deallocate()
+        UnsafeMutableRawPointer(payloads).deallocate()
     }
 
     /// Takes a free slot for the event `sequence`.
@@ -158,9 +164,9 @@ struct EventSlots: ~Copyable {
         }
         actions.deallocate()
         actions = newActions
-        let newPayloads = UnsafeMutablePointer<ScheduledEventPayload>.allocate(capacity: larger)
+        let newPayloads = Self.allocatePayloads(larger)
         newPayloads.moveInitialize(from: payloads, count: used)
-        payloads.deallocate()
+        UnsafeMutableRawPointer(payloads).deallocate()
         payloads = newPayloads
         capacity = larger
     }

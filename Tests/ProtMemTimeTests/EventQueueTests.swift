@@ -62,6 +62,36 @@ struct EventQueueTests {
         #expect(!queue.cancel(ScheduledEventID(rawValue: 999)))
     }
 
+    /// Cancelled keys that are not at a head when cancelled stay in their tier until they are
+    /// the smallest (the queue checks only the next key's liveness): they must still never
+    /// run, never hold the clock, and never show in counts or labels, in every tier and lane.
+    @Test func cancelledKeysBehindTheHeadsAreSkipped() {
+        let queue = EventQueue(), recorder = Recorder()
+        var ids: [String: ScheduledEventID] = [:]
+        // Near lane (in order), near heap (out of order), far lane, far heap; ties too.
+        for (label, ns) in [("n1", 10), ("n2", 20), ("n3", 30), ("h1", 15), ("h2", 25), ("t1", 20),
+                            ("f1", 100_000_000), ("f2", 200_000_000), ("f3", 300_000_000),
+                            ("g1", 150_000_000), ("g2", 250_000_000)] as [(String, UInt64)] {
+            ids[label] = queue.schedule(after: .nanoseconds(ns), label) { recorder.note(label, queue.now) }
+        }
+        for label in ["n2", "h2", "f2", "g1", "t1"] { #expect(queue.cancel(ids[label]!)) }
+        #expect(!queue.cancel(ids["n2"]!), "a second cancel finds nothing")
+        queue._checkInvariants()
+        #expect(queue.pendingCount == 6)
+        #expect(queue.pendingLabels == ["n1", "h1", "n3", "f1", "g2", "f3"])
+        // The last of the far lane, cancelled: the run ends at the one before it.
+        #expect(queue.cancel(ids["f3"]!))
+        #expect(queue.runUntilEmpty() == 5)
+        queue._checkInvariants()
+        #expect(recorder.labels == ["n1", "h1", "n3", "f1", "g2"])
+        #expect(recorder.times == [10, 15, 30, 100_000_000, 250_000_000])
+        #expect(queue.now.rawValue == 250_000_000 && queue.pendingCount == 0 && queue.nextDeadline == nil)
+        // Slots of cancelled events are reused, and their stale keys do not run the new events.
+        queue.schedule(after: .nanoseconds(5), "again") { recorder.note("again", queue.now) }
+        #expect(queue.runUntilEmpty() == 1 && recorder.labels.last == "again")
+        queue._checkInvariants()
+    }
+
     @Test func actionsMayScheduleAndCancel() {
         let queue = EventQueue(), recorder = Recorder()
         let victim = Mutex<ScheduledEventID?>(nil)

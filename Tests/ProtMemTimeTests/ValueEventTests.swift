@@ -248,7 +248,7 @@ struct ValueEventTests {
 
     /// Events larger than a payload are refused when their handler registers.
     @Test func theLargestEventFits() {
-        #expect(ScheduledEventPayload.capacity == 80)
+        #expect(ScheduledEventPayload.capacity == 64)
         #expect(MemoryLayout<Probe>.size <= ScheduledEventPayload.capacity)
     }
 }

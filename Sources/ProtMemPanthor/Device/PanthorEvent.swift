@@ -7,7 +7,9 @@ import ProtMemTime
 enum PanthorEventLabel: BitwiseCopyable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
     case text(StaticString)
     case doorbell(Int)
-    case jobRun(group: UInt32, queue: Int, index: Int)
+    /// The group last: its four bytes then end the payload, where first they would be padded
+    /// to eight (which takes the label to 25 bytes and the event past a payload's 64).
+    case jobRun(queue: Int, index: Int, group: UInt32)
     /// The timeout of a host wait: its kind, named only when listed (no string to retain).
     case timeout(HostWaitKind)
 
@@ -15,14 +17,14 @@ enum PanthorEventLabel: BitwiseCopyable, Sendable, ExpressibleByStringLiteral, C
 
     /// The run of job `index` on `group`'s `queue`.
     static func job(_ group: GroupHandle, queue: Int, index: Int) -> Self {
-        .jobRun(group: group.rawValue, queue: queue, index: index)
+        .jobRun(queue: queue, index: index, group: group.rawValue)
     }
 
     var description: String {
         switch self {
         case .text(let text): "\(text)"
         case .doorbell(let index): "doorbell \(index)"
-        case .jobRun(let group, let queue, let index): "job \(group).\(queue).\(index)"
+        case .jobRun(let queue, let index, let group): "job \(group).\(queue).\(index)"
         case .timeout(let wait): "timeout: \(wait.label)"
         }
     }
@@ -59,11 +61,11 @@ enum PanthorEventBody: BitwiseCopyable, Sendable {
 /// (``ScheduledEventHandler``), so scheduling one allocates nothing and running it retains
 /// nothing.
 ///
-/// The fields are in this order for size: the two 25-byte enums with the flag in the first's
-/// tail padding, then the epoch, 72 bytes in all (another order takes 80). A copy of a size
-/// that is a multiple of 8 is whole 16- and 8-byte moves, each of which the processor can
-/// forward from the store that wrote it; a 73-byte copy ends in an overlapping move that
-/// waits for two stores to reach the cache.
+/// The fields are in this order for size: the body (25 bytes) with the flag in its tail
+/// padding, the label (21 bytes), then the epoch: 64 bytes in all, one payload, one cache line
+/// of the queue's slab (another order takes 72). A copy of a size that is a multiple of 8 is
+/// whole 16- and 8-byte moves, each of which the processor can forward from the store that
+/// wrote it.
 struct PanthorEvent: BitwiseCopyable, Sendable {
     let body: PanthorEventBody
     let survivesReset: Bool
