@@ -1,5 +1,10 @@
 import ProtMemMemory
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A memory firewall in the manner of Arm's TZC-400, sitting in front of DRAM on the bus.
 ///
@@ -96,7 +101,8 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// refusal's reason is built under the lock, from the regions as they decided.
     private let sequence = Atomic<UInt64>(0)
     private let map: UnsafeMutablePointer<Atomic<UInt64>>
-    /// At most two edges per region besides the background's start.
+    /// The count word, then two words a segment: at most 17 segments, the one from 0 and one
+    /// more at each of the two edges of up to 8 regions besides the background.
     private static let mapCapacity = 1 + 2 * 17
 
     /// Recent answers of ``permits(_:_:_:)``, each with the map it was read from: a frame
@@ -156,9 +162,16 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// ``publishedDenial(_:_:_:)`` and the sequence of the map it was read from.
     @inline(__always)
     private func publishedDenialAndSequence(_ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (denial: (UInt64, Int)?, sequence: UInt64) {
+        var spins = 0
         while true {
             let before = sequence.load(ordering: .acquiring)
-            guard before & 1 == 0 else { continue }
+            guard before & 1 == 0 else {
+                // A writer is mid-publish (under `regions`' lock): if it was preempted there,
+                // give it the processor rather than spin for its whole time slice.
+                spins += 1
+                if spins > 100 { sched_yield() }
+                continue
+            }
             let answer = Self.firstDenial(map, lo, hi, bit)
             atomicMemoryFence(ordering: .acquiring)
             if sequence.load(ordering: .relaxed) == before { return (answer, before) }
@@ -262,6 +275,12 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     func update(_ index: Int, _ body: (inout FirewallRegion) -> Void) {
         regions.withLock { state in
             body(&state.regions[index])
+            // `permits` answers by whole pages (its memo), `check` byte by byte: the two agree
+            // only while every region is on the TZC-400's 4 KiB granule, as the programmer
+            // checks before it gets here.
+            if let range = state.regions[index].range {
+                precondition(range.base.rawValue % 4096 == 0 && range.end % 4096 == 0, "TZC-400 region \(index) bounds \(range) are not 4 KiB aligned")
+            }
             state.rebuild()
             publish(state.segments)
         }

@@ -16,14 +16,16 @@ import Synchronization
 /// 2. An action runs with the clock set to its deadline, outside the queue's lock, so it may
 ///    schedule and cancel events; an event it schedules for a time the run has not passed yet
 ///    runs in the same run.
-/// 3. ``cancel(_:)`` removes an event that has not run (lazily: its key is dropped when it
-///    comes to the head of its heap or lane).
+/// 3. ``cancel(_:)`` removes an event that has not run: its payload goes at once, its key when
+///    it is at the head of its heap or lane (the heads are cleared of cancelled keys on every
+///    cancel, so a pop only checks the key it takes).
 ///
 /// Thread-safety: every method may be called from any thread, but a simulation runs its queue
 /// from one thread; concurrent runs of the same queue interleave events in no defined order.
 ///
 /// - Complexity: scheduling and running an event are O(log n) in the number of pending events;
-///   cancelling is O(1).
+///   cancelling is O(k log n) for the k cancelled keys it clears from the heads (usually none
+///   or one).
 public final class EventQueue: Sendable {
     public let clock: VirtualClock
     let state = SpinLocked(EventQueueState())

@@ -20,9 +20,8 @@ struct EventQueueState: ~Copyable {
     var near = EventTier<ScheduledEventKey>()
     var far = EventTier<ScheduledEventKey>()
     var slots = EventSlots()
-    /// Keys of cancelled events still in the tiers. Cancelling leaves the key where it is, to
-    /// be dropped when it comes to a head; while there are none the heads need no liveness
-    /// check.
+    /// Keys of cancelled events still in the tiers, below their heads: a cancel drops the
+    /// cancelled keys at the heads and leaves the rest until they come up.
     var cancelledKeys = 0
     var nextSequence: UInt64 = 1
     var executed: UInt64 = 0
@@ -75,8 +74,10 @@ struct EventQueueState: ~Copyable {
     }
 
     /// Takes the next live event off the queue if it is due at or before `target`, and moves
-    /// `clock` to its deadline: here, under the lock, so every move of the clock is ordered by
-    /// the lock. A value event is copied to `sink`.
+    /// `clock` to its deadline: here, under the lock, so the runs of this queue move the clock
+    /// in the order they take events. (A scheduler reads the clock before it takes the lock,
+    /// so a schedule racing a run may file a deadline the clock has just passed; it then runs
+    /// at the next pop, late, never early.) A value event is copied to `sink`.
     @inline(__always)
     mutating func popDue(notAfter target: UInt64, clock: VirtualClock, into sink: PayloadSink) -> Due? {
         guard let next = peek(), next.key.deadline <= target else { return nil }

@@ -82,6 +82,9 @@ extension PanthorCore {
 
     /// Gives back a group's suspend buffers and forgets it.
     func release(_ group: PanthorGroup) {
+        #if DEBUG
+        precondition(loans == 0, "group \(group.handle.rawValue) released while a group or VM is lent out borrowed")
+        #endif
         if let mcuSpace = mmu?.mcu {
             _ = try? mcuSpace.unmap(group.suspendBufferVA)
             if let va = group.protectedSuspendBufferVA { _ = try? mcuSpace.unmap(va) }
@@ -124,7 +127,20 @@ extension PanthorCore {
     @inline(__always) @discardableResult
     func withGroup<R>(_ handle: GroupHandle, _ body: (PanthorGroup) throws -> R) rethrows -> R? {
         guard let group = groups.reference(handle) else { return nil }
-        return try group._withUnsafeGuaranteedRef(body)
+        return try borrow(group, body)
+    }
+
+    /// Runs `body` with a group or VM the tables lend out unretained (``HandleTable/reference(_:)``).
+    /// A borrowed reference is valid only while the table still holds the value, so nothing
+    /// may be released while one is lent: debug builds (the tests) count the loans and
+    /// ``release(_:)`` and ``releaseVM(_:)`` check there are none.
+    @inline(__always)
+    func borrow<Object: AnyObject, R>(_ reference: Unmanaged<Object>, _ body: (Object) throws -> R) rethrows -> R {
+        #if DEBUG
+        loans += 1
+        defer { loans -= 1 }
+        #endif
+        return try reference._withUnsafeGuaranteedRef(body)
     }
 
     func jobState(_ job: JobHandle) -> JobState? {

@@ -43,6 +43,9 @@ extension PanthorCore {
     }
 
     func releaseVM(_ vm: PanthorVM) {
+        #if DEBUG
+        precondition(loans == 0, "VM \(vm.handle.rawValue) released while a group or VM is lent out borrowed")
+        #endif
         for binding in vm.bindings {
             _ = try? vm.space.unmap(binding.range)
             binding.imported.release()

@@ -73,6 +73,10 @@ final class PanthorCore: @unchecked Sendable {
     /// event, and reading the count out of the array's buffer was a cache miss on most.
     @exclusivity(unchecked) private(set) var waitsPending = false
     @exclusivity(unchecked) var nextWait = 1
+    #if DEBUG
+    /// Groups and VMs lent out borrowed right now (``borrow(_:_:)``).
+    @exclusivity(unchecked) var loans = 0
+    #endif
 
     // What tests see.
     @exclusivity(unchecked) var trace = PanthorTraceLog()

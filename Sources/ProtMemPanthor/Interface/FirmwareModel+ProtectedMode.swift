@@ -72,7 +72,7 @@ extension PanthorCore {
         mcu.entering = false
         registers.status.insert(.protectedModeActive)
         var firstSlot: Int?
-        // Through the buffer: one uniqueness check, not two per slot.
+        // Through the buffer: the slots are written in place, one pointer for the loop.
         mcu.slots.withUnsafeMutableBufferPointer { slots in
             for slot in slots.indices {
                 let streams = slots[slot].enteringStreams

@@ -24,7 +24,7 @@ extension PanthorCore {
         guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
               let group = groups.reference(ring.group) else { return }
         // Borrowed: nothing a kick does releases a group.
-        group._withUnsafeGuaranteedRef { group in
+        borrow(group) { group in
             guard ring.queue < group.queues.count, let isProtected = group.queues[ring.queue].nextIsProtected else { return }
             if isProtected {
                 if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
@@ -101,9 +101,9 @@ extension PanthorCore {
         guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
               let ring = mcu.slots[slot].streams[stream].ring, let group = groups.reference(ring.group) else { return }
         // Borrowed, the group and its VM: nothing a completion does releases either.
-        group._withUnsafeGuaranteedRef { group in
+        borrow(group) { group in
             guard let vm = vms.reference(group.vm) else { return }
-            vm._withUnsafeGuaranteedRef { vm in
+            borrow(vm) { vm in
                 firmwareComplete(slot: slot, stream: stream, active: active, ring: ring, group: group, vm: vm)
             }
         }

@@ -157,8 +157,9 @@ struct FirmwareModelState {
 
     /// The firmware reads every CS input page of `slot`: which ring it runs, and START or STOP
     /// (a stream starts only on a running CSG); the state field is acknowledged. It runs on
-    /// every CSG doorbell, so it walks the two stream arrays through buffer pointers, one
-    /// uniqueness check each rather than three per stream.
+    /// every CSG doorbell, so it walks the two stream arrays through buffer pointers: the
+    /// interface pages' `Array` with one uniqueness check rather than three per stream, the
+    /// slot's fixed storage in place.
     mutating func applyStreamRequests(slot: Int) {
         let running = slots[slot].running
         groups[slot].streams.withUnsafeMutableBufferPointer { interfaces in

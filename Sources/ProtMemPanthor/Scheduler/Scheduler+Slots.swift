@@ -57,7 +57,7 @@ extension PanthorCore {
             guard let handle = slots[slot], let reference = groups.reference(handle) else { continue }
             slots[slot] = nil
             // Borrowed for the bookkeeping; taken strongly only to be released.
-            let destroyed = reference._withUnsafeGuaranteedRef { group -> Bool in
+            let destroyed = borrow(reference) { group -> Bool in
                 group.slot = nil
                 group.slotPriority = nil
                 if !group.isFailed { group.state = group.destroyed ? .terminated : .suspended }

@@ -15,7 +15,7 @@ final class Recorder: @unchecked Sendable {
     /// and fresh pages to fault in, of everything recorded so far at each doubling).
     @exclusivity(unchecked) private var chunks: [[Entry]] = []
     @exclusivity(unchecked) private var current: [Entry] = []
-    /// Entries per chunk: a power of two, and a chunk (40 KiB) small enough that `malloc`
+    /// Entries per chunk: a power of two, and a chunk (32 KiB) small enough that `malloc`
     /// serves it from its heap, not a fresh mapping.
     private static let chunkCapacity = 1024
     /// Events recorded whole (all but the per-frame slices: faults, buffer lifetimes,
@@ -37,7 +37,7 @@ final class Recorder: @unchecked Sendable {
     @exclusivity(unchecked) private var workNames: [String] = []
     @exclusivity(unchecked) private var workDone: [UInt64] = []
 
-    /// A recorded event, in 40 bytes with no reference in it: a per-frame slice (its kind's
+    /// A recorded event, in 32 bytes with no reference in it: a per-frame slice (its kind's
     /// label, category and process, the frame it belongs to, when), or the position of an
     /// event recorded whole in ``events``. A frame's slices are most of what a run records;
     /// as plain numbers they cost neither a copy of three strings each nor, at the end of a
