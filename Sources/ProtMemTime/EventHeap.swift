@@ -28,9 +28,15 @@ struct EventHeap<Element: Comparable & BitwiseCopyable>: ~Copyable {
 
     mutating func insert(_ element: Element) {
         if count == capacity { grow() }
-        // Sift up by moving parents down into the hole rather than swapping.
-        var hole = count
         count += 1
+        siftUp(element, from: count - 1)
+    }
+
+    /// Places `element` at `hole` or above it: parents larger than it move down into the hole
+    /// rather than being swapped.
+    @inline(__always)
+    private mutating func siftUp(_ element: Element, from start: Int) {
+        var hole = start
         while hole > 0 {
             let parent = (hole - 1) / 2
             guard element < elements[parent] else { break }
@@ -58,13 +64,7 @@ struct EventHeap<Element: Comparable & BitwiseCopyable>: ~Copyable {
             elements[hole] = elements[child]
             hole = child
         }
-        while hole > 0 {
-            let parent = (hole - 1) / 2
-            guard last < elements[parent] else { break }
-            elements[hole] = elements[parent]
-            hole = parent
-        }
-        elements[hole] = last
+        siftUp(last, from: hole)
     }
 
     private mutating func grow() {

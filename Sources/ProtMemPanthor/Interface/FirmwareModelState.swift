@@ -206,17 +206,5 @@ struct StreamSet: Sequence, Equatable {
         mask |= other.mask
     }
 
-    func makeIterator() -> Iterator { Iterator(rest: mask) }
-
-    /// Lowest stream first.
-    struct Iterator: IteratorProtocol {
-        var rest: UInt32
-
-        mutating func next() -> Int? {
-            guard rest != 0 else { return nil }
-            let stream = rest.trailingZeroBitCount
-            rest &= rest - 1
-            return stream
-        }
-    }
+    func makeIterator() -> SetBitIterator<UInt32> { SetBitIterator(rest: mask) }
 }

@@ -241,17 +241,5 @@ struct SlotSet: Sequence {
         mask & (1 << UInt64(slot)) != 0
     }
 
-    func makeIterator() -> Iterator { Iterator(rest: mask) }
-
-    /// Lowest slot first; a plain struct, so iterating allocates nothing.
-    struct Iterator: IteratorProtocol {
-        var rest: UInt64
-
-        mutating func next() -> Int? {
-            guard rest != 0 else { return nil }
-            let slot = rest.trailingZeroBitCount
-            rest &= rest - 1
-            return slot
-        }
-    }
+    func makeIterator() -> SetBitIterator<UInt64> { SetBitIterator(rest: mask) }
 }

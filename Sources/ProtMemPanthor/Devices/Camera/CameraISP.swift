@@ -33,16 +33,12 @@ public final class CameraISP: Sendable {
     /// ``capture(stream:frame:frameSize:into:)`` for a caller that never looks at the checksum
     /// (the simulation): the same transfer, without the checksum's serial multiply chain.
     public func captureWithoutChecksum(stream: UInt64, frame: UInt64, frameSize: UInt64, into buffer: DeviceBuffer) throws(DMAMasterError) {
-        do {
+        try counters.counting({ () throws(DMAMasterError) in
             try master.produceFrame(stream: stream, frame: frame, frameSize: frameSize, into: buffer)
-        } catch {
-            counters.withLock { $0.faults += 1 }
-            throw error
-        }
-        counters.withLock {
+        }, done: {
             $0.framesCaptured += 1
             $0.bytesWritten += frameSize
-        }
+        })
     }
 
     public var metrics: CameraMetrics { counters.withLock { $0 } }

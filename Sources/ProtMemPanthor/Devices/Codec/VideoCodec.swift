@@ -38,43 +38,28 @@ public final class VideoCodec: Sendable {
     /// (the simulation): the same transfer, without the checksum's serial multiply chain,
     /// which costs more than the transfer itself.
     public func decodeWithoutChecksum(stream: UInt64, frame: UInt64, frameSize: UInt64, into output: DeviceBuffer) throws(DMAMasterError) {
-        do {
+        try counters.counting({ () throws(DMAMasterError) in
             try master.produceFrame(stream: stream, frame: frame, frameSize: frameSize, into: output)
-        } catch {
-            counters.withLock { $0.faults += 1 }
-            throw error
-        }
-        counters.withLock {
+        }, done: {
             $0.framesDecoded += 1
             $0.bytesWritten += frameSize
-        }
+        })
     }
 
     /// Encodes: reads the first `frameSize` bytes of `input` (a captured frame) as the codec;
     /// returns their checksum.
     @discardableResult
     public func encode(from input: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) -> UInt64 {
-        let pixels: [UInt8]
-        do {
-            pixels = try master.read(frameSize, from: input)
-        } catch {
-            counters.withLock { $0.faults += 1 }
-            throw error
-        }
-        counters.withLock { $0.framesEncoded += 1 }
+        let pixels = try counters.counting({ () throws(DMAMasterError) in try master.read(frameSize, from: input) },
+                                           done: { $0.framesEncoded += 1 })
         return FramePattern.checksum(pixels)
     }
 
     /// ``encode(from:frameSize:)`` for a caller that never looks at the checksum: the same
     /// read, looked at in place rather than copied out and hashed.
     public func encodeWithoutChecksum(from input: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) {
-        do {
-            try master.scan(frameSize, from: input)
-        } catch {
-            counters.withLock { $0.faults += 1 }
-            throw error
-        }
-        counters.withLock { $0.framesEncoded += 1 }
+        try counters.counting({ () throws(DMAMasterError) in try master.scan(frameSize, from: input) },
+                              done: { $0.framesEncoded += 1 })
     }
 
     public var metrics: CodecMetrics { counters.withLock { $0 } }

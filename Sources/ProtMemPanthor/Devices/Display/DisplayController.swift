@@ -26,33 +26,21 @@ public final class DisplayController: Sendable {
 
     /// Scans out the first `frameSize` bytes of `framebuffer`; returns their checksum.
     public func scanOut(_ framebuffer: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) -> UInt64 {
-        let pixels: [UInt8]
-        do {
-            pixels = try master.read(frameSize, from: framebuffer)
-        } catch {
-            counters.withLock { $0.faults += 1 }
-            throw error
-        }
-        counters.withLock {
-            $0.framesScannedOut += 1
-            $0.bytesRead += frameSize
-        }
+        let pixels = try counters.counting({ () throws(DMAMasterError) in try master.read(frameSize, from: framebuffer) },
+                                           done: { Self.countScanOut(&$0, frameSize) })
         return FramePattern.checksum(pixels)
     }
 
     /// ``scanOut(_:frameSize:)`` with the CRC unit off, as DRM leaves it unless CRC capture is
     /// asked for: the same read, looked at in place rather than copied out and hashed.
     public func scanOutWithoutCRC(_ framebuffer: DeviceBuffer, frameSize: UInt64) throws(DMAMasterError) {
-        do {
-            try master.scan(frameSize, from: framebuffer)
-        } catch {
-            counters.withLock { $0.faults += 1 }
-            throw error
-        }
-        counters.withLock {
-            $0.framesScannedOut += 1
-            $0.bytesRead += frameSize
-        }
+        try counters.counting({ () throws(DMAMasterError) in try master.scan(frameSize, from: framebuffer) },
+                              done: { Self.countScanOut(&$0, frameSize) })
+    }
+
+    private static func countScanOut(_ metrics: inout DisplayMetrics, _ frameSize: UInt64) {
+        metrics.framesScannedOut += 1
+        metrics.bytesRead += frameSize
     }
 
     public var metrics: DisplayMetrics { counters.withLock { $0 } }
