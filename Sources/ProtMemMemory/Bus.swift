@@ -27,14 +27,15 @@ public final class Bus: Sendable {
         /// The same filters, for the checks to call without retaining each (`filters` holds
         /// them for as long as the path lives).
         let borrowed: [BorrowedFilter]
-        let observer: (any BusObserver)?
-        /// The same observer, for transactions to tell without retaining it.
+        /// The observer, unretained: the bus holds it while it is installed
+        /// (``Bus/installedObserver``), not every path that ever named it. An observer (the
+        /// invariant checker) usually holds the board, and so the bus; kept by every path,
+        /// which live as long as the bus, it would keep the whole board alive for ever.
         let borrowedObserver: BorrowedObserver?
 
         init(filters: [any BusAccessFilter], observer: (any BusObserver)?) {
             self.filters = filters
             self.borrowed = filters.map { BorrowedFilter($0) }
-            self.observer = observer
             self.borrowedObserver = observer.map { BorrowedObserver($0) }
         }
     }
@@ -82,8 +83,9 @@ public final class Bus: Sendable {
     /// Every path ever published, so each stays alive as long as the bus: a transaction that
     /// loaded one may still be using it when the next is published. Paths change a handful
     /// of times in a bus's life (a filter per firewall, the checker on and off), so keeping
-    /// them costs nothing that grows with traffic. Writers publish under this lock.
-    private let paths: Mutex<[Path]>
+    /// them costs nothing that grows with traffic. Writers publish under this lock, which
+    /// also guards ``installedObserver``.
+    private let paths: Mutex<(paths: [Path], observer: (any BusObserver)?)>
     /// The current path, unretained (its address; `paths` holds the reference).
     private let current: Atomic<UInt>
 
@@ -91,7 +93,7 @@ public final class Bus: Sendable {
         self.memory = memory
         self.faults = faults
         let first = Path(filters: [], observer: nil)
-        self.paths = Mutex([first])
+        self.paths = Mutex(([first], nil))
         self.current = Atomic(UInt(bitPattern: Unmanaged.passUnretained(first).toOpaque()))
     }
 
@@ -101,27 +103,44 @@ public final class Bus: Sendable {
         Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: current.load(ordering: .acquiring))!)
     }
 
-    private func publish(_ change: (Path) -> Path) {
-        paths.withLock { paths in
-            let next = change(paths[paths.count - 1])
-            paths.append(next)
+    /// Publishes a path with `filter` added and `observer` set, or with the current ones where
+    /// `nil` (`observer: .some(nil)` removes it).
+    private func publish(adding filter: (any BusAccessFilter)? = nil, observer: (any BusObserver)?? = nil) {
+        // The observer let go of is released after the lock: its deinit may do anything.
+        let released: (any BusObserver)? = paths.withLock { state in
+            let last = state.paths[state.paths.count - 1]
+            let previous = state.observer
+            if let observer { state.observer = observer }
+            let next = Path(filters: last.filters + (filter.map { [$0] } ?? []), observer: state.observer)
+            state.paths.append(next)
             current.store(UInt(bitPattern: Unmanaged.passUnretained(next).toOpaque()), ordering: .releasing)
+            return observer == nil ? nil : previous
         }
+        _ = consume released
     }
 
     /// Puts a filter on the path to DRAM. Filters only ever refuse, so installing one cannot
     /// weaken the others; there is deliberately no way to remove one.
     public func install(_ filter: any BusAccessFilter) {
-        publish { Path(filters: $0.filters + [filter], observer: $0.observer) }
+        publish(adding: filter)
     }
 
     public var installedFilters: [any BusAccessFilter] { path._withUnsafeGuaranteedRef { $0.filters } }
 
     /// Sets (or with `nil` removes) the observer that sees the data of every completed
     /// transaction: the invariant checker's view. Costs nothing while unset.
+    ///
+    /// The bus holds the observer while it is installed and lets go of it here when it is
+    /// replaced or removed, so an observer that holds the bus (or the board) keeps it alive
+    /// only until it is removed. A transaction already under way on another thread may still
+    /// tell the previous observer: keep it alive until such transactions are done (whoever
+    /// installs one normally holds it anyway).
     public func observe(with observer: (any BusObserver)?) {
-        publish { Path(filters: $0.filters, observer: observer) }
+        publish(observer: .some(observer))
     }
+
+    /// The observer installed now, if any.
+    public var installedObserver: (any BusObserver)? { paths.withLock { $0.observer } }
 
     /// What the bus would answer, without recording anything: for set-up code that must
     /// confirm a region is protected before it relies on it.

@@ -86,6 +86,20 @@ import Testing
         #expect(comparison.table.contains("reserved-region"))
     }
 
+    /// A run builds its own board and must let all of it go: each board reserves its DRAM
+    /// (2 GiB on the built-in one), so a cycle through it would leak that on every run.
+    @Test(arguments: Design.allCases)
+    func aRunLetsGoOfItsBoard(_ design: Design) throws {
+        var scenario = Scenario.builtin
+        scenario.duration = ScenarioDuration(nanoseconds: 50_000_000)
+        var watch = BoardReleaseWatch()
+        let simulation = Simulation(scenario: scenario, configuration: .builtinDefault, design: design)
+        let result = try simulation.run(progress: nil) { watch.watch($0) }
+        #expect(result.report.violations.isEmpty, "\(result.report.violations)")
+        _ = consume result
+        watch.expectReleased()
+    }
+
     @Test func aBoardWithoutAGPUIsAClearError() throws {
         var configuration = BoardConfiguration.builtinDefault
         configuration.gpu = nil

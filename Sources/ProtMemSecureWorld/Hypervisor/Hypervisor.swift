@@ -13,7 +13,9 @@ import Synchronization
 /// they go back to the host on reclaim. The hypervisor is the only code that changes stage 2.
 public final class Hypervisor: BusAccessFilter {
     public let filterName = "stage2"
-    public let bus: Bus
+    /// The bus it sits on, not held: the bus holds the hypervisor (one of its filters), so
+    /// holding the bus back would keep both, and the board, alive for ever.
+    public unowned let bus: Bus
     /// Endpoints memory can be lent or shared to, by FF-A id, with the masters each may use.
     public let receivers: [UInt16: OPTEEConfiguration.Grant]
 

@@ -35,7 +35,9 @@ public enum TAParameter: Hashable, Sendable {
 /// firewall for the ranges it manages).
 public struct TAEnvironment: Sendable {
     public let bus: Bus
-    public let monitor: SecureMonitor
+    /// Not held: the monitor holds the trusted OS that keeps this environment, so holding
+    /// the monitor back would keep both, and the board, alive for ever.
+    public unowned let monitor: SecureMonitor
 }
 
 /// A trusted application, found by UUID. Sessions are numbered by OP-TEE; the TA keeps

@@ -31,6 +31,12 @@ public struct Simulation: Sendable {
     }
 
     public func run(progress: ProgressReporter? = nil) throws(SimulationError) -> SimulationResult {
+        try run(progress: progress, showingBoard: nil)
+    }
+
+    /// ``run(progress:)``, showing the board it builds to `show` first: for tests that check
+    /// the board is gone once the run returns.
+    package func run(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
         let (configured, heapName, userspace) = try design.apply(to: configuration)
         let board: Board
         do {
@@ -38,6 +44,7 @@ public struct Simulation: Sendable {
         } catch {
             throw SimulationError("\(error)")
         }
+        show?(board)
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
