@@ -29,6 +29,28 @@ import Testing
         bus.observe(with: seen)
     }
 
+    /// The bus holds an observer while it is installed and lets go of it when it is replaced
+    /// or removed, so one that holds the bus back (the invariant checker holds the board)
+    /// does not keep both alive for ever.
+    @Test func theBusLetsGoOfAnObserverOnceItIsRemoved() throws {
+        weak var first: Seen?
+        weak var second: Seen?
+        do {
+            let a = Seen(), b = Seen()
+            first = a
+            second = b
+            bus.observe(with: a)
+            bus.observe(with: b)
+        }
+        #expect(first == nil, "a replaced observer is let go of")
+        #expect(second != nil && bus.installedObserver === second, "the installed one is held")
+        try bus.write(.cpuSecure, at: PhysicalAddress(0), bytes: [1])
+        #expect(second?.log.withLock { $0.count } == 1)
+        bus.observe(with: nil)
+        #expect(second == nil && bus.installedObserver == nil, "a removed observer is let go of")
+        try bus.write(.cpuSecure, at: PhysicalAddress(0), bytes: [2])
+    }
+
     @Test func producedWriteLandsAndIsObserved() throws {
         let address = PhysicalAddress(protected.base.rawValue + 3)
         try bus.write(.codec, at: address, count: 10) { buffer in

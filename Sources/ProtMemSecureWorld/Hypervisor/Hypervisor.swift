@@ -40,6 +40,8 @@ public final class Hypervisor: BusAccessFilter {
 
     let state = Mutex(State())
 
+    /// A hypervisor for `bus`, which it does not keep alive (the bus holds it once it is
+    /// installed): keep the bus for as long as the hypervisor is used.
     public init(bus: Bus, receivers: [UInt16: OPTEEConfiguration.Grant]) {
         self.bus = bus
         self.receivers = receivers

@@ -36,7 +36,8 @@ public final class OPTEEOS: Sendable {
     let state = Mutex(State())
 
     /// Boots OP-TEE: protects the static pool, if any, with the firewall. Fails when the
-    /// firewall cannot take it.
+    /// firewall cannot take it. The OS does not keep `monitor` alive (the monitor holds the
+    /// OS once attached to it): keep the monitor for as long as the OS is used.
     public init(monitor: SecureMonitor, configuration: OPTEEConfiguration) throws(FirewallError) {
         self.environment = TAEnvironment(bus: monitor.bus, monitor: monitor)
         self.configuration = configuration
