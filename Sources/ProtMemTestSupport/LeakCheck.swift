@@ -6,7 +6,7 @@ import Testing
 
 /// Runs `body` on a fresh board and then checks what every test must leave behind: no live
 /// dma-buf, every heap back at its starting free bytes, every invariant holding, and, once
-/// the test lets go of it, the board gone (``expectReleased(_:sourceLocation:)``). Shared by
+/// the test lets go of it, the board gone (``BoardReleaseWatch``). Shared by
 /// all tests that touch heaps, so a leak anywhere fails the test that caused it.
 public func withLeakCheckedBoard(
     _ configuration: BoardConfiguration = .builtinDefault,
