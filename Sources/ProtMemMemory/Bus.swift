@@ -40,8 +40,9 @@ public final class Bus: Sendable {
         }
     }
 
-    /// An observer unretained, with its type, told through the type, borrowed (the path
-    /// keeps it alive): as for the filters, a call through the existential would retain it.
+    /// An observer unretained, with its type, told through the type, borrowed (the bus holds
+    /// it while it is installed): as for the filters, a call through the existential would
+    /// retain it.
     private struct BorrowedObserver: @unchecked Sendable {
         let object: UnsafeRawPointer
         let type: any BusObserver.Type
