@@ -44,6 +44,28 @@ import Testing
         }
     }
 
+    /// Every length around the vector fill's eight-word blocks, from every place in a word and
+    /// into destinations at every alignment: the vector part and the word-by-word rest join
+    /// without a seam, and nothing is written past the piece.
+    @Test func vectorBlocksJoinTheRest() {
+        let whole = Self.reference(stream: 5, frame: 7, count: 600)
+        for start in 0..<16 {
+            for length in [0, 8, 56, 63, 64, 65, 72, 127, 128, 129, 200, 513, 600 - start] where start + length <= whole.count {
+                for misalignment in [0, 1, 3, 8] {
+                    var buffer = [UInt8](repeating: 0xEE, count: misalignment + length + 8)
+                    buffer.withUnsafeMutableBytes { raw in
+                        let piece = UnsafeMutableRawBufferPointer(rebasing: raw[misalignment..<(misalignment + length)])
+                        FramePattern.fill(piece, stream: 5, frame: 7, offset: UInt64(start))
+                    }
+                    #expect(Array(buffer[misalignment..<(misalignment + length)]) == Array(whole[start..<(start + length)]),
+                            "offset \(start), length \(length), misalignment \(misalignment)")
+                    #expect(buffer[..<misalignment].allSatisfy { $0 == 0xEE } && buffer[(misalignment + length)...].allSatisfy { $0 == 0xEE },
+                            "wrote outside the piece: offset \(start), length \(length), misalignment \(misalignment)")
+                }
+            }
+        }
+    }
+
     /// A consumer can tell frames apart: another frame of the stream differs in every word,
     /// and the same frame of another stream differs too.
     @Test func framesAndStreamsDiffer() {

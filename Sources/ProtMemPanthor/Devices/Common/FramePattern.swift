@@ -1,3 +1,5 @@
+import CProtMemFill
+
 /// Deterministic frame contents: what a decoder or a sensor would produce, reduced to bytes
 /// that depend only on (stream, frame), so a consumer can check it saw the right frame.
 ///
@@ -56,9 +58,13 @@ public enum FramePattern {
         }
         let words = (count &- index) / 8
         let cursor = base + index
+        // Whole words in the widest vectors the processor has, where it has wider than the
+        // build's baseline (most of a frame); then the rest here.
+        let vectorWords = Int(cprotmem_weyl_fill(cursor, words, x, gamma))
+        x &+= UInt64(truncatingIfNeeded: vectorWords) &* gamma
         // The point advances by an add per word (the vectoriser keeps it as an induction
         // variable: no multiply in the loop).
-        for k in 0..<words {
+        for k in vectorWords..<words {
             cursor.storeBytes(of: word(x).littleEndian, toByteOffset: k &* 8, as: UInt64.self)
             x &+= gamma
         }
