@@ -1,11 +1,11 @@
 /// Whether a master's transactions are marked secure (AxPROT[1] = 0) on the interconnect.
-public enum SecurityState: String, Sendable, Hashable, Codable {
+public enum SecurityState: String, Sendable, Hashable, Codable, BitwiseCopyable {
     case secure
     case nonSecure = "non-secure"
 }
 
 /// Identifies a bus master in the model; unique per board.
-public struct MasterID: RawRepresentable, Hashable, Comparable, Sendable {
+public struct MasterID: RawRepresentable, Hashable, Comparable, Sendable, BitwiseCopyable {
     public let rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
     @inlinable public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
@@ -18,25 +18,29 @@ public struct MasterID: RawRepresentable, Hashable, Comparable, Sendable {
 /// 0–15), so two masters with the same NSAID have the same rights. The GPU appears twice:
 /// in protected mode its transactions carry their own identity, which is how a firewall
 /// can let the GPU reach protected memory only while it runs protected work.
-public struct BusMaster: Hashable, Sendable, CustomStringConvertible {
+///
+/// Plain bits (its name is kept as a number into ``BusMasterNames``): a master is copied,
+/// compared and passed with every transaction, and a `String` field made each of those a
+/// reference-count update on its storage.
+public struct BusMaster: Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
     public let id: MasterID
-    public let name: String
     public let security: SecurityState
     /// The TZC-400 NSAID for non-secure transactions (0–15); ignored for secure ones.
     public let nsaid: UInt8
+    /// The name's number among the names masters have had; equal names, equal numbers.
+    private let nameNumber: UInt32
+
+    public var name: String { BusMasterNames.name(nameNumber) }
 
     /// Fails (returns `nil`) for an NSAID outside 0...15, which a TZC-400 cannot encode.
     public init?(id: UInt16, name: String, security: SecurityState, nsaid: UInt8) {
         guard nsaid < 16, !name.isEmpty else { return nil }
-        self.id = MasterID(rawValue: id)
-        self.name = name
-        self.security = security
-        self.nsaid = nsaid
+        self.init(fixed: id, name, security, nsaid)
     }
 
     private init(fixed id: UInt16, _ name: String, _ security: SecurityState, _ nsaid: UInt8) {
         self.id = MasterID(rawValue: id)
-        self.name = name
+        self.nameNumber = BusMasterNames.number(of: name)
         self.security = security
         self.nsaid = nsaid
     }
