@@ -3,7 +3,7 @@
 /// A distinct type from ``VirtualDuration`` so a deadline can never be passed where a delay is
 /// expected. The clock starts at ``zero`` and never reads the host's wall clock, so a run is a
 /// pure function of its inputs.
-public struct VirtualInstant: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct VirtualInstant: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible, BitwiseCopyable {
     /// Nanoseconds since the start of the run.
     public var rawValue: UInt64
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }

@@ -143,6 +143,13 @@ extension PanthorCore {
         return try reference._withUnsafeGuaranteedRef(body)
     }
 
+    func jobProgress(_ job: JobHandle) -> JobProgress? {
+        withGroup(job.group) { group -> JobProgress? in
+            guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
+            return JobProgress(group.queues[job.queue].ring[Int(job.sequence)].state)
+        } ?? nil
+    }
+
     func jobState(_ job: JobHandle) -> JobState? {
         withGroup(job.group) { group -> JobState? in
             guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }

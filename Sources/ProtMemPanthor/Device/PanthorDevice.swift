@@ -139,6 +139,11 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
 
     public func jobState(_ job: JobHandle) -> JobState? { withCore { $0.jobState(job) } }
 
+    /// ``jobState(_:)`` without what the job read back or why it failed: plain bits, for a
+    /// caller that polls for finished jobs every frame and would otherwise copy and destroy a
+    /// whole state (its arrays and strings) each time.
+    public func jobProgress(_ job: JobHandle) -> JobProgress? { withCore { $0.jobProgress(job) } }
+
     public func groupState(_ group: GroupHandle) -> GroupState? { withCore { $0.groups[group]?.state } }
 
     /// The slot and slot priority of a group that has one.

@@ -95,6 +95,25 @@ public enum JobState: Hashable, Sendable {
     }
 }
 
+/// Where a job stands, reduced to what a poller needs (``PanthorDevice/jobProgress(_:)``).
+public enum JobProgress: Hashable, Sendable, BitwiseCopyable {
+    /// Queued, running, or waiting for protected mode.
+    case pending
+    case completed(at: VirtualInstant)
+    /// Failed; ``PanthorDevice/jobState(_:)`` says why.
+    case failed
+
+    public init(_ state: borrowing JobState) {
+        switch state {
+        case .queued, .running, .waitingForProtectedMode: self = .pending
+        case .completed(let at, _): self = .completed(at: at)
+        case .failed: self = .failed
+        }
+    }
+
+    public var isFinished: Bool { self != .pending }
+}
+
 /// Why a job did not complete.
 public enum JobFailure: Hashable, Sendable, CustomStringConvertible {
     /// One of its own accesses faulted.

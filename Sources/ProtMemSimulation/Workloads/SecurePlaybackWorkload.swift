@@ -107,10 +107,13 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
         // Scan out what the GPU has finished composing. (Buffers are taken from their
         // entries one field at a time: copying a whole entry retains all three.)
         let gpu = client?.gpu
-        while pendingHead < pending.count, let state = gpu?.jobState(pending[pendingHead].job), state.isFinished {
+        // Polled as plain progress: the full state (read-back bytes, a failure's strings) is
+        // asked for only to say why a compose failed.
+        while pendingHead < pending.count, let progress = gpu?.jobProgress(pending[pendingHead].job), progress.isFinished {
             let first = pending[pendingHead]
             pendingHead += 1
-            guard state.completionTime != nil else {
+            guard case .completed = progress else {
+                let state = gpu?.jobState(first.job).map { "\($0)" } ?? "job gone"
                 context.recorder.fault("gpu", "compose of frame \(first.frame) failed: \(state)", at: now)
                 continue
             }
