@@ -8,7 +8,8 @@ import Testing
 
 /// A job's state as ``PanthorDevice/jobState(_:)`` reports it through its whole life: the
 /// ring keeps it as plain fields and builds the ``JobState`` on read, so every transition
-/// must read back exactly as the state it was set to.
+/// must read back exactly as the state it was set to, and as the ``JobProgress`` a poller
+/// sees.
 @Suite("Job states")
 struct JobStateTests {
     static let va = GPUVirtualAddress(0x4_0000_0000)
@@ -25,14 +26,18 @@ struct JobStateTests {
             // start + duration, with no read back for a job that reads nothing.
             let write = try gpu.submit(GPUJob("write", duration: .microseconds(300), operations: [.write(Self.va, bytes: [9, 8, 7])]), to: group)
             #expect(gpu.jobState(write) == .queued)
+            #expect(gpu.jobProgress(write) == .pending)
             bench.run(for: .microseconds(100))
             guard case .running(let since) = gpu.jobState(write) else {
                 Issue.record("not running: \(String(describing: gpu.jobState(write)))")
                 return
             }
+            #expect(gpu.jobProgress(write) == .pending)
             bench.runUntilIdle()
             #expect(gpu.jobState(write) == .completed(at: since + .microseconds(300), readBack: nil))
             #expect(gpu.jobState(write)?.isFinished == true)
+            #expect(gpu.jobProgress(write) == .completed(at: since + .microseconds(300)))
+            #expect(gpu.jobProgress(write)?.isFinished == true)
 
             // A read keeps what it saw; asking twice gives the same answer.
             let read = try gpu.submit(GPUJob("read", operations: [.read(Self.va, size: 3)]), to: group)
@@ -54,6 +59,7 @@ struct JobStateTests {
                 return
             }
             #expect(fault.address == GPUVirtualAddress(0x8_0000_0000))
+            #expect(gpu.jobProgress(stray) == .failed)
             guard case .failed(let groupFailure) = gpu.groupState(group) else {
                 Issue.record("the group did not fail")
                 return
@@ -61,6 +67,7 @@ struct JobStateTests {
             let late = try gpu.submit(GPUJob("late"), to: group)
             #expect(gpu.jobState(late) == .failed(.groupFailed(groupFailure)))
             #expect(gpu.jobState(late)?.isFinished == true && gpu.jobState(late)?.completionTime == nil)
+            #expect(gpu.jobProgress(late) == .failed && gpu.jobProgress(late)?.isFinished == true)
 
             try gpu.destroyGroup(group)
             bench.runUntilIdle()
