@@ -38,16 +38,28 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
 
     /// Runs `body` under the device's lock.
     func withCore<T: Sendable>(_ body: (PanthorCore) -> T) -> T {
-        core.owner.lock.withLock { _ in body(core) }
+        withOwner { owner in owner.lock.withLock { _ in body(core) } }
     }
 
     /// An entry point: runs `body` under the lock, then lets waits that became true complete.
     private func perform<T: Sendable, E: Error>(_ body: (PanthorCore) throws(E) -> T) throws(E) -> T {
-        try core.owner.lock.withLock { _ throws(E) -> T in
-            let result = try body(core)
-            core.settle()
-            return result
-        }
+        try withOwner { owner in
+            owner.lock.withLock { _ in
+                Result { () throws(E) -> T in
+                    let result = try body(core)
+                    core.settle()
+                    return result
+                }
+            }
+        }.get()
+    }
+
+    /// The owner reference, borrowed: the core holds it for as long as the device lives,
+    /// which the caller's `self` guarantees, where reaching it through the core retained and
+    /// released it around every call (a playback polls the device every frame).
+    @inline(__always)
+    private func withOwner<T>(_ body: (OwnerReference) -> T) -> T {
+        Unmanaged.passUnretained(core.owner)._withUnsafeGuaranteedRef(body)
     }
 
     // MARK: Probe and unplug
