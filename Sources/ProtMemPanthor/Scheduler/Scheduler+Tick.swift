@@ -15,9 +15,10 @@ import ProtMemTime
 ///    doorbell 0, wait up to 4000 ms; on expiry schedule a reset that fails every CSG update.
 ///
 /// A group is runnable while it has jobs not finished (queued, running, or waiting for
-/// protected mode). Panthor sorts idle groups after busy ones; here an idle group simply gets
-/// no slot. While groups compete for slots a periodic tick rotates groups of equal priority,
-/// which is what forces a long protected job off the GPU.
+/// protected mode). As in panthor, idle groups come after runnable ones: they fill the slots
+/// the runnable groups leave free, so an idle group keeps its slot until a runnable group
+/// needs it. While groups compete for slots a periodic tick rotates groups of equal
+/// priority, which is what forces a long protected job off the GPU.
 extension PanthorCore {
     func queueTick() {
         guard probed, !unplugged, reset == nil else { return }
@@ -93,7 +94,40 @@ extension PanthorCore {
         }
         let runnable = tick.picked.count
         if runnable > slots.count { tick.picked.removeLast(runnable - slots.count) }
+        if tick.picked.count < slots.count { pickIdleGroups() }
         return runnable
+    }
+
+    /// Panthor's second pass ("if we have free CSG slots left, pick idle groups"): idle groups
+    /// that can run fill the slots the runnable ones left, by priority, and within a priority
+    /// those already on a slot first ("to avoid reprogramming the slots"). So an idle group
+    /// keeps its slot while no runnable group needs it, and its next job only rings its
+    /// doorbell; a runnable group still takes the slot first.
+    private func pickIdleGroups() {
+        let firstIdle = tick.picked.endIndex
+        var position = 0
+        // Every idle candidate is sorted in before any is cut, so an idle group on a slot late
+        // in the run order still goes before one without a slot.
+        while position < runOrder.count {
+            let handle = runOrder[position]
+            position += 1
+            guard let (priority, onSlot) = withGroup(handle, { $0.canRun && !$0.hasWork ? ($0.priority, $0.slot != nil) : nil }) ?? nil else { continue }
+            // Sorted by priority, then on a slot before not; stable in run order.
+            var index = tick.picked.endIndex
+            while index > firstIdle {
+                let before = tick.picked[index - 1]
+                let beforeOnSlot = withGroup(before.handle, { $0.slot != nil }) ?? false
+                guard before.priority < priority || (before.priority == priority && onSlot && !beforeOnSlot) else { break }
+                index -= 1
+            }
+            let picked = PickedGroup(handle: handle, priority: priority)
+            if index == tick.picked.endIndex {
+                tick.picked.append(picked)
+            } else {
+                tick.picked.insert(picked, at: index)
+            }
+        }
+        if tick.picked.count > slots.count { tick.picked.removeLast(tick.picked.count - slots.count) }
     }
 
     /// The CSG priority of the group picked `index`-th: from `MAX_CSG_PRIO` down.
