@@ -69,10 +69,12 @@ struct TickState {
     }
 }
 
-/// A group a tick picked: its handle, and the priority its place in the pick order is sorted by.
+/// A group a tick picked: its handle, and what its place in the pick order is sorted by (its
+/// priority; among idle groups of one priority, whether it already had a slot).
 struct PickedGroup {
     let handle: GroupHandle
     let priority: GroupPriority
+    var onSlot = false
 }
 
 /// Which groups a reset fails.

@@ -116,11 +116,10 @@ extension PanthorCore {
             var index = tick.picked.endIndex
             while index > firstIdle {
                 let before = tick.picked[index - 1]
-                let beforeOnSlot = withGroup(before.handle, { $0.slot != nil }) ?? false
-                guard before.priority < priority || (before.priority == priority && onSlot && !beforeOnSlot) else { break }
+                guard before.priority < priority || (before.priority == priority && onSlot && !before.onSlot) else { break }
                 index -= 1
             }
-            let picked = PickedGroup(handle: handle, priority: priority)
+            let picked = PickedGroup(handle: handle, priority: priority, onSlot: onSlot)
             if index == tick.picked.endIndex {
                 tick.picked.append(picked)
             } else {
