@@ -4,9 +4,10 @@ import ProtMemTestSupport
 import ProtMemTime
 import Testing
 
-/// Panthor's tick picks runnable groups first, then fills the CSG slots left with idle groups,
-/// those already on a slot first "to avoid reprogramming the slots" (`tick_work`). So an idle
-/// group keeps its slot while nothing runnable needs it, and gives it up to one that does.
+/// Panthor's tick (`tick_work`) picks runnable groups first, then fills the CSG slots left
+/// with idle groups, those already on a slot first, so their slots are not programmed again.
+/// So an idle group keeps its slot while nothing runnable needs it, and gives it up to one
+/// that does.
 @Suite("Idle groups and CSG slots")
 struct IdleGroupSlotTests {
     static func bound(_ gpu: PanthorDevice, _ group: GroupHandle) -> Int {

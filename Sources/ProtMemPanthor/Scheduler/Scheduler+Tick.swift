@@ -98,11 +98,11 @@ extension PanthorCore {
         return runnable
     }
 
-    /// Panthor's second pass ("if we have free CSG slots left, pick idle groups"): idle groups
-    /// that can run fill the slots the runnable ones left, by priority, and within a priority
-    /// those already on a slot first ("to avoid reprogramming the slots"). So an idle group
-    /// keeps its slot while no runnable group needs it, and its next job only rings its
-    /// doorbell; a runnable group still takes the slot first.
+    /// Panthor's tick has a second pass for the slots the runnable groups leave free: idle
+    /// groups that can run fill them, by priority, and within a priority those already on a
+    /// slot first, so their slots need no new CSG requests. So an idle group keeps its slot
+    /// while no runnable group needs it, and its next job only rings its doorbell; a runnable
+    /// group still takes the slot first.
     private func pickIdleGroups() {
         let firstIdle = tick.picked.endIndex
         var position = 0
