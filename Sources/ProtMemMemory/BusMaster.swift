@@ -19,9 +19,9 @@ public struct MasterID: RawRepresentable, Hashable, Comparable, Sendable, Bitwis
 /// in protected mode its transactions carry their own identity, which is how a firewall
 /// can let the GPU reach protected memory only while it runs protected work.
 ///
-/// Plain bits (its name is kept as a number into ``BusMasterNames``): a master is copied,
-/// compared and passed with every transaction, and a `String` field made each of those a
-/// reference-count update on its storage.
+/// Plain bits (its name is kept as a number into the table of every name masters have had):
+/// a master is copied, compared and passed with every transaction, and a `String` field made
+/// each of those a reference-count update on its storage.
 public struct BusMaster: Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
     public let id: MasterID
     public let security: SecurityState
