@@ -143,17 +143,16 @@ extension PanthorCore {
         return try reference._withUnsafeGuaranteedRef(body)
     }
 
-    func jobProgress(_ job: JobHandle) -> JobProgress? {
-        withGroup(job.group) { group -> JobProgress? in
-            guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
-            return JobProgress(group.queues[job.queue].ring[Int(job.sequence)].state)
-        } ?? nil
-    }
+    func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
 
-    func jobState(_ job: JobHandle) -> JobState? {
-        withGroup(job.group) { group -> JobState? in
+    func jobState(_ job: JobHandle) -> JobState? { readEntry(job) { $0.state } }
+
+    /// `read` of the ring entry of `job`, when its group and queue hold one.
+    @inline(__always)
+    private func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
+        withGroup(job.group) { group -> R? in
             guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
-            return group.queues[job.queue].ring[Int(job.sequence)].state
+            return read(group.queues[job.queue].ring[Int(job.sequence)])
         } ?? nil
     }
 }

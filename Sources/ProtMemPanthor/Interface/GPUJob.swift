@@ -103,14 +103,6 @@ public enum JobProgress: Hashable, Sendable, BitwiseCopyable {
     /// Failed; ``PanthorDevice/jobState(_:)`` says why.
     case failed
 
-    public init(_ state: borrowing JobState) {
-        switch state {
-        case .queued, .running, .waitingForProtectedMode: self = .pending
-        case .completed(let at, _): self = .completed(at: at)
-        case .failed: self = .failed
-        }
-    }
-
     public var isFinished: Bool { self != .pending }
 }
 

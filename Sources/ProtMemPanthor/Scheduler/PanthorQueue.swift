@@ -53,6 +53,16 @@ struct PanthorQueue {
             }
         }
 
+        /// The state as a poller sees it (``JobProgress``), from the plain fields: no result
+        /// or failure is copied out.
+        var progress: JobProgress {
+            switch phase {
+            case .queued, .running, .waitingForProtectedMode: .pending
+            case .completed: .completed(at: time)
+            case .failed: .failed
+            }
+        }
+
         /// Whether the job completed or failed (``JobState/isFinished``), without building the state.
         var isFinished: Bool { phase == .completed || phase == .failed }
 

@@ -38,8 +38,8 @@ final class TrustedUIWorkload: SimulatedWorkload, @unchecked Sendable {
     private func tick(_ context: SimulationContext) {
         let now = context.now
         guard let layer, let client else { return }
-        if let last, let state = client.gpu.jobState(last), state.isFinished {
-            if state.completionTime != nil {
+        if let last, let progress = client.gpu.jobProgress(last), progress.isFinished {
+            if case .completed = progress {
                 do {
                     try context.display.scanOutWithoutCRC(layer.display, frameSize: SecurePlaybackWorkload.sample)
                     context.recorder.didWork("display")
@@ -47,6 +47,7 @@ final class TrustedUIWorkload: SimulatedWorkload, @unchecked Sendable {
                     context.recorder.fault("display", "\(error)", at: now)
                 }
             } else {
+                let state = client.gpu.jobState(last).map { "\($0)" } ?? "job gone"
                 context.recorder.fault("gpu", "trusted UI frame failed: \(state)", at: now)
             }
             self.last = nil
