@@ -72,7 +72,7 @@ public final class Board: Sendable {
         for carveout in configuration.carveouts {
             do {
                 try monitor.protect(carveout.range, readers: carveout.readers, writers: carveout.writers,
-                                    owner: carveout.heapName, reason: "protected carve-out, firewalled at boot")
+                                    owner: carveout.heapName, reason: "protected carve-out, firewalled at boot", allocator: .normalWorld)
             } catch {
                 throw BoardError("board \(configuration.name): cannot protect carve-out \(carveout.heapName): \(error)")
             }
@@ -92,7 +92,7 @@ public final class Board: Sendable {
             }
         }
         if let hypervisor = configuration.hypervisor {
-            monitor.attach(Hypervisor(bus: bus, receivers: hypervisor.receivers))
+            monitor.attach(Hypervisor(bus: bus, receivers: hypervisor.receivers, lendModel: hypervisor.lendModel))
         }
         let pages = PageAllocator(bus: bus, managing: Self.subtract(reserved, from: memory.banks.map(\.range)))
         let dmaBufs = DMABufList(bus: bus)

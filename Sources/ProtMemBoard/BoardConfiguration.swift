@@ -127,11 +127,14 @@ public struct HypervisorConfiguration: Sendable {
     public var receivers: [UInt16: OPTEEConfiguration.Grant]
     public var heapName: String
     public var heapReceiver: UInt16
+    /// What the host's stage 2 does with lent pages (`protmem,lend-model`).
+    public var lendModel: Hypervisor.LendModel
 
     public init(receivers: [UInt16: OPTEEConfiguration.Grant] = [protectedMediaEndpoint: OPTEEConfiguration.defaultGrants[.secureVideoPlay]!],
-                heapName: String = defaultHeapName, heapReceiver: UInt16 = protectedMediaEndpoint) {
+                heapName: String = defaultHeapName, heapReceiver: UInt16 = protectedMediaEndpoint, lendModel: Hypervisor.LendModel = .strict) {
         self.receivers = receivers
         self.heapName = heapName
         self.heapReceiver = heapReceiver
+        self.lendModel = lendModel
     }
 }

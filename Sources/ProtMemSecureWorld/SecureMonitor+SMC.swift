@@ -23,10 +23,12 @@ extension SecureMonitor: SecureMonitorConduit {
     }
 
     /// `PROTMEM_SIP_SCRUB(a1 = base, a2 = size)`: zeroes a range, but only one that lies wholly
-    /// inside a range this monitor protects, so the call cannot be used to wipe arbitrary memory.
+    /// inside one protection whose buffers the normal world allocates (a carve-out heap's, a
+    /// TEE pool Linux divides): so the call cannot wipe arbitrary memory, nor the buffers of a
+    /// trusted application, which the normal world neither allocates nor frees.
     private func scrubCall(_ registers: SMCRegisters) -> SMCRegisters {
         guard let range = PhysicalRange(base: PhysicalAddress(registers.a1), size: registers.a2), !range.isEmpty,
-              protections.contains(where: { $0.range.contains(range) }) else {
+              protections.contains(where: { $0.allocator == .normalWorld && $0.range.contains(range) }) else {
             return SMCRegisters(ProtMemSiP.invalidParameter)
         }
         do {

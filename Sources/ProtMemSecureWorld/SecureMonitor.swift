@@ -62,16 +62,19 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
 
     /// Programs a free firewall region over `range` so that only the secure CPU, `readers`
     /// and `writers` reach it. `FirewallError.noFreeRegion` when all regions are taken;
-    /// nothing changes on error.
+    /// nothing changes on error. `allocator` says who divides it into buffers (only ranges
+    /// the normal world divides may be scrubbed on its request).
     @discardableResult
-    public func protect(_ range: PhysicalRange, readers: [BusMaster], writers: [BusMaster], owner: String, reason: String) throws(FirewallError) -> ProtectionRecord {
+    public func protect(_ range: PhysicalRange, readers: [BusMaster], writers: [BusMaster], owner: String, reason: String,
+                        allocator: ProtectionRecord.Allocator = .secureWorld) throws(FirewallError) -> ProtectionRecord {
         let record = try programmer.withLock { programmer throws(FirewallError) -> ProtectionRecord in
             guard range.isPageAligned, !range.isEmpty else { throw .notAligned(range) }
             guard let index = programmer.firstFreeRegion() else { throw .noFreeRegion }
             try programmer.configure(index, range: range, secureRead: true, secureWrite: true,
                                      nonSecureRead: NSAIDSet(readers), nonSecureWrite: NSAIDSet(writers))
             return ProtectionRecord(mechanism: firewall.filterName, region: index, range: range,
-                                    readers: readers.map(\.name), writers: writers.map(\.name), owner: owner, reason: reason)
+                                    readers: readers.map(\.name), writers: writers.map(\.name), owner: owner, reason: reason,
+                                    allocator: allocator)
         }
         records.withLock {
             $0.append(record)
@@ -114,5 +117,22 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     /// Zeroes `range` as the secure CPU.
     public func scrub(_ range: PhysicalRange) throws(AccessFault) {
         try bus.fill(.cpuSecure, range, with: 0)
+    }
+
+    /// Whether any byte of `range` is not zero, read as the secure CPU: protected memory that
+    /// still holds something must not be handed back. Costs what was touched (pages never
+    /// written are not resident and read as zero without being looked at).
+    public func holdsData(_ range: PhysicalRange) -> Bool {
+        guard bus.memory.residentPageCount(in: range) > 0 else { return false }
+        var page = range.base.rawValue
+        while page < range.end {
+            let piece = PhysicalRange(base: PhysicalAddress(page), size: min(pageSize, range.end - page))!
+            if bus.memory.residentPageCount(in: piece) > 0 {
+                guard let bytes = try? bus.read(.cpuSecure, piece) else { return true }
+                if bytes.contains(where: { $0 != 0 }) { return true }
+            }
+            page += piece.size
+        }
+        return false
     }
 }

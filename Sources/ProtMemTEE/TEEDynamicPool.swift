@@ -102,7 +102,7 @@ public final class TEEDynamicPool: TEEProtectedMemoryPool {
         guard let block = state.lent else { return }
         state.pool = nil
         do {
-            try driver.reclaimProtectedMemory(cookie: cookie)
+            try reclaimLent(block)
             try? source.release(block)
             state.lent = nil
             state.reclaims += 1
@@ -113,11 +113,23 @@ public final class TEEDynamicPool: TEEProtectedMemoryPool {
 
     private func retryReclaim(_ state: inout State) throws(Errno) {
         guard let block = state.lent else { state.reclaimPending = false; return }
-        try driver.reclaimProtectedMemory(cookie: cookie)
+        try reclaimLent(block)
         try? source.release(block)
         state.lent = nil
         state.reclaimPending = false
         state.reclaims += 1
+    }
+
+    /// `RECLAIM_PROTMEM` of the lent block, which holds no buffer any more. OP-TEE refuses to
+    /// unprotect memory that still holds data; a pool that does not scrub what it frees (as
+    /// mainline's) wipes the whole block through the secure world first, then asks again.
+    private func reclaimLent(_ block: PhysicalRange) throws(Errno) {
+        do {
+            try driver.reclaimProtectedMemory(cookie: cookie)
+        } catch {
+            guard !scrubsOnFree, (try? scrubber.scrub(block)) != nil else { throw error }
+            try driver.reclaimProtectedMemory(cookie: cookie)
+        }
     }
 
     public var kind: String { "optee-dynamic" }

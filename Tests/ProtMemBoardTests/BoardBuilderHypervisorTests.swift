@@ -127,6 +127,22 @@ import Testing
         #expect(none.path == "/firmware/hypervisor" && none.property == nil && none.reason.hasPrefix("no enabled ffa-endpoint@<id> child"))
     }
 
+    @Test func theLendModelIsStrictUnlessTheNodeSaysUpstream() throws {
+        func model(_ properties: [DeviceTreeProperty]) throws -> Hypervisor.LendModel? {
+            try BoardBuilder.build(Self.tree(Self.hypervisor(properties))).configuration.hypervisor?.lendModel
+        }
+        #expect(try model([]) == .strict)
+        #expect(try model([T.strings("protmem,lend-model", "strict")]) == .strict)
+        #expect(try model([T.strings("protmem,lend-model", "upstream")]) == .upstream)
+        let typo = try #require(buildError(Self.tree(Self.hypervisor([T.strings("protmem,lend-model", "pkvm")]))))
+        #expect(typo.description == """
+            /firmware/hypervisor: property "protmem,lend-model": "pkvm" is not a lend model: expected "strict" or "upstream"
+            """)
+        // The model reaches the board's hypervisor.
+        let board = try Board(BoardBuilder.build(Self.tree(Self.hypervisor([T.strings("protmem,lend-model", "upstream")]))).configuration)
+        #expect(board.secureMonitor.hypervisor?.lendModel == .upstream)
+    }
+
     @Test func theHeapEndpointMustBeOneOfTheNodesEndpoints() throws {
         let unnamed = try #require(buildError(Self.tree(Self.hypervisor([], [Self.media, Self.camera]))))
         #expect(unnamed.description == """

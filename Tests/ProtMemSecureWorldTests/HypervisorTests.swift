@@ -25,6 +25,11 @@ import Testing
             #expect(hypervisor.pageState(at: b.base) == .shared(handle: shared))
             try board.bus.write(.cpuNonSecure, at: b.base, bytes: [9])
             #expect(hypervisor.protections.count == 2)
+            // The borrower holds both until it relinquishes them: reclaim is FFA_DENIED before.
+            #expect(throws: Errno.permissionDenied) { try driver.reclaim(lent) }
+            #expect(throws: Errno.permissionDenied) { try driver.reclaim(shared) }
+            try driver.requestRelinquish(lent, from: HypervisorConfiguration.protectedMediaEndpoint)
+            try driver.requestRelinquish(shared, from: HypervisorConfiguration.protectedMediaEndpoint)
             // Reclaim: lent pages come back scrubbed, shared ones as they were.
             try driver.reclaim(lent)
             try driver.reclaim(shared)

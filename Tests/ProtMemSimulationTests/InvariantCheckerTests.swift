@@ -94,7 +94,7 @@ import Testing
             #expect(violations.contains { $0.kind == .protection && $0.detail.contains("protected-carveout") })
             // Put it back so the board ends as it began.
             try board.secureMonitor.protect(record.range, readers: [.gpuProtected, .codec, .display], writers: [.gpuProtected, .codec, .camera],
-                                            owner: record.owner, reason: record.reason)
+                                            owner: record.owner, reason: record.reason, allocator: record.allocator)
             try buffer.put()
         }
     }

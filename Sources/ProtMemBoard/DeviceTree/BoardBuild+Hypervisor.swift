@@ -38,8 +38,9 @@ extension BoardBuild {
         }
         let receiver = try heapEndpoint(location, endpoints)
         let heapName = try hypervisorHeapName(location, otherHeaps: otherHeaps)
+        let lendModel = try self.lendModel(location)
         return (HypervisorNode(path: location.path, endpoints: endpoints.sorted { $0.id < $1.id }),
-                HypervisorConfiguration(receivers: receivers, heapName: heapName, heapReceiver: receiver))
+                HypervisorConfiguration(receivers: receivers, heapName: heapName, heapReceiver: receiver, lendModel: lendModel))
     }
 
     /// `reg`: one cell, a 16-bit FF-A endpoint id other than the host's own (`HOST_FFA_ID`,
@@ -91,6 +92,16 @@ extension BoardBuild {
                                   "points at \(target.path), which is not an enabled endpoint of this node")
         }
         return endpoint.id
+    }
+
+    /// `protmem,lend-model`: `strict` (the default) or `upstream`.
+    private func lendModel(_ location: DeviceTreeLocation) throws(BoardBuildError) -> Hypervisor.LendModel {
+        guard let given = try string(location, ProtMemBinding.lendModel) else { return .strict }
+        guard let model = Hypervisor.LendModel(rawValue: given) else {
+            let valid = Hypervisor.LendModel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")
+            throw BoardBuildError(path: location.path, property: ProtMemBinding.lendModel, "\"\(given)\" is not a lend model: expected \(valid)")
+        }
+        return model
     }
 
     /// `protmem,heap-name`, else `protected,secure-video`: a name no other heap of the board has.

@@ -52,7 +52,7 @@ extension Board {
             guard let protection = region.protection else { continue }
             do {
                 _ = try monitor.protect(region.range, readers: protection.readers, writers: protection.writers,
-                                        owner: region.name, reason: protection.reason)
+                                        owner: region.name, reason: protection.reason, allocator: .normalWorld)
             } catch {
                 throw BoardError("board \(configuration.name): cannot protect reserved region \(region.name): \(error)")
             }

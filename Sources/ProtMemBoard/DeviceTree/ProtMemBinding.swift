@@ -32,11 +32,14 @@ public enum ProtMemBinding {
     public static let dynamicPoolAlignment = "protmem,dynamic-pool-alignment"
     /// On the hypervisor's node: phandle of the `ffa-endpoint@<id>` child its heap lends to.
     public static let heapEndpoint = "protmem,heap-endpoint"
+    /// On the hypervisor's node: string, `strict` (lent pages leave the host's stage 2) or
+    /// `upstream` (upstream pKVM: LEND is SHARE for the host's stage 2).
+    public static let lendModel = "protmem,lend-model"
 
     /// Every `protmem,` compatible and property above: each has a binding document.
     public static let protmemNames: [String] = [
         protectedCarveout, protectedRegion, protectedHeap, mediatekSecureMemory, pkvm, heapName, readers, writers, cpuAccess,
-        gpuProtectedHeap, staticPool, dynamicPoolMinimumSize, dynamicPoolAlignment, heapEndpoint,
+        gpuProtectedHeap, staticPool, dynamicPoolMinimumSize, dynamicPoolAlignment, heapEndpoint, lendModel,
     ]
 
     // MARK: Names other bindings define

@@ -4,20 +4,35 @@ import Synchronization
 
 /// A protected hypervisor in the manner of pKVM: it tracks who owns every page (stage 2),
 /// answers the host's FF-A memory calls (`MEM_SHARE`, `MEM_LEND`, `MEM_RECLAIM`) with
-/// handles, and sits in the bus path as a filter, so that once memory is lent any host
-/// access to it faults.
+/// handles, plays the borrowing endpoints (each retrieves what it is given and relinquishes
+/// it when the lender asks with a direct message), and sits in the bus path as a filter.
 ///
 /// On a lent page only the masters the receiving endpoint is granted get through (its
-/// protected devices, through their IOMMU mappings); the host CPU and every other non-secure
-/// master are refused. Shared pages stay open to the host. Lent pages are scrubbed before
-/// they go back to the host on reclaim. The hypervisor is the only code that changes stage 2.
+/// protected devices, through their IOMMU mappings); under the ``LendModel/strict`` model
+/// the host CPU and every other non-secure master are refused. Shared pages stay open to the
+/// host. The host gives only what it owns (no page another transaction holds, no page the
+/// firewall protects), gets nothing back that the borrower still holds (`FFA_DENIED` until
+/// it relinquishes), and gets lent pages back scrubbed. The hypervisor is the only code that
+/// changes stage 2.
 public final class Hypervisor: BusAccessFilter {
+    /// What the host's stage 2 does with a lent page.
+    public enum LendModel: String, Sendable, Hashable, CaseIterable {
+        /// The page leaves the host's stage 2: every host access faults (`stage2`). What the
+        /// model's invariants assume, and what a pKVM that enforced `FFA_MEM_LEND` would do.
+        case strict
+        /// Upstream pKVM ("KVM: arm64: Handle FFA_MEM_LEND calls from the host", 2025): the
+        /// host's stage 2 treats LEND like SHARE and leaves enforcement to the secure world,
+        /// so the host CPU can still reach lent pages and only the oracle sees the leak.
+        case upstream
+    }
+
     public let filterName = "stage2"
     /// The bus it sits on, not held: the bus holds the hypervisor (one of its filters), so
     /// holding the bus back would keep both, and the board, alive for ever.
     public unowned let bus: Bus
     /// Endpoints memory can be lent or shared to, by FF-A id, with the masters each may use.
     public let receivers: [UInt16: OPTEEConfiguration.Grant]
+    public let lendModel: LendModel
 
     struct Transaction: Hashable, Sendable {
         let handle: UInt64
@@ -25,6 +40,9 @@ public final class Hypervisor: BusAccessFilter {
         let lent: Bool
         let ranges: [PhysicalRange]
         let tag: UInt64
+        /// The borrower holds the memory (`FFA_MEM_RETRIEVE_REQ` done, no `FFA_MEM_RELINQUISH`
+        /// yet): the lender may not reclaim it.
+        var retrieved: Bool
     }
 
     struct State {
@@ -42,9 +60,10 @@ public final class Hypervisor: BusAccessFilter {
 
     /// A hypervisor for `bus`, which it does not keep alive (the bus holds it once it is
     /// installed): keep the bus for as long as the hypervisor is used.
-    public init(bus: Bus, receivers: [UInt16: OPTEEConfiguration.Grant]) {
+    public init(bus: Bus, receivers: [UInt16: OPTEEConfiguration.Grant], lendModel: LendModel = .strict) {
         self.bus = bus
         self.receivers = receivers
+        self.lendModel = lendModel
     }
 
     /// The state of the page at `address`.
@@ -83,6 +102,7 @@ public final class Hypervisor: BusAccessFilter {
                 case .hypervisorOwned:
                     return (address, "page is hypervisor-owned")
                 case .lent(let handle):
+                    if lendModel == .upstream { continue }
                     guard let transaction = state.transactions[handle], let grant = receivers[transaction.receiver],
                           (kind == .read ? grant.readers : grant.writers).contains(where: { $0.nsaid == master.nsaid }) else {
                         return (address, "page is lent to another endpoint (handle 0x\(String(handle, radix: 16))); the host may not \(kind) it")
@@ -101,7 +121,7 @@ public final class Hypervisor: BusAccessFilter {
                 case .hostOwned, .shared: true
                 case .hypervisorOwned: false
                 case .lent(let handle):
-                    state.transactions[handle].flatMap { receivers[$0.receiver] }
+                    lendModel == .upstream || state.transactions[handle].flatMap { receivers[$0.receiver] }
                         .map { (kind == .read ? $0.readers : $0.writers).contains { $0.nsaid == master.nsaid } } ?? false
                 }
             }
@@ -127,13 +147,18 @@ public final class Hypervisor: BusAccessFilter {
             return transact(lend: registers.a0 == FFA.memoryLend, length: registers.a1, fragment: registers.a2, buffer: registers.a3)
         case FFA.memoryReclaim:
             return reclaim(SMCRegisters.joining(high: registers.a2, low: registers.a1))
+        case FFA.messageSendDirectRequest32, FFA.messageSendDirectRequest64:
+            return directRequest(registers)
         default:
             return FFA.errorRegisters(.notSupported)
         }
     }
 
     /// `MEM_LEND`/`MEM_SHARE` from the TX buffer, in one fragment: every constituent must be
-    /// host-owned DRAM and the receiver known; all or nothing.
+    /// DRAM the host owns and the receiver known; all or nothing. The host owns a page when no
+    /// other transaction holds it and nothing the firewall protects covers it: lending a
+    /// carve-out's pages would hand live protected buffers to another endpoint, and their
+    /// reclaim would wipe them. The borrower retrieves the memory as the call completes.
     private func transact(lend: Bool, length: UInt64, fragment: UInt64, buffer: UInt64) -> SMCRegisters {
         guard buffer == 0, length == fragment, length > 0, let tx = state.withLock({ $0.transmitBuffer }), length <= tx.size,
               let bytes = try? bus.read(.cpuSecure, PhysicalRange(base: tx.base, size: length)!),
@@ -145,13 +170,18 @@ public final class Hypervisor: BusAccessFilter {
               sorted.allSatisfy({ bus.memory.contains($0) }) else {
             return FFA.errorRegisters(.invalidParameters)
         }
+        // Asked before taking the lock: the bus asks this hypervisor too (it is one of its
+        // filters), and every other filter refusing the host CPU a page means the host does
+        // not own it.
+        guard sorted.allSatisfy({ hostMayWriteBesidesStage2($0) }) else { return FFA.errorRegisters(.denied) }
         return state.withLock { state in
             if let injected = state.failNextTransaction.take() { return FFA.errorRegisters(injected) }
             guard sorted.allSatisfy({ state.ownership.isHostOwned($0) }) else { return FFA.errorRegisters(.denied) }
             let handle = state.nextHandle
             state.nextHandle += 1
             for range in sorted { state.ownership.assign(range, lend ? .lent(handle: handle) : .shared(handle: handle)) }
-            state.transactions[handle] = Transaction(handle: handle, receiver: region.receiver, lent: lend, ranges: sorted, tag: region.tag)
+            state.transactions[handle] = Transaction(handle: handle, receiver: region.receiver, lent: lend, ranges: sorted,
+                                                     tag: region.tag, retrieved: true)
             let grant = receivers[region.receiver]!
             state.records[handle] = sorted.map { range in
                 ProtectionRecord(mechanism: filterName, region: nil, range: range,
@@ -163,9 +193,17 @@ public final class Hypervisor: BusAccessFilter {
         }
     }
 
-    /// `MEM_RECLAIM`: lent pages are scrubbed before the host gets them back.
+    /// Whether every filter on the bus but this one lets the host CPU write `range`: the
+    /// firewall's protections are memory the host does not own.
+    private func hostMayWriteBesidesStage2(_ range: PhysicalRange) -> Bool {
+        bus.installedFilters.allSatisfy { $0 === self || $0.permits(.cpuNonSecure, range, .write) }
+    }
+
+    /// `MEM_RECLAIM`: refused (`FFA_DENIED`) while the borrower still holds the memory, as
+    /// FF-A requires; lent pages are scrubbed before the host gets them back.
     private func reclaim(_ handle: UInt64) -> SMCRegisters {
         guard let transaction = state.withLock({ $0.transactions[handle] }) else { return FFA.errorRegisters(.invalidParameters) }
+        guard !transaction.retrieved else { return FFA.errorRegisters(.denied) }
         if transaction.lent {
             for range in transaction.ranges {
                 guard (try? bus.fill(.cpuSecure, range, with: 0)) != nil else { return FFA.errorRegisters(.aborted) }
@@ -177,6 +215,28 @@ public final class Hypervisor: BusAccessFilter {
             state.records[handle] = nil
         }
         return SMCRegisters(FFA.success32)
+    }
+
+    /// `FFA_MSG_SEND_DIRECT_REQ` from the host to one of the borrowing endpoints. The model's
+    /// endpoints speak one message (``FFA/EndpointMessage``): `RELINQUISH` a handle they hold,
+    /// after which the host may reclaim it. An endpoint relinquishes only what was lent or
+    /// shared to it, once; anything else is answered in the response's status word.
+    private func directRequest(_ registers: SMCRegisters) -> SMCRegisters {
+        let sender = UInt16(truncatingIfNeeded: registers.a1 >> 16)
+        let receiver = UInt16(truncatingIfNeeded: registers.a1)
+        guard sender == FFA.hostEndpoint, receivers[receiver] != nil else { return FFA.errorRegisters(.invalidParameters) }
+        let answer = { (status: FFA.EndpointStatus) in
+            SMCRegisters(FFA.messageSendDirectResponse32, UInt64(receiver) << 16 | UInt64(sender), 0, UInt64(UInt32(bitPattern: status.rawValue)))
+        }
+        guard registers.a3 == FFA.EndpointMessage.relinquish.rawValue else { return answer(.notSupported) }
+        let handle = SMCRegisters.joining(high: registers.a5, low: registers.a4)
+        return state.withLock { state in
+            guard var transaction = state.transactions[handle], transaction.receiver == receiver else { return answer(.noSuchHandle) }
+            guard transaction.retrieved else { return answer(.notHeld) }
+            transaction.retrieved = false
+            state.transactions[handle] = transaction
+            return answer(.success)
+        }
     }
 
     public func _checkInvariants() {

@@ -58,8 +58,8 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
     public func invoke(_ session: UInt32, command: UInt32, parameters: inout [TAParameter], environment: TAEnvironment) -> TEEResult {
         switch command {
         case MediaTekSecureMemory.zalloc: zalloc(session, &parameters, environment)
-        case MediaTekSecureMemory.free: free(&parameters, environment)
-        case MediaTekSecureMemory.retrieveSG: retrieveSG(&parameters, environment)
+        case MediaTekSecureMemory.free: free(session, &parameters, environment)
+        case MediaTekSecureMemory.retrieveSG: retrieveSG(session, &parameters, environment)
         default: .notSupported
         }
     }
@@ -127,10 +127,15 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
         return .success
     }
 
-    /// FREE: p0 (handle), p1 out (result: 0 when freed).
-    private func free(_ parameters: inout [TAParameter], _ environment: TAEnvironment) -> TEEResult {
+    /// FREE: p0 (handle), p1 out (result: 0 when freed). A handle belongs to the session that
+    /// allocated it: another session's is answered as an unknown one, so a client can neither
+    /// free a buffer it does not own (whose pages the next allocation would hand out while
+    /// still in use) nor learn that the handle exists.
+    private func free(_ session: UInt32, _ parameters: inout [TAParameter], _ environment: TAEnvironment) -> TEEResult {
         guard parameters.count >= 2, case .valueInput(let handle, _) = parameters[0], case .valueOutput = parameters[1] else { return .badParameters }
-        guard let buffer = state.withLock({ $0.buffers.removeValue(forKey: handle) }) else {
+        guard let buffer = state.withLock({ state in
+            state.buffers[handle]?.session == session ? state.buffers.removeValue(forKey: handle) : nil
+        }) else {
             parameters[1] = .valueOutput(a: 1, b: 0)
             return .itemNotFound
         }
@@ -149,11 +154,12 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
         releaseCMARegionIfEmpty(environment)
     }
 
-    /// RETRIEVE_SG: p0 (handle), p1 inout memref receiving packed `{u64 pa; u32 length}`.
-    private func retrieveSG(_ parameters: inout [TAParameter], _ environment: TAEnvironment) -> TEEResult {
+    /// RETRIEVE_SG: p0 (handle), p1 inout memref receiving packed `{u64 pa; u32 length}`. Only
+    /// the session that allocated the handle learns where its pages are.
+    private func retrieveSG(_ session: UInt32, _ parameters: inout [TAParameter], _ environment: TAEnvironment) -> TEEResult {
         guard parameters.count >= 2, case .valueInput(let handle, _) = parameters[0],
               case .memrefInout(let shared?, _) = parameters[1] else { return .badParameters }
-        guard let buffer = state.withLock({ $0.buffers[handle] }) else { return .itemNotFound }
+        guard let buffer = state.withLock({ $0.buffers[handle] }), buffer.session == session else { return .itemNotFound }
         guard shared.size >= UInt64(MediaTekSecureMemory.scatterEntrySize) else {
             parameters[1] = .memrefInout(range: shared, size: UInt64(MediaTekSecureMemory.scatterEntrySize))
             return .shortBuffer

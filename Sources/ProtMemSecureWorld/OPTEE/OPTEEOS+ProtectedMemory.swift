@@ -53,7 +53,8 @@ extension OPTEEOS {
             // Scrub first: what the normal world left there must not become protected content.
             try environment.monitor.scrub(range)
             let record = try environment.monitor.protect(range, readers: grant.readers, writers: grant.writers,
-                                                         owner: "optee", reason: "LEND_PROTMEM for \(useCase.heapName ?? "reserved")")
+                                                         owner: "optee", reason: "LEND_PROTMEM for \(useCase.heapName ?? "reserved")",
+                                                         allocator: .normalWorld)
             state.withLock { $0.lent[cookie] = record }
             finish(&argument, .success, .tee)
         } catch {
@@ -64,6 +65,13 @@ extension OPTEEOS {
     /// `RECLAIM_PROTMEM`: one RMEM_INPUT naming the cookie in `shm_ref` (as Linux sends it
     /// and OP-TEE expects, whatever the header's comment says). The range is scrubbed before
     /// the firewall opens it again.
+    ///
+    /// `TEE_ERROR_BUSY` while the range still holds data: Linux divides the range into
+    /// buffers and scrubs each it frees, so data left means a buffer still in use, and OP-TEE
+    /// must not unprotect what a device may still be writing protected content into. (OP-TEE
+    /// cannot see Linux's buffers: a live buffer nothing has written yet can still be
+    /// reclaimed from under its owner; the secure producers refuse to write protected content
+    /// into memory the normal world can read, which is what keeps that safe.)
     func reclaimProtectedMemory(_ argument: inout OPTEEMessageArgument) {
         let parameters = argument.parameters
         guard parameters.count == 1, parameters[0].attr == OPTEEMessageParameter.Kind.rmemInput.rawValue else {
@@ -75,7 +83,15 @@ extension OPTEEOS {
             return
         }
         let cookie = parameters[0].c
-        guard let record = state.withLock({ $0.lent[cookie] }), environment.monitor.unprotect(record) else {
+        guard let record = state.withLock({ $0.lent[cookie] }) else {
+            finish(&argument, .badParameters, .tee)
+            return
+        }
+        guard !environment.monitor.holdsData(record.range) else {
+            finish(&argument, .busy, .tee)
+            return
+        }
+        guard environment.monitor.unprotect(record) else {
             finish(&argument, .badParameters, .tee)
             return
         }

@@ -44,7 +44,8 @@ public final class OPTEEOS: Sendable {
         if let pool = configuration.staticPool {
             let grant = configuration.grants[pool.useCase] ?? OPTEEConfiguration.Grant(readers: [], writers: [])
             let record = try monitor.protect(pool.range, readers: grant.readers, writers: grant.writers,
-                                             owner: "optee", reason: "static protected memory for \(pool.useCase.heapName ?? "reserved")")
+                                             owner: "optee", reason: "static protected memory for \(pool.useCase.heapName ?? "reserved")",
+                                             allocator: .normalWorld)
             state.withLock { $0.staticProtection = record }
         }
     }

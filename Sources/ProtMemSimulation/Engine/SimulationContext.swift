@@ -143,7 +143,20 @@ final class SimulationContext: @unchecked Sendable {
     }
 
     /// A marker of fresh protected content, written by `master` at the start of `range`.
+    ///
+    /// The producer of protected content (the secure decode or capture session, as OEMCrypto's
+    /// `DecryptCENC` or a secure ISP does) first checks that its output is protected memory:
+    /// content goes nowhere the normal-world CPU can read. So memory taken back from under a
+    /// live buffer (a reclaim the secure world could not refuse) gets no protected content;
+    /// the refusal is the producer's, not the bus's, so it is the workload's fault to report.
     func writeMarker(_ master: BusMaster, into range: PhysicalRange) throws(AccessFault) -> UInt64 {
+        let marker = PhysicalRange(base: range.base, size: UInt64(ContentMarker.size))!
+        let exposed: AccessFault? = bus._withUnsafeGuaranteedRef { bus in
+            guard bus.permits(.cpuNonSecure, marker, .read) else { return nil }
+            return AccessFault(master: master, address: marker.base, size: marker.size, kind: .write, source: "secure-producer",
+                               reason: "output \(range) is readable by the normal-world CPU: protected content is produced only into protected memory")
+        }
+        if let exposed { throw exposed }
         let id = nextContentID()
         let refused: AccessFault? = bus._withUnsafeGuaranteedRef { bus in
             do throws(AccessFault) {

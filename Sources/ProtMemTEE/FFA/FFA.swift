@@ -12,6 +12,40 @@ public enum FFA {
     public static let memoryShare: UInt64 = 0xC400_0073
     /// `FFA_MEM_RECLAIM`: 32-bit only; a1/a2 = handle low/high, a3 = flags.
     public static let memoryReclaim: UInt64 = 0x8400_0077
+    /// `FFA_MSG_SEND_DIRECT_REQ`: a1 = sender id << 16 | receiver id, a3…a7 = the message.
+    public static let messageSendDirectRequest32: UInt64 = 0x8400_006F
+    public static let messageSendDirectRequest64: UInt64 = 0xC400_006F
+    /// `FFA_MSG_SEND_DIRECT_RESP`: a1 = responder << 16 | requester, a3…a7 = the answer.
+    public static let messageSendDirectResponse32: UInt64 = 0x8400_0070
+
+    /// The one message the model's borrowing endpoints take in a direct request (`a3`); the
+    /// protocol is the endpoint's own, as every secure partition defines its own, so the
+    /// numbers are ProtMem's.
+    public enum EndpointMessage: UInt64, Sendable {
+        /// a4/a5 = handle low/high: the lender is done with the memory; the endpoint
+        /// relinquishes it (`FFA_MEM_RELINQUISH`) so the lender may reclaim it.
+        case relinquish = 1
+    }
+
+    /// An endpoint's answer to an ``EndpointMessage`` (`a3` of the direct response).
+    public enum EndpointStatus: Int32, Sendable, Hashable {
+        case success = 0
+        case notSupported = -1
+        /// No transaction with that handle was made with this endpoint.
+        case noSuchHandle = -2
+        /// The endpoint has already relinquished the handle.
+        case notHeld = -3
+
+        /// The errno the normal-world driver reports for it; `nil` for success.
+        public var errno: Errno? {
+            switch self {
+            case .success: nil
+            case .notSupported: .notSupported
+            case .noSuchHandle: .invalidArgument
+            case .notHeld: .invalidArgument
+            }
+        }
+    }
 
     /// `FFA_RET_*`
     public enum ErrorCode: Int32, Sendable, Hashable {

@@ -44,7 +44,18 @@ public final class FFADriver: Sendable {
         try transmit(FFA.memoryShare, FFAMemoryRegion(sender: FFA.hostEndpoint, tag: tag, receiver: receiver, permissions: permissions, constituents: ranges))
     }
 
-    /// `ffa_memory_reclaim`
+    /// Asks endpoint `receiver` with a direct message to relinquish `handle`, which FF-A
+    /// requires of every borrower before the lender may reclaim.
+    public func requestRelinquish(_ handle: UInt64, from receiver: UInt16) throws(Errno) {
+        let (high, low) = SMCRegisters.splitting(handle)
+        let answer = conduit.smc(SMCRegisters(FFA.messageSendDirectRequest64, UInt64(FFA.hostEndpoint) << 16 | UInt64(receiver), 0,
+                                              FFA.EndpointMessage.relinquish.rawValue, low, high))
+        guard answer.a0 == FFA.messageSendDirectResponse32 else { try check(answer); throw .invalidArgument }
+        let status = Int32(bitPattern: UInt32(truncatingIfNeeded: answer.a3))
+        guard status == 0 else { throw FFA.EndpointStatus(rawValue: status).flatMap(\.errno) ?? .invalidArgument }
+    }
+
+    /// `ffa_memory_reclaim`: `EACCES` (`FFA_DENIED`) while the borrower holds the memory.
     public func reclaim(_ handle: UInt64) throws(Errno) {
         let answer = conduit.smc(SMCRegisters(FFA.memoryReclaim, handle & 0xFFFF_FFFF, handle >> 32, 0))
         try check(answer)

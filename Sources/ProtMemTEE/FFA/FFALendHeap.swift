@@ -5,8 +5,10 @@ import Synchronization
 
 /// A protected heap over a hypervisor: each buffer is ordinary RAM gathered as the system heap
 /// gathers it, then lent with `FFA_MEM_LEND` to the protected-media endpoint. From then on the
-/// hypervisor refuses every host access to its pages; freeing reclaims them (the hypervisor
-/// scrubs lent pages on the way back) and returns them to the page allocator.
+/// hypervisor refuses every host access to its pages; freeing asks the borrower to relinquish
+/// them, reclaims them (the hypervisor scrubs lent pages on the way back) and returns them to
+/// the page allocator. While the buffer lives the borrower holds the memory, so nobody can
+/// reclaim it from under a device.
 ///
 /// Its buffer ops are the TEE heap's: attach, detach, map, unmap and release only.
 public final class FFALendHeap: DMAHeapOps {
@@ -57,7 +59,10 @@ public final class FFALendHeap: DMAHeapOps {
         }
     }
 
+    /// The buffer's end: the borrower is asked to relinquish the memory, then it is reclaimed
+    /// (scrubbed by the hypervisor). Memory that does not come back stays out of the allocator.
     func release(_ chunks: [PhysicalRange], handle: UInt64, bytes: UInt64) {
+        try? driver.requestRelinquish(handle, from: receiver)
         let reclaimed = (try? driver.reclaim(handle)) != nil
         state.withLock { state in
             state.liveBytes -= bytes
