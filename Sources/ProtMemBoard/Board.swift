@@ -1,7 +1,7 @@
 import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemSecureWorld
 import ProtMemTEE
 import Synchronization
 

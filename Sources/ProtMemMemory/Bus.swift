@@ -121,7 +121,9 @@ public final class Bus: Sendable {
     }
 
     /// Puts a filter on the path to DRAM. Filters only ever refuse, so installing one cannot
-    /// weaken the others; there is deliberately no way to remove one.
+    /// weaken the others; there is deliberately no way to remove one. The secure world's (a
+    /// filter sees every transaction, and the firewall and stage 2 are the secure world's).
+    @_spi(SecureWorld)
     public func install(_ filter: any BusAccessFilter) {
         publish(adding: filter)
     }
@@ -129,18 +131,22 @@ public final class Bus: Sendable {
     public var installedFilters: [any BusAccessFilter] { path._withUnsafeGuaranteedRef { $0.filters } }
 
     /// Sets (or with `nil` removes) the observer that sees the data of every completed
-    /// transaction: the invariant checker's view. Costs nothing while unset.
+    /// transaction: the invariant checker's view. Costs nothing while unset. The secure
+    /// world's and the oracle's only: an observer sees every protected byte, and setting one
+    /// displaces the checker.
     ///
     /// The bus holds the observer while it is installed and lets go of it here when it is
     /// replaced or removed, so an observer that holds the bus (or the board) keeps it alive
     /// only until it is removed. A transaction already under way on another thread may still
     /// tell the previous observer: keep it alive until such transactions are done (whoever
     /// installs one normally holds it anyway).
+    @_spi(SecureWorld)
     public func observe(with observer: (any BusObserver)?) {
         publish(observer: .some(observer))
     }
 
     /// The observer installed now, if any.
+    @_spi(SecureWorld)
     public var installedObserver: (any BusObserver)? { paths.withLock { $0.observer } }
 
     /// What the bus would answer, without recording anything: for set-up code that must
@@ -157,17 +163,74 @@ public final class Bus: Sendable {
 
     // MARK: Transactions
 
+    // Each transaction exists twice: the public one, refused for a privileged master (see
+    // `BusMaster.isPrivileged`), and the privileged path's (`Bus+Privileged.swift`). Both are
+    // the one body below, inlined with the flag constant, so the check costs one test of the
+    // master's bits on the public path and nothing on the other.
+
     /// Reads `buffer.count` bytes at `address` into `buffer`.
     public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) throws(AccessFault) {
+        try read(master, at: address, into: buffer, privileged: false)
+    }
+
+    /// Reads the bytes of `range`.
+    public func read(_ master: BusMaster, _ range: PhysicalRange) throws(AccessFault) -> [UInt8] {
+        try read(master, range, privileged: false)
+    }
+
+    /// Writes `bytes` at `address`.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
+        try write(master, at: address, from: bytes, privileged: false)
+    }
+
+    /// Writes `count` bytes at `address` that `produce` puts straight into DRAM: for a device
+    /// that generates its output (a decoder's frame), which would otherwise build it in a
+    /// temporary only to copy it. The whole range is checked first, exactly as for the other
+    /// writes; `produce` runs only once it is admitted and must fill every byte; the observer
+    /// then sees what was written.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
+        try write(master, at: address, count: count, privileged: false, producing: produce)
+    }
+
+    /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
+    /// for a master that only looks at what it reads (a scan-out engine). The range is checked
+    /// first and the observer sees the bytes, as for the copying reads.
+    public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
+        try read(master, at: address, count: count, privileged: false, viewing: consume)
+    }
+
+    /// Writes `bytes` at `address`.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, bytes: [UInt8]) throws(AccessFault) {
+        try write(master, at: address, bytes: bytes, privileged: false)
+    }
+
+    /// A DMA copy by one master: it must be allowed to read the source and write the
+    /// destination. Overlapping ranges copy as `memmove` does.
+    public func copy(_ master: BusMaster, from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64) throws(AccessFault) {
+        try copy(master, from: source, to: destination, count: count, privileged: false)
+    }
+
+    /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
+    /// is how scrubbing keeps a board sparse.
+    public func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8) throws(AccessFault) {
+        try fill(master, range, with: byte, privileged: false)
+    }
+
+    // The bodies.
+
+    /// Reads `buffer.count` bytes at `address` into `buffer`.
+    @inline(__always)
+    func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer, privileged: Bool) throws(AccessFault) {
         guard buffer.count > 0, let base = buffer.baseAddress else { return }
-        let (source, path) = try admit(master, address, UInt64(buffer.count), .read)
+        let (source, path) = try admit(master, address, UInt64(buffer.count), .read, privileged)
         memcpy(base, source, buffer.count)
         tell(path) { $0.observeRead(master, PhysicalRange(base: address, size: UInt64(buffer.count))!, UnsafeRawBufferPointer(buffer)) }
     }
 
     /// Reads the bytes of `range`.
-    public func read(_ master: BusMaster, _ range: PhysicalRange) throws(AccessFault) -> [UInt8] {
-        let (source, path) = try admit(master, range.base, range.size, .read)
+    @inline(__always)
+    func read(_ master: BusMaster, _ range: PhysicalRange, privileged: Bool) throws(AccessFault) -> [UInt8] {
+        let (source, path) = try admit(master, range.base, range.size, .read, privileged)
         guard range.size > 0 else { return [] }
         let bytes = [UInt8](unsafeUninitializedCapacity: Int(range.size)) { buffer, count in
             memcpy(buffer.baseAddress!, source, Int(range.size))
@@ -178,9 +241,10 @@ public final class Bus: Sendable {
     }
 
     /// Writes `bytes` at `address`.
-    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
+    @inline(__always)
+    func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer, privileged: Bool) throws(AccessFault) {
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
-        let (destination, path) = try admit(master, address, UInt64(bytes.count), .write)
+        let (destination, path) = try admit(master, address, UInt64(bytes.count), .write, privileged)
         memcpy(destination, base, bytes.count)
         tell(path) { $0.observeWrite(master, PhysicalRange(base: address, size: UInt64(bytes.count))!, UnsafeRawBufferPointer(start: destination, count: bytes.count)) }
     }
@@ -190,9 +254,10 @@ public final class Bus: Sendable {
     /// temporary only to copy it. The whole range is checked first, exactly as for the other
     /// writes; `produce` runs only once it is admitted and must fill every byte; the observer
     /// then sees what was written.
-    public func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
+    @inline(__always)
+    func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, privileged: Bool, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
         guard count > 0 else { return }
-        let (destination, path) = try admit(master, address, UInt64(count), .write)
+        let (destination, path) = try admit(master, address, UInt64(count), .write, privileged)
         produce(UnsafeMutableRawBufferPointer(start: destination, count: count))
         tell(path) { $0.observeWrite(master, PhysicalRange(base: address, size: UInt64(count))!, UnsafeRawBufferPointer(start: destination, count: count)) }
     }
@@ -200,18 +265,19 @@ public final class Bus: Sendable {
     /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
     /// for a master that only looks at what it reads (a scan-out engine). The range is checked
     /// first and the observer sees the bytes, as for the copying reads.
-    public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
-        let (source, path) = try admit(master, address, UInt64(count), .read)
+    @inline(__always)
+    func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, privileged: Bool, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
+        let (source, path) = try admit(master, address, UInt64(count), .read, privileged)
         let bytes = UnsafeRawBufferPointer(start: count > 0 ? source : nil, count: count)
         if count > 0 { tell(path) { $0.observeRead(master, PhysicalRange(base: address, size: UInt64(count))!, bytes) } }
         consume(bytes)
     }
 
     /// Writes `bytes` at `address`.
-    public func write(_ master: BusMaster, at address: PhysicalAddress, bytes: [UInt8]) throws(AccessFault) {
+    func write(_ master: BusMaster, at address: PhysicalAddress, bytes: [UInt8], privileged: Bool) throws(AccessFault) {
         let result: Result<Void, AccessFault> = bytes.withUnsafeBytes { raw in
             do throws(AccessFault) {
-                try write(master, at: address, from: raw)
+                try write(master, at: address, from: raw, privileged: privileged)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -222,10 +288,11 @@ public final class Bus: Sendable {
 
     /// A DMA copy by one master: it must be allowed to read the source and write the
     /// destination. Overlapping ranges copy as `memmove` does.
-    public func copy(_ master: BusMaster, from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64) throws(AccessFault) {
+    @inline(__always)
+    func copy(_ master: BusMaster, from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64, privileged: Bool) throws(AccessFault) {
         guard count > 0 else { return }
-        let (from, path) = try admit(master, source, count, .read)
-        let (to, _) = try admit(master, destination, count, .write)
+        let (from, path) = try admit(master, source, count, .read, privileged)
+        let (to, _) = try admit(master, destination, count, .write, privileged)
         tell(path) { $0.observeRead(master, PhysicalRange(base: source, size: count)!, UnsafeRawBufferPointer(start: from, count: Int(count))) }
         memmove(to, from, Int(count))
         tell(path) { $0.observeWrite(master, PhysicalRange(base: destination, size: count)!, UnsafeRawBufferPointer(start: to, count: Int(count))) }
@@ -233,8 +300,9 @@ public final class Bus: Sendable {
 
     /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
     /// is how scrubbing keeps a board sparse.
-    public func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8) throws(AccessFault) {
-        let (destination, path) = try admit(master, range.base, range.size, .write)
+    @inline(__always)
+    func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8, privileged: Bool) throws(AccessFault) {
+        let (destination, path) = try admit(master, range.base, range.size, .write, privileged)
         guard range.size > 0 else { return }
         if byte == 0 {
             memory.zero(destination, count: Int(range.size))
@@ -249,7 +317,13 @@ public final class Bus: Sendable {
     /// The host pointer for an admitted transaction (and the path whose observer to tell),
     /// or the recorded fault.
     @inline(__always)
-    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind) throws(AccessFault) -> (UnsafeMutableRawPointer, Unmanaged<Path>) {
+    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind, _ privileged: Bool) throws(AccessFault) -> (UnsafeMutableRawPointer, Unmanaged<Path>) {
+        if !privileged, master.isPrivileged {
+            let fault = AccessFault(master: master, address: address, size: size, kind: kind, source: "interconnect",
+                                    reason: "\(master) transactions are issued only by the secure world or a device's protected mode, never by normal-world software")
+            faults.record(fault)
+            throw fault
+        }
         guard let range = PhysicalRange(base: address, size: size) else {
             let fault = AccessFault(master: master, address: address, size: size, kind: kind, source: "interconnect", reason: "address range wraps past 2^64")
             faults.record(fault)

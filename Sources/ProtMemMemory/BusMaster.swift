@@ -22,30 +22,49 @@ public struct MasterID: RawRepresentable, Hashable, Comparable, Sendable, Bitwis
 /// Plain bits (its name is kept as a number into the table of every name masters have had):
 /// a master is copied, compared and passed with every transaction, and a `String` field made
 /// each of those a reference-count update on its storage.
+///
+/// A master is an identity, known to anyone (faults, attachments and grants name them); what
+/// the interconnect wires, and software cannot choose, is which identity a transaction
+/// carries. So masters are made only by the hardware's integrator (`@_spi(SecureWorld)`), and
+/// a transaction as a privileged one (secure, or a device's protected mode) goes only through
+/// the bus's privileged path, which the normal world does not have.
 public struct BusMaster: Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
     public let id: MasterID
     public let security: SecurityState
     /// The TZC-400 NSAID for non-secure transactions (0–15); ignored for secure ones.
     public let nsaid: UInt8
+    /// The identity a device's transactions carry only while its protected mode is active
+    /// (the GPU with `GPU_STATUS_PROTM_ACTIVE`): entered through the device's firmware, never
+    /// chosen by normal-world software.
+    public let isProtectedMode: Bool
     /// The name's number among the names masters have had; equal names, equal numbers.
     private let nameNumber: UInt32
 
     public var name: String { BusMasterNames.name(nameNumber) }
 
-    /// Fails (returns `nil`) for an NSAID outside 0...15, which a TZC-400 cannot encode.
-    public init?(id: UInt16, name: String, security: SecurityState, nsaid: UInt8) {
+    /// Fails (returns `nil`) for an NSAID outside 0...15, which a TZC-400 cannot encode. The
+    /// board's integrator's power: an NSAID is wired per port, so a master made elsewhere
+    /// could impersonate another device's.
+    @_spi(SecureWorld)
+    public init?(id: UInt16, name: String, security: SecurityState, nsaid: UInt8, protectedMode: Bool = false) {
         guard nsaid < 16, !name.isEmpty else { return nil }
-        self.init(fixed: id, name, security, nsaid)
+        self.init(fixed: id, name, security, nsaid, protectedMode: protectedMode)
     }
 
-    private init(fixed id: UInt16, _ name: String, _ security: SecurityState, _ nsaid: UInt8) {
+    private init(fixed id: UInt16, _ name: String, _ security: SecurityState, _ nsaid: UInt8, protectedMode: Bool = false) {
         self.id = MasterID(rawValue: id)
         self.nameNumber = BusMasterNames.number(of: name)
         self.security = security
         self.nsaid = nsaid
+        self.isProtectedMode = protectedMode
     }
 
     public var isSecure: Bool { security == .secure }
+
+    /// Whether transactions as this master come only through the bus's privileged path: a
+    /// secure master's (the secure world's own), or a protected mode's (the device's hardware).
+    @inline(__always)
+    public var isPrivileged: Bool { security == .secure || isProtectedMode }
 
     public var description: String {
         security == .secure ? "\(name) (secure)" : "\(name) (non-secure, nsaid \(nsaid))"
@@ -58,7 +77,7 @@ public struct BusMaster: Hashable, Sendable, CustomStringConvertible, BitwiseCop
     /// The Mali GPU running normal work.
     public static let gpu = BusMaster(fixed: 2, "gpu", .nonSecure, 1)
     /// The Mali GPU while `GPU_STATUS_PROTM_ACTIVE` is set.
-    public static let gpuProtected = BusMaster(fixed: 3, "gpu-protected", .nonSecure, 2)
+    public static let gpuProtected = BusMaster(fixed: 3, "gpu-protected", .nonSecure, 2, protectedMode: true)
     /// The video codec (decoder and encoder).
     public static let codec = BusMaster(fixed: 4, "codec", .nonSecure, 3)
     /// The display controller's scan-out engine.

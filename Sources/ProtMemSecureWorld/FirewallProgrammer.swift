@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 
 /// Why the secure world could not program a firewall region.
 public enum FirewallError: Error, Hashable, Sendable, CustomStringConvertible {

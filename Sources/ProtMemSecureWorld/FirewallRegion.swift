@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 
 /// A set of TZC-400 non-secure access IDs, as the `nsaid_rd_en`/`nsaid_wr_en` halves of a
 /// region's `REGION_ID_ACCESS` register hold them (bit n = NSAID n).

@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 
 /// What the secure world protected, where, for whom and why: the entries a report shows
 /// under "who protected which range".

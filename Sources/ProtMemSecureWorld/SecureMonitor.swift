@@ -1,5 +1,5 @@
 import ProtMemHeaps
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 import Synchronization
 
@@ -10,7 +10,11 @@ import Synchronization
 /// At construction it plays the boot firmware: it puts a reset TZC-400 on the bus and opens
 /// the background region to every master, so ordinary DRAM works; protected ranges are then
 /// carved out of that background with ``protect(_:readers:writers:owner:reason:)``.
-public final class SecureMonitor: ProtectedMemoryScrubber {
+///
+/// Everything that changes protection or touches protected bytes (`protect`, `unprotect`,
+/// `scrub`, attaching a trusted OS or a hypervisor, fault injection) is the secure world's,
+/// behind `@_spi(SecureWorld)`; the normal world reaches the monitor through ``smc(_:)`` only.
+public final class SecureMonitor: Sendable {
     public let bus: Bus
     public let firewall: TZC400
     private let programmer: Mutex<FirewallProgrammer>
@@ -32,23 +36,28 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     public var hypervisor: Hypervisor? { services.withLock { $0.hypervisor } }
 
     /// Starts a hypervisor: it takes the host's FF-A calls and joins the bus path.
+    @_spi(SecureWorld)
     public func attach(_ hypervisor: Hypervisor) {
         services.withLock { $0.hypervisor = hypervisor }
         bus.install(hypervisor)
     }
 
     /// Boots a trusted OS behind this monitor.
+    @_spi(SecureWorld)
     public func attach(_ os: OPTEEOS) {
         services.withLock { $0.trustedOS = os }
     }
 
     /// A hook that sees every SMC first and may answer it instead (fault injection at the
-    /// boundary); `nil` lets the call through.
+    /// boundary); `nil` lets the call through. A test's power: an injector may answer for the
+    /// secure world.
+    @_spi(SecureWorld)
     public var faultInjector: (@Sendable (SMCRegisters) -> SMCRegisters?)? {
         get { services.withLock { $0.faultInjector } }
         set { services.withLock { $0.faultInjector = newValue } }
     }
 
+    @_spi(SecureWorld)
     public init(bus: Bus, firewallRegions: Int = 8) {
         self.bus = bus
         let firewall = TZC400(regionCount: firewallRegions)
@@ -64,7 +73,7 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     /// and `writers` reach it. `FirewallError.noFreeRegion` when all regions are taken;
     /// nothing changes on error. `allocator` says who divides it into buffers (only ranges
     /// the normal world divides may be scrubbed on its request).
-    @discardableResult
+    @_spi(SecureWorld) @discardableResult
     public func protect(_ range: PhysicalRange, readers: [BusMaster], writers: [BusMaster], owner: String, reason: String,
                         allocator: ProtectionRecord.Allocator = .secureWorld) throws(FirewallError) -> ProtectionRecord {
         let record = try programmer.withLock { programmer throws(FirewallError) -> ProtectionRecord in
@@ -86,7 +95,7 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     /// Lifts a protection made by ``protect(_:readers:writers:owner:reason:)``, after
     /// scrubbing the range so nothing protected is left readable. `false` when the record is
     /// not current or the scrub was refused (then the protection stays).
-    @discardableResult
+    @_spi(SecureWorld) @discardableResult
     public func unprotect(_ record: ProtectionRecord) -> Bool {
         guard let index = record.region, records.withLock({ $0.contains(record) }) else { return false }
         do { try scrub(record.range) } catch { return false }
@@ -115,20 +124,22 @@ public final class SecureMonitor: ProtectedMemoryScrubber {
     }
 
     /// Zeroes `range` as the secure CPU.
+    @_spi(SecureWorld)
     public func scrub(_ range: PhysicalRange) throws(AccessFault) {
-        try bus.fill(.cpuSecure, range, with: 0)
+        try bus.privileged.fill(.cpuSecure, range, with: 0)
     }
 
     /// Whether any byte of `range` is not zero, read as the secure CPU: protected memory that
     /// still holds something must not be handed back. Costs what was touched (pages never
     /// written are not resident and read as zero without being looked at).
+    @_spi(SecureWorld)
     public func holdsData(_ range: PhysicalRange) -> Bool {
         guard bus.memory.residentPageCount(in: range) > 0 else { return false }
         var page = range.base.rawValue
         while page < range.end {
             let piece = PhysicalRange(base: PhysicalAddress(page), size: min(pageSize, range.end - page))!
             if bus.memory.residentPageCount(in: piece) > 0 {
-                guard let bytes = try? bus.read(.cpuSecure, piece) else { return true }
+                guard let bytes = try? bus.privileged.read(.cpuSecure, piece) else { return true }
                 if bytes.contains(where: { $0 != 0 }) { return true }
             }
             page += piece.size

@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemHeaps
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemSecureWorld
 import ProtMemTEE
 import Synchronization
@@ -146,7 +146,7 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
             var page = extent.base.rawValue
             while page < extent.end {
                 let range = PhysicalRange(base: PhysicalAddress(page), size: min(pageSize, extent.end - page))!
-                if board.memory.residentPageCount(in: range) > 0, let bytes = try? board.bus.read(.cpuSecure, range), bytes.contains(where: { $0 != 0 }) {
+                if board.memory.residentPageCount(in: range) > 0, let bytes = try? board.bus.privileged.read(.cpuSecure, range), bytes.contains(where: { $0 != 0 }) {
                     found.append(InvariantViolation(kind: .scrubbing, detail: "free memory of \(name) at \(range) was not scrubbed"))
                     break
                 }

@@ -1,6 +1,6 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import Testing
 
 /// What a heap promises about CPU access, for the conformance suite.
@@ -53,13 +53,13 @@ public struct HeapConformance: Sendable {
         let table = try mapOnce(first, device: devices[0])
         for entry in table.entries {
             let range = try #require(entry.range)
-            #expect(try board.bus.read(reader, range).allSatisfy { $0 == 0 }, "\(heapName): new buffer not zeroed", sourceLocation: sourceLocation)
-            try board.bus.fill(reader.isSecure ? reader : writerFor(board), range, with: 0xA5)
+            #expect(try board.bus.privileged.read(reader, range).allSatisfy { $0 == 0 }, "\(heapName): new buffer not zeroed", sourceLocation: sourceLocation)
+            try board.bus.privileged.fill(reader.isSecure ? reader : writerFor(board), range, with: 0xA5)
         }
         try first.put()
         let second = try board.heaps.allocate(heap, length: 3 * pageSize, fdFlags: .readWrite)
         for entry in try mapOnce(second, device: devices[0]).entries {
-            #expect(try board.bus.read(reader, #require(entry.range)).allSatisfy { $0 == 0 }, "\(heapName): reused memory not scrubbed", sourceLocation: sourceLocation)
+            #expect(try board.bus.privileged.read(reader, #require(entry.range)).allSatisfy { $0 == 0 }, "\(heapName): reused memory not scrubbed", sourceLocation: sourceLocation)
         }
 
         // The normal-world CPU must be refused on protected heaps, for every byte.
@@ -68,7 +68,7 @@ public struct HeapConformance: Sendable {
             #expect(throws: AccessFault.self, sourceLocation: sourceLocation) { try board.bus.read(.cpuNonSecure, range) }
             #expect(throws: AccessFault.self, sourceLocation: sourceLocation) { try board.bus.fill(.cpuNonSecure, range, with: 1) }
             #expect(board.bus.faults.count == before + 2, sourceLocation: sourceLocation)
-            #expect(try board.bus.read(reader, range).allSatisfy { $0 == 0 }, "\(heapName): a refused write changed bytes", sourceLocation: sourceLocation)
+            #expect(try board.bus.privileged.read(reader, range).allSatisfy { $0 == 0 }, "\(heapName): a refused write changed bytes", sourceLocation: sourceLocation)
         }
 
         // Every device attaches and maps at once; references and release.

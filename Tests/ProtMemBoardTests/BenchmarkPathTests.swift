@@ -3,7 +3,7 @@ import Glibc
 #endif
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTestSupport
 import Testing
 
@@ -42,6 +42,6 @@ import Testing
         // And the same copy into the carve-out is refused before a byte moves.
         let protected = PhysicalAddress(0xB800_0000)
         #expect(throws: AccessFault.self) { try board.bus.copy(.cpuNonSecure, from: source, to: protected, count: UInt64(size)) }
-        #expect(try board.bus.read(.cpuSecure, PhysicalRange(base: protected, size: UInt64(size))!).allSatisfy { $0 == 0 })
+        #expect(try board.bus.privileged.read(.cpuSecure, PhysicalRange(base: protected, size: UInt64(size))!).allSatisfy { $0 == 0 })
     }
 }

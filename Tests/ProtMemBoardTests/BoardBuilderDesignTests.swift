@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemDeviceTree
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import Testing
 
 /// The three device-tree designs for how the GPU finds protected memory, and the errors
@@ -60,7 +60,7 @@ import Testing
         #expect(!board.heaps.names.contains("gpu-protected@b0000000"))
         // The GPU in protected mode may write the region; the CPU may not even read it.
         let range = PhysicalRange(checkedBase: 0xb000_0000, size: 0x1000)
-        #expect(throws: Never.self) { try board.bus.fill(.gpuProtected, range, with: 0x5a) }
+        #expect(throws: Never.self) { try board.bus.privileged.fill(.gpuProtected, range, with: 0x5a) }
         #expect(throws: (any Error).self) { try board.bus.read(.cpuNonSecure, range) }
     }
 

@@ -1,8 +1,8 @@
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemDeviceTree
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import ProtMemTestSupport
 import Testing
 

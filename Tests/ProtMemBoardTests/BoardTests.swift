@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import ProtMemTestSupport
 import Testing
 
@@ -100,9 +100,9 @@ import Testing
         #expect(board.bus.verdict(.cpuNonSecure, region, .read) != nil && board.bus.verdict(.gpuProtected, region, .write) == nil)
         #expect(board.pageAllocator.totalBytes == (2 << 30) - (448 << 20) - (16 << 20))
         // The scrub service reaches it.
-        try board.bus.fill(.gpuProtected, region, with: 0x11)
+        try board.bus.privileged.fill(.gpuProtected, region, with: 0x11)
         try board.scrubber.scrub(region)
-        #expect(try board.bus.read(.gpuProtected, PhysicalRange(base: region.base, size: 4096)!).allSatisfy { $0 == 0 })
+        #expect(try board.bus.privileged.read(.gpuProtected, PhysicalRange(base: region.base, size: 4096)!).allSatisfy { $0 == 0 })
 
         var overlapping = configuration
         overlapping.reservedRegions[0].range = PhysicalRange(checkedBase: 0xA7F0_0000, size: 2 << 20)

@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemHeaps
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTestSupport
 import Testing
 
@@ -92,11 +92,11 @@ import Testing
             let attachment = try first.attach(codec)
             let range = try #require(try first.map(attachment, direction: .fromDevice).entries.first?.range)
             try board.bus.fill(.codec, range, with: 0xC0)
-            #expect(try board.bus.read(.gpuProtected, range).allSatisfy { $0 == 0xC0 })
+            #expect(try board.bus.privileged.read(.gpuProtected, range).allSatisfy { $0 == 0xC0 })
             // The normal world cannot read or write a byte of it, and its write changes nothing.
             #expect(throws: AccessFault.self) { try board.bus.read(.cpuNonSecure, PhysicalRange(base: range.base, size: 1)!) }
             #expect(throws: AccessFault.self) { try board.bus.write(.cpuNonSecure, at: PhysicalAddress(range.end - 1), bytes: [0]) }
-            #expect(try board.bus.read(.gpuProtected, range).allSatisfy { $0 == 0xC0 })
+            #expect(try board.bus.privileged.read(.gpuProtected, range).allSatisfy { $0 == 0xC0 })
             try first.detach(attachment)
             try first.put()
             // First fit hands the same pages out again: zeros, read by a permitted master.
@@ -104,7 +104,7 @@ import Testing
             let again = try second.attach(codec)
             let reused = try #require(try second.map(again, direction: .fromDevice).entries.first?.range)
             #expect(reused == range)
-            #expect(try board.bus.read(.gpuProtected, reused).allSatisfy { $0 == 0 })
+            #expect(try board.bus.privileged.read(.gpuProtected, reused).allSatisfy { $0 == 0 })
             try second.detach(again)
             try second.put()
         }
@@ -114,10 +114,10 @@ import Testing
         let board = try Board.builtinDefault()
         let unprotected = PhysicalRange(checkedBase: 0x4000_0000, size: 1 << 20)
         #expect(throws: HeapConfigurationError.self) {
-            try CarveoutHeap(name: "fake", region: unprotected, bus: board.bus, scrubber: board.secureMonitor)
+            try CarveoutHeap(name: "fake", region: unprotected, bus: board.bus, scrubber: board.scrubber)
         }
         #expect(throws: HeapConfigurationError.self) {
-            try CarveoutHeap(name: "outside", region: PhysicalRange(checkedBase: 0x1_0000_0000, size: 1 << 20), bus: board.bus, scrubber: board.secureMonitor)
+            try CarveoutHeap(name: "outside", region: PhysicalRange(checkedBase: 0x1_0000_0000, size: 1 << 20), bus: board.bus, scrubber: board.scrubber)
         }
     }
 

@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import Testing
 
 /// A master carries its name as a number into the names masters have had: the name reads back

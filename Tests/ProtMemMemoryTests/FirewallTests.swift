@@ -1,5 +1,5 @@
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import Testing
 
 @Suite struct FirewallTests {
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func nonSecureMastersFaultOnEveryByteAndNothingChanges() throws {
-        try bus.fill(.cpuSecure, protected, with: 0x5A)
+        try bus.privileged.fill(.cpuSecure, protected, with: 0x5A)
         for offset: UInt64 in [0, 1, 4095, 4096, protected.size - 1] {
             let address = PhysicalAddress(protected.base.rawValue + offset)
             for master in [BusMaster.cpuNonSecure, .gpu, .camera] {
@@ -31,7 +31,7 @@ import Testing
         let straddling = PhysicalAddress(protected.base.rawValue - 8)
         #expect(throws: AccessFault.self) { try bus.write(.cpuNonSecure, at: straddling, bytes: [UInt8](repeating: 0xFF, count: 16)) }
         #expect(try bus.read(.cpuNonSecure, PhysicalRange(base: straddling, size: 8)!) == [UInt8](repeating: 0, count: 8))
-        #expect(try bus.read(.cpuSecure, protected).allSatisfy { $0 == 0x5A })
+        #expect(try bus.privileged.read(.cpuSecure, protected).allSatisfy { $0 == 0x5A })
     }
 
     @Test func faultRecordNamesMasterAddressSizeKindAndReason() throws {
@@ -49,8 +49,8 @@ import Testing
     @Test func permittedMastersGetThroughWithTheirDirectionOnly() throws {
         try bus.write(.codec, at: protected.base, bytes: [1, 2, 3])
         #expect(try bus.read(.display, PhysicalRange(base: protected.base, size: 3)!) == [1, 2, 3])
-        #expect(try bus.read(.gpuProtected, PhysicalRange(base: protected.base, size: 3)!) == [1, 2, 3])
-        #expect(try bus.read(.cpuSecure, PhysicalRange(base: protected.base, size: 3)!) == [1, 2, 3])
+        #expect(try bus.privileged.read(.gpuProtected, PhysicalRange(base: protected.base, size: 3)!) == [1, 2, 3])
+        #expect(try bus.privileged.read(.cpuSecure, PhysicalRange(base: protected.base, size: 3)!) == [1, 2, 3])
         #expect(throws: AccessFault.self) { try bus.read(.codec, PhysicalRange(base: protected.base, size: 3)!) }
         #expect(throws: AccessFault.self) { try bus.write(.display, at: protected.base, bytes: [9]) }
         // A copy must pass both checks before anything moves.

@@ -1,5 +1,5 @@
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import Synchronization
 import Testing
 
@@ -44,11 +44,11 @@ import Testing
         }
         #expect(first == nil, "a replaced observer is let go of")
         #expect(second != nil && bus.installedObserver === second, "the installed one is held")
-        try bus.write(.cpuSecure, at: PhysicalAddress(0), bytes: [1])
+        try bus.privileged.write(.cpuSecure, at: PhysicalAddress(0), bytes: [1])
         #expect(second?.log.withLock { $0.count } == 1)
         bus.observe(with: nil)
         #expect(second == nil && bus.installedObserver == nil, "a removed observer is let go of")
-        try bus.write(.cpuSecure, at: PhysicalAddress(0), bytes: [2])
+        try bus.privileged.write(.cpuSecure, at: PhysicalAddress(0), bytes: [2])
     }
 
     @Test func producedWriteLandsAndIsObserved() throws {
@@ -57,7 +57,7 @@ import Testing
             for index in buffer.indices { buffer[index] = UInt8(index * 7) }
         }
         let expected = (0..<10).map { UInt8($0 * 7) }
-        #expect(try bus.read(.cpuSecure, PhysicalRange(base: address, size: 10)!) == expected)
+        #expect(try bus.privileged.read(.cpuSecure, PhysicalRange(base: address, size: 10)!) == expected)
         let write = try #require(seen.log.withLock { $0.first })
         #expect(write.kind == "write" && write.master == .codec && write.range == PhysicalRange(base: address, size: 10)! && write.bytes == expected)
     }
@@ -74,13 +74,13 @@ import Testing
         }
         #expect(!ran)
         #expect(bus.faults.faults.last?.master == .camera)
-        #expect(try bus.read(.cpuSecure, PhysicalRange(base: straddling, size: 16)!) == [UInt8](repeating: 0, count: 16))
+        #expect(try bus.privileged.read(.cpuSecure, PhysicalRange(base: straddling, size: 16)!) == [UInt8](repeating: 0, count: 16))
         #expect(seen.log.withLock { $0.allSatisfy { $0.kind != "write" } })
     }
 
     @Test func viewedReadSeesMemoryAndIsObserved() throws {
         let range = PhysicalRange(base: protected.base, size: 32)!
-        try bus.fill(.cpuSecure, range, with: 0x5A)
+        try bus.privileged.fill(.cpuSecure, range, with: 0x5A)
         var sum = 0
         try bus.read(.display, at: range.base, count: 32) { bytes in sum = bytes.reduce(0) { $0 + Int($1) } }
         #expect(sum == 32 * 0x5A)

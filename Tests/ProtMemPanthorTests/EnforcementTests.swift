@@ -1,6 +1,6 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTestSupport
 import ProtMemTime

@@ -1,5 +1,5 @@
 import ProtMemBoard
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTestSupport
 import Testing
@@ -39,7 +39,7 @@ struct FirmwareLoadTests {
                         #expect(board.bus.verdict(.gpuProtected, chunk, .write) == nil)
                         #expect(board.bus.verdict(.gpu, chunk, .read) != nil, "the GPU outside protected mode may read it")
                         // Fresh from a scrubbing source: zeros, as the protected GPU reads them.
-                        #expect(try board.bus.read(.gpuProtected, chunk).allSatisfy { $0 == 0 })
+                        #expect(try board.bus.privileged.read(.gpuProtected, chunk).allSatisfy { $0 == 0 })
                         switch design {
                         case .reservedRegion: #expect(PanthorBench.reservedRegion.contains(chunk))
                         case .heapByName, .heapDevice, .userspace:

@@ -1,6 +1,6 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTestSupport
 import Testing
@@ -53,11 +53,11 @@ struct ProtectedSourceTests {
             let source = try ReservedRegionSource(region: PanthorBench.reservedRegion, bus: board.bus, scrubber: board.scrubber)
             let first = try source.allocate(ProtectedMemoryRequest(size: 0x10000, purpose: .firmwareSections))
             #expect(first.chunks == [PhysicalRange(base: PanthorBench.reservedRegion.base, size: 0x10000)!])
-            try board.bus.fill(.gpuProtected, first.chunks[0], with: 0x77)
+            try board.bus.privileged.fill(.gpuProtected, first.chunks[0], with: 0x77)
             first.free()
             #expect(source.available == PanthorBench.reservedRegion.size)
             let second = try source.allocate(ProtectedMemoryRequest(size: 0x10000, purpose: .firmwareSections))
-            #expect(try board.bus.read(.gpuProtected, second.chunks[0]).allSatisfy { $0 == 0 }, "scrubbed on free")
+            #expect(try board.bus.privileged.read(.gpuProtected, second.chunks[0]).allSatisfy { $0 == 0 }, "scrubbed on free")
             #expect(throws: Errno.noMemory) { try source.allocate(ProtectedMemoryRequest(size: PanthorBench.reservedRegion.size, purpose: .firmwareSections)) }
             #expect(throws: Errno.invalidArgument) { try source.allocate(ProtectedMemoryRequest(size: 0x1001, purpose: .firmwareSections)) }
             second.free()

@@ -1,5 +1,5 @@
 import ProtMemBoard
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTestSupport
 import ProtMemTime
@@ -80,7 +80,7 @@ struct SchedulerTests {
             #expect(gpu.metrics.protectedModeEntries >= 2)
             // The forced exit saved state through the bus into the protected suspend buffer.
             let suspend = try #require(gpu.protectedSuspendBuffer(of: groups[0].1))
-            let saved = try board.bus.read(.gpuProtected, suspend.chunks[0]).prefix(15)
+            let saved = try board.bus.privileged.read(.gpuProtected, suspend.chunks[0]).prefix(15)
             #expect(Array(saved) == Array("csf-saved-state".utf8))
             for (_, group) in groups { try gpu.destroyGroup(group) }
             bench.runUntilIdle()

@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import ProtMemTEE
 import ProtMemTestSupport
 import Testing

@@ -1,5 +1,5 @@
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import Testing
 
 /// The TZC-400 judges a transaction from an address map it rebuilds whenever a region is

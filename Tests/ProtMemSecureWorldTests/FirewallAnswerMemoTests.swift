@@ -1,5 +1,5 @@
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import Synchronization
 import Testing
 

@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import ProtMemTEE
 import ProtMemTestSupport
 import Testing
@@ -37,7 +37,7 @@ import Testing
             let range = try #require(tables[1].entries.first?.range)
             // The codec decodes into it, the protected GPU and the display read it back.
             try board.bus.fill(.codec, range, with: 0x7E)
-            #expect(try board.bus.read(.gpuProtected, range).allSatisfy { $0 == 0x7E })
+            #expect(try board.bus.privileged.read(.gpuProtected, range).allSatisfy { $0 == 0x7E })
             #expect(try board.bus.read(.display, range).allSatisfy { $0 == 0x7E })
             // Every page refuses the normal world, and the bytes stay.
             for entry in tables[0].entries {

@@ -1,7 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
-import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemMemory
+@_spi(SecureWorld) import ProtMemSecureWorld
 import ProtMemSimulation
 import ProtMemTestSupport
 import Testing
@@ -24,7 +24,7 @@ import Testing
             defer { checker.uninstall() }
             let (buffer, range) = try decodedFrame(board, "protected,secure-video", id: 42)
             _ = try board.bus.read(.display, range)
-            _ = try board.bus.read(.gpuProtected, range)
+            _ = try board.bus.privileged.read(.gpuProtected, range)
             #expect(checker.check(scanFreeMemory: true).isEmpty)
             try buffer.put()
             #expect(checker.check(scanFreeMemory: true).isEmpty)
@@ -63,7 +63,7 @@ import Testing
             #expect(!board.secureMonitor.grantsRead(to: BusMaster.cpuNonSecure.name))
             let page = try #require(board.pageAllocator.allocateZeroed(order: 0))
             let marked = PhysicalRange(base: page.base, size: UInt64(ContentMarker.size))!
-            try board.bus.write(.cpuSecure, at: page.base, bytes: ContentMarker.bytes(id: 9))
+            try board.bus.privileged.write(.cpuSecure, at: page.base, bytes: ContentMarker.bytes(id: 9))
             let afterWrite = checker.contentViolations.count
             func readsLeak() throws -> Bool {
                 let before = checker.contentViolations.count
@@ -78,7 +78,7 @@ import Testing
             #expect(board.secureMonitor.unprotect(record))
             #expect(try readsLeak(), "the grant was lifted")
             #expect(checker.contentViolations.count == afterWrite + 3)
-            try board.bus.fill(.cpuSecure, page, with: 0)
+            try board.bus.privileged.fill(.cpuSecure, page, with: 0)
             try board.pageAllocator.free(page)
             try board.pageAllocator.free(lent)
         }
@@ -103,9 +103,9 @@ import Testing
         try withLeakCheckedBoard { board in
             let checker = InvariantChecker(board: board)
             let free = try #require(board.carveoutHeaps[0].freeExtents.first)
-            try board.bus.write(.cpuSecure, at: PhysicalAddress(free.base.rawValue + 8192), bytes: [1])
+            try board.bus.privileged.write(.cpuSecure, at: PhysicalAddress(free.base.rawValue + 8192), bytes: [1])
             #expect(checker.check(scanFreeMemory: true).contains { $0.kind == .scrubbing })
-            try board.bus.fill(.cpuSecure, PhysicalRange(base: free.base, size: 3 * 4096)!, with: 0)
+            try board.bus.privileged.fill(.cpuSecure, PhysicalRange(base: free.base, size: 3 * 4096)!, with: 0)
             #expect(checker.check(scanFreeMemory: true).isEmpty)
         }
     }

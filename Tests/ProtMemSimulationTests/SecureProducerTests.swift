@@ -1,6 +1,6 @@
 @testable import ProtMemSimulation
 import ProtMemBoard
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTestSupport
 import ProtMemTime
 import Testing

@@ -1,5 +1,5 @@
 import ProtMemMemory
-import ProtMemSecureWorld
+@_spi(SecureWorld) import ProtMemSecureWorld
 
 extension BoardConfiguration {
     /// Reserved memory that no heap owns: OP-TEE's own carve-out, a device's private pool, a

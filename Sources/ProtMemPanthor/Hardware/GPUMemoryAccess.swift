@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 
 /// How the GPU's shader cores and its MCU reach memory: through a GPU address space, then onto
 /// the bus as the master the GPU's mode gives it (`BusMaster.gpu`, or `BusMaster.gpuProtected`
@@ -17,6 +17,9 @@ import ProtMemMemory
 ///    transactions; the model puts it where it can be tested.
 ///
 /// Reads in protected mode are not restricted: protected work may read ordinary inputs.
+///
+/// The protected-mode identity is the GPU hardware's alone: its transactions take the bus's
+/// privileged path (`@_spi(SecureWorld)`), which normal-world software does not have.
 struct GPUMemoryAccess {
     /// The fault source name for rule 2.
     static let protectedOutputSource = "mali-protected-output"
@@ -31,20 +34,20 @@ struct GPUMemoryAccess {
         switch operation {
         case .read(let va, let size):
             let chunks = try translate(va, size, .read, space)
-            return try busCall { () throws(AccessFault) in try PhysicalChunks.read(chunks, count: size, as: master, bus: bus) }
+            return try busCall { () throws(AccessFault) in try PhysicalChunks.read(chunks, count: size, as: master, bus: bus, privileged: protectedMode) }
         case .write(let va, let bytes):
             let chunks = try translate(va, UInt64(bytes.count), .write, space)
             try checkOutput(chunks, protectedMode)
-            _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(bytes, into: chunks, as: master, bus: bus) }
+            _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(bytes, into: chunks, as: master, bus: bus, privileged: protectedMode) }
         case .fill(let va, let size, let byte):
             let chunks = try translate(va, size, .write, space)
             try checkOutput(chunks, protectedMode)
-            try busCall { () throws(AccessFault) in try PhysicalChunks.fill(chunks, from: 0, with: byte, as: master, bus: bus) }
+            try busCall { () throws(AccessFault) in try PhysicalChunks.fill(chunks, from: 0, with: byte, as: master, bus: bus, privileged: protectedMode) }
         case .copy(let from, let to, let size):
             let source = try translate(from, size, .read, space)
             let destination = try translate(to, size, .write, space)
             try checkOutput(destination, protectedMode)
-            try busCall { () throws(AccessFault) in try copy(source, to: destination, size: size, as: master) }
+            try busCall { () throws(AccessFault) in try copy(source, to: destination, size: size, as: master, privileged: protectedMode) }
         }
         return nil
     }
@@ -61,10 +64,12 @@ struct GPUMemoryAccess {
         // One chunk holding the whole record (every save): the one piece the scatter walk
         // below would write, written directly.
         if let chunk = chunks.single, chunk.size >= UInt64(bytes.count) {
-            try busCall { () throws(AccessFault) in try bus.write(master, at: chunk.base, from: bytes) }
+            try busCall { () throws(AccessFault) in
+                if protectedMode { try bus.privileged.write(master, at: chunk.base, from: bytes) } else { try bus.write(master, at: chunk.base, from: bytes) }
+            }
             return
         }
-        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(Array(bytes), into: chunks, as: master, bus: bus) }
+        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(Array(bytes), into: chunks, as: master, bus: bus, privileged: protectedMode) }
     }
 
     private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {
@@ -101,11 +106,14 @@ struct GPUMemoryAccess {
         }
     }
 
-    private func copy(_ source: PhysicalChunkList, to destination: PhysicalChunkList, size: UInt64, as master: BusMaster) throws(AccessFault) {
+    private func copy(_ source: PhysicalChunkList, to destination: PhysicalChunkList, size: UInt64, as master: BusMaster, privileged: Bool) throws(AccessFault) {
+        func copy(_ from: PhysicalAddress, _ to: PhysicalAddress, _ count: UInt64) throws(AccessFault) {
+            if privileged { try bus.privileged.copy(master, from: from, to: to, count: count) } else { try bus.copy(master, from: from, to: to, count: count) }
+        }
         // Each side one chunk holding the whole copy (nearly every copy): the walk below
         // would make exactly this one bus copy.
         if let from = source.single, let to = destination.single, from.size >= size, to.size >= size {
-            if size > 0 { try bus.copy(master, from: from.base, to: to.base, count: size) }
+            if size > 0 { try copy(from.base, to.base, size) }
             return
         }
         var offset: UInt64 = 0
@@ -113,7 +121,7 @@ struct GPUMemoryAccess {
             let from = PhysicalChunks.firstPiece(source, offset: offset, count: size - offset)!
             let to = PhysicalChunks.firstPiece(destination, offset: offset, count: size - offset)!
             let step = min(from.size, to.size)
-            try bus.copy(master, from: from.base, to: to.base, count: step)
+            try copy(from.base, to.base, step)
             offset += step
         }
     }

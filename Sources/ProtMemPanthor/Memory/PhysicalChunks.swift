@@ -1,11 +1,12 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 
 /// Bus transfers over a scatter list: a buffer's bytes laid end to end across its chunks.
+/// `privileged` transfers (the GPU's protected mode) take the bus's privileged path.
 enum PhysicalChunks {
     /// Writes `bytes` from the start of `chunks` as `master`; returns the byte offset after
     /// them. Stops at the first refused piece and throws its fault.
     @discardableResult
-    static func write<Chunks: Collection<PhysicalRange>>(_ bytes: [UInt8], into chunks: Chunks, at offset: UInt64 = 0, as master: BusMaster, bus: Bus) throws(AccessFault) -> UInt64 {
+    static func write<Chunks: Collection<PhysicalRange>>(_ bytes: [UInt8], into chunks: Chunks, at offset: UInt64 = 0, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) -> UInt64 {
         guard !bytes.isEmpty else { return offset }
         // Each piece is written from its part of `bytes` in place, not from a copy of it.
         let consumed: Result<Int, AccessFault> = bytes.withUnsafeBytes { raw in
@@ -13,7 +14,12 @@ enum PhysicalChunks {
             do throws(AccessFault) {
                 try forEachPiece(chunks, offset: offset, count: UInt64(bytes.count)) { piece throws(AccessFault) in
                     let count = Int(piece.size)
-                    try bus.write(master, at: piece.base, from: UnsafeRawBufferPointer(rebasing: raw[consumed..<(consumed + count)]))
+                    let source = UnsafeRawBufferPointer(rebasing: raw[consumed..<(consumed + count)])
+                    if privileged {
+                        try bus.privileged.write(master, at: piece.base, from: source)
+                    } else {
+                        try bus.write(master, at: piece.base, from: source)
+                    }
                     consumed += count
                 }
             } catch {
@@ -25,20 +31,20 @@ enum PhysicalChunks {
     }
 
     /// Fills the chunks from byte `offset` to their end with `byte`.
-    static func fill<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus) throws(AccessFault) {
+    static func fill<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) {
         let total = chunks.reduce(0) { $0 + $1.size }
         guard offset < total else { return }
         try forEachPiece(chunks, offset: offset, count: total - offset) { piece throws(AccessFault) in
-            try bus.fill(master, piece, with: byte)
+            if privileged { try bus.privileged.fill(master, piece, with: byte) } else { try bus.fill(master, piece, with: byte) }
         }
     }
 
     /// Reads `count` bytes from byte `offset` of the chunks.
-    static func read<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus) throws(AccessFault) -> [UInt8] {
+    static func read<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(count))
         try forEachPiece(chunks, offset: offset, count: count) { piece throws(AccessFault) in
-            bytes += try bus.read(master, piece)
+            bytes += try privileged ? bus.privileged.read(master, piece) : bus.read(master, piece)
         }
         return bytes
     }

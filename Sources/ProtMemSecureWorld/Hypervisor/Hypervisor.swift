@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 import Synchronization
 
@@ -85,6 +85,8 @@ public final class Hypervisor: BusAccessFilter {
     }
     public var liveTransactions: Int { state.withLock { $0.transactions.count } }
 
+    /// Fault injection (a test's power): the next lend or share answers `code`.
+    @_spi(SecureWorld)
     public func failNextTransaction(with code: FFA.ErrorCode) {
         state.withLock { $0.failNextTransaction = code }
     }
@@ -161,7 +163,7 @@ public final class Hypervisor: BusAccessFilter {
     /// reclaim would wipe them. The borrower retrieves the memory as the call completes.
     private func transact(lend: Bool, length: UInt64, fragment: UInt64, buffer: UInt64) -> SMCRegisters {
         guard buffer == 0, length == fragment, length > 0, let tx = state.withLock({ $0.transmitBuffer }), length <= tx.size,
-              let bytes = try? bus.read(.cpuSecure, PhysicalRange(base: tx.base, size: length)!),
+              let bytes = try? bus.privileged.read(.cpuSecure, PhysicalRange(base: tx.base, size: length)!),
               let region = FFAMemoryRegion.decode(bytes), region.sender == FFA.hostEndpoint, receivers[region.receiver] != nil else {
             return FFA.errorRegisters(.invalidParameters)
         }
@@ -206,7 +208,7 @@ public final class Hypervisor: BusAccessFilter {
         guard !transaction.retrieved else { return FFA.errorRegisters(.denied) }
         if transaction.lent {
             for range in transaction.ranges {
-                guard (try? bus.fill(.cpuSecure, range, with: 0)) != nil else { return FFA.errorRegisters(.aborted) }
+                guard (try? bus.privileged.fill(.cpuSecure, range, with: 0)) != nil else { return FFA.errorRegisters(.aborted) }
             }
         }
         state.withLock { state in

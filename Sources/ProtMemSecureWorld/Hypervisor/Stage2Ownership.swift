@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 
 /// Who owns a page in the hypervisor's stage-2 view (pKVM's page states).
 public enum Stage2PageState: Hashable, Sendable, CustomStringConvertible {

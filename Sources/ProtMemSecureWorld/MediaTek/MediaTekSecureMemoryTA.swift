@@ -1,5 +1,5 @@
 import ProtMemHeaps
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 import Synchronization
 
@@ -38,6 +38,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
 
     /// `carveout` is the TEE-managed region (protected here, at TA start); `nil` when the
     /// platform has none.
+    @_spi(SecureWorld)
     public init(carveout: PhysicalRange?, grant: OPTEEConfiguration.Grant, monitor: SecureMonitor) throws(FirewallError) {
         self.grant = grant
         if let carveout {
@@ -49,6 +50,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
         }
     }
 
+    @_spi(SecureWorld)
     public func failNextAllocation(with result: TEEResult) {
         state.withLock { $0.failNextAllocation = result }
     }
@@ -166,7 +168,7 @@ public final class MediaTekSecureMemoryTA: TrustedApplication {
         }
         var entry = [UInt8].littleEndian(buffer.range.base.rawValue)
         entry.appendLittleEndian(UInt32(truncatingIfNeeded: buffer.range.size))
-        guard (try? environment.bus.write(.cpuSecure, at: shared.base, bytes: entry)) != nil else { return .accessDenied }
+        guard (try? environment.bus.privileged.write(.cpuSecure, at: shared.base, bytes: entry)) != nil else { return .accessDenied }
         parameters[1] = .memrefInout(range: shared, size: UInt64(entry.count))
         return .success
     }

@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 
 /// How a board's OP-TEE provides protected memory, and to whom each use case grants access.

@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 
 extension OPTEEOS {

@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 import Synchronization
 
@@ -38,6 +38,7 @@ public final class OPTEEOS: Sendable {
     /// Boots OP-TEE: protects the static pool, if any, with the firewall. Fails when the
     /// firewall cannot take it. The OS does not keep `monitor` alive (the monitor holds the
     /// OS once attached to it): keep the monitor for as long as the OS is used.
+    @_spi(SecureWorld)
     public init(monitor: SecureMonitor, configuration: OPTEEConfiguration) throws(FirewallError) {
         self.environment = TAEnvironment(bus: monitor.bus, monitor: monitor)
         self.configuration = configuration
@@ -51,6 +52,7 @@ public final class OPTEEOS: Sendable {
     }
 
     /// Installs a trusted application (as OP-TEE loads an early or a REE-loaded TA).
+    @_spi(SecureWorld)
     public func install(_ application: any TrustedApplication) {
         state.withLock { $0.applications[application.uuid] = application }
     }
@@ -65,6 +67,7 @@ public final class OPTEEOS: Sendable {
     public var lentRanges: [PhysicalRange] { state.withLock { $0.lent.values.map(\.range).sorted { $0.base < $1.base } } }
 
     /// Makes the next `LEND_PROTMEM`/`RECLAIM_PROTMEM` answer `result` (fault injection).
+    @_spi(SecureWorld)
     public func failNextProtectedMemoryCommand(with result: TEEResult) {
         state.withLock { $0.failNextProtectedMemoryCommand = result }
     }
@@ -103,13 +106,13 @@ public final class OPTEEOS: Sendable {
         let bus = environment.bus
         let badAddress = SMCRegisters(OPTEESMC.returnBadAddress)
         guard address & 7 == 0, let headerRange = PhysicalRange(base: PhysicalAddress(address), size: UInt64(OPTEEMessageArgument.headerSize)),
-              isNormalWorldMemory(headerRange), let header = try? bus.read(.cpuSecure, headerRange),
+              isNormalWorldMemory(headerRange), let header = try? bus.privileged.read(.cpuSecure, headerRange),
               let count = OPTEEMessageArgument.parameterCount(in: header), count <= Self.maximumMessageParameters else {
             return badAddress
         }
         let size = UInt64(OPTEEMessageArgument.size(parameterCount: Int(count)))
         guard (address & (pageSize - 1)) + size <= pageSize, let range = PhysicalRange(base: PhysicalAddress(address), size: size),
-              isNormalWorldMemory(range), let bytes = try? bus.read(.cpuSecure, range),
+              isNormalWorldMemory(range), let bytes = try? bus.privileged.read(.cpuSecure, range),
               var argument = OPTEEMessageArgument.decode(bytes) else {
             return badAddress
         }
@@ -117,7 +120,7 @@ public final class OPTEEOS: Sendable {
             return SMCRegisters(OPTEESMC.returnBadCommand)
         }
         // Written back over the caller's block: results, session and output parameters.
-        guard (try? bus.write(.cpuSecure, at: range.base, bytes: argument.encoded())) != nil else { return badAddress }
+        guard (try? bus.privileged.write(.cpuSecure, at: range.base, bytes: argument.encoded())) != nil else { return badAddress }
         return SMCRegisters(OPTEESMC.returnOK)
     }
 

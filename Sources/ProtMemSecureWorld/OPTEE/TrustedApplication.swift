@@ -1,4 +1,4 @@
-import ProtMemMemory
+@_spi(SecureWorld) import ProtMemMemory
 import ProtMemTEE
 
 /// A GlobalPlatform parameter as a trusted application sees it (`TEE_Param` with its type
