@@ -117,3 +117,23 @@ import Testing
         #expect([UInt8](ContentMarker.magic).withUnsafeBytes { ContentMarker.firstID(in: $0) } == nil)
     }
 }
+
+/// A heap's statistics say what its live buffers hold, for every protected heap the checker
+/// accounts: MediaTek's carve-out heap counted nothing in use, so every live buffer of it was
+/// an accounting violation.
+@Suite struct ProtectedHeapAccountingTests {
+    @Test(arguments: ["restricted_mtk_cm", "restricted_mtk_cma"])
+    func aLiveRestrictedBufferIsAccountedFor(_ name: String) throws {
+        try withLeakCheckedBoard(TestBoards.mediatek) { board in
+            let checker = InvariantChecker(board: board)
+            let heap = try #require(board.heaps.find(name))
+            defer { board.heaps.put(heap) }
+            let before = heap.ops.statistics.free
+            let buffer = try board.heaps.allocate(heap, length: 4 * pageSize, fdFlags: .readWrite)
+            #expect(heap.ops.statistics.free == before - 4 * pageSize)
+            #expect(checker.check().filter { $0.kind == .accounting }.isEmpty, "\(checker.check())")
+            try buffer.put()
+            #expect(heap.ops.statistics.free == before)
+        }
+    }
+}

@@ -88,8 +88,13 @@ public final class MediaTekRestrictedHeap: DMAHeapOps {
     }
 
     /// `mtk_restricted_memory_cma_allocate`: the whole region on first use; `EINVAL` past it.
+    /// The carve-out takes nothing here, but its bytes in use are counted the same way, so
+    /// the heap's statistics say what its live buffers hold.
     private func takeCMA(_ length: UInt64) throws(Errno) -> PhysicalRange? {
-        guard case .cma(let area) = kind else { return nil }
+        guard case .cma(let area) = kind else {
+            state.withLock { $0.used += length }
+            return nil
+        }
         return try state.withLock { state throws(Errno) -> PhysicalRange? in
             if state.used == 0 {
                 guard let block = area.allocate(pages: area.range.pageCount, align: 0) else { throw .noMemory }
@@ -104,7 +109,10 @@ public final class MediaTekRestrictedHeap: DMAHeapOps {
 
     /// `mtk_restricted_memory_cma_free`
     private func giveBackCMA(_ length: UInt64) {
-        guard case .cma(let area) = kind else { return }
+        guard case .cma(let area) = kind else {
+            state.withLock { $0.used -= length }
+            return
+        }
         state.withLock { state in
             state.used -= length
             if state.used == 0, let block = state.cmaBlock {
