@@ -59,7 +59,11 @@ import Testing
             // Asked of the wrong endpoint, or for a handle that does not exist: refused.
             #expect(throws: Errno.invalidArgument) { try driver.requestRelinquish(handle, from: 0x8002) }
             #expect(throws: Errno.invalidArgument) { try driver.requestRelinquish(handle + 1, from: Self.endpoint) }
+            try board.bus.write(.codec, at: page.base, bytes: [1])
             try driver.requestRelinquish(handle, from: Self.endpoint)
+            // Relinquished, the page is nobody's: the borrower's devices lose it too.
+            #expect(throws: AccessFault.self) { try board.bus.write(.codec, at: page.base, bytes: [2]) }
+            #expect(board.bus.faults.faults.last?.source == "stage2")
             // Once relinquished, it is not held any more.
             #expect(throws: Errno.invalidArgument) { try driver.requestRelinquish(handle, from: Self.endpoint) }
             try driver.reclaim(handle)

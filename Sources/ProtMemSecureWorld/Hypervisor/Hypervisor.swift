@@ -8,7 +8,8 @@ import Synchronization
 /// it when the lender asks with a direct message), and sits in the bus path as a filter.
 ///
 /// On a lent page only the masters the receiving endpoint is granted get through (its
-/// protected devices, through their IOMMU mappings); under the ``LendModel/strict`` model
+/// protected devices, through their IOMMU mappings), and only while the endpoint holds it
+/// (relinquished, it is nobody's until reclaimed); under the ``LendModel/strict`` model
 /// the host CPU and every other non-secure master are refused. Shared pages stay open to the
 /// host. The host gives only what it owns (no page another transaction holds, no page the
 /// firewall protects), gets nothing back that the borrower still holds (`FFA_DENIED` until
@@ -105,6 +106,9 @@ public final class Hypervisor: BusAccessFilter {
                     return (address, "page is hypervisor-owned")
                 case .lent(let handle):
                     if lendModel == .upstream { continue }
+                    if let transaction = state.transactions[handle], !transaction.retrieved {
+                        return (address, "page is lent (handle 0x\(String(handle, radix: 16))) and its borrower has relinquished it: nothing reaches it until the host reclaims it")
+                    }
                     guard let transaction = state.transactions[handle], let grant = receivers[transaction.receiver],
                           (kind == .read ? grant.readers : grant.writers).contains(where: { $0.nsaid == master.nsaid }) else {
                         return (address, "page is lent to another endpoint (handle 0x\(String(handle, radix: 16))); the host may not \(kind) it")
@@ -123,7 +127,7 @@ public final class Hypervisor: BusAccessFilter {
                 case .hostOwned, .shared: true
                 case .hypervisorOwned: false
                 case .lent(let handle):
-                    lendModel == .upstream || state.transactions[handle].flatMap { receivers[$0.receiver] }
+                    lendModel == .upstream || state.transactions[handle].flatMap { $0.retrieved ? receivers[$0.receiver] : nil }
                         .map { (kind == .read ? $0.readers : $0.writers).contains { $0.nsaid == master.nsaid } } ?? false
                 }
             }
