@@ -161,6 +161,56 @@ public final class Bus: Sendable {
         path._withUnsafeGuaranteedRef { admitted(master, range, kind, $0) != nil }
     }
 
+    /// The first stretch of `range` that `master` may perform `kind` on, as far as it runs
+    /// unbroken; `nil` when no byte of `range` is open to it. Recorded nowhere.
+    ///
+    /// For a caller that must know whether any part of a range is open, not only all of it
+    /// (the invariant checker: one page opened inside a protected buffer of thousands). The
+    /// range is cut where a DRAM bank ends and wherever a filter's answer may change
+    /// (``BusAccessFilter/boundary(in:)``), and each piece is asked whole, as a transaction
+    /// would be: O(filters × pieces), never a question per byte or per page.
+    public func firstPermitted(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> PhysicalRange? {
+        path._withUnsafeGuaranteedRef { path in
+            var start = range.base.rawValue
+            var first: UInt64?
+            while start < range.end {
+                let end = uniformEnd(from: start, before: range.end, path)
+                if admitted(master, PhysicalRange(base: PhysicalAddress(start), size: end - start)!, kind, path) != nil {
+                    if first == nil { first = start }
+                } else if let first {
+                    return PhysicalRange(base: PhysicalAddress(first), size: start - first)
+                }
+                start = end
+            }
+            return first.map { PhysicalRange(base: PhysicalAddress($0), size: range.end - $0)! }
+        }
+    }
+
+    /// Where the piece of memory from `start` (below `limit`) that the bus answers alike for
+    /// ends: at the end of its DRAM bank (or the start of the next, outside DRAM), or where a
+    /// filter says its answer may change, whichever comes first.
+    private func uniformEnd(from start: UInt64, before limit: UInt64, _ path: Path) -> UInt64 {
+        var end = limit
+        let banks = memory.bankTable
+        for index in 0..<banks.count {
+            let bank = banks[index].range
+            if bank.base.rawValue <= start, start < bank.end {
+                end = min(end, bank.end)
+            } else if start < bank.base.rawValue {
+                end = min(end, bank.base.rawValue)
+            }
+        }
+        let filters = path.borrowed
+        for index in filters.indices {
+            let piece = PhysicalRange(base: PhysicalAddress(start), size: end - start)!
+            // Only a boundary inside the piece counts: anything else would not make progress.
+            if let boundary = filters[index].type.borrowedBoundary(filters[index].object, piece), boundary.rawValue > start, boundary.rawValue < end {
+                end = boundary.rawValue
+            }
+        }
+        return end
+    }
+
     // MARK: Transactions
 
     // Each transaction exists twice: the public one, refused for a privileged master (see
@@ -377,6 +427,11 @@ extension BusAccessFilter {
     /// ``check(_:_:_:)`` of the filter at `object`, borrowed (the bus's path keeps it alive).
     fileprivate static func borrowedCheck(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
         Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.check(master, range, kind) }
+    }
+
+    /// ``boundary(in:)`` of the filter at `object`, borrowed.
+    fileprivate static func borrowedBoundary(_ object: UnsafeRawPointer, _ range: PhysicalRange) -> PhysicalAddress? {
+        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.boundary(in: range) }
     }
 
     /// ``permits(_:_:_:)`` of the filter at `object`, borrowed.

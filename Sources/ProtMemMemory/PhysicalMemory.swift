@@ -99,6 +99,24 @@ public final class PhysicalMemory: @unchecked Sendable {
         return nil
     }
 
+    /// The DRAM around `range`, in place and read-only: from up to `margin` bytes before it to
+    /// up to `margin` bytes after, as far as the bank holding `range` reaches, with the
+    /// address of the first byte; `nil` when no one bank holds `range`. For an observer that
+    /// must look past a transaction's ends without a transaction of its own (the invariant
+    /// checker, for protected content split across transactions), which would tell it again.
+    @inlinable @inline(__always)
+    package func surroundings(of range: PhysicalRange, margin: UInt64) -> (base: PhysicalAddress, bytes: UnsafeRawBufferPointer)? {
+        for index in 0..<bankTable.count where bankTable[index].range.contains(range) {
+            let bank = bankTable[index].range
+            let lo = max(bank.base.rawValue, range.base.rawValue - min(margin, range.base.rawValue))
+            let (after, wraps) = range.end.addingReportingOverflow(margin)
+            let hi = wraps ? bank.end : min(bank.end, after)
+            let start = bankTable[index].storage + Int(lo - bank.base.rawValue)
+            return (PhysicalAddress(lo), UnsafeRawBufferPointer(start: start, count: Int(hi - lo)))
+        }
+        return nil
+    }
+
     /// Whether every byte of `range` is backed by DRAM.
     public func contains(_ range: PhysicalRange) -> Bool {
         banks.contains { $0.range.contains(range) }

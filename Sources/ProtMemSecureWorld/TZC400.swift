@@ -251,6 +251,31 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
         return memoizedPermits(range.base.rawValue & ~mask, overflow ? range.end : roundedEnd & ~mask, Rights.bitIndex(master, kind))
     }
 
+    /// Where the next segment of the address map begins inside `range`: the firewall answers
+    /// alike up to there, so a caller asking where memory is open asks once per region edge,
+    /// not per page. Read from the published map without the lock, as a check is.
+    public func boundary(in range: PhysicalRange) -> PhysicalAddress? {
+        let lo = range.base.rawValue, hi = range.end
+        while true {
+            let before = sequence.load(ordering: .acquiring)
+            guard before & 1 == 0 else {
+                sched_yield()
+                continue
+            }
+            let count = min(Int(truncatingIfNeeded: map[0].load(ordering: .relaxed) & 0xff), (Self.mapCapacity - 1) / 2)
+            var answer: UInt64?
+            for index in 0..<count {
+                let start = map[1 + 2 * index].load(ordering: .relaxed)
+                if start > lo {
+                    if start < hi { answer = start }
+                    break
+                }
+            }
+            atomicMemoryFence(ordering: .acquiring)
+            if sequence.load(ordering: .relaxed) == before { return answer.map { PhysicalAddress($0) } }
+        }
+    }
+
     /// The lowest address in `[lo, hi)` whose deciding region lacks `bit`, and that region:
     /// the first segment the range meets that refuses it (where the highest-numbered region
     /// covering an address decides, the lowest refused address is where that segment, or the

@@ -32,6 +32,17 @@ public enum ContentMarker {
     /// 4d 45 4d 21): a constant, so a scan reads no lazily initialised global.
     static let magicWord: UInt64 = 0x214d_454d_544f_5250
 
+    /// Whether `byte` is one of the magic's (a fill of it could complete a marker).
+    @inline(__always)
+    public static func isMagicByte(_ byte: UInt8) -> Bool {
+        var word = magicWord
+        for _ in 0..<8 {
+            if UInt8(truncatingIfNeeded: word) == byte { return true }
+            word >>= 8
+        }
+        return false
+    }
+
     /// Up to this many bytes ``firstID(in:)`` compares a word at every place a marker could
     /// start rather than asking `memchr` for candidates.
     static let directScanLimit = 24
@@ -39,24 +50,77 @@ public enum ContentMarker {
     /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for
     /// the magic's first byte, so a large read costs about what copying it did.
     public static func firstID(in data: UnsafeRawBufferPointer) -> UInt64? {
-        guard let base = data.baseAddress, data.count >= size else { return nil }
+        first(in: data, from: 0)?.id
+    }
+
+    /// The first complete marker in `data` that starts at `offset` or later: where it starts
+    /// and its id.
+    public static func first(in data: UnsafeRawBufferPointer, from offset: Int) -> (offset: Int, id: UInt64)? {
+        guard let base = data.baseAddress, offset >= 0, data.count - offset >= size else { return nil }
         // A few places a marker could start (a 16-byte firmware record has one): comparing
         // each word in place costs less than the call into `memchr` that finds none.
-        if data.count <= directScanLimit {
-            for position in 0...(data.count - size) where data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
-                return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))
+        if data.count - offset <= directScanLimit {
+            for position in offset...(data.count - size) where data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
+                return (position, UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
             }
             return nil
         }
-        var offset = 0
+        var offset = offset
         while offset + size <= data.count {
             guard let hit = memchr(base + offset, Int32(UInt8(ascii: "P")), data.count - size + 1 - offset) else { return nil }
             let position = UnsafeRawPointer(hit) - base
             if data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
-                return UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))
+                return (position, UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
             }
             offset = position + 1
         }
         return nil
+    }
+
+    /// The markers in `memory` that overlap its `count` bytes at `offset` without lying wholly
+    /// inside them, lowest first, each handed to `body` (where it starts in `memory`, its id)
+    /// until `body` answers `false`: protected content a transaction carries only part of,
+    /// because it was split across transactions (read 8 bytes or 1 byte at a time, written
+    /// in halves). `memory` is what lies around the transaction, up to `size - 1` bytes
+    /// either side; markers running past its ends are not found.
+    ///
+    /// Such a marker starts in one of two runs of at most `size - 1` places: just before the
+    /// range, or inside it close enough to its end to run out of it (for a range shorter than
+    /// a marker, anywhere in it). Each run is looked at a word at a time for the magic's
+    /// first byte, so a transaction with no marker at its ends (nearly every one) costs four
+    /// word loads, whatever its size.
+    @inline(__always)
+    public static func forEachStraddling(_ offset: Int, _ count: Int, in memory: UnsafeRawBufferPointer, _ body: (Int, UInt64) -> Bool) {
+        let end = offset + count
+        // The highest place a whole marker fits at.
+        let last = memory.count - size
+        guard last >= 0, count > 0 else { return }
+        if !forEachMarker(from: max(0, offset - (size - 1)), through: min(offset - 1, last), in: memory, body) { return }
+        _ = forEachMarker(from: max(offset, end - (size - 1)), through: min(end - 1, last), in: memory, body)
+    }
+
+    /// Every marker starting in `first...last` (at most `size - 1` places, all with a whole
+    /// marker's room in `memory`) handed to `body`; `false` once `body` has said stop.
+    @inline(__always)
+    private static func forEachMarker(from first: Int, through last: Int, in memory: UnsafeRawBufferPointer, _ body: (Int, UInt64) -> Bool) -> Bool {
+        var chunk = first
+        while chunk <= last {
+            // The bytes equal to "P" in these eight: zero bytes of the word xor "PPPPPPPP",
+            // found (with false hits only above a true one, which the compare drops) by the
+            // usual has-zero-byte trick. In bounds: a marker fits at `chunk`.
+            let word = memory.loadUnaligned(fromByteOffset: chunk, as: UInt64.self) ^ 0x5050_5050_5050_5050
+            var hits = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            while hits != 0 {
+                let position = chunk + hits.trailingZeroBitCount / 8
+                guard position <= last else { return true }
+                if memory.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord,
+                   !body(position, UInt64(littleEndian: memory.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))) {
+                    return false
+                }
+                hits &= hits &- 1
+            }
+            chunk += 8
+        }
+        return true
     }
 }

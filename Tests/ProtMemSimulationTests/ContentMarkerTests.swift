@@ -51,4 +51,47 @@ import Testing
             }
         }
     }
+
+    /// Searching from an offset finds the first marker starting there or later, every one in
+    /// turn.
+    @Test func searchFromAnOffsetFindsEachMarkerInTurn() {
+        var bytes = [UInt8](repeating: 0x50, count: 300)
+        for (index, start) in [3, 40, 41 + 16, 250].enumerated() { bytes.replaceSubrange(start..<start + 16, with: ContentMarker.bytes(id: UInt64(index + 1))) }
+        var found: [Int] = []
+        var offset = 0
+        while let next = bytes.withUnsafeBytes({ ContentMarker.first(in: $0, from: offset) }) {
+            found.append(next.offset)
+            #expect(next.id == UInt64(found.count))
+            offset = next.offset + 1
+        }
+        #expect(found == [3, 40, 57, 250])
+        #expect(bytes.withUnsafeBytes { ContentMarker.first(in: $0, from: 290) } == nil)
+    }
+
+    /// Markers overlapping a range but not inside it are found at every place and for every
+    /// length of range, with nothing else: what a byte-by-byte search finds.
+    @Test func straddlingMarkersAreThoseOverlappingButNotInside() {
+        let size = ContentMarker.size
+        for start in 0..<40 {
+            var memory = [UInt8](repeating: 0x50, count: 80)
+            memory.replaceSubrange(start..<start + size, with: ContentMarker.bytes(id: UInt64(start) + 1))
+            for offset in 0..<memory.count {
+                for count in 1...(memory.count - offset) where count <= 40 {
+                    var found: [Int] = []
+                    memory.withUnsafeBytes { ContentMarker.forEachStraddling(offset, count, in: $0) { position, id in
+                        #expect(id == UInt64(position) + 1)
+                        found.append(position)
+                        return true
+                    } }
+                    let overlaps = start < offset + count && offset < start + size
+                    let inside = start >= offset && start + size <= offset + count
+                    #expect(found == (overlaps && !inside ? [start] : []), "marker at \(start), range \(offset)+\(count)")
+                }
+            }
+        }
+    }
+
+    @Test func magicBytesAreTheMagicsOnly() {
+        #expect((0...255).filter { ContentMarker.isMagicByte(UInt8($0)) } == Set(ContentMarker.magic).sorted().map(Int.init))
+    }
 }

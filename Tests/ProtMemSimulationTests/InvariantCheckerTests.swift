@@ -54,7 +54,8 @@ import Testing
     }
 
     /// Whether a master is entitled to protected content follows the protections in force
-    /// the moment it reads, however often it asked before.
+    /// the moment it reads, however often it asked before, and only where they are: a
+    /// protection that grants the CPU another page grants it nothing here.
     @Test func entitlementFollowsProtectionsAsTheyChange() throws {
         try withLeakCheckedBoard { board in
             let checker = InvariantChecker(board: board)
@@ -73,11 +74,16 @@ import Testing
             #expect(try readsLeak())
             #expect(try readsLeak(), "asked again, the same answer")
             let lent = try #require(board.pageAllocator.allocateZeroed(order: 0))
-            let record = try board.secureMonitor.protect(lent, readers: [.cpuNonSecure], writers: [], owner: "test", reason: "grant the CPU")
+            let elsewhere = try board.secureMonitor.protect(lent, readers: [.cpuNonSecure], writers: [], owner: "test", reason: "grant the CPU another page")
+            #expect(try readsLeak(), "a protection of another page grants the CPU nothing here")
+            let here = try board.secureMonitor.protect(page, readers: [.cpuNonSecure], writers: [], owner: "test", reason: "grant the CPU")
             #expect(try !readsLeak(), "a protection now grants the normal-world CPU")
-            #expect(board.secureMonitor.unprotect(record))
+            #expect(board.secureMonitor.unprotect(here))
+            // Lifting the protection scrubbed the page: the content comes back, unprotected.
+            try board.bus.privileged.write(.cpuSecure, at: page.base, bytes: ContentMarker.bytes(id: 9))
             #expect(try readsLeak(), "the grant was lifted")
-            #expect(checker.contentViolations.count == afterWrite + 3)
+            #expect(board.secureMonitor.unprotect(elsewhere))
+            #expect(checker.contentViolations.count == afterWrite + 5)
             try board.bus.privileged.fill(.cpuSecure, page, with: 0)
             try board.pageAllocator.free(page)
             try board.pageAllocator.free(lent)

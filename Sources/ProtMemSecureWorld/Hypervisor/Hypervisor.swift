@@ -53,6 +53,8 @@ public final class Hypervisor: BusAccessFilter {
         var transmitBuffer: PhysicalRange?
         /// What each live transaction protects, by handle.
         var records: [UInt64: [ProtectionRecord]] = [:]
+        /// Bumped by every lend, share, relinquish and reclaim: ``protectionGeneration``.
+        var generation: UInt64 = 0
         /// Fault injection: the next lend or share answers this error.
         var failNextTransaction: FFA.ErrorCode?
     }
@@ -195,6 +197,7 @@ public final class Hypervisor: BusAccessFilter {
                                                       owner: "ffa endpoint 0x\(String(region.receiver, radix: 16))",
                                                       reason: "\(lend ? "FFA_MEM_LEND" : "FFA_MEM_SHARE") handle 0x\(String(handle, radix: 16)) tag \(region.tag)")
             }
+            state.generation &+= 1
             return SMCRegisters(FFA.success32, 0, handle & 0xFFFF_FFFF, handle >> 32)
         }
     }
@@ -219,6 +222,7 @@ public final class Hypervisor: BusAccessFilter {
             _ = state.ownership.release(transaction.lent ? .lent(handle: handle) : .shared(handle: handle))
             state.transactions[handle] = nil
             state.records[handle] = nil
+            state.generation &+= 1
         }
         return SMCRegisters(FFA.success32)
     }
@@ -241,6 +245,7 @@ public final class Hypervisor: BusAccessFilter {
             guard transaction.retrieved else { return answer(.notHeld) }
             transaction.retrieved = false
             state.transactions[handle] = transaction
+            state.generation &+= 1
             return answer(.success)
         }
     }

@@ -1,0 +1,66 @@
+import Synchronization
+
+/// Recent answers of a ``ReadGrantMap`` ("may the reader in this slot read every page of
+/// `[lo, hi)`?"), each kept with the protections' generation it was given at, so the
+/// invariant checker answers the question it asks on every read (an entitled master reading
+/// the same few frames again and again) without a lock.
+///
+/// Direct-mapped entries of four words (a version, the two ends, the generation with the
+/// answer in bit 0), each its own sequence lock, as the TZC-400's memo has them: a filler
+/// makes the version odd by a compare-and-swap (or leaves the entry to whoever holds it),
+/// writes, and makes it even again; a reader takes the words only between two reads of one
+/// even version. An answer under another generation never answers, so a change of the
+/// protections retires every answer at once.
+struct GrantMemo: ~Copyable {
+    private let words: UnsafeMutablePointer<Atomic<UInt64>>
+    private let slotCount: Int
+    /// Entries per slot (a power of two).
+    private static let entries = 32
+
+    init(slots: Int) {
+        slotCount = slots
+        words = .allocate(capacity: 4 * Self.entries * slots)
+        for word in 0..<4 * Self.entries * slots { (words + word).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        words.deinitialize(count: 4 * Self.entries * slotCount)
+        words.deallocate()
+    }
+
+    /// The entry for a question: its range mixed by multiplication, since a range's two ends
+    /// differ in few bits.
+    @inline(__always)
+    private func entry(_ slot: Int, _ lo: UInt64, _ hi: UInt64) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        let mixed = (lo &* 0x9e37_79b9_7f4a_7c15) ^ (hi &* 0xc2b2_ae3d_27d4_eb4f)
+        return words + 4 * (slot * Self.entries + Int(truncatingIfNeeded: mixed >> 59))
+    }
+
+    /// The answer kept for the question under `generation` (below 2^63), if any.
+    @inline(__always)
+    func answer(slot: Int, lo: UInt64, hi: UInt64, generation: UInt64) -> Bool? {
+        precondition(slot < slotCount)
+        let entry = entry(slot, lo, hi)
+        let version = entry[0].load(ordering: .acquiring)
+        guard version & 1 == 0, entry[1].load(ordering: .relaxed) == lo, entry[2].load(ordering: .relaxed) == hi else { return nil }
+        let last = entry[3].load(ordering: .relaxed)
+        atomicMemoryFence(ordering: .acquiring)
+        guard last >> 1 == generation, entry[0].load(ordering: .relaxed) == version else { return nil }
+        return last & 1 != 0
+    }
+
+    /// Keeps `answer` for the question under `generation`, unless another thread is filling
+    /// the entry.
+    @inline(__always)
+    func remember(_ answer: Bool, slot: Int, lo: UInt64, hi: UInt64, generation: UInt64) {
+        precondition(slot < slotCount)
+        let entry = entry(slot, lo, hi)
+        let version = entry[0].load(ordering: .relaxed)
+        guard version & 1 == 0, entry[0].compareExchange(expected: version, desired: version &+ 1, ordering: .relaxed).exchanged else { return }
+        atomicMemoryFence(ordering: .releasing)
+        entry[1].store(lo, ordering: .relaxed)
+        entry[2].store(hi, ordering: .relaxed)
+        entry[3].store(generation << 1 | (answer ? 1 : 0), ordering: .relaxed)
+        entry[0].store(version &+ 2, ordering: .releasing)
+    }
+}
