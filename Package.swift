@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ProtMemSimulation", targets: ["ProtMemSimulation"]),
         .library(name: "ProtMemUserspace", targets: ["ProtMemUserspace"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
+        .library(name: "ProtMemAttacks", targets: ["ProtMemAttacks"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
     dependencies: [
@@ -57,6 +58,14 @@ let package = Package(
         .target(
             name: "ProtMemUserspace",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]
+        ),
+        // Above the simulation: the attack catalogue, each attack a scenario on its own board
+        // that uses only normal-world capabilities, judged by what the model answers and by
+        // the invariant checker.
+        .target(
+            name: "ProtMemAttacks",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree",
+                           "ProtMemBoard", "ProtMemPanthor", "ProtMemTime", "ProtMemUserspace", "ProtMemSimulation"]
         ),
         .target(
             name: "ProtMemTestSupport",
