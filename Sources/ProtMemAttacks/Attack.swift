@@ -73,6 +73,11 @@ public struct Observation: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { detail.isEmpty ? outcome.description : "\(outcome): \(detail)" }
+
+    /// The same outcome with `more` added to the detail.
+    func adding(_ more: String) -> Observation {
+        Observation(outcome, detail.isEmpty ? more : "\(detail); \(more)")
+    }
 }
 
 /// Why an attack could not be judged: its own set-up failed (a board that would not build, a

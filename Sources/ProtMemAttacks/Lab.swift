@@ -17,14 +17,22 @@ final class Lab {
     let checker: InvariantChecker
     /// The board's video decoder: the victim's pipeline writes protected content with it.
     let codec: VideoCodec
-    /// Faults recorded before the attack's first step (so a judgement sees only its own).
+    /// Faults recorded, and content violations seen, before the attack's decisive step (so a
+    /// judgement sees only that step's).
     private var faultMark = 0
+    private var violationMark = 0
     /// The board's userspace, once an attack asks for it (``userspace``).
     fileprivate var madeUserspace: Userspace?
 
-    init(_ configuration: BoardConfiguration) throws {
+    /// A fresh board of `configuration`. With `mainlineStaticPool` its OP-TEE static pool is
+    /// registered as mainline's `tee_heap.c` has it, freeing buffers straight back to the pool
+    /// unscrubbed, instead of the model's scrubbing pool.
+    init(_ configuration: BoardConfiguration, mainlineStaticPool: Bool = false) throws {
         do {
-            board = try Board(configuration)
+            board = try Board(configuration, registeringHeaps: !mainlineStaticPool)
+            if mainlineStaticPool { try Self.registerMainlineStaticPool(on: board) }
+        } catch let error as AttackSetupError {
+            throw error
         } catch {
             throw AttackSetupError("board \(configuration.name) does not build: \(error)")
         }
@@ -34,6 +42,18 @@ final class Lab {
     }
 
     deinit { checker.uninstall() }
+
+    /// Registers the board's heaps as boot would, except OP-TEE's static pool, which gets
+    /// mainline's pool (no scrub on free) under the same name.
+    private static func registerMainlineStaticPool(on board: Board) throws {
+        try board.registerHeaps(of: .dmaBufHeaps)
+        try board.registerHeaps(of: .armFFA)
+        guard let driver = board.teeDriver, let config = driver.staticProtectedMemoryConfig() else {
+            throw AttackSetupError("board \(board.name) has no OP-TEE static pool")
+        }
+        let pool = try TEEStaticPool(range: config.range, memory: board.memory, scrubber: board.scrubber, scrubsOnFree: false)
+        _ = try board.heaps.add(name: ProtectedMemoryUseCase.secureVideoPlay.heapName!, ops: TEEHeap(useCase: .secureVideoPlay, pool: pool, device: driver))
+    }
 
     // MARK: Setting the scene
 
@@ -95,8 +115,12 @@ final class Lab {
         }
     }
 
-    /// Starts the attack: faults recorded so far belong to the set-up.
-    func begin() { faultMark = board.bus.faults.count }
+    /// Starts the attack's decisive step: faults and content violations recorded so far belong
+    /// to the set-up (a copy-out made to have something to read, say), not to the step judged.
+    func begin() {
+        faultMark = board.bus.faults.count
+        violationMark = checker.contentViolations.count
+    }
 
     // MARK: Judging
 
@@ -139,15 +163,19 @@ final class Lab {
         return Observation(.fault(source: fault.source), fault.description)
     }
 
-    /// Every violation the checker has: the structural checks now, and what the content checks
-    /// saw on the bus.
-    func violations() -> [InvariantViolation] { checker.check() }
+    /// What the checker reports for the attack: every structural violation now, and the
+    /// content violations the bus showed it since ``begin()``.
+    func violations() -> [InvariantViolation] {
+        let content = checker.contentViolations
+        let earlier = Set(content.prefix(violationMark))
+        return checker.check().filter { !earlier.contains($0) }
+    }
 
-    /// A violation of `kind` whose detail contains every one of `words`, as the observation;
-    /// else `otherwise`, with the violations that were reported, if any, added to its detail.
-    func judged(_ kind: InvariantViolation.Kind, mentioning words: [String] = [], otherwise: Observation) -> Observation {
+    /// A violation of `kind` as the observation; else `otherwise`, with the violations that
+    /// were reported, if any, added to its detail.
+    func judged(_ kind: InvariantViolation.Kind, otherwise: Observation) -> Observation {
         let all = violations()
-        let matching = all.filter { violation in violation.kind == kind && words.allSatisfy { violation.detail.contains($0) } }
+        let matching = all.filter { $0.kind == kind }
         if !matching.isEmpty {
             return Observation(.violation(kind), matching.map(\.description).joined(separator: "; "))
         }
@@ -168,6 +196,13 @@ final class Lab {
 extension PhysicalRange {
     /// The range's first page.
     var firstPage: PhysicalRange { PhysicalRange(base: base, size: Swift.min(size, pageSize))! }
+}
+
+extension [UInt8] {
+    /// The little-endian value of `bytes` bytes at `offset`.
+    func littleEndianWord(at offset: Int, bytes: Int) -> UInt64 {
+        (0..<bytes).reduce(UInt64(0)) { $0 | UInt64(self[offset + $1]) << (8 * UInt64($1)) }
+    }
 }
 
 /// `0x`-prefixed hexadecimal, as the model prints addresses.

@@ -89,16 +89,17 @@ extension Lab {
 
     // MARK: OP-TEE's dynamic pool
 
-    /// The cookie of the last `LEND_PROTMEM` the driver sent, read back from its argument page:
-    /// the message stays in that page of ordinary kernel memory after the call, where any
-    /// kernel code can read it.
-    func lastLendCookie() throws -> UInt64 {
+    /// The cookie and range of the last `LEND_PROTMEM` the driver sent, read back from its
+    /// argument page: the message stays in that page of ordinary kernel memory after the call,
+    /// where any kernel code can read it.
+    func lastLend() throws -> (cookie: UInt64, range: PhysicalRange) {
         let driver = try teeDriver()
         guard let bytes = try? board.bus.read(.cpuNonSecure, driver.argumentPage), let message = OPTEEMessageArgument.decode(bytes),
-              message.command == OPTEEMessageCommand.lendProtectedMemory.rawValue, message.parameters.count == 2 else {
+              message.command == OPTEEMessageCommand.lendProtectedMemory.rawValue, message.parameters.count == 2,
+              let range = PhysicalRange(base: PhysicalAddress(message.parameters[1].a), size: message.parameters[1].b) else {
             throw AttackSetupError("the driver's argument page holds no LEND_PROTMEM message")
         }
-        return message.parameters[1].c
+        return (message.parameters[1].c, range)
     }
 
     /// The result the last message through the driver's argument page came back with.

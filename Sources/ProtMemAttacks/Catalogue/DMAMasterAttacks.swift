@@ -30,12 +30,12 @@ extension AttackCatalogue {
             lab.begin()
             return lab.attempt { try camera.capture(stream: 1, frame: 0, frameSize: 0x4000, into: held) }
         },
-        Attack("dma-display-writes-carveout", .dmaMaster, board: "protmem-default",
-               threat: "the kernel programming the display controller's write-back engine to write into a live protected-carveout buffer",
+        Attack("dma-display-writes-secure-video", .dmaMaster, board: "protmem-default",
+               threat: "the kernel programming the display controller's write-back engine to write into a live secure-video buffer",
                expected: .fault(source: "tzc400"),
-               note: "the display may read the carve-out (scan-out) but not write it") {
+               note: "the display may read secure-video memory (scan-out) but not write it") {
             let lab = try Lab(AttackBoards.builtin)
-            let buffer = try lab.allocate("protected-carveout", 0x4000)
+            let buffer = try lab.allocate("protected,secure-video", 0x4000)
             let range = try lab.chunks(of: buffer)[0]
             lab.begin()
             return lab.attempt { try lab.board.bus.write(.display, at: range.base, bytes: [UInt8](repeating: 0, count: 0x1000)) }
@@ -63,7 +63,7 @@ extension AttackCatalogue {
             let from = try lab.chunks(of: secret)[0], to = try lab.chunks(of: leak)[0]
             lab.begin()
             let copied = lab.attempt { try lab.board.bus.copy(.codec, from: from.base, to: to.base, count: 0x1000) }
-            return lab.judged(.leak, mentioning: ["wrote protected content"], otherwise: copied)
+            return lab.judged(.leak, otherwise: copied)
         },
     ]
 }
