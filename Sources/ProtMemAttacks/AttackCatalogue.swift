@@ -6,7 +6,7 @@
 /// and expects what the model then shows (usually the invariant checker's report); where the
 /// model offers a stricter behaviour, the attack runs under both, as two entries.
 public enum AttackCatalogue {
-    public static let all: [Attack] = cpuAccess + dmaMasters + gpu + suspendBuffers + userspaceABI + tee + hypervisor + scrub
+    public static let all: [Attack] = cpuAccess + dmaMasters + gpu + suspendBuffers + userspaceABI + tee + hypervisor + scrub + oracle
 
     /// The attack named `name`.
     public static func attack(named name: String) -> Attack? {
