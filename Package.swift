@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
 // 1 memory → 2 dma-buf core → 3 heaps (and the TEE drivers) → 4 secure world → 5 device tree →
-// 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → CLI.
+// 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → the attack catalogue → CLI.
 let package = Package(
     name: "ProtMem",
     platforms: [.macOS(.v15)],
@@ -80,6 +80,7 @@ let package = Package(
                 "ProtMemPanthor",
                 "ProtMemDeviceTree",
                 "ProtMemUserspace",
+                "ProtMemAttacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +98,7 @@ let package = Package(
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemAttackTests", dependencies: ["ProtMemAttacks"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemDeviceTree", "ProtMemTestSupport"]),
     ]
 )
