@@ -124,7 +124,7 @@ public struct Attack: Sendable {
 
     /// The expected outcome as the report prints it.
     public var expectedText: String {
-        letThrough.map { "\(expected) (let through on real systems: \($0))" } ?? expected.description
+        letThrough.map { "\(expected); real systems let it through: \($0)" } ?? expected.description
     }
 
     /// Runs the attack on a fresh board. A set-up failure is an observation too (never `ok`).
