@@ -184,6 +184,24 @@ final class Lab {
         return Observation(otherwise.outcome, otherwise.detail.isEmpty ? others : otherwise.detail + "; " + others)
     }
 
+    /// What the normal-world CPU reads at `range` now, for an attack's detail once it has
+    /// been judged (the read is a transaction the checker sees, so never before).
+    func cpuSees(_ range: PhysicalRange) -> String {
+        do {
+            return Self.describe(try board.bus.read(.cpuNonSecure, range))
+        } catch {
+            return "nothing (\(error.source) refuses it)"
+        }
+    }
+
+    /// ``judged(_:otherwise:)``, with what the CPU can read at `range` added when nothing was
+    /// reported: the leak the checker missed, as the CPU sees it.
+    func judged(_ kind: InvariantViolation.Kind, otherwise: Observation, groundTruth range: PhysicalRange) -> Observation {
+        let verdict = judged(kind, otherwise: otherwise)
+        guard verdict.outcome != .violation(kind) else { return verdict }
+        return verdict.adding("the CPU can read \(cpuSees(range)) at \(range)")
+    }
+
     /// What bytes read as: `zeros`, `protected content #n`, or `other data`.
     static func describe(_ bytes: [UInt8]) -> String {
         if bytes.allSatisfy({ $0 == 0 }) { return "zeros" }

@@ -26,7 +26,7 @@ extension AttackCatalogue {
                     try lab.board.bus.copy(.codec, from: PhysicalAddress(from + offset), to: PhysicalAddress(to + offset), count: 8)
                 }
             }
-            return lab.judged(.leak, otherwise: copied)
+            return lab.judged(.leak, otherwise: copied, groundTruth: PhysicalRange(base: PhysicalAddress(to), size: UInt64(ContentMarker.size))!)
         },
         Attack("oracle-split-marker-read", .oracle, board: "protmem-default",
                threat: "after the codec has copied a protected frame into a system-heap buffer, an unprivileged process mapping that buffer and loading it 8 bytes at a time, so no single read carries a whole marker",
@@ -37,8 +37,8 @@ extension AttackCatalogue {
             let secret = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(72, into: secret)
             let (process, _, fd) = try lab.process(named: "reader", allocating: 0x4000, from: "system")
-            let leak = try lab.dmaBuf(fd, of: process)
-            try lab.board.bus.copy(.codec, from: try lab.chunks(of: secret)[0].base, to: try lab.chunks(of: leak)[0].base, count: 0x1000)
+            let leak = try lab.chunks(of: try lab.dmaBuf(fd, of: process))[0]
+            try lab.board.bus.copy(.codec, from: try lab.chunks(of: secret)[0].base, to: leak.base, count: 0x1000)
             let address = try process.mmap(length: 0x4000, protection: .read, flags: .shared, fd: fd, offset: 0)
             lab.begin()
             let read = lab.attempt {
@@ -46,7 +46,7 @@ extension AttackCatalogue {
                     _ = try process.load(address.advanced(by: offset)!, count: 8)
                 }
             }
-            return lab.judged(.leak, otherwise: read)
+            return lab.judged(.leak, otherwise: read, groundTruth: PhysicalRange(base: leak.base, size: UInt64(ContentMarker.size))!)
         },
         Attack("oracle-partial-opening", .oracle, board: "protmem-optee-dynamic",
                threat: "a kernel driver with the OP-TEE driver reclaiming the dynamic pool while its 16-page buffer is still unwritten (which real OP-TEE allows), then lending all of the range back except the buffer's first page, so one page inside a live protected buffer is open to the CPU",
@@ -65,7 +65,10 @@ extension AttackCatalogue {
             } catch {
                 return Observation(.refused(error), "the reclaim and lend back were refused: \(error)")
             }
-            return lab.judged(.protection, otherwise: Observation(.unnoticed, "page \(first) of the live buffer is open to the CPU; nothing reported"))
+            let open = lab.board.bus.permits(.cpuNonSecure, first, .read)
+            let rest = PhysicalRange(base: PhysicalAddress(first.end), size: victim.size - pageSize)!
+            let closed = lab.board.bus.verdict(.cpuNonSecure, rest, .read) != nil
+            return lab.judged(.protection, otherwise: Observation(.unnoticed, "the live buffer's first page \(first) is \(open ? "open" : "closed") to the CPU and the rest \(closed ? "refused" : "not refused"); nothing reported"))
         },
         Attack("oracle-grant-hides-read", .oracle, board: "protmem-cpu-readable-page",
                threat: "on a board whose secure log page the normal-world CPU may read, the codec copying a protected frame into a system-heap buffer and the kernel then reading that buffer as the CPU",
@@ -79,8 +82,9 @@ extension AttackCatalogue {
             let to = try lab.chunks(of: leak)[0]
             try lab.board.bus.copy(.codec, from: try lab.chunks(of: secret)[0].base, to: to.base, count: 0x1000)
             lab.begin()
-            let read = lab.attempt { _ = try lab.board.bus.read(.cpuNonSecure, PhysicalRange(base: to.base, size: UInt64(ContentMarker.size))!) }
-            return lab.judged(.leak, otherwise: read)
+            let marker = PhysicalRange(base: to.base, size: UInt64(ContentMarker.size))!
+            let read = lab.attempt { _ = try lab.board.bus.read(.cpuNonSecure, marker) }
+            return lab.judged(.leak, otherwise: read, groundTruth: marker)
         },
         Attack("oracle-write-straddles-protection", .oracle, board: "protmem-default",
                threat: "the kernel programming the decoder's output window to start one page below the carve-out, so its 8 KiB frame write covers the last page of ordinary RAM below it and the carve-out's first page, with the frame's marker in the ordinary page",
@@ -95,7 +99,7 @@ extension AttackCatalogue {
             frame.replaceSubrange(0..<ContentMarker.size, with: ContentMarker.bytes(id: 74))
             lab.begin()
             let wrote = lab.attempt { try lab.board.bus.write(.codec, at: PhysicalAddress(region.base.rawValue - pageSize), bytes: frame) }
-            return lab.judged(.leak, otherwise: wrote)
+            return lab.judged(.leak, otherwise: wrote, groundTruth: PhysicalRange(base: PhysicalAddress(region.base.rawValue - pageSize), size: UInt64(ContentMarker.size))!)
         },
     ]
 }
