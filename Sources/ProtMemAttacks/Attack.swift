@@ -1,3 +1,4 @@
+import ProtMemBoard
 import ProtMemMemory
 import ProtMemSimulation
 import ProtMemTEE
@@ -108,10 +109,10 @@ public struct Attack: Sendable {
     public let letThrough: String?
     /// The board it builds (a name, for the report).
     public let board: String
-    let body: @Sendable () throws -> Observation
+    let body: @Sendable (AttackRun) throws -> Observation
 
     init(_ name: String, _ category: AttackCategory, board: String, threat: String, expected: Outcome, note: String,
-         letThrough: String? = nil, run body: @escaping @Sendable () throws -> Observation) {
+         letThrough: String? = nil, run body: @escaping @Sendable (AttackRun) throws -> Observation) {
         self.name = name
         self.category = category
         self.board = board
@@ -128,15 +129,41 @@ public struct Attack: Sendable {
     }
 
     /// Runs the attack on a fresh board. A set-up failure is an observation too (never `ok`).
+    ///
+    /// An attack that expects no violation is judged by the checker as well: whatever it
+    /// observed, a security violation the checker reports on its boards (a leak, a protected
+    /// buffer the normal world can reach, unscrubbed free memory) is what it observed, since a
+    /// refusal that still leaked is no refusal. Accounting is the model's bookkeeping, not
+    /// something an attacker gains, and is left to the simulation's reports.
     public func run() -> AttackResult {
-        let observation: Observation
+        let run = AttackRun()
+        var observation: Observation
         do {
-            observation = try body()
+            observation = try body(run)
         } catch {
             observation = Observation(.unnoticed, "set-up failed: \(error)")
             return AttackResult(attack: self, observed: observation, ok: false)
         }
+        if case .violation = expected {} else {
+            let reported = run.labs.flatMap { $0.violations() }.filter { $0.kind != .accounting }
+            if let first = reported.first {
+                observation = Observation(.violation(first.kind), "besides \(observation): " + reported.map(\.description).joined(separator: "; "))
+            }
+        }
         return AttackResult(attack: self, observed: observation, ok: observation.outcome == expected)
+    }
+}
+
+/// One run of an attack: the labs (boards) it built, which the harness asks the checker
+/// about once the attack is done.
+final class AttackRun {
+    private(set) var labs: [Lab] = []
+
+    /// A fresh board for the attack (see ``Lab/init(_:mainlineStaticPool:)``).
+    func lab(_ configuration: BoardConfiguration, mainlineStaticPool: Bool = false) throws -> Lab {
+        let lab = try Lab(configuration, mainlineStaticPool: mainlineStaticPool)
+        labs.append(lab)
+        return lab
     }
 }
 

@@ -11,8 +11,8 @@ extension AttackCatalogue {
         Attack("cpu-bus-read-carveout", .cpuAccess, board: "protmem-default",
                threat: "a kernel driver reading physical memory as the non-secure CPU (a /dev/mem-style mapping, a stray pointer) at a live protected-carveout buffer the decoder has written",
                expected: .fault(source: "tzc400"),
-               note: "the TZC-400 region over the carve-out grants the non-secure CPU (NSAID 0) nothing; the fault is latched and no byte moves") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the TZC-400 region over the carve-out grants the non-secure CPU (NSAID 0) nothing; the fault is latched and no byte moves") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(1, into: buffer)
             let range = try lab.chunks(of: buffer)[0]
@@ -22,8 +22,8 @@ extension AttackCatalogue {
         Attack("cpu-bus-write-carveout", .cpuAccess, board: "protmem-default",
                threat: "a kernel driver overwriting a live protected-carveout buffer as the non-secure CPU (to corrupt protected content or plant data the decoder's reader trusts)",
                expected: .fault(source: "tzc400"),
-               note: "the carve-out's region refuses non-secure CPU writes as well as reads") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the carve-out's region refuses non-secure CPU writes as well as reads") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected-carveout", 0x4000)
             let range = try lab.chunks(of: buffer)[0]
             lab.begin()
@@ -32,8 +32,8 @@ extension AttackCatalogue {
         Attack("cpu-bus-read-secure-video", .cpuAccess, board: "protmem-default",
                threat: "a kernel driver reading a live buffer of OP-TEE's static protected pool (protected,secure-video) as the non-secure CPU",
                expected: .fault(source: "tzc400"),
-               note: "OP-TEE protected its static pool with a TZC-400 region at boot; the secure-video grant has no CPU in it") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "OP-TEE protected its static pool with a TZC-400 region at boot; the secure-video grant has no CPU in it") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected,secure-video", 0x4000)
             try lab.decode(2, into: buffer)
             let range = try lab.chunks(of: buffer)[0]
@@ -43,48 +43,48 @@ extension AttackCatalogue {
         Attack("cpu-mmap-shared-protected-buffer", .cpuAccess, board: "protmem-default",
                threat: "an unprivileged process with a dma-buf fd from /dev/dma_heap/protected-carveout calling mmap(MAP_SHARED, PROT_READ)",
                expected: .refused(.invalidArgument),
-               note: "as mainline tee_heap.c: the exporter has no mmap op, so dma_buf_mmap_internal answers -EINVAL") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "as mainline tee_heap.c: the exporter has no mmap op, so dma_buf_mmap_internal answers -EINVAL") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "protected-carveout")
             return lab.attempt { _ = try process.mmap(length: 0x4000, protection: .read, flags: .shared, fd: fd, offset: 0) }
         },
         Attack("cpu-mmap-private-protected-buffer", .cpuAccess, board: "protmem-default",
                threat: "an unprivileged process mapping its protected-carveout dma-buf MAP_PRIVATE, hoping copy-on-write gives it the pages",
                expected: .refused(.invalidArgument),
-               note: "private or shared, the exporter has no mmap op: -EINVAL before any page is touched") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "private or shared, the exporter has no mmap op: -EINVAL before any page is touched") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "protected-carveout")
             return lab.attempt { _ = try process.mmap(length: 0x1000, protection: [.read, .write], flags: .private, fd: fd, offset: 0) }
         },
         Attack("cpu-mmap-secure-video-buffer", .cpuAccess, board: "protmem-default",
                threat: "an unprivileged process mapping a buffer of OP-TEE's protected,secure-video heap MAP_SHARED",
                expected: .refused(.invalidArgument),
-               note: "tee_heap.c's buffer ops are attach, detach, map, unmap and release only") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "tee_heap.c's buffer ops are attach, detach, map, unmap and release only") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "protected,secure-video")
             return lab.attempt { _ = try process.mmap(length: 0x4000, protection: .read, flags: .shared, fd: fd, offset: 0) }
         },
         Attack("cpu-mmap-restricted-heap-buffer", .cpuAccess, board: "protmem-mediatek",
                threat: "an unprivileged process mapping a buffer of MediaTek's restricted_mtk_cm heap MAP_SHARED",
                expected: .refused(.notPermitted),
-               note: "Yong Wu's restricted heap has an mmap op that answers -EPERM") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "Yong Wu's restricted heap has an mmap op that answers -EPERM") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "restricted_mtk_cm")
             return lab.attempt { _ = try process.mmap(length: 0x4000, protection: .read, flags: .shared, fd: fd, offset: 0) }
         },
         Attack("cpu-vmap-protected-buffer", .cpuAccess, board: "protmem-default",
                threat: "a kernel driver that imported a protected-carveout dma-buf calling dma_buf_vmap to read it through a kernel mapping",
                expected: .refused(.invalidArgument),
-               note: "no vmap op: dma_buf_vmap answers -EINVAL and maps nothing") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "no vmap op: dma_buf_vmap answers -EINVAL and maps nothing") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected-carveout", 0x4000)
             return lab.attempt { _ = try buffer.vmap() }
         },
         Attack("cpu-sync-protected-buffer", .cpuAccess, board: "protmem-default",
                threat: "an unprivileged process bracketing CPU access with DMA_BUF_IOCTL_SYNC(START|RW) on its protected-carveout dma-buf, then mapping it",
                expected: .succeeded,
-               note: "with no begin_cpu_access op the core answers 0 and does nothing: the ioctl grants no access, the mmap after it is still -EINVAL") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "with no begin_cpu_access op the core answers 0 and does nothing: the ioctl grants no access, the mmap after it is still -EINVAL") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "protected-carveout")
             do {
                 try process.sync(fd, [.start, .readWrite])
@@ -101,16 +101,16 @@ extension AttackCatalogue {
         Attack("cpu-sync-restricted-heap-buffer", .cpuAccess, board: "protmem-mediatek",
                threat: "an unprivileged process calling DMA_BUF_IOCTL_SYNC(START|READ) on a restricted_mtk_cm dma-buf (begin_cpu_access)",
                expected: .refused(.notPermitted),
-               note: "MediaTek's restricted heap answers begin_cpu_access with -EPERM") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "MediaTek's restricted heap answers begin_cpu_access with -EPERM") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "restricted_mtk_cm")
             return lab.attempt { try process.sync(fd, [.start, .read]) }
         },
         Attack("cpu-read-protected-fd", .cpuAccess, board: "protmem-default",
                threat: "an unprivileged process calling read(2) on its protected-carveout dma-buf fd",
                expected: .refused(.invalidArgument),
-               note: "a dma-buf file has no read method: vfs_read answers -EINVAL (kernel-interfaces.md §9)") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "a dma-buf file has no read method: vfs_read answers -EINVAL (kernel-interfaces.md §9)") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "protected-carveout")
             return lab.attempt { _ = try process.read(fd, count: 0x1000) }
         },

@@ -11,8 +11,8 @@ extension AttackCatalogue {
         Attack("dma-camera-reads-secure-video", .dmaMaster, board: "protmem-default",
                threat: "the kernel programming the camera ISP for memory-to-memory reprocessing with a secure-video buffer (OP-TEE's static pool) as its input",
                expected: .fault(source: "tzc400"),
-               note: "the secure-video grant lets the protected GPU, the codec and the display read; the camera's NSAID (5) is not among them") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the secure-video grant lets the protected GPU, the codec and the display read; the camera's NSAID (5) is not among them") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected,secure-video", 0x4000)
             try lab.decode(3, into: buffer)
             let range = try lab.chunks(of: buffer)[0]
@@ -22,8 +22,8 @@ extension AttackCatalogue {
         Attack("dma-camera-captures-into-secure-video", .dmaMaster, board: "protmem-default",
                threat: "the kernel attaching a secure-video buffer to the camera ISP as a capture buffer and starting a capture",
                expected: .fault(source: "tzc400"),
-               note: "the secure-video use case's writers are the protected GPU and the codec; the camera writes only its record pool") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the secure-video use case's writers are the protected GPU and the codec; the camera writes only its record pool") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected,secure-video", 0x4000)
             let camera = CameraISP(bus: lab.board.bus)
             let held = try camera.attachCapture(buffer)
@@ -33,8 +33,8 @@ extension AttackCatalogue {
         Attack("dma-display-writes-secure-video", .dmaMaster, board: "protmem-default",
                threat: "the kernel programming the display controller's write-back engine to write into a live secure-video buffer",
                expected: .fault(source: "tzc400"),
-               note: "the display may read secure-video memory (scan-out) but not write it") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the display may read secure-video memory (scan-out) but not write it") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected,secure-video", 0x4000)
             let range = try lab.chunks(of: buffer)[0]
             lab.begin()
@@ -43,8 +43,8 @@ extension AttackCatalogue {
         Attack("dma-gpu-reads-carveout-outside-protected-mode", .dmaMaster, board: "protmem-default",
                threat: "the kernel pointing a GPU DMA at a protected-carveout buffer while the GPU runs normal work (its transactions carry NSAID 1, not the protected-mode NSAID 2)",
                expected: .fault(source: "tzc400"),
-               note: "the carve-out grants gpu-protected, never gpu: the firewall tells the GPU's two identities apart") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the carve-out grants gpu-protected, never gpu: the firewall tells the GPU's two identities apart") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(4, into: buffer)
             let range = try lab.chunks(of: buffer)[0]
@@ -55,8 +55,8 @@ extension AttackCatalogue {
                threat: "the kernel programming the video codec, which may read protected-carveout memory and write ordinary RAM, to copy a decoded protected frame into a system-heap buffer",
                expected: .violation(.leak),
                note: "both halves of the copy are transactions the TZC-400 admits (a reader of the carve-out, a writer of DRAM); the checker sees protected content written into memory the CPU can read",
-               letThrough: "a TZC-400 checks each transaction on its own, so a master granted a protected read and an ordinary write is a copy engine; only the integrator's choice of grants (or an SMMU) stops it") {
-            let lab = try Lab(AttackBoards.builtin)
+               letThrough: "a TZC-400 checks each transaction on its own, so a master granted a protected read and an ordinary write is a copy engine; only the integrator's choice of grants (or an SMMU) stops it") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             let leak = try lab.allocate("system", 0x4000)
             try lab.decode(5, into: secret)

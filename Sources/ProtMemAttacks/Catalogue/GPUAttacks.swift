@@ -11,8 +11,8 @@ extension AttackCatalogue {
         Attack("gpu-normal-job-reads-protected-buffer", .gpu, board: "protmem-default",
                threat: "an unprivileged GPU client that binds a protected-carveout dma-buf into its own GPU VM (VM_BIND) and reads it from a job outside any PROT_REGION",
                expected: .fault(source: "tzc400"),
-               note: "binding is allowed (importing protected buffers is how protected rendering works), but the job runs as gpu (NSAID 1), which the carve-out refuses; the job and its group fail") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "binding is allowed (importing protected buffers is how protected rendering works), but the job runs as gpu (NSAID 1), which the carve-out refuses; the job and its group fail") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(11, into: secret)
@@ -23,8 +23,8 @@ extension AttackCatalogue {
         Attack("gpu-normal-job-writes-protected-buffer", .gpu, board: "protmem-default",
                threat: "an unprivileged GPU client filling a protected-carveout buffer bound in its VM from a normal job (to corrupt what the protected pipeline reads)",
                expected: .fault(source: "tzc400"),
-               note: "the carve-out refuses gpu writes too; nothing is written") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the carve-out refuses gpu writes too; nothing is written") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             let group = try bench.group(binding: [(secret, GPUBench.protectedVA)])
@@ -34,8 +34,8 @@ extension AttackCatalogue {
         Attack("gpu-protected-job-copies-to-normal-buffer", .gpu, board: "protmem-default",
                threat: "a GPU client submitting a job inside a PROT_REGION that copies its protected-carveout buffer into a system-heap buffer bound in the same VM",
                expected: .fault(source: "mali-protected-output"),
-               note: "the firewall's background region would let gpu-protected write DRAM; the GPU's protected-mode output rule refuses the write first, and the protected-mode fault resets the GPU") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the firewall's background region would let gpu-protected write DRAM; the GPU's protected-mode output rule refuses the write first, and the protected-mode fault resets the GPU") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             let leak = try lab.allocate("system", 0x4000)
@@ -50,8 +50,8 @@ extension AttackCatalogue {
         Attack("gpu-protected-job-writes-udmabuf", .gpu, board: "protmem-default",
                threat: "an unprivileged process that turns its own memfd into a udmabuf, imports it into its GPU VM and writes to it from a protected job (hoping memory it can map itself passes for protected output)",
                expected: .fault(source: "mali-protected-output"),
-               note: "udmabuf pages are ordinary shmem pages the CPU can read, so the protected-output rule refuses the write") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "udmabuf pages are ordinary shmem pages the CPU can read, so the protected-output rule refuses the write") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let process = lab.userspace.spawn(name: "gpu-client")
             let output: DMABuf
@@ -76,8 +76,8 @@ extension AttackCatalogue {
         Attack("suspend-buffer-cpu-read", .suspendBuffer, board: "protmem-default",
                threat: "a kernel driver reading, as the non-secure CPU, the protected suspend buffer panthor allocated for a group from the protected heap (where the firmware saves protected state)",
                expected: .fault(source: "tzc400"),
-               note: "the buffer comes from the heap the GPU node names (protected-carveout), behind the firewall; userspace cannot map it at all") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the buffer comes from the heap the GPU node names (protected-carveout), behind the firewall; userspace cannot map it at all") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let group = try bench.group(binding: [])
             guard let suspend = bench.gpu.protectedSuspendBuffer(of: group), let range = suspend.chunks.first else {
@@ -89,8 +89,8 @@ extension AttackCatalogue {
         Attack("suspend-buffer-too-small", .suspendBuffer, board: "protmem-default (userspace design)",
                threat: "an unprivileged GPU client under the userspace design passing a one-page protected buffer as its group's protected suspend buffer at GROUP_CREATE (protm_suspend_size is 64 KiB), so the firmware's save would run past it",
                expected: .refused(.invalidArgument),
-               note: "the driver checks the buffer against protm_suspend_size before mapping it") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the driver checks the buffer against protm_suspend_size before mapping it") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab, userspaceDesign: true)
             let small = try lab.allocate("protected-carveout", 0x1000)
             return lab.attempt {
@@ -101,8 +101,8 @@ extension AttackCatalogue {
         Attack("suspend-buffer-ordinary-memory", .suspendBuffer, board: "protmem-default (userspace design)",
                threat: "an unprivileged GPU client under the userspace design passing a system-heap buffer as its protected suspend buffer, then running a long protected job among competing groups so the scheduler suspends it in protected mode",
                expected: .fault(source: "mali-protected-output"),
-               note: "the driver cannot tell a protected dma-buf from an ordinary one, so it imports either; the firmware's save of protected state is a protected-mode write, which the output rule refuses for memory the CPU can read") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the driver cannot tell a protected dma-buf from an ordinary one, so it imports either; the firmware's save of protected state is a protected-mode write, which the output rule refuses for memory the CPU can read") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab, userspaceDesign: true, parameters: CSFParameters(groupSlots: 3))
             let ordinary = try lab.allocate("system", bench.gpu.protectedMemoryRequirements.groupSuspendSize)
             let victim = try bench.group(priority: .medium, binding: [], suspendBuffer: ordinary)
@@ -128,8 +128,8 @@ extension AttackCatalogue {
         Attack("suspend-buffer-bound-in-user-vm", .suspendBuffer, board: "protmem-default (userspace design)",
                threat: "an unprivileged GPU client under the userspace design that binds its own protected suspend buffer into its GPU VM and reads the firmware's saved protected state from a normal job",
                expected: .fault(source: "tzc400"),
-               note: "the suspend buffer is protected memory; outside protected mode the GPU is refused by the firewall") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the suspend buffer is protected memory; outside protected mode the GPU is refused by the firewall") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab, userspaceDesign: true)
             let suspend = try lab.allocate("protected-carveout", bench.gpu.protectedMemoryRequirements.groupSuspendSize)
             let group = try bench.group(binding: [(suspend, GPUBench.protectedVA)], suspendBuffer: suspend)

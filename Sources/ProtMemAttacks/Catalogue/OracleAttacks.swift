@@ -14,8 +14,8 @@ extension AttackCatalogue {
                threat: "the kernel programming the video codec (a reader of the carve-out, a writer of DRAM) to copy a decoded protected frame into a system-heap buffer in 8-byte bursts, so no single transaction carries a whole content marker",
                expected: .violation(.leak),
                note: "the copy is the one the firewall cannot refuse (dma-codec-copies-protected-out); cut into pieces it is still protected content written into memory the CPU can read",
-               letThrough: "a TZC-400 cannot refuse a granted reader's writes to ordinary DRAM") {
-            let lab = try Lab(AttackBoards.builtin)
+               letThrough: "a TZC-400 cannot refuse a granted reader's writes to ordinary DRAM") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             let leak = try lab.allocate("system", 0x4000)
             try lab.decode(71, into: secret)
@@ -32,8 +32,8 @@ extension AttackCatalogue {
                threat: "after the codec has copied a protected frame into a system-heap buffer, an unprivileged process mapping that buffer and loading it 8 bytes at a time, so no single read carries a whole marker",
                expected: .violation(.leak),
                note: "the checker must report the CPU's read of protected content as well as the codec's write of it, however the reads are cut",
-               letThrough: "once protected content is in ordinary RAM nothing in hardware stops the CPU reading it") {
-            let lab = try Lab(AttackBoards.builtin)
+               letThrough: "once protected content is in ordinary RAM nothing in hardware stops the CPU reading it") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(72, into: secret)
             let (process, _, fd) = try lab.process(named: "reader", allocating: 0x4000, from: "system")
@@ -52,8 +52,8 @@ extension AttackCatalogue {
                threat: "a kernel driver with the OP-TEE driver reclaiming the dynamic pool while its 16-page buffer is still unwritten (which real OP-TEE allows), then lending all of the range back except the buffer's first page, so one page inside a live protected buffer is open to the CPU",
                expected: .violation(.protection),
                note: "fifteen of the buffer's sixteen pages are protected again, so a check of the whole buffer sees it refused; the checker must judge page by page",
-               letThrough: "OP-TEE cannot tell an unwritten lent range from a free one, and LEND_PROTMEM takes any normal-world range") {
-            let lab = try Lab(AttackBoards.opteeDynamic)
+               letThrough: "OP-TEE cannot tell an unwritten lent range from a free one, and LEND_PROTMEM takes any normal-world range") { attack in
+            let lab = try attack.lab(AttackBoards.opteeDynamic)
             let victim = try lab.allocate("protected,secure-video", 0x10000)
             let (cookie, lent) = try lab.lastLend()
             let first = try lab.chunks(of: victim)[0].firstPage
@@ -74,8 +74,8 @@ extension AttackCatalogue {
                threat: "on a board whose secure log page the normal-world CPU may read, the codec copying a protected frame into a system-heap buffer and the kernel then reading that buffer as the CPU",
                expected: .violation(.leak),
                note: "the log page's grant of CPU read covers that page alone: it must not excuse the CPU reading protected content anywhere else",
-               letThrough: "once protected content is in ordinary RAM nothing in hardware stops the CPU reading it") {
-            let lab = try Lab(AttackBoards.cpuReadableRegion)
+               letThrough: "once protected content is in ordinary RAM nothing in hardware stops the CPU reading it") { attack in
+            let lab = try attack.lab(AttackBoards.cpuReadableRegion)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             let leak = try lab.allocate("system", 0x4000)
             try lab.decode(73, into: secret)
@@ -90,8 +90,8 @@ extension AttackCatalogue {
                threat: "the kernel programming the decoder's output window to start one page below the carve-out, so its 8 KiB frame write covers the last page of ordinary RAM below it and the carve-out's first page, with the frame's marker in the ordinary page",
                expected: .violation(.leak),
                note: "the firewall admits the write (the codec may write both); half of it is protected memory, so a check of the whole transaction calls it protected; per page, protected content lands where the CPU can read it",
-               letThrough: "the decoder may write ordinary RAM, and a TZC-400 judges the transaction, not where its content goes") {
-            let lab = try Lab(AttackBoards.builtin)
+               letThrough: "the decoder may write ordinary RAM, and a TZC-400 judges the transaction, not where its content goes") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             guard let region = lab.board.carveoutHeaps.first(where: { $0.name == "protected-carveout" })?.region else {
                 throw AttackSetupError("the board has no protected-carveout heap")
             }

@@ -15,8 +15,8 @@ extension AttackCatalogue {
         Attack("tee-memref-into-protected-memory", .tee, board: "protmem-mediatek",
                threat: "a kernel TEE client asking the secure-memory TA for RETRIEVE_SG with the output memref pointing at a live protected-carveout buffer, so the TA (as the secure CPU) would write over another owner's protected content",
                expected: .tee(.badParameters),
-               note: "OP-TEE's copy_in_params takes a temporary memref only in memory the normal world may read and write; anything else is TEE_ERROR_BAD_PARAMETERS before the TA runs") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "OP-TEE's copy_in_params takes a temporary memref only in memory the normal world may read and write; anything else is TEE_ERROR_BAD_PARAMETERS before the TA runs") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let victim = try lab.allocate("protected-carveout", 0x4000)
             let target = try lab.chunks(of: victim)[0]
             let session = try lab.openSecureMemorySession()
@@ -27,8 +27,8 @@ extension AttackCatalogue {
         Attack("tee-memref-into-ta-memory", .tee, board: "protmem-mediatek",
                threat: "a kernel TEE client passing a memref into the carve-out the secure-memory TA manages itself (secure memory the normal world never owned)",
                expected: .tee(.badParameters),
-               note: "the TA's carve-out is firewalled: not normal-world memory, so not a valid memref") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "the TA's carve-out is firewalled: not normal-world memory, so not a valid memref") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             guard let carveout = AttackBoards.mediatek.mediatek?.carveout else { throw AttackSetupError("no TA carve-out") }
             let session = try lab.openSecureMemorySession()
             let own = try lab.secureMemoryAllocate(0x1000, in: session)
@@ -38,8 +38,8 @@ extension AttackCatalogue {
         Attack("tee-arg-block-in-protected-memory", .tee, board: "protmem-default",
                threat: "a kernel driver issuing OPTEE_SMC_CALL_WITH_ARG with the message's physical address inside a protected-carveout buffer, so OP-TEE would read its command from, and write its results into, protected memory",
                expected: .smc("OPTEE_SMC_RETURN_EBADADDR"),
-               note: "OP-TEE maps the argument block only from non-secure memory: a protected address is OPTEE_SMC_RETURN_EBADADDR") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "OP-TEE maps the argument block only from non-secure memory: a protected address is OPTEE_SMC_RETURN_EBADADDR") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let victim = try lab.allocate("protected-carveout", 0x4000)
             let target = try lab.chunks(of: victim)[0].base.rawValue
             let (high, low) = SMCRegisters.splitting(target)
@@ -65,8 +65,8 @@ extension AttackCatalogue {
         Attack("tee-mtk-foreign-session-free", .tee, board: "protmem-mediatek",
                threat: "a kernel TEE client with its own session to MediaTek's secure-memory TA sending SECMEM_FREE for the handle of restricted_mtk_cm's live buffer, so the next allocation would alias its still-mapped pages",
                expected: .tee(.itemNotFound),
-               note: "a handle belongs to the session that allocated it: another session's handle answers as an unknown one, and nothing changes") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "a handle belongs to the session that allocated it: another session's handle answers as an unknown one, and nothing changes") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let (victim, session) = try mediatekVictim(lab, id: 31)
             let outcome = try lab.secureMemoryFree(firstHandle, in: session)
             let left = Lab.describe(try lab.scanOut(victim))
@@ -75,8 +75,8 @@ extension AttackCatalogue {
         Attack("tee-mtk-foreign-session-retrieve-sg", .tee, board: "protmem-mediatek",
                threat: "a kernel TEE client with its own session asking the secure-memory TA for RETRIEVE_SG of another session's handle, to learn where that client's protected buffer lies",
                expected: .tee(.itemNotFound),
-               note: "as for FREE: another session's handle is not found, and the scatter list is not written") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "as for FREE: another session's handle is not found, and the scatter list is not written") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let (_, session) = try mediatekVictim(lab, id: 32)
             let shared = try lab.kernelPage()
             let outcome = try lab.secureMemoryRetrieve(firstHandle, in: session, into: shared)
@@ -88,8 +88,8 @@ extension AttackCatalogue {
         Attack("tee-mtk-double-free", .tee, board: "protmem-mediatek",
                threat: "a kernel TEE client freeing its own secure-memory handle twice, hoping the second FREE releases pages the TA has handed out again",
                expected: .tee(.itemNotFound),
-               note: "the first FREE forgets the handle; the second finds nothing") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "the first FREE forgets the handle; the second finds nothing") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let session = try lab.openSecureMemorySession()
             let own = try lab.secureMemoryAllocate(0x2000, in: session)
             let first = try lab.secureMemoryFree(own.handle, in: session)
@@ -101,8 +101,8 @@ extension AttackCatalogue {
         Attack("tee-mtk-use-after-free", .tee, board: "protmem-mediatek",
                threat: "a kernel TEE client asking RETRIEVE_SG for a handle it has freed, to learn where the TA's next buffer will be",
                expected: .tee(.itemNotFound),
-               note: "a freed handle is gone") {
-            let lab = try Lab(AttackBoards.mediatek)
+               note: "a freed handle is gone") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let session = try lab.openSecureMemorySession()
             let own = try lab.secureMemoryAllocate(0x2000, in: session)
             guard try lab.secureMemoryFree(own.handle, in: session).isSuccess else { throw AttackSetupError("SECMEM_FREE failed") }
@@ -113,8 +113,8 @@ extension AttackCatalogue {
                threat: "a kernel driver with the SMC conduit sending INVOKE_COMMAND(SECMEM_FREE) under the session id of restricted_mtk_cm's own session (ids are small numbers; it guesses the ones below its own)",
                expected: .succeeded,
                note: "OP-TEE names a session by its id alone and authenticates no normal-world caller, so the call is the heap's own; the TA scrubs the buffer before it reuses the pages, so no protected byte leaks, but the live dma-buf now aliases free TA memory",
-               letThrough: "real OP-TEE trusts the normal-world kernel with session ids (tee_core keeps userspace to its own sessions; a kernel driver at the SMC is past it)") {
-            let lab = try Lab(AttackBoards.mediatek)
+               letThrough: "real OP-TEE trusts the normal-world kernel with session ids (tee_core keeps userspace to its own sessions; a kernel driver at the SMC is past it)") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let (victim, own) = try mediatekVictim(lab, id: 33)
             let driver = try lab.teeDriver()
             var answers: [String] = []
@@ -133,8 +133,8 @@ extension AttackCatalogue {
                threat: "a kernel driver with the SMC conduit sending CLOSE_SESSION for restricted_mtk_cma's session while the heap has a live buffer, so the TA frees everything that session allocated",
                expected: .violation(.protection),
                note: "the TA ends the session's buffers and, its CMA region empty, scrubs it and lifts its protection: the heap's live dma-buf is then reachable by the normal-world CPU, which the checker reports",
-               letThrough: "OP-TEE closes any session the normal world names, and a TA cleans up after a closed session as it must after a crashed client") {
-            let lab = try Lab(AttackBoards.mediatek)
+               letThrough: "OP-TEE closes any session the normal world names, and a TA cleans up after a closed session as it must after a crashed client") { attack in
+            let lab = try attack.lab(AttackBoards.mediatek)
             let victim = try lab.allocate("restricted_mtk_cma", 0x4000)
             try lab.decode(34, into: victim)
             let own = try lab.openSecureMemorySession()
@@ -149,8 +149,8 @@ extension AttackCatalogue {
         Attack("tee-reclaim-live-dynamic-pool", .tee, board: "protmem-optee-dynamic",
                threat: "a kernel driver with the OP-TEE driver reading the pool's cookie from the driver's argument page and sending RECLAIM_PROTMEM while a buffer the decoder has written is live, to get the protected frame back as ordinary RAM",
                expected: .refused(.invalidArgument),
-               note: "OP-TEE answers TEE_ERROR_BUSY while the lent range holds data not scrubbed, and keeps it protected; Linux's optee_smc_reclaim_protmem reports any failure as -EINVAL") {
-            let lab = try Lab(AttackBoards.opteeDynamic)
+               note: "OP-TEE answers TEE_ERROR_BUSY while the lent range holds data not scrubbed, and keeps it protected; Linux's optee_smc_reclaim_protmem reports any failure as -EINVAL") { attack in
+            let lab = try attack.lab(AttackBoards.opteeDynamic)
             let victim = try lab.allocate("protected,secure-video", 0x4000)
             let cookie = try lab.lastLend().cookie
             try lab.decode(41, into: victim)
@@ -169,8 +169,8 @@ extension AttackCatalogue {
                threat: "a kernel driver sending RECLAIM_PROTMEM for the dynamic pool while its live buffer is still empty (allocated, not yet decoded into), then letting the decoder write the protected frame",
                expected: .violation(.leak),
                note: "real OP-TEE cannot know which Linux buffers are live: a range no device has written yet looks free, so the reclaim succeeds; the decoder's frame then lands in ordinary RAM, which the checker reports",
-               letThrough: "OP-TEE tracks lent ranges, not the buffers Linux sub-allocates from them") {
-            let lab = try Lab(AttackBoards.opteeDynamic)
+               letThrough: "OP-TEE tracks lent ranges, not the buffers Linux sub-allocates from them") { attack in
+            let lab = try attack.lab(AttackBoards.opteeDynamic)
             let victim = try lab.allocate("protected,secure-video", 0x4000)
             let cookie = try lab.lastLend().cookie
             let reclaimed = lab.attempt { try lab.teeDriver().reclaimProtectedMemory(cookie: cookie) }
@@ -182,8 +182,8 @@ extension AttackCatalogue {
         Attack("tee-lend-protected-memory", .tee, board: "protmem-optee-dynamic",
                threat: "a kernel driver sending LEND_PROTMEM for the pages of a live protected-carveout buffer (memory the normal world does not own), so OP-TEE would scrub them and take them over",
                expected: .refused(.invalidArgument),
-               note: "OP-TEE takes only page-aligned normal-world memory: TEE_ERROR_BAD_PARAMETERS, which the driver reports as -EINVAL; the carve-out is untouched") {
-            let lab = try Lab(AttackBoards.opteeDynamic)
+               note: "OP-TEE takes only page-aligned normal-world memory: TEE_ERROR_BAD_PARAMETERS, which the driver reports as -EINVAL; the carve-out is untouched") { attack in
+            let lab = try attack.lab(AttackBoards.opteeDynamic)
             let victim = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(43, into: victim)
             let range = try lab.chunks(of: victim)[0]

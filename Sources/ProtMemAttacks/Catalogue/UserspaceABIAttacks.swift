@@ -10,8 +10,8 @@ extension AttackCatalogue {
         Attack("abi-fd-use-after-close", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process that closes its protected dma-buf fd and keeps using the number (DMA_BUF_IOCTL_SYNC, mmap) hoping it still names the buffer",
                expected: .refused(.badFileDescriptor),
-               note: "close(2) empties the slot; every call on it answers -EBADF, and the buffer goes with its last reference") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "close(2) empties the slot; every call on it answers -EBADF, and the buffer goes with its last reference") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "app", allocating: 0x4000, from: "protected-carveout")
             try process.close(fd)
             return lab.attempt { try process.sync(fd, [.start, .read]) }
@@ -19,8 +19,8 @@ extension AttackCatalogue {
         Attack("abi-fd-reuse-after-close", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process that closes its protected dma-buf fd, lets the number be reused by /dev/null, and maps the number again",
                expected: .refused(.noSuchDevice),
-               note: "the number now names /dev/null, which has no mmap: -ENODEV; nothing of the freed buffer is reachable through it") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the number now names /dev/null, which has no mmap: -ENODEV; nothing of the freed buffer is reachable through it") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "app", allocating: 0x4000, from: "protected-carveout")
             try process.close(fd)
             let reused = try process.open("/dev/null", flags: .readWrite)
@@ -31,8 +31,8 @@ extension AttackCatalogue {
                threat: "an unprivileged process sending DMA_BUF_IOCTL_SYNC (0x40086200) to its /dev/dma_heap/protected-carveout fd instead of a buffer fd",
                expected: .succeeded,
                note: "dma_heap_ioctl picks the command by number alone, so this is DMA_HEAP_IOCTL_ALLOC with the 8 bytes given (len = the sync flags): one protected page is allocated and, the request being _IOW, its fd is never copied back; it stays open until exit. Nothing becomes reachable: that descriptor's mmap is -EINVAL like any other",
-               letThrough: "Linux 6.12 answers 0 and leaks the descriptor in exactly this way (kernel-interfaces.md §9: the heap fd ignores the type byte)") {
-            let lab = try Lab(AttackBoards.builtin)
+               letThrough: "Linux 6.12 answers 0 and leaks the descriptor in exactly this way (kernel-interfaces.md §9: the heap fd ignores the type byte)") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, heapFD, _) = try lab.process(named: "app", allocating: 0x1000, from: "protected-carveout")
             let before = process.openDescriptors
             let used = try lab.heap("protected-carveout").ops.statistics
@@ -52,16 +52,16 @@ extension AttackCatalogue {
         Attack("abi-heap-alloc-on-dmabuf-fd", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process sending DMA_HEAP_IOCTL_ALLOC to a protected dma-buf fd (a wrong fd type), hoping the buffer's file allocates from its heap",
                expected: .refused(.inappropriateIOCTLForDevice),
-               note: "dma_buf_ioctl compares requests whole: anything but its own four is -ENOTTY") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "dma_buf_ioctl compares requests whole: anything but its own four is -ENOTTY") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "app", allocating: 0x4000, from: "protected-carveout")
             return lab.attempt { _ = try process.allocate(fd, length: 0x4000, fdFlags: .readWrite) }
         },
         Attack("abi-dmabuf-sync-on-memfd", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process sending DMA_BUF_IOCTL_SYNC to a memfd (a wrong fd type to a dma-buf ioctl)",
                expected: .refused(.inappropriateIOCTLForDevice),
-               note: "shmem files have no ioctl of their own: -ENOTTY") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "shmem files have no ioctl of their own: -ENOTTY") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let process = lab.userspace.spawn(name: "app")
             let memfd = try process.memfdCreate(name: "scratch", flags: .allowSealing)
             return lab.attempt { try process.sync(memfd, [.start, .readWrite]) }
@@ -70,8 +70,8 @@ extension AttackCatalogue {
                threat: "an unprivileged process issuing DMA_HEAP_IOCTL_ALLOC on /dev/dma_heap/protected-carveout with a size of 8 in the request (only len), to exhaust the protected pool with buffers it never has to hold",
                expected: .succeeded,
                note: "the kernel copies in 8 bytes, allocates with fd_flags 0, and copies back 8 bytes, never the fd: the buffer stays allocated (and protected) until the process exits, and then it is freed",
-               letThrough: "Linux answers 0 and leaks the descriptor until exit (kernel-interfaces.md §9); RLIMIT_NOFILE bounds how many") {
-            let lab = try Lab(AttackBoards.builtin)
+               letThrough: "Linux answers 0 and leaks the descriptor until exit (kernel-interfaces.md §9); RLIMIT_NOFILE bounds how many") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let process = lab.userspace.spawn(name: "app")
             let heapFD = try process.open("/dev/dma_heap/protected-carveout", flags: .readOnly)
             let free = try lab.heap("protected-carveout").ops.statistics.free
@@ -95,8 +95,8 @@ extension AttackCatalogue {
         Attack("abi-alloc-ior-direction", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process issuing the allocation ioctl as _IOR (direction read only), so the kernel copies nothing in and the struct it works on is all zeros",
                expected: .refused(.invalidArgument),
-               note: "with nothing copied in, len is 0: PAGE_ALIGN(len) == 0 is -EINVAL") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "with nothing copied in, len is 0: PAGE_ALIGN(len) == 0 is -EINVAL") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let process = lab.userspace.spawn(name: "app")
             let heapFD = try process.open("/dev/dma_heap/protected-carveout", flags: .readOnly)
             guard let request = IOCTLNumber(direction: .read, type: UInt8(ascii: "H"), number: 0, size: DMAHeapAllocationData.size) else {
@@ -107,8 +107,8 @@ extension AttackCatalogue {
         Attack("abi-alloc-fd-field-preset", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process presetting the struct's fd field to the number of another open descriptor, hoping the kernel installs the new protected buffer over it",
                expected: .refused(.invalidArgument),
-               note: "dma_heap_ioctl_allocate refuses a non-zero fd field before allocating") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "dma_heap_ioctl_allocate refuses a non-zero fd field before allocating") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, heapFD, victim) = try lab.process(named: "app", allocating: 0x4000, from: "system")
             let data = DMAHeapAllocationData(length: 0x4000, fd: UInt32(bitPattern: victim.rawValue), fdFlags: 2)
             return lab.attempt { _ = try process.ioctl(heapFD, .dmaHeapAlloc, UserBuffer(data.bytes)) }
@@ -116,8 +116,8 @@ extension AttackCatalogue {
         Attack("abi-udmabuf-over-protected-dmabuf", .userspaceABI, board: "protmem-default",
                threat: "an unprivileged process passing its protected dma-buf fd to UDMABUF_CREATE as the memfd, hoping for a second, mappable dma-buf over the protected pages",
                expected: .refused(.badFileDescriptorState),
-               note: "udmabuf takes only shmem (memfd) files: anything else is -EBADFD, before any page is pinned") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "udmabuf takes only shmem (memfd) files: anything else is -EBADFD, before any page is pinned") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "app", allocating: 0x4000, from: "protected-carveout")
             let device = try process.open("/dev/udmabuf", flags: .readWrite)
             return lab.attempt { _ = try process.udmabufCreate(device, memfd: fd, size: 0x4000) }
@@ -125,8 +125,8 @@ extension AttackCatalogue {
         Attack("abi-fd-passing-receiver-mmap", .userspaceABI, board: "protmem-default",
                threat: "a second process that receives a protected-carveout dma-buf fd over a Unix socket (SCM_RIGHTS) and maps it",
                expected: .refused(.invalidArgument),
-               note: "the receiver gets the same open file description: the same buffer ops, the same -EINVAL") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the receiver gets the same open file description: the same buffer ops, the same -EINVAL") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (sender, _, fd) = try lab.process(named: "player", allocating: 0x4000, from: "protected-carveout")
             let receiver = lab.userspace.spawn(name: "compositor")
             let received = try sender.send(fd, to: receiver)
@@ -135,8 +135,8 @@ extension AttackCatalogue {
         Attack("abi-fd-passing-after-sender-exit", .userspaceABI, board: "protmem-default",
                threat: "a process that receives a protected buffer's fd over SCM_RIGHTS and waits for the sender (the only other holder) to exit, hoping the buffer is released and its pages read as the kernel's again",
                expected: .fault(source: "tzc400"),
-               note: "the receiver's descriptor holds the buffer: it is not released, its pages stay protected, and a kernel read of them still faults") {
-            let lab = try Lab(AttackBoards.builtin)
+               note: "the receiver's descriptor holds the buffer: it is not released, its pages stay protected, and a kernel read of them still faults") { attack in
+            let lab = try attack.lab(AttackBoards.builtin)
             let (sender, _, fd) = try lab.process(named: "player", allocating: 0x4000, from: "protected-carveout")
             let buffer = try lab.dmaBuf(fd, of: sender)
             try lab.decode(21, into: buffer)
