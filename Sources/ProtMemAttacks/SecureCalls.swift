@@ -71,7 +71,8 @@ extension Lab {
         ]).outcome
     }
 
-    private func secureMemoryCall(_ command: UInt32, in session: TEESession, _ parameters: [OPTEEMessageParameter]) throws -> (outcome: TEEOutcome, parameters: [OPTEEMessageParameter]) {
+    private func secureMemoryCall(_ command: UInt32, in session: TEESession,
+                                  _ parameters: [OPTEEMessageParameter]) throws -> (outcome: TEEOutcome, parameters: [OPTEEMessageParameter]) {
         do {
             return try teeDriver().invoke(session, function: command, parameters: parameters)
         } catch let error as AttackSetupError {
@@ -141,7 +142,9 @@ enum SecureCallNames {
 
     /// `FFA_RET_*` (`arm_ffa.h`) of an `FFA_ERROR` answer, or `FFA_SUCCESS`.
     static func ffa(_ answer: SMCRegisters) -> String {
-        guard answer.a0 == FFA.error else { return answer.a0 == FFA.success32 || answer.a0 == FFA.success64 ? "FFA_SUCCESS" : "0x\(String(answer.a0, radix: 16))" }
+        guard answer.a0 == FFA.error else {
+            return answer.a0 == FFA.success32 || answer.a0 == FFA.success64 ? "FFA_SUCCESS" : "0x\(String(answer.a0, radix: 16))"
+        }
         let code = Int32(bitPattern: UInt32(truncatingIfNeeded: answer.a2))
         let names: [Int32: String] = [
             -1: "FFA_RET_NOT_SUPPORTED", -2: "FFA_RET_INVALID_PARAMETERS", -3: "FFA_RET_NO_MEMORY", -4: "FFA_RET_BUSY",

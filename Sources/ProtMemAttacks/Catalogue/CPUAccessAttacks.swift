@@ -9,9 +9,14 @@ import ProtMemUserspace
 extension AttackCatalogue {
     static let cpuAccess: [Attack] = [
         Attack("cpu-bus-read-carveout", .cpuAccess, board: "protmem-default",
-               threat: "a kernel driver reading physical memory as the non-secure CPU (a /dev/mem-style mapping, a stray pointer) at a live protected-carveout buffer the decoder has written",
+               threat: """
+                   a kernel driver reading physical memory as the non-secure CPU (a /dev/mem-style mapping, a stray pointer) at a live \
+                   protected-carveout buffer the decoder has written
+                   """,
                expected: .fault(source: "tzc400"),
-               note: "the TZC-400 region over the carve-out grants the non-secure CPU (NSAID 0) nothing; the fault is latched and no byte moves") { attack in
+               note: """
+                   the TZC-400 region over the carve-out grants the non-secure CPU (NSAID 0) nothing; the fault is latched and no byte moves
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(1, into: buffer)
@@ -20,7 +25,10 @@ extension AttackCatalogue {
             return lab.attempt { _ = try lab.board.bus.read(.cpuNonSecure, range) }
         },
         Attack("cpu-bus-write-carveout", .cpuAccess, board: "protmem-default",
-               threat: "a kernel driver overwriting a live protected-carveout buffer as the non-secure CPU (to corrupt protected content or plant data the decoder's reader trusts)",
+               threat: """
+                   a kernel driver overwriting a live protected-carveout buffer as the non-secure CPU (to corrupt protected content or plant data \
+                   the decoder's reader trusts)
+                   """,
                expected: .fault(source: "tzc400"),
                note: "the carve-out's region refuses non-secure CPU writes as well as reads") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
@@ -81,9 +89,14 @@ extension AttackCatalogue {
             return lab.attempt { _ = try buffer.vmap() }
         },
         Attack("cpu-sync-protected-buffer", .cpuAccess, board: "protmem-default",
-               threat: "an unprivileged process bracketing CPU access with DMA_BUF_IOCTL_SYNC(START|RW) on its protected-carveout dma-buf, then mapping it",
+               threat: """
+                   an unprivileged process bracketing CPU access with DMA_BUF_IOCTL_SYNC(START|RW) on its protected-carveout dma-buf, then mapping \
+                   it
+                   """,
                expected: .succeeded,
-               note: "with no begin_cpu_access op the core answers 0 and does nothing: the ioctl grants no access, the mmap after it is still -EINVAL") { attack in
+               note: """
+                   with no begin_cpu_access op the core answers 0 and does nothing: the ioctl grants no access, the mmap after it is still -EINVAL
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let (process, _, fd) = try lab.process(named: "viewer", allocating: 0x4000, from: "protected-carveout")
             do {

@@ -9,9 +9,14 @@ import ProtMemSimulation
 extension AttackCatalogue {
     static let dmaMasters: [Attack] = [
         Attack("dma-camera-reads-secure-video", .dmaMaster, board: "protmem-default",
-               threat: "the kernel programming the camera ISP for memory-to-memory reprocessing with a secure-video buffer (OP-TEE's static pool) as its input",
+               threat: """
+                   the kernel programming the camera ISP for memory-to-memory reprocessing with a secure-video buffer (OP-TEE's static pool) as its \
+                   input
+                   """,
                expected: .fault(source: "tzc400"),
-               note: "the secure-video grant lets the protected GPU, the codec and the display read; the camera's NSAID (5) is not among them") { attack in
+               note: """
+                   the secure-video grant lets the protected GPU, the codec and the display read; the camera's NSAID (5) is not among them
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let buffer = try lab.allocate("protected,secure-video", 0x4000)
             try lab.decode(3, into: buffer)
@@ -41,7 +46,10 @@ extension AttackCatalogue {
             return lab.attempt { try lab.board.bus.write(.display, at: range.base, bytes: [UInt8](repeating: 0, count: 0x1000)) }
         },
         Attack("dma-gpu-reads-carveout-outside-protected-mode", .dmaMaster, board: "protmem-default",
-               threat: "the kernel pointing a GPU DMA at a protected-carveout buffer while the GPU runs normal work (its transactions carry NSAID 1, not the protected-mode NSAID 2)",
+               threat: """
+                   the kernel pointing a GPU DMA at a protected-carveout buffer while the GPU runs normal work (its transactions carry NSAID 1, not \
+                   the protected-mode NSAID 2)
+                   """,
                expected: .fault(source: "tzc400"),
                note: "the carve-out grants gpu-protected, never gpu: the firewall tells the GPU's two identities apart") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
@@ -52,10 +60,19 @@ extension AttackCatalogue {
             return lab.attempt { _ = try lab.board.bus.read(.gpu, range) }
         },
         Attack("dma-codec-copies-protected-out", .dmaMaster, board: "protmem-default",
-               threat: "the kernel programming the video codec, which may read protected-carveout memory and write ordinary RAM, to copy a decoded protected frame into a system-heap buffer",
+               threat: """
+                   the kernel programming the video codec, which may read protected-carveout memory and write ordinary RAM, to copy a decoded \
+                   protected frame into a system-heap buffer
+                   """,
                expected: .violation(.leak),
-               note: "both halves of the copy are transactions the TZC-400 admits (a reader of the carve-out, a writer of DRAM); the checker sees protected content written into memory the CPU can read",
-               letThrough: "a TZC-400 checks each transaction on its own, so a master granted a protected read and an ordinary write is a copy engine; only the integrator's choice of grants (or an SMMU) stops it") { attack in
+               note: """
+                   both halves of the copy are transactions the TZC-400 admits (a reader of the carve-out, a writer of DRAM); the checker sees \
+                   protected content written into memory the CPU can read
+                   """,
+               letThrough: """
+                   a TZC-400 checks each transaction on its own, so a master granted a protected read and an ordinary write is a copy engine; only \
+                   the integrator's choice of grants (or an SMMU) stops it
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let secret = try lab.allocate("protected-carveout", 0x4000)
             let leak = try lab.allocate("system", 0x4000)

@@ -9,9 +9,15 @@ import ProtMemUserspace
 extension AttackCatalogue {
     static let gpu: [Attack] = [
         Attack("gpu-normal-job-reads-protected-buffer", .gpu, board: "protmem-default",
-               threat: "an unprivileged GPU client that binds a protected-carveout dma-buf into its own GPU VM (VM_BIND) and reads it from a job outside any PROT_REGION",
+               threat: """
+                   an unprivileged GPU client that binds a protected-carveout dma-buf into its own GPU VM (VM_BIND) and reads it from a job outside \
+                   any PROT_REGION
+                   """,
                expected: .fault(source: "tzc400"),
-               note: "binding is allowed (importing protected buffers is how protected rendering works), but the job runs as gpu (NSAID 1), which the carve-out refuses; the job and its group fail") { attack in
+               note: """
+                   binding is allowed (importing protected buffers is how protected rendering works), but the job runs as gpu (NSAID 1), which the \
+                   carve-out refuses; the job and its group fail
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let secret = try lab.allocate("protected-carveout", 0x4000)
@@ -21,7 +27,10 @@ extension AttackCatalogue {
             return bench.outcome(of: GPUJob("peek", operations: [.read(GPUBench.protectedVA, size: 0x1000)]), on: group)
         },
         Attack("gpu-normal-job-writes-protected-buffer", .gpu, board: "protmem-default",
-               threat: "an unprivileged GPU client filling a protected-carveout buffer bound in its VM from a normal job (to corrupt what the protected pipeline reads)",
+               threat: """
+                   an unprivileged GPU client filling a protected-carveout buffer bound in its VM from a normal job (to corrupt what the protected \
+                   pipeline reads)
+                   """,
                expected: .fault(source: "tzc400"),
                note: "the carve-out refuses gpu writes too; nothing is written") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
@@ -32,9 +41,15 @@ extension AttackCatalogue {
             return bench.outcome(of: GPUJob("scribble", operations: [.fill(GPUBench.protectedVA, size: 0x4000, byte: 0xee)]), on: group)
         },
         Attack("gpu-protected-job-copies-to-normal-buffer", .gpu, board: "protmem-default",
-               threat: "a GPU client submitting a job inside a PROT_REGION that copies its protected-carveout buffer into a system-heap buffer bound in the same VM",
+               threat: """
+                   a GPU client submitting a job inside a PROT_REGION that copies its protected-carveout buffer into a system-heap buffer bound in \
+                   the same VM
+                   """,
                expected: .fault(source: "mali-protected-output"),
-               note: "the firewall's background region would let gpu-protected write DRAM; the GPU's protected-mode output rule refuses the write first, and the protected-mode fault resets the GPU") { attack in
+               note: """
+                   the firewall's background region would let gpu-protected write DRAM; the GPU's protected-mode output rule refuses the write \
+                   first, and the protected-mode fault resets the GPU
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let secret = try lab.allocate("protected-carveout", 0x4000)
@@ -48,7 +63,10 @@ extension AttackCatalogue {
             return lab.judged(.leak, otherwise: observed)
         },
         Attack("gpu-protected-job-writes-udmabuf", .gpu, board: "protmem-default",
-               threat: "an unprivileged process that turns its own memfd into a udmabuf, imports it into its GPU VM and writes to it from a protected job (hoping memory it can map itself passes for protected output)",
+               threat: """
+                   an unprivileged process that turns its own memfd into a udmabuf, imports it into its GPU VM and writes to it from a protected job \
+                   (hoping memory it can map itself passes for protected output)
+                   """,
                expected: .fault(source: "mali-protected-output"),
                note: "udmabuf pages are ordinary shmem pages the CPU can read, so the protected-output rule refuses the write") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
@@ -74,9 +92,14 @@ extension AttackCatalogue {
 
     static let suspendBuffers: [Attack] = [
         Attack("suspend-buffer-cpu-read", .suspendBuffer, board: "protmem-default",
-               threat: "a kernel driver reading, as the non-secure CPU, the protected suspend buffer panthor allocated for a group from the protected heap (where the firmware saves protected state)",
+               threat: """
+                   a kernel driver reading, as the non-secure CPU, the protected suspend buffer panthor allocated for a group from the protected \
+                   heap (where the firmware saves protected state)
+                   """,
                expected: .fault(source: "tzc400"),
-               note: "the buffer comes from the heap the GPU node names (protected-carveout), behind the firewall; userspace cannot map it at all") { attack in
+               note: """
+                   the buffer comes from the heap the GPU node names (protected-carveout), behind the firewall; userspace cannot map it at all
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab)
             let group = try bench.group(binding: [])
@@ -87,7 +110,10 @@ extension AttackCatalogue {
             return lab.attempt { _ = try lab.board.bus.read(.cpuNonSecure, range.firstPage) }
         },
         Attack("suspend-buffer-too-small", .suspendBuffer, board: "protmem-default (userspace design)",
-               threat: "an unprivileged GPU client under the userspace design passing a one-page protected buffer as its group's protected suspend buffer at GROUP_CREATE (protm_suspend_size is 64 KiB), so the firmware's save would run past it",
+               threat: """
+                   an unprivileged GPU client under the userspace design passing a one-page protected buffer as its group's protected suspend buffer \
+                   at GROUP_CREATE (protm_suspend_size is 64 KiB), so the firmware's save would run past it
+                   """,
                expected: .refused(.invalidArgument),
                note: "the driver checks the buffer against protm_suspend_size before mapping it") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
@@ -99,9 +125,15 @@ extension AttackCatalogue {
             }
         },
         Attack("suspend-buffer-ordinary-memory", .suspendBuffer, board: "protmem-default (userspace design)",
-               threat: "an unprivileged GPU client under the userspace design passing a system-heap buffer as its protected suspend buffer, then running a long protected job among competing groups so the scheduler suspends it in protected mode",
+               threat: """
+                   an unprivileged GPU client under the userspace design passing a system-heap buffer as its protected suspend buffer, then running \
+                   a long protected job among competing groups so the scheduler suspends it in protected mode
+                   """,
                expected: .fault(source: "mali-protected-output"),
-               note: "the driver cannot tell a protected dma-buf from an ordinary one, so it imports either; the firmware's save of protected state is a protected-mode write, which the output rule refuses for memory the CPU can read") { attack in
+               note: """
+                   the driver cannot tell a protected dma-buf from an ordinary one, so it imports either; the firmware's save of protected state is \
+                   a protected-mode write, which the output rule refuses for memory the CPU can read
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let bench = try GPUBench(lab, userspaceDesign: true, parameters: CSFParameters(groupSlots: 3))
             let ordinary = try lab.allocate("system", bench.gpu.protectedMemoryRequirements.groupSuspendSize)
@@ -123,10 +155,14 @@ extension AttackCatalogue {
                 return lab.observation(of: error)
             }
             bench.runUntilIdle()
-            return lab.recordedFault(otherwise: Observation(.unnoticed, "no protected-mode save faulted (protected mode entries: \(bench.gpu.metrics.protectedModeEntries))"))
+            let entries = bench.gpu.metrics.protectedModeEntries
+            return lab.recordedFault(otherwise: Observation(.unnoticed, "no protected-mode save faulted (protected mode entries: \(entries))"))
         },
         Attack("suspend-buffer-bound-in-user-vm", .suspendBuffer, board: "protmem-default (userspace design)",
-               threat: "an unprivileged GPU client under the userspace design that binds its own protected suspend buffer into its GPU VM and reads the firmware's saved protected state from a normal job",
+               threat: """
+                   an unprivileged GPU client under the userspace design that binds its own protected suspend buffer into its GPU VM and reads the \
+                   firmware's saved protected state from a normal job
+                   """,
                expected: .fault(source: "tzc400"),
                note: "the suspend buffer is protected memory; outside protected mode the GPU is refused by the firewall") { attack in
             let lab = try attack.lab(AttackBoards.builtin)

@@ -31,7 +31,10 @@ extension AttackCatalogue {
 
     static let hypervisor: [Attack] = [
         Attack("ffa-host-reads-lent-pages-strict", .hypervisor, board: "protmem-pkvm-strict",
-               threat: "a kernel driver reading, as the host CPU, the pages of a live lend-heap buffer (lent with FFA_MEM_LEND to the protected-media endpoint) that the decoder has written",
+               threat: """
+                   a kernel driver reading, as the host CPU, the pages of a live lend-heap buffer (lent with FFA_MEM_LEND to the protected-media \
+                   endpoint) that the decoder has written
+                   """,
                expected: .fault(source: "stage2"),
                note: "under the strict lend model the host's stage 2 unmaps lent pages until they are reclaimed") { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
@@ -40,10 +43,18 @@ extension AttackCatalogue {
             return lab.attempt { _ = try lab.board.bus.read(.cpuNonSecure, chunks[0].firstPage) }
         },
         Attack("ffa-host-reads-lent-pages-upstream-pkvm", .hypervisor, board: "protmem-pkvm-upstream",
-               threat: "the same read of a live lend-heap buffer on a board whose hypervisor follows upstream pKVM (protmem,lend-model = \"upstream\")",
+               threat: """
+                   the same read of a live lend-heap buffer on a board whose hypervisor follows upstream pKVM (protmem,lend-model = \"upstream\")
+                   """,
                expected: .violation(.leak),
-               note: "upstream pKVM keeps lent pages mapped in the host's stage 2 (LEND handled as SHARE), so the read goes through; the checker reports protected content read by the host CPU",
-               letThrough: "upstream pKVM (\"KVM: arm64: Handle FFA_MEM_LEND calls from the host\") leaves blocking host access to lent memory to the secure world; choose protmem,lend-model = \"strict\" for the model's stricter stage 2") { attack in
+               note: """
+                   upstream pKVM keeps lent pages mapped in the host's stage 2 (LEND handled as SHARE), so the read goes through; the checker \
+                   reports protected content read by the host CPU
+                   """,
+               letThrough: """
+                   upstream pKVM (\"KVM: arm64: Handle FFA_MEM_LEND calls from the host\") leaves blocking host access to lent memory to the secure \
+                   world; choose protmem,lend-model = \"strict\" for the model's stricter stage 2
+                   """) { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.upstream))
             let (_, chunks) = try lentVictim(lab, id: 52)
             lab.begin()
@@ -53,16 +64,24 @@ extension AttackCatalogue {
         Attack("ffa-camera-reads-lent-pages", .hypervisor, board: "protmem-pkvm-strict",
                threat: "the kernel programming the camera ISP (not among the protected-media endpoint's masters) to read a live lend-heap buffer",
                expected: .fault(source: "stage2"),
-               note: "stage 2 admits to lent pages only the masters their endpoint is granted (the protected GPU, the codec, the display)") { attack in
+               note: """
+                   stage 2 admits to lent pages only the masters their endpoint is granted (the protected GPU, the codec, the display)
+                   """) { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
             let (_, chunks) = try lentVictim(lab, id: 53)
             lab.begin()
             return lab.attempt { _ = try lab.board.bus.read(.camera, chunks[0].firstPage) }
         },
         Attack("ffa-reclaim-live-buffer", .hypervisor, board: "protmem-pkvm-strict",
-               threat: "a kernel driver holding the FF-A driver sending FFA_MEM_RECLAIM for the handle of a live lend-heap buffer (found by trying handles in sequence), to get the decoded frame's pages back while the borrower still uses them",
+               threat: """
+                   a kernel driver holding the FF-A driver sending FFA_MEM_RECLAIM for the handle of a live lend-heap buffer (found by trying \
+                   handles in sequence), to get the decoded frame's pages back while the borrower still uses them
+                   """,
                expected: .refused(.permissionDenied),
-               note: "the borrower retrieved the memory when the lend completed and has not relinquished it: FFA_MEM_RECLAIM answers FFA_DENIED, which ffa_to_linux_errno makes -EACCES; the pages stay lent") { attack in
+               note: """
+                   the borrower retrieved the memory when the lend completed and has not relinquished it: FFA_MEM_RECLAIM answers FFA_DENIED, which \
+                   ffa_to_linux_errno makes -EACCES; the pages stay lent
+                   """) { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
             let (_, chunks) = try lentVictim(lab, id: 54)
             let driver = try lab.ffaDriver()
@@ -80,7 +99,10 @@ extension AttackCatalogue {
             return Observation(.unnoticed, "no handle in \(hex(handleScan.lowerBound))..<\(hex(handleScan.upperBound)) was live")
         },
         Attack("ffa-double-lend", .hypervisor, board: "protmem-pkvm-strict",
-               threat: "a kernel driver that imported a live lend-heap buffer (its sg_table gives the pages) lending the same pages again with FFA_MEM_LEND",
+               threat: """
+                   a kernel driver that imported a live lend-heap buffer (its sg_table gives the pages) lending the same pages again with \
+                   FFA_MEM_LEND
+                   """,
                expected: .refused(.permissionDenied),
                note: "the pages are already lent: the host does not own them, FFA_DENIED (-EACCES), nothing changes") { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
@@ -98,7 +120,10 @@ extension AttackCatalogue {
             return lab.attempt { _ = try driver.share(chunks, with: 0x8001, tag: 1) }
         },
         Attack("ffa-lend-carveout-memory", .hypervisor, board: "protmem-pkvm-strict",
-               threat: "a kernel driver lending with FFA_MEM_LEND the pages of a live protected-carveout buffer (firewall-protected memory the host does not own), so that the reclaim after it would scrub them as the secure world",
+               threat: """
+                   a kernel driver lending with FFA_MEM_LEND the pages of a live protected-carveout buffer (firewall-protected memory the host does \
+                   not own), so that the reclaim after it would scrub them as the secure world
+                   """,
                expected: .refused(.permissionDenied),
                note: "memory a TZC-400 region protects is not the host's to lend: FFA_DENIED (-EACCES), and nothing changes") { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
@@ -117,7 +142,10 @@ extension AttackCatalogue {
             return lab.attempt { _ = try driver.share(chunks, with: 0x8001, tag: 1) }
         },
         Attack("ffa-lend-to-unknown-endpoint", .hypervisor, board: "protmem-pkvm-strict",
-               threat: "a kernel driver lending one of its own pages to FF-A endpoint 0x8002, which the board does not have, hoping for a receiver no grant constrains",
+               threat: """
+                   a kernel driver lending one of its own pages to FF-A endpoint 0x8002, which the board does not have, hoping for a receiver no \
+                   grant constrains
+                   """,
                expected: .refused(.invalidArgument),
                note: "an unknown receiver is FFA_INVALID_PARAMETERS (-EINVAL)") { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
@@ -126,7 +154,10 @@ extension AttackCatalogue {
             return lab.attempt { _ = try driver.lend([page], to: 0x8002, tag: 1) }
         },
         Attack("ffa-rxtx-map-protected-memory", .hypervisor, board: "protmem-pkvm-strict",
-               threat: "a kernel driver with the SMC conduit sending FFA_RXTX_MAP with its TX buffer inside a live protected-carveout buffer, so the hypervisor would take memory descriptors from (and the host write them into) protected memory",
+               threat: """
+                   a kernel driver with the SMC conduit sending FFA_RXTX_MAP with its TX buffer inside a live protected-carveout buffer, so the \
+                   hypervisor would take memory descriptors from (and the host write them into) protected memory
+                   """,
                expected: .refused(.invalidArgument),
                note: "the TX buffer must be memory the host may write: FFA_INVALID_PARAMETERS (-EINVAL), and the old buffers stay mapped") { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))

@@ -22,7 +22,10 @@ extension AttackCatalogue {
 
     static let scrub: [Attack] = [
         Attack("scrub-carveout-next-owner", .scrub, board: "protmem-default",
-               threat: "an unprivileged process allocating from protected-carveout right after another client freed a decoded frame there, and having the display scan out its new buffer (a CRC unit shows what it holds)",
+               threat: """
+                   an unprivileged process allocating from protected-carveout right after another client freed a decoded frame there, and having the \
+                   display scan out its new buffer (a CRC unit shows what it holds)
+                   """,
                expected: .reads("zeros"),
                note: "the carve-out heap asks the secure world to scrub every freed buffer before its pages return to the pool") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
@@ -31,14 +34,21 @@ extension AttackCatalogue {
         Attack("scrub-secure-video-next-owner", .scrub, board: "protmem-default",
                threat: "the same, on OP-TEE's static pool (protected,secure-video)",
                expected: .reads("zeros"),
-               note: "mainline frees straight back to the pool; the model scrubs first (scrubsOnFree, on by default), as ProtMem's invariants demand") { attack in
+               note: """
+                   mainline frees straight back to the pool; the model scrubs first (scrubsOnFree, on by default), as ProtMem's invariants demand
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             return try nextOwnerReads(lab, heap: "protected,secure-video", id: 62)
         },
         Attack("scrub-secure-video-next-owner-mainline", .scrub, board: "protmem-default (mainline tee_heap pool)",
-               threat: "the same, with OP-TEE's static pool as mainline 6.18 registers it (tee_protmem_static_pool frees straight back to the gen_pool)",
+               threat: """
+                   the same, with OP-TEE's static pool as mainline 6.18 registers it (tee_protmem_static_pool frees straight back to the gen_pool)
+                   """,
                expected: .reads("protected content #62"),
-               note: "the next protected consumer sees the previous owner's frame; both are protected consumers, so no normal-world master reads it and the checker has nothing to report. The model's default pool (scrub-secure-video-next-owner) scrubs first",
+               note: """
+                   the next protected consumer sees the previous owner's frame; both are protected consumers, so no normal-world master reads it and \
+                   the checker has nothing to report. The model's default pool (scrub-secure-video-next-owner) scrubs first
+                   """,
                letThrough: "mainline's static pool does not scrub freed buffers") { attack in
             let lab = try attack.lab(AttackBoards.builtin, mainlineStaticPool: true)
             return try nextOwnerReads(lab, heap: "protected,secure-video", id: 62)
@@ -51,9 +61,15 @@ extension AttackCatalogue {
             return try nextOwnerReads(lab, heap: "restricted_mtk_cm", id: 63)
         },
         Attack("scrub-lend-heap-pages-next-owner", .scrub, board: "protmem-pkvm-strict",
-               threat: "a kernel driver reading, as the host CPU, the pages a freed lend-heap buffer gave back to the page allocator (the next system-heap buffer may get them)",
+               threat: """
+                   a kernel driver reading, as the host CPU, the pages a freed lend-heap buffer gave back to the page allocator (the next \
+                   system-heap buffer may get them)
+                   """,
                expected: .reads("zeros"),
-               note: "the lend heap's release has the borrower relinquish and then reclaims; the hypervisor scrubs lent pages before they return to the host") { attack in
+               note: """
+                   the lend heap's release has the borrower relinquish and then reclaims; the hypervisor scrubs lent pages before they return to the \
+                   host
+                   """) { attack in
             let lab = try attack.lab(try AttackBoards.hypervisor(.strict))
             let victim = try lab.allocate("protected,secure-video", 0x4000)
             try lab.decode(64, into: victim)
@@ -66,9 +82,15 @@ extension AttackCatalogue {
             }
         },
         Attack("scrub-dynamic-pool-next-owner", .scrub, board: "protmem-optee-dynamic",
-               threat: "a kernel driver reading, as the CPU, the CMA pages OP-TEE's dynamic pool gave back after its last buffer (a decoded frame) was freed and the pool reclaimed",
+               threat: """
+                   a kernel driver reading, as the CPU, the CMA pages OP-TEE's dynamic pool gave back after its last buffer (a decoded frame) was \
+                   freed and the pool reclaimed
+                   """,
                expected: .reads("zeros"),
-               note: "the pool scrubs a freed buffer through the SiP call, and OP-TEE scrubs the whole range on RECLAIM_PROTMEM before the firewall opens it") { attack in
+               note: """
+                   the pool scrubs a freed buffer through the SiP call, and OP-TEE scrubs the whole range on RECLAIM_PROTMEM before the firewall \
+                   opens it
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.opteeDynamic)
             let victim = try lab.allocate("protected,secure-video", 0x4000)
             try lab.decode(65, into: victim)
@@ -81,9 +103,15 @@ extension AttackCatalogue {
             }
         },
         Attack("sip-scrub-mtk-ta-buffer", .scrub, board: "protmem-mediatek",
-               threat: "a kernel driver with the SMC conduit calling PROTMEM_SIP_SCRUB on a live restricted_mtk_cm buffer (found by importing it), to wipe a buffer the secure-memory TA manages",
+               threat: """
+                   a kernel driver with the SMC conduit calling PROTMEM_SIP_SCRUB on a live restricted_mtk_cm buffer (found by importing it), to \
+                   wipe a buffer the secure-memory TA manages
+                   """,
                expected: .smc("SMCCC_RET_INVALID_PARAMETER"),
-               note: "the SiP call scrubs only protections whose allocator is in the normal world (carve-out heaps, OP-TEE's pools that Linux sub-allocates); TA-managed memory is refused and untouched") { attack in
+               note: """
+                   the SiP call scrubs only protections whose allocator is in the normal world (carve-out heaps, OP-TEE's pools that Linux \
+                   sub-allocates); TA-managed memory is refused and untouched
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.mediatek)
             let victim = try lab.allocate("restricted_mtk_cm", 0x4000)
             try lab.decode(66, into: victim)
@@ -104,8 +132,14 @@ extension AttackCatalogue {
         Attack("sip-scrub-live-carveout-buffer", .scrub, board: "protmem-default",
                threat: "a kernel driver calling PROTMEM_SIP_SCRUB on another owner's live protected-carveout buffer",
                expected: .succeeded,
-               note: "the carve-out's allocator is Linux's, so the secure world scrubs any range inside it it is asked to: the frame is wiped (denial of service), but no protected byte reaches the normal world and the checker has nothing to report",
-               letThrough: "the secure world cannot tell which Linux buffer a range of a Linux-managed pool belongs to; the kernel is trusted with integrity of its own pools") { attack in
+               note: """
+                   the carve-out's allocator is Linux's, so the secure world scrubs any range inside it it is asked to: the frame is wiped (denial \
+                   of service), but no protected byte reaches the normal world and the checker has nothing to report
+                   """,
+               letThrough: """
+                   the secure world cannot tell which Linux buffer a range of a Linux-managed pool belongs to; the kernel is trusted with integrity \
+                   of its own pools
+                   """) { attack in
             let lab = try attack.lab(AttackBoards.builtin)
             let victim = try lab.allocate("protected-carveout", 0x4000)
             try lab.decode(68, into: victim)
@@ -116,7 +150,9 @@ extension AttackCatalogue {
             return answer.adding("the buffer reads \(left)")
         },
         Attack("sip-scrub-straddling-range", .scrub, board: "protmem-default",
-               threat: "a kernel driver calling PROTMEM_SIP_SCRUB on a range that starts in ordinary RAM and runs into the carve-out's first live buffer",
+               threat: """
+                   a kernel driver calling PROTMEM_SIP_SCRUB on a range that starts in ordinary RAM and runs into the carve-out's first live buffer
+                   """,
                expected: .smc("SMCCC_RET_INVALID_PARAMETER"),
                note: "only a range wholly inside one protection is scrubbed") { attack in
             let lab = try attack.lab(AttackBoards.builtin)
