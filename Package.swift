@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
 // 1 memory → 2 dma-buf core → 3 heaps (and the TEE drivers) → 4 secure world → 5 device tree →
-// 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → CLI.
+// 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → the attack catalogue → CLI.
 let package = Package(
     name: "ProtMem",
     platforms: [.macOS(.v15)],
@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ProtMemSimulation", targets: ["ProtMemSimulation"]),
         .library(name: "ProtMemUserspace", targets: ["ProtMemUserspace"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
+        .library(name: "ProtMemAttacks", targets: ["ProtMemAttacks"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
     dependencies: [
@@ -58,6 +59,14 @@ let package = Package(
             name: "ProtMemUserspace",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]
         ),
+        // Above the simulation: the attack catalogue, each attack a scenario on its own board
+        // that uses only normal-world capabilities, judged by what the model answers and by
+        // the invariant checker.
+        .target(
+            name: "ProtMemAttacks",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree",
+                           "ProtMemBoard", "ProtMemPanthor", "ProtMemTime", "ProtMemUserspace", "ProtMemSimulation"]
+        ),
         .target(
             name: "ProtMemTestSupport",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemBoard"]
@@ -71,6 +80,7 @@ let package = Package(
                 "ProtMemPanthor",
                 "ProtMemDeviceTree",
                 "ProtMemUserspace",
+                "ProtMemAttacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +98,7 @@ let package = Package(
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemAttackTests", dependencies: ["ProtMemAttacks"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemDeviceTree", "ProtMemTestSupport"]),
     ]
 )
