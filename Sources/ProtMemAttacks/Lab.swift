@@ -96,10 +96,19 @@ final class Lab {
     func decode(_ id: UInt64, into buffer: DMABuf, at offset: UInt64 = 0) throws {
         let base = try chunks(of: buffer)[0].base.rawValue + offset
         do {
-            try board.bus.write(.codec, at: PhysicalAddress(base), bytes: ContentMarker.bytes(id: id))
+            var producer = SecureProducer(monitor: board.secureMonitor)
+            try producer.produce(id, as: .codec, into: PhysicalRange(base: PhysicalAddress(base), size: UInt64(ContentMarker.size))!, on: board.bus)
         } catch {
             throw AttackSetupError("the codec cannot write its frame into \(buffer): \(error)")
         }
+    }
+
+    /// ``decode(_:into:at:)`` as the attack's decisive step: the secure decode session's answer
+    /// (it refuses output that is not a secure buffer) instead of a set-up failure.
+    func attemptDecode(_ id: UInt64, into buffer: DMABuf) throws -> Observation {
+        let base = try chunks(of: buffer)[0].base
+        var producer = SecureProducer(monitor: board.secureMonitor)
+        return attempt { try producer.produce(id, as: .codec, into: PhysicalRange(base: base, size: UInt64(ContentMarker.size))!, on: board.bus) }
     }
 
     /// The bytes the display's scan-out engine reads from the start of `buffer` (a CRC unit's

@@ -218,10 +218,11 @@ extension AttackCatalogue {
                    a kernel driver sending RECLAIM_PROTMEM for the dynamic pool while its live buffer is still empty (allocated, not yet decoded \
                    into), then letting the decoder write the protected frame
                    """,
-               expected: .violation(.leak),
+               expected: .violation(.protection),
                note: """
-                   real OP-TEE cannot know which Linux buffers are live: a range no device has written yet looks free, so the reclaim succeeds; the \
-                   decoder's frame then lands in ordinary RAM, which the checker reports
+                   real OP-TEE cannot know which Linux buffers are live: a range no device has written yet looks free, so the reclaim succeeds \
+                   and the live buffer is open to the CPU, which the checker reports; no content leaks, because the secure decode session \
+                   writes only into a secure buffer and refuses the reclaimed one (the observed detail says so)
                    """,
                letThrough: "OP-TEE tracks lent ranges, not the buffers Linux sub-allocates from them") { attack in
             let lab = try attack.lab(AttackBoards.opteeDynamic)
@@ -230,8 +231,9 @@ extension AttackCatalogue {
             let reclaimed = lab.attempt { try lab.teeDriver().reclaimProtectedMemory(cookie: cookie) }
             guard reclaimed.outcome == .succeeded else { return reclaimed }
             lab.begin()
-            try lab.decode(42, into: victim)
-            return lab.judged(.leak, otherwise: Observation(.unnoticed, "reclaimed; the decoder's write went unreported"))
+            let decoded = try lab.attemptDecode(42, into: victim)
+            let verdict = lab.judged(.protection, otherwise: Observation(.unnoticed, "reclaimed; the open buffer went unreported"))
+            return verdict.adding("the decoder then: \(decoded)")
         },
         Attack("tee-lend-protected-memory", .tee, board: "protmem-optee-dynamic",
                threat: """

@@ -23,6 +23,8 @@ final class SimulationContext: @unchecked Sendable {
     let end: VirtualInstant
     /// Set when the run's GPU runs in the userspace design: buffers are handed in.
     let userspaceDesign: Bool
+    /// The secure decode and capture sessions' check of their output.
+    private var producer: SecureProducer
     /// Content ids for markers, one per protected frame produced.
     @exclusivity(unchecked) private var nextContent: UInt64 = 1
     /// The board's heap registry and bus, unretained (the board holds both as long as this
@@ -39,6 +41,7 @@ final class SimulationContext: @unchecked Sendable {
         self.display = DisplayController(bus: board.bus)
         self.camera = CameraISP(bus: board.bus)
         self.userspace = Userspace(board: board)
+        self.producer = SecureProducer(monitor: board.secureMonitor)
         self.protectedHeap = protectedHeap
         self.end = end
         self.userspaceDesign = userspaceDesign
@@ -142,31 +145,21 @@ final class SimulationContext: @unchecked Sendable {
         sampledRegistry = heaps.count <= sampled.count ? (registry, heaps.count) : nil
     }
 
-    /// A marker of fresh protected content, written by `master` at the start of `range`.
-    ///
-    /// The producer of protected content (the secure decode or capture session, as OEMCrypto's
-    /// `DecryptCENC` or a secure ISP does) first checks that its output is protected memory:
-    /// content goes nowhere the normal-world CPU can read. So memory taken back from under a
-    /// live buffer (a reclaim the secure world could not refuse) gets no protected content;
-    /// the refusal is the producer's, not the bus's, so it is the workload's fault to report.
+    /// A marker of fresh protected content, written by `master` at the start of `range` through
+    /// the ``SecureProducer``, which refuses output the normal world could read (the id is
+    /// taken only once it is written).
     func writeMarker(_ master: BusMaster, into range: PhysicalRange) throws(AccessFault) -> UInt64 {
-        let marker = PhysicalRange(base: range.base, size: UInt64(ContentMarker.size))!
-        let exposed: AccessFault? = bus._withUnsafeGuaranteedRef { bus in
-            guard bus.permits(.cpuNonSecure, marker, .read) else { return nil }
-            return AccessFault(master: master, address: marker.base, size: marker.size, kind: .write, source: "secure-producer",
-                               reason: "output \(range) is readable by the normal-world CPU: protected content is produced only into protected memory")
-        }
-        if let exposed { throw exposed }
-        let id = nextContentID()
+        let id = nextContent
         let refused: AccessFault? = bus._withUnsafeGuaranteedRef { bus in
             do throws(AccessFault) {
-                try bus.write(master, at: range.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
+                try producer.produce(id, as: master, into: range, on: bus)
                 return nil
             } catch {
                 return error
             }
         }
         if let refused { throw refused }
+        nextContent += 1
         return id
     }
 }
