@@ -18,26 +18,29 @@ public struct SecureProducer {
     public static let faultSource = "secure-producer"
 
     public let monitor: SecureMonitor
-    /// The last question and its answer, while neither the monitor's nor the hypervisor's
-    /// protections have changed: a playback asks about the same few buffers every frame.
-    private var memo: (monitor: UInt64, hypervisor: UInt64, range: PhysicalRange, master: MasterID, secure: Bool)?
+    /// The board's hypervisor, if any: attached while the board is built, before any producer.
+    private let hypervisor: Hypervisor?
+    /// The ranges the last master asked about may write, while neither the monitor's nor the
+    /// hypervisor's protections have changed: a playback asks about the same master and a
+    /// few buffers every frame, and the records change only when a pool grows or shrinks.
+    private var writable: (monitor: UInt64, hypervisor: UInt64, master: MasterID, ranges: [PhysicalRange])?
 
     public init(monitor: SecureMonitor) {
         self.monitor = monitor
+        self.hypervisor = monitor.hypervisor
     }
 
-    /// Whether `master` may produce protected content into `range`: some protection in force
+    /// Whether `master` may produce protected content into `range`: one protection in force
     /// covers all of it and grants `master` write.
     public mutating func isSecureBuffer(_ range: PhysicalRange, for master: BusMaster) -> Bool {
-        let generations = (monitor.protectionGeneration, monitor.hypervisor?.protectionGeneration ?? 0)
-        if let memo, memo.monitor == generations.0, memo.hypervisor == generations.1, memo.range == range, memo.master == master.id {
-            return memo.secure
+        let generations = (monitor.protectionGeneration, hypervisor?.protectionGeneration ?? 0)
+        if let writable, writable.monitor == generations.0, writable.hypervisor == generations.1, writable.master == master.id {
+            return writable.ranges.contains { $0.contains(range) }
         }
         let name = master.name
-        let records = monitor.protections + (monitor.hypervisor?.protections ?? [])
-        let secure = records.contains { $0.range.contains(range) && $0.writers.contains(name) }
-        memo = (generations.0, generations.1, range, master.id, secure)
-        return secure
+        let ranges = (monitor.protections + (hypervisor?.protections ?? [])).filter { $0.writers.contains(name) }.map(\.range)
+        writable = (generations.0, generations.1, master.id, ranges)
+        return ranges.contains { $0.contains(range) }
     }
 
     /// Writes content `id` as `master` at the start of `output`, or refuses.
