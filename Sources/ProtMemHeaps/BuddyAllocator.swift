@@ -17,19 +17,23 @@ public struct BuddyAllocator: Sendable {
     public let managed: [PhysicalRange]
     public private(set) var freePages: UInt64 = 0
     public let totalPages: UInt64
-    /// One bit per page from the first managed page: set while the page is handed out, so a
-    /// double or foreign free is refused instead of corrupting the lists.
-    private var allocated: PageBitmap
-    private let firstPFN: UInt64
+    /// One bit per managed page, set while the page is handed out, so a double or foreign free
+    /// is refused instead of corrupting the lists: a bitmap per span of touching managed
+    /// ranges (``spans``), so the metadata is proportional to the memory that exists, not to
+    /// the distance between its lowest and highest page (two banks 256 TiB apart cost what
+    /// their pages do, not a bit for every page of the gap).
+    private var allocated: [PageBitmap]
+    /// The managed ranges with touching ones joined, in address order: a block, even one
+    /// merged from buddies, always lies inside one of them.
+    public let spans: [PhysicalRange]
 
     /// Takes ownership of `ranges` (page-aligned, non-overlapping), all free.
     public init(managing ranges: [PhysicalRange]) {
         freeLists = Array(repeating: [], count: Self.maxOrder + 1)
         managed = ranges.sorted { $0.base < $1.base }
         totalPages = ranges.reduce(0) { $0 + $1.pageCount }
-        firstPFN = managed.first?.base.pageFrameNumber ?? 0
-        let lastPFN = managed.map { $0.end >> pageShift }.max() ?? 0
-        allocated = PageBitmap(bitCount: Int(lastPFN - firstPFN))
+        spans = Self.joined(managed)
+        allocated = spans.map { PageBitmap(bitCount: Int($0.pageCount)) }
         for range in managed {
             var pfn = range.base.pageFrameNumber
             let end = pfn + range.pageCount
@@ -56,7 +60,8 @@ public struct BuddyAllocator: Sendable {
             push(pfn + (1 << UInt64(current)), current)
         }
         freePages -= 1 << UInt64(order)
-        allocated.set(Int(pfn - firstPFN), count: 1 << order)
+        let span = spanIndex(of: pfn)
+        allocated[span].set(Int(pfn - spans[span].base.pageFrameNumber), count: 1 << order)
         return PhysicalRange(base: PhysicalAddress(pfn << pageShift), size: pageSize << UInt64(order))
     }
 
@@ -67,9 +72,11 @@ public struct BuddyAllocator: Sendable {
         var order = block.pageCount.trailingZeroBitCount
         var pfn = block.base.pageFrameNumber
         guard order <= Self.maxOrder, pfn & ((1 << UInt64(order)) - 1) == 0,
-              managed.contains(where: { $0.contains(block) }),
-              allocated.allSet(Int(pfn - firstPFN), count: 1 << order) else { throw .invalidArgument }
-        allocated.clear(Int(pfn - firstPFN), count: 1 << order)
+              spans.contains(where: { $0.contains(block) }) else { throw .invalidArgument }
+        let span = spanIndex(of: pfn)
+        let bit = Int(pfn - spans[span].base.pageFrameNumber)
+        guard allocated[span].allSet(bit, count: 1 << order) else { throw .invalidArgument }
+        allocated[span].clear(bit, count: 1 << order)
         freePages += 1 << UInt64(order)
         while order < Self.maxOrder {
             let buddy = pfn ^ (1 << UInt64(order))
@@ -79,6 +86,41 @@ public struct BuddyAllocator: Sendable {
             order += 1
         }
         push(pfn, order)
+    }
+
+    // MARK: Spans
+
+    /// `ranges` (sorted, not overlapping) with touching neighbours joined.
+    static func joined(_ ranges: [PhysicalRange]) -> [PhysicalRange] {
+        var spans: [PhysicalRange] = []
+        for range in ranges where !range.isEmpty {
+            if let last = spans.last, last.end == range.base.rawValue {
+                // Cannot wrap: `range` ends at a representable address.
+                spans[spans.count - 1] = PhysicalRange(base: last.base, size: last.size + range.size)!
+            } else {
+                spans.append(range)
+            }
+        }
+        return spans
+    }
+
+    /// The span holding page `pfn`, which must be a managed page: a binary search over the
+    /// few spans a board has (one per hole the reserved regions leave).
+    private func spanIndex(of pfn: UInt64) -> Int {
+        var low = 0, high = spans.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if spans[middle].base.pageFrameNumber <= pfn { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// Bytes of allocator metadata that scale with memory: the allocated-page bitmaps and the
+    /// free lists with their index. What a test of a sparse board checks.
+    public var metadataBytes: Int {
+        let bitmaps = allocated.reduce(0) { $0 + $1.words.count * MemoryLayout<UInt64>.stride }
+        let lists = freeIndex.count * (MemoryLayout<UInt64>.stride * 2 + MemoryLayout<(order: Int, slot: Int)>.stride)
+        return bitmaps + lists
     }
 
     // MARK: Free lists
@@ -118,6 +160,7 @@ public struct BuddyAllocator: Sendable {
         }
         precondition(freeIndex.count == freeLists.reduce(0) { $0 + $1.count }, "buddy index has stale entries")
         precondition(pages == freePages, "buddy free count \(freePages) != \(pages) pages on the lists")
-        precondition(UInt64(allocated.setCount) + freePages == totalPages, "buddy allocated map out of step with the free count")
+        precondition(UInt64(allocated.reduce(0) { $0 + $1.setCount }) + freePages == totalPages, "buddy allocated map out of step with the free count")
+        precondition(zip(spans, allocated).allSatisfy { Int($0.pageCount) == $1.bitCount }, "buddy bitmap sizes out of step with the spans")
     }
 }

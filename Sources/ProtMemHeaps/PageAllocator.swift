@@ -41,6 +41,8 @@ public final class PageAllocator: Sendable {
     public var freeBytes: UInt64 { buddy.withLock { $0.freePages } << pageShift }
     public var totalBytes: UInt64 { buddy.withLock { $0.totalPages } << pageShift }
     public var freeBlocksPerOrder: [Int] { buddy.withLock { $0.freeBlocksPerOrder } }
+    /// See ``BuddyAllocator/metadataBytes``.
+    public var metadataBytes: Int { buddy.withLock { $0.metadataBytes } }
 
     public func _checkInvariants() { buddy.withLock { $0._checkInvariants() } }
 }

@@ -31,6 +31,10 @@ public final class PhysicalMemory: @unchecked Sendable {
         case empty
         case notPageAligned(PhysicalRange)
         case overlapping(PhysicalRange, PhysicalRange)
+        /// A range that reaches past ``physicalAddressLimit``.
+        case beyondPhysicalAddressWidth(PhysicalRange)
+        /// More DRAM in all than ``maximumSize``: the total.
+        case tooLarge(UInt64)
         case hostRefused(PhysicalRange, errno: Int32)
 
         public var description: String {
@@ -38,10 +42,27 @@ public final class PhysicalMemory: @unchecked Sendable {
             case .empty: "no DRAM ranges given"
             case .notPageAligned(let r): "DRAM range \(r) is not aligned to 4 KiB pages"
             case .overlapping(let a, let b): "DRAM ranges \(a) and \(b) overlap"
+            case .beyondPhysicalAddressWidth(let r): "DRAM range \(r) \(PhysicalMemory.physicalAddressWidthLimitText)"
+            case .tooLarge(let total): "\(total) bytes of DRAM \(PhysicalMemory.maximumSizeText)"
             case .hostRefused(let r, let e): "the host refused to reserve \(r.size) bytes for DRAM range \(r) (errno \(e))"
             }
         }
     }
+
+    /// One past the highest physical address any arm64 system decodes: 2^52, the widest
+    /// `PHYS_MASK_SHIFT` (`CONFIG_ARM64_PA_BITS_52`, FEAT_LPA/LPA2). Memory above it is
+    /// not memory a kernel could ever use (`memblock_add` of it fails the
+    /// `PHYS_MASK` check), so a range reaching past it is refused rather than reserved.
+    public static let physicalAddressLimit: UInt64 = 1 << 52
+    /// The most DRAM one board may have, 1 TiB: the model's own limit, not the kernel's. Every
+    /// byte is a host reservation, and the page allocator keeps a bit per page and a free
+    /// block per 4 MiB, so this bounds what a board costs before anything runs (32 MiB of
+    /// bitmap, a second to carve the free lists).
+    public static let maximumSize: UInt64 = 1 << 40
+    /// How the two limits read in an error, after the thing that breaks them.
+    public static let physicalAddressWidthLimitText =
+        "reaches past 0xfffffffffffff, the top of arm64's widest (52-bit) physical address space (PHYS_MASK_SHIFT)"
+    public static let maximumSizeText = "is more than the 1 TiB a board may have in the model"
 
     public let banks: [Bank]
     /// The banks again, in memory of their own that never changes: what every transaction's
@@ -58,8 +79,13 @@ public final class PhysicalMemory: @unchecked Sendable {
         let sorted = ranges.filter { !$0.isEmpty }.sorted { $0.base < $1.base }
         guard !sorted.isEmpty else { throw .empty }
         var merged: [PhysicalRange] = []
+        var total: UInt64 = 0
         for range in sorted {
             guard range.isPageAligned else { throw .notPageAligned(range) }
+            guard range.end <= Self.physicalAddressLimit else { throw .beyondPhysicalAddressWidth(range) }
+            // Cannot overflow: each range lies below 2^52 and the total is checked after each.
+            total += range.size
+            guard total <= Self.maximumSize else { throw .tooLarge(total) }
             if let last = merged.last {
                 if last.overlaps(range) { throw .overlapping(last, range) }
                 if last.end == range.base.rawValue {

@@ -39,7 +39,7 @@ extension RunReport {
         <h2>Devices</h2>
         <table><tr><th>device</th><th>work</th><th>faults</th></tr>
         \(deviceRows)</table>
-        <h2>Faults (\(faults.count)) and invariants</h2>
+        <h2>Faults (\(faultCount)) and invariants</h2>
         \(violationList)
         </body></html>
 

@@ -28,9 +28,13 @@ extension RunReport {
         lines.append("")
         lines.append("protected mode: \(protectedMode.entries) entries, \(protectedMode.exits) exits, \(Self.seconds(protectedMode.timeInside)) inside, "
                      + "enter latency mean \(Self.microseconds(protectedMode.meanEnterLatency)) max \(Self.microseconds(protectedMode.maxEnterLatency))")
-        lines.append("faults: \(faults.count)")
+        lines.append("faults: \(faultCount)")
         for fault in faults.prefix(20) { lines.append("  \(fault)") }
-        if faults.count > 20 { lines.append("  … \(faults.count - 20) more (all of them are in --json)") }
+        if let notListed = faultsNotListed {
+            lines.append("  … \(faultCount - UInt64(min(faults.count, 20))) more (the first \(faults.count) are in --json, \(notListed) only counted)")
+        } else if faults.count > 20 {
+            lines.append("  … \(faults.count - 20) more (all of them are in --json)")
+        }
         lines.append("invariant violations: \(violations.count)")
         for violation in violations { lines.append("  \(violation)") }
         return lines.joined(separator: "\n")

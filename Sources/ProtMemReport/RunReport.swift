@@ -115,13 +115,19 @@ public struct RunReport: Codable, Hashable, Sendable {
     public var heaps: [Heap] = []
     public var devices: [Device] = []
     public var protectedMode = ProtectedMode()
+    /// The faults, word for word: the first of each source (a run keeps 1000 of each).
     public var faults: [String] = []
+    /// Faults that came after those listed, counted only; absent when every one is listed.
+    public var faultsNotListed: UInt64?
     public var violations: [String] = []
     public var occupancy: [String: [Sample]] = [:]
     public var poolName: String?
     public var poolSize: UInt64 = 0
     public var poolMap: [PoolSegment] = []
     public var protectedIntervals: [Interval] = []
+
+    /// Every fault, listed or not.
+    public var faultCount: UInt64 { UInt64(faults.count) + (faultsNotListed ?? 0) }
 
     public init(scenario: String, board: String, design: String, seed: UInt64, duration: UInt64) {
         self.scenario = scenario

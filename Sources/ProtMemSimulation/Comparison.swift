@@ -38,13 +38,16 @@ public struct DesignComparison: Codable, Hashable, Sendable {
                           socSpecificCode: design.socCode, peakProtectedBytes: 0, fragmentation: 0, faults: 0,
                           protectedModeEntries: 0, meanEnterLatency: 0, violations: 0, failure: "")
             do {
-                let result = try Simulation(scenario: scenario, configuration: configuration, design: design, firmware: firmware).run()
+                // A comparison shows reports only: no trace, so a long scenario stays bounded.
+                var simulation = Simulation(scenario: scenario, configuration: configuration, design: design, firmware: firmware)
+                simulation.recordsTrace = false
+                let result = try simulation.run()
                 let report = result.report
                 row.probe = report.probe.summary
                 let protected = report.heaps.filter(\.protected)
                 row.peakProtectedBytes = protected.reduce(0) { $0 + $1.peakBytes }
                 row.fragmentation = protected.map(\.fragmentation).max() ?? 0
-                row.faults = report.faults.count
+                row.faults = Int(report.faultCount)
                 row.protectedModeEntries = report.protectedMode.entries
                 row.meanEnterLatency = report.protectedMode.meanEnterLatency
                 row.violations = report.violations.count

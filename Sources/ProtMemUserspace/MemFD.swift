@@ -165,6 +165,33 @@ public final class MemFD: Sendable, CustomStringConvertible {
         return result
     }
 
+    /// read(2)'s view of `[offset, offset + count)`, which must lie inside the file: the
+    /// pages the file has, read through the bus, and zeros for its holes, which stay holes
+    /// (`shmem_file_read_iter` copies the zero page for a page not in the cache; only a fault
+    /// through a mapping allocates one). `EFAULT` when a page cannot be read.
+    func readFile(at offset: UInt64, count: UInt64) throws(Errno) -> [UInt8] {
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        guard !overflow else { throw .badAddress }
+        var result: [UInt8] = []
+        result.reserveCapacity(Int(count))
+        var position = offset
+        while position < end {
+            let inPage = position & (pageSize - 1)
+            let length = min(pageSize - inPage, end - position)
+            if let frame = state.withLock({ $0.frames[position >> pageShift] }) {
+                do {
+                    result += try pages.bus.read(.cpuNonSecure, PhysicalRange(base: frame.range.base.advanced(by: inPage)!, size: length)!)
+                } catch {
+                    throw .badAddress
+                }
+            } else {
+                result += repeatElement(0, count: Int(length))
+            }
+            position += length
+        }
+        return result
+    }
+
     /// Stores `bytes` at byte `offset` of the file through the bus; `EFAULT` as for reads.
     func write(at offset: UInt64, bytes: [UInt8]) throws(Errno) {
         var consumed = 0

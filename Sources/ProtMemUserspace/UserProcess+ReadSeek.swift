@@ -9,15 +9,21 @@ public enum SeekOrigin: Int32, Sendable {
 }
 
 extension UserProcess {
+    /// `MAX_RW_COUNT` (`INT_MAX & PAGE_MASK`): the most one read(2) or write(2) transfers;
+    /// `vfs_read` cuts a longer `count` down to it.
+    public static let maximumReadCount: UInt64 = UInt64(Int32.max) & ~(pageSize - 1)
+
     /// read(2) of up to `count` bytes, as `vfs_read` answers: `EBADF` for a descriptor not
     /// open for reading; `EINVAL` for a file with no read method (a dma-buf, a heap node,
     /// `/dev/udmabuf`, a sync file: kernel-interfaces.md §9 saw it for dma-bufs); `EISDIR`
     /// for a directory; nothing from `/dev/null`; a memfd's bytes from the file position,
-    /// which advances.
+    /// which advances, at most ``maximumReadCount`` of them. A memfd's holes read as zeros
+    /// without pages being allocated for them, as `shmem_file_read_iter` reads them.
     public func read(_ fd: FileDescriptor, count: UInt64) throws(Errno) -> [UInt8] {
         let file = try fget(fd)
         defer { file.release() }
         guard file.mode.contains(.read) else { throw .badFileDescriptor }
+        let count = min(count, Self.maximumReadCount)
         switch file.object {
         case .null:
             return []
@@ -28,7 +34,7 @@ extension UserProcess {
             let size = memfd.size
             guard start < size, count > 0 else { return [] }
             let length = min(count, size - start)
-            let bytes = try memfd.read(at: start, count: length)
+            let bytes = try memfd.readFile(at: start, count: length)
             file.setPosition(start + length)
             return bytes
         case .dmaBuf, .dmaHeap, .udmabufDevice, .syncFile, .path:

@@ -46,7 +46,7 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
-                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent).run(showProgress: true)
+                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil).run(showProgress: true)
         try write(result)
         if json {
             print(try RunReportJSON.encode(result.report))
@@ -75,6 +75,8 @@ struct ScenarioRun {
     let seed: UInt64?
     let firmware: String?
     let checkEveryEvent: Bool
+    /// Only a run that writes its trace keeps it (see ``Simulation/recordsTrace``).
+    var recordsTrace = false
 
     func prepare() throws -> (Scenario, BoardConfiguration, [UInt8], String) {
         let scenario: Scenario
@@ -109,6 +111,7 @@ struct ScenarioRun {
         let (scenario, configuration, firmwareBytes, origin) = try prepare()
         var simulation = Simulation(scenario: scenario, configuration: configuration, design: design, seed: seed, firmware: firmwareBytes)
         simulation.checkEveryEvent = checkEveryEvent
+        simulation.recordsTrace = recordsTrace
         do {
             let progress = showProgress ? ProgressReporter(total: scenario.duration.nanoseconds) : nil
             var result = try simulation.run(progress: progress)

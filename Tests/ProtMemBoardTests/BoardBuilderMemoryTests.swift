@@ -60,6 +60,51 @@ import Testing
         #expect(wrapError.property == "reg" && wrapError.reason.contains("wraps"))
     }
 
+    @Test func farApartBanksBuildABoardWhoseAllocatorCostsOnlyItsPages() throws {
+        // 2 GiB at 0x4000_0000 and 1 GiB at 0xffff_0000_0000 (inside 48 bits): the page
+        // allocator's metadata follows the 3 GiB, not the 256 TiB between them.
+        let tree = T.board(memory: [T.node("memory@40000000", [T.strings("device_type", "memory"),
+                                                               T.reg((0x4000_0000, 2 << 30), (0xffff_0000_0000, 1 << 30))])])
+        let board = try Board(try BoardBuilder.build(tree).configuration)
+        #expect(board.memory.banks.count == 2)
+        #expect(board.pageAllocator.metadataBytes < 1 << 20)
+        let block = try #require(board.pageAllocator.allocateZeroed(order: 0))
+        #expect(block.base.rawValue >= 0xffff_0000_0000)
+        try board.pageAllocator.free(block)
+        board.pageAllocator._checkInvariants()
+    }
+
+    @Test func banksNoArm64SystemDecodesNameTheirNodeAndProperty() throws {
+        // At 2^52, and near 2^64 (without wrapping): past PHYS_MASK_SHIFT's widest.
+        for base: UInt64 in [1 << 52, 0xffff_ffff_0000_0000] {
+            let tree = T.board(memory: [T.memory(0x4000_0000, 1 << 30), T.memory(base, 1 << 30)])
+            let error = try #require(buildError(tree))
+            #expect(error.path == "/memory@\(String(base, radix: 16))" && error.property == "reg")
+            #expect(error.reason.hasPrefix("entry 0 [0x\(String(base, radix: 16))–"))
+            #expect(error.reason.contains("52-bit") && error.reason.contains("PHYS_MASK_SHIFT"))
+        }
+        // linux,usable-memory is the property named when it is the one read.
+        let usable = T.node("memory@0", [T.strings("device_type", "memory"), T.reg((0, 1 << 30)),
+                                         T.reg((0, 1 << 30), (0x10_0000_0000_0000, 1 << 30), name: "linux,usable-memory")])
+        let error = try #require(buildError(T.board(memory: [usable])))
+        #expect(error.property == "linux,usable-memory" && error.reason.hasPrefix("entry 1 "))
+    }
+
+    @Test func dramPastTheModelsLimitNamesTheEntryThatTakesItOver() throws {
+        let tree = T.board(memory: [
+            T.memory(0, 512 << 30),
+            T.node("memory@10000000000", [T.strings("device_type", "memory"),
+                                          T.reg((0x100_0000_0000, 256 << 30), (0x200_0000_0000, 256 << 30), (0x300_0000_0000, 4096))]),
+        ])
+        let error = try #require(buildError(tree))
+        #expect(error.path == "/memory@10000000000" && error.property == "reg")
+        #expect(error.reason.hasPrefix("entry 2 [0x30000000000–0x30000001000) brings DRAM to 1099511631872 bytes"))
+        #expect(error.reason.contains("1 TiB"))
+        // Overlapping banks count once.
+        let overlapping = T.board(memory: [T.memory(0, 1 << 40), T.memory(0, 1 << 40)])
+        #expect(try BoardBuilder.build(overlapping).configuration.dram == [PhysicalRange(checkedBase: 0, size: 1 << 40)])
+    }
+
     @Test func theBoardNameIsTheModel() throws {
         #expect(try BoardBuilder.build(T.board()).configuration.name == "test board")
     }

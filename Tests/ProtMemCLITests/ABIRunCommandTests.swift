@@ -67,6 +67,7 @@ import Testing
         (#"{"op": "alloc", "fd": "nosuch", "len": 4096, "fd_flags": 0, "heap_flags": 0, "as": "b"}"#, #"line 4: field "fd" names "nosuch", which no earlier line created"#),
         (#"{"op": "alloc", "fd": "heap", "len": 4096, "heap_flags": 0, "as": "b"}"#, #"line 4: op "alloc" needs field "fd_flags""#),
         (#"{"op": "open", "path": "/dev/null", "flags": "O_RDWRX", "as": "n"}"#, #"line 4: field "flags": unknown name "O_RDWRX""#),
+        (#"{"op": "read", "map": "heap", "len": 1610612736}"#, #"line 4: field "len": 1610612736 bytes is more than one read may print (at most 16777216, 16 MiB)"#),
     ])
     func malformedLinesStopTheRun(_ bad: String, _ message: String) throws {
         let script = """

@@ -94,6 +94,47 @@ import Testing
         buddy._checkInvariants()
     }
 
+    @Test func farApartRangesCostTheirPagesNotTheGap() throws {
+        // 1 GiB at 0 and 1 GiB just below the top of the 52-bit physical address space: a
+        // bitmap over the span would be 2^40 bits (128 GiB).
+        let low = PhysicalRange(checkedBase: 0, size: 1 << 30)
+        let high = PhysicalRange(checkedBase: (1 << 52) - (1 << 30), size: 1 << 30)
+        var buddy = BuddyAllocator(managing: [high, low])
+        #expect(buddy.spans == [low, high])
+        #expect(buddy.totalPages == 2 << 18)
+        // A bit per page (64 KiB for 2 GiB) and 512 free blocks of 4 MiB.
+        #expect(buddy.metadataBytes <= 64 << 10 + 512 * 64)
+        // Blocks come from, and go back to, both ends.
+        let firstValue = buddy.allocate(order: 10)
+        let first = try #require(firstValue)
+        #expect(high.contains(first))
+        var taken = [first]
+        while let block = buddy.allocate(order: 10) { taken.append(block) }
+        #expect(taken.count == 512 && low.contains(taken.last!))
+        for block in taken.reversed() { try buddy.free(block) }
+        #expect(throws: Errno.invalidArgument) { try buddy.free(first) }
+        #expect(buddy.freePages == buddy.totalPages)
+        buddy._checkInvariants()
+    }
+
+    @Test func touchingRangesShareASpanAndMergeAcrossTheirBoundary() throws {
+        let a = PhysicalRange(checkedBase: 0, size: 0x3000), b = PhysicalRange(checkedBase: 0x3000, size: 0x1000)
+        var buddy = BuddyAllocator(managing: [b, a])
+        #expect(buddy.spans == [PhysicalRange(checkedBase: 0, size: 0x4000)])
+        var taken: [PhysicalRange] = []
+        while let page = buddy.allocate(order: 0) { taken.append(page) }
+        #expect(taken.count == 4)
+        for page in taken { try buddy.free(page) }
+        // Page 3 came from the other range, and still merges: one block of order 2.
+        #expect(buddy.freeBlocksPerOrder[2] == 1 && buddy.freePages == 4)
+        // That block is one the allocator hands out, and takes back.
+        let blockValue = buddy.allocate(order: 2)
+        let block = try #require(blockValue)
+        #expect(block == PhysicalRange(checkedBase: 0, size: 0x4000))
+        try buddy.free(block)
+        buddy._checkInvariants()
+    }
+
     @Test func theSameCallsGiveTheSamePages() {
         func run() -> [UInt64] {
             var buddy = BuddyAllocator(managing: [PhysicalRange(checkedBase: 0, size: 16 << 20)])

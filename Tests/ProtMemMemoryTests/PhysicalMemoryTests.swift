@@ -25,6 +25,21 @@ import Testing
         #expect(throws: PhysicalMemory.ConfigurationError.overlapping(a, b)) { try PhysicalMemory(ranges: [b, a]) }
     }
 
+    @Test func memoryNoArm64SystemDecodesOrTooMuchOfItIsRefused() throws {
+        // Reaching past 2^52 (PHYS_MASK_SHIFT at its widest), even by a page.
+        let beyond = PhysicalRange(checkedBase: (1 << 52) - 4096, size: 8192)
+        #expect(throws: PhysicalMemory.ConfigurationError.beyondPhysicalAddressWidth(beyond)) { try PhysicalMemory(ranges: [beyond]) }
+        let error = PhysicalMemory.ConfigurationError.beyondPhysicalAddressWidth(beyond).description
+        #expect(error.contains("52-bit") && error.contains("PHYS_MASK_SHIFT"))
+        // Up to the top is fine, far from other memory.
+        let top = PhysicalRange(checkedBase: (1 << 52) - 4096, size: 4096)
+        let memory = try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0, size: 4096), top])
+        #expect(memory.banks.count == 2 && memory.size == 8192)
+        // More than the model's 1 TiB in all, in however many ranges.
+        let halves = [PhysicalRange(checkedBase: 0, size: 1 << 39), PhysicalRange(checkedBase: 1 << 40, size: (1 << 39) + 4096)]
+        #expect(throws: PhysicalMemory.ConfigurationError.tooLarge((1 << 40) + 4096)) { try PhysicalMemory(ranges: halves) }
+    }
+
     @Test func adjacentRangesMergeAndGapsDecodeError() throws {
         let memory = try PhysicalMemory(ranges: [
             PhysicalRange(checkedBase: 0x10000, size: 0x10000),

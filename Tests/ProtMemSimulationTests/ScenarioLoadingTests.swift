@@ -50,12 +50,51 @@ import Testing
         ("name: [unclosed\n", "<s>:2:1: YAML syntax:"),
     ])
     func errorsNameFileLineAndField(_ text: String, _ expected: String) {
+        Self.expectRefusal(text, expected)
+    }
+
+    static func expectRefusal(_ text: String, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let file = expected.hasPrefix("<s>") ? "<s>" : "a.yaml"
         do {
             _ = try Scenario.parse(text, file: file)
-            Issue.record("accepted: \(text)")
+            Issue.record("accepted: \(text)", sourceLocation: sourceLocation)
         } catch {
-            #expect(error.description.hasPrefix(expected), "got: \(error.description)")
+            #expect(error.description.hasPrefix(expected), "got: \(error.description)", sourceLocation: sourceLocation)
         }
+    }
+
+    /// Sizes that would grow the run without bound are refused where they are written, with
+    /// the limit they break (the kernel's where it has one).
+    @Test(arguments: [
+        (valid.replacingOccurrences(of: "processes: 2", with: "processes: 4294967295"),
+         "a.yaml:16:16: workloads[2].processes: must be at most 32767 in all: pids run below pid_max, 32768 by default (PID_MAX_DEFAULT)"),
+        (valid.replacingOccurrences(of: "jobs: 20", with: "jobs: 4294967295"),
+         "a.yaml:14:47: workloads[1].groups[1].jobs: brings the scenario's GPU jobs to 4294967305, more than the 1048576 the model queues"),
+        (valid.replacingOccurrences(of: "duration: 2s", with: "duration: 1e10s"),
+         "a.yaml:5:11: duration: must be at most 9223372036854775807ns (KTIME_MAX: the kernel's ktime_t holds about 292 years)"),
+        (valid.replacingOccurrences(of: "job_duration: 2ms", with: "job_duration: 9223372037s"),
+         "a.yaml:13:65: workloads[1].groups[0].job_duration: must be at most 9223372036854775807ns (KTIME_MAX"),
+    ])
+    func hostileSizesAreRefusedWithTheirLimit(_ text: String, _ expected: String) {
+        Self.expectRefusal(text, expected)
+    }
+
+    @Test func limitsCountEveryWorkloadTogether() throws {
+        // Processes of two churn workloads, up to pid_max - 1 and one past it.
+        let churn = { (count: Int) in "  - {kind: churn, processes: \(count), operations: 1, heap: system, max_size: 4KiB}\n" }
+        let twoChurns = "name: n\nduration: 1s\nworkloads:\n" + churn(16384) + churn(16383)
+        #expect(throws: Never.self) { try Scenario.parse(twoChurns) }
+        Self.expectRefusal(twoChurns.replacingOccurrences(of: "16383", with: "16384"),
+                           "a.yaml:5:30: workloads[1].processes: must be at most 32767 in all (the scenario's processes come to 32768): pids run below pid_max")
+        // Jobs of every group, up to 2^20.
+        let group = "      - {priority: 1, protected: false, jobs: 524288, job_duration: 1us}\n"
+        let jobs = "name: n\nduration: 1s\nworkloads:\n  - kind: mixed-gpu\n    groups:\n" + group + group
+        #expect(throws: Never.self) { try Scenario.parse(jobs) }
+        Self.expectRefusal(jobs + group, "a.yaml:8:47: workloads[0].groups[2].jobs: brings the scenario's GPU jobs to 1572864")
+        // Groups of one workload: panthor's MAX_GROUPS_PER_POOL.
+        let groups = "name: n\nduration: 1s\nworkloads:\n  - kind: mixed-gpu\n    groups:\n" + String(repeating: "      - {priority: 1, protected: false, jobs: 1, job_duration: 1us}\n", count: 129)
+        Self.expectRefusal(groups, "a.yaml:6:7: workloads[0].groups: has 129 groups; panthor lets one file create at most 128 (MAX_GROUPS_PER_POOL)")
+        // The longest time ktime_t holds is still a duration.
+        #expect(try Scenario.parse(Self.valid.replacingOccurrences(of: "duration: 2s", with: "duration: 9223372036s")).duration.nanoseconds == 9_223_372_036_000_000_000)
     }
 }

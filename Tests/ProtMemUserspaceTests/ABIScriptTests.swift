@@ -38,6 +38,7 @@ import Testing
         #expect(try call(#"{"op": "mmap", "fd": "b", "len": 4096, "prot": "PROT_READ|PROT_WRITE", "flags": "MAP_SHARED", "as": "m"}"#)
             == .mmap(fd: "b", length: 4096, offset: 0, protection: 3, flags: 1, as: "m"))
         #expect(try call(#"{"op": "memfd", "len": 1, "as": "m"}"#) == .memfd(length: 1, seals: 0, as: "m"))
+        #expect(try call(#"{"op": "read", "map": "m", "len": 16777216}"#) == .read(map: "m", offset: 0, length: ABIScriptCall.maximumReadLength))
         #expect(try call(#"  {"as": "u", "size": 4096, "memfd": "m", "fd": "d", "op": "udmabuf_create"}  "#)
             == .udmabufCreate(fd: "d", memfd: "m", offset: 0, size: 4096, flags: 0, as: "u"))
         #expect(try call(#"{"op": "set_name", "fd": "b", "name": "caf\u00e9 \"x\"\n"}"#) == .setName(fd: "b", name: "café \"x\"\n"))
@@ -65,6 +66,8 @@ import Testing
         (#"{"op": "write", "map": "m", "hex": "abc"}"#, "odd number of hex digits"),
         (#"{"op": "write", "map": "m", "hex": "zz"}"#, "is not hex"),
         (#"{"op": "ioctl", "fd": "b", "request": "DMA_BUF_IOCTL_SYNC|1"}"#, "takes one value"),
+        (#"{"op": "read", "map": "m", "len": 1610612736}"#, "field \"len\": 1610612736 bytes is more than one read may print (at most 16777216, 16 MiB)"),
+        (#"{"op": "read", "map": "m", "offset": 0, "len": "0xffffffffffffffff"}"#, "field \"len\": 18446744073709551615 bytes is more than one read may print"),
     ])
     func malformedLinesNameTheProblem(_ line: String, _ expected: String) {
         let message = problem(line)

@@ -200,4 +200,27 @@ import Testing
             #expect(try process.read(memfd, count: 100) == [], "the file did not grow")
         }
     }
+
+    /// `vfs_read` cuts a count at MAX_RW_COUNT, and shmem reads holes as the zero page: a
+    /// read(2) of a huge sparse memfd allocates nothing.
+    @Test func memfdHolesReadAsZerosWithoutPagesAndCountsStopAtMaxRWCount() throws {
+        #expect(UserProcess.maximumReadCount == 0x7fff_f000)
+        try withUserspace { userspace, process in
+            let memfd = try process.memfdCreate(name: "sparse", flags: [])
+            try process.ftruncate(memfd, length: 1 << 40)
+            let free = userspace.board.pageAllocator.freeBytes
+            #expect(try process.read(memfd, count: 64 << 10) == [UInt8](repeating: 0, count: 64 << 10))
+            #expect(userspace.board.pageAllocator.freeBytes == free, "holes stayed holes")
+            // A page written through a mapping reads back; its neighbours are still holes.
+            let map = try process.mmap(length: 8192, protection: [.read, .write], flags: .shared, fd: memfd, offset: 0)
+            try process.store(map.advanced(by: 4095)!, bytes: [7, 8])
+            #expect(try process.lseek(memfd, offset: 4094, whence: .set) == 4094)
+            #expect(try process.read(memfd, count: 4) == [0, 7, 8, 0])
+            #expect(userspace.board.pageAllocator.freeBytes == free - 8192)
+            // The end of the file ends a read, however large the count.
+            #expect(try process.lseek(memfd, offset: -3, whence: .end) == (1 << 40) - 3)
+            #expect(try process.read(memfd, count: .max) == [0, 0, 0])
+            #expect(try process.fdinfoFields(memfd)["pos"] == String(1 << 40))
+        }
+    }
 }

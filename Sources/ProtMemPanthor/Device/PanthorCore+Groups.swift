@@ -106,6 +106,7 @@ extension PanthorCore {
         let index = group.queues[queue].ring.count
         let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
         let duration = job.duration
+        if index & 0xff == 0 { group.queues[queue].ring.retire(finishedBelow: group.queues[queue].extract) }
         group.queues[queue].ring.append(PanthorQueue.Entry(job: job, remaining: duration))
         if let failure = group.failure {
             group.queues[queue].ring[index].fail(.groupFailed(failure))
@@ -151,7 +152,8 @@ extension PanthorCore {
     @inline(__always)
     private func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
         withGroup(job.group) { group -> R? in
-            guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count) else { return nil }
+            guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count),
+                  job.sequence >= UInt64(group.queues[job.queue].ring.startIndex) else { return nil }
             return read(group.queues[job.queue].ring[Int(job.sequence)])
         } ?? nil
     }

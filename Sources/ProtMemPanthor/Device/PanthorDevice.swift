@@ -98,7 +98,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
 
     /// Where each firmware section lives.
     public var firmwareSections: [FirmwareSectionPlacement] { withCore { $0.firmware?.placements ?? [] } }
-    /// What the driver warned about and carried on from.
+    /// What the driver warned about and carried on from (in the events the trace holds).
     public var warnings: [String] {
         withCore { core in
             (core.firmware?.warnings ?? []) + core.trace.events().compactMap { if case .warning(let text) = $0.kind { text } else { nil } }
@@ -174,13 +174,40 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
 
     /// `GPU_STATUS`.
     public var gpuStatus: GPUStatus { withCore { $0.registers.status } }
+    /// Every event the device has recorded, or, after ``streamTrace(_:)``, those it still holds.
     public var trace: [PanthorTraceEvent] { withCore { $0.trace.events() } }
-    /// How many events ``trace`` holds. The trace only grows, so `trace.prefix(count)` later is
-    /// the trace as it was now, without holding a copy that the next event would have to duplicate.
+    /// How many events the device has recorded, held or streamed. The trace only grows, so
+    /// `tracePrefix(count)` later is the trace as it was now, without holding a copy that the
+    /// next event would have to duplicate.
     public var traceCount: Int { withCore { $0.trace.count } }
-    /// The first `count` events of ``trace``, read in place rather than copied into an array:
-    /// for one walk over a long trace (a run's report).
+    /// The first `count` events of the trace (of those held, after ``streamTrace(_:)``), read
+    /// in place rather than copied into an array: for one walk over a long trace (a run's
+    /// report).
     public func tracePrefix(_ count: Int) -> PanthorTracePrefix { withCore { $0.trace.prefix(count) } }
+
+    /// Streams the trace, for a run too long to hold it: from now on, every 1024 events, the
+    /// oldest full batch goes to `consumer` and the device forgets it, so the device holds at
+    /// most 2048 events however long it runs. `consumer` is called while the device records
+    /// the next event, under its lock: it must only read the events, never call the device.
+    /// ``trace``, ``tracePrefix(_:)`` and ``warnings`` then see only the events still held.
+    public func streamTrace(_ consumer: @escaping @Sendable (PanthorTracePrefix) -> Void) {
+        withCore { $0.trace.stream(to: consumer) }
+    }
+
+    /// Keeps every event from now on again (those already streamed stay forgotten).
+    public func stopStreamingTrace() {
+        withCore { $0.trace.stream(to: nil) }
+    }
+
+    /// Jobs the queues' rings hold, finished ones not yet forgotten included: for tests of
+    /// long runs.
+    package var heldJobs: Int {
+        withCore { core in
+            core.groups.keys.reduce(0) { sum, handle in
+                sum + (core.groups[handle]?.queues.reduce(0) { $0 + $1.ring.count - $1.ring.startIndex } ?? 0)
+            }
+        }
+    }
     public var metrics: PanthorMetrics { withCore { $0.metrics } }
     /// The global interface pages as the firmware model holds them.
     public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }

@@ -5,12 +5,21 @@
 /// doubled. An event, once in a chunk, is never written again, so a reader can walk the chunks
 /// in place (``prefix(_:)``) rather than have them joined into one array; ``events()`` joins
 /// them for callers that want an array, copying only what was recorded since its last join.
+///
+/// The log keeps every event unless it streams (``stream(to:)``): then each chunk, once a
+/// newer one is full, goes to a consumer and is forgotten, so a run of any length holds two
+/// chunks however long it lasts. What the log holds is then the events from ``dropped`` on.
 struct PanthorTraceLog {
-    /// Every chunk, in order; only the last one is still filled.
+    /// The chunks held, in order; only the last one is still filled.
     private var chunks: [PanthorTraceChunk] = []
-    /// Events joined by the earlier reads of ``events()``.
+    /// Events held and joined by the earlier reads of ``events()``, from ``dropped`` on.
     private var joined: [PanthorTraceEvent] = []
+    /// Every event recorded, held or handed on.
     private(set) var count = 0
+    /// Events handed to the consumer and forgotten: always whole chunks.
+    private(set) var dropped = 0
+    /// Where full chunks go while the log streams.
+    private var consumer: (@Sendable (PanthorTracePrefix) -> Void)?
 
     /// The chunk being filled (also the last of `chunks`), held apart so an append reaches
     /// it without going through the array.
@@ -39,9 +48,11 @@ struct PanthorTraceLog {
         count += 1
     }
 
-    /// A fresh chunk to fill, once every ``PanthorTraceChunk/capacity`` events.
+    /// A fresh chunk to fill, once every ``PanthorTraceChunk/capacity`` events; while the log
+    /// streams, the full chunk before the last goes to the consumer first.
     @inline(never)
     private mutating func startChunk() {
+        if let consumer, chunks.count >= 2 { handOn(consumer) }
         let chunk = PanthorTraceChunk.make()
         chunks.append(chunk)
         current = chunk
@@ -49,20 +60,37 @@ struct PanthorTraceLog {
         currentHeader = chunk.withUnsafeMutablePointerToHeader { $0 }
     }
 
-    /// The first `length` events (at most ``count``), read in place from the chunks.
-    func prefix(_ length: Int) -> PanthorTracePrefix {
-        PanthorTracePrefix(chunks: chunks, count: min(max(0, length), count))
+    /// Hands the oldest held chunk (a full one) to `consumer` and forgets it.
+    private mutating func handOn(_ consumer: @Sendable (PanthorTracePrefix) -> Void) {
+        let oldest = chunks.removeFirst()
+        dropped += PanthorTraceChunk.capacity
+        joined.removeFirst(min(joined.count, PanthorTraceChunk.capacity))
+        consumer(PanthorTracePrefix(chunks: [oldest], count: PanthorTraceChunk.capacity))
     }
 
-    /// Every event, in the order recorded.
+    /// From now on, hands each full chunk but the newest to `consumer` (called while the
+    /// event after it is being recorded: it must only read) and forgets it; `nil` keeps
+    /// everything from now on again. Events already held stay held.
+    mutating func stream(to consumer: (@Sendable (PanthorTracePrefix) -> Void)?) {
+        self.consumer = consumer
+    }
+
+    /// The events held up to event `length` of the whole trace (those from ``dropped``,
+    /// below `length` and ``count``), read in place from the chunks.
+    func prefix(_ length: Int) -> PanthorTracePrefix {
+        PanthorTracePrefix(chunks: chunks, count: min(max(0, length - dropped), count - dropped))
+    }
+
+    /// Every event held, in the order recorded.
     mutating func events() -> [PanthorTraceEvent] {
-        guard count > joined.count else { return joined }
+        let held = count - dropped
+        guard held > joined.count else { return joined }
         var next = joined.count
-        joined.reserveCapacity(count)
-        while next < count {
+        joined.reserveCapacity(held)
+        while next < held {
             let chunk = chunks[next / PanthorTraceChunk.capacity]
             let first = next % PanthorTraceChunk.capacity
-            let end = min(count - next + first, PanthorTraceChunk.capacity)
+            let end = min(held - next + first, PanthorTraceChunk.capacity)
             chunk.withEvents { events in joined.append(contentsOf: events[first..<end]) }
             next += end - first
         }

@@ -1,27 +1,39 @@
-/// A queue's ring of jobs, kept whole for the life of the group (a job handle is an index into
-/// it, and ``PanthorCore/jobState(_:)`` answers for any job ever submitted).
+/// A queue's ring of jobs: a job handle is an index into it, and
+/// ``PanthorCore/jobState(_:)`` answers for every job from ``startIndex`` on.
 ///
 /// A playback submits thousands of jobs to one queue. In one array every doubling copied the
 /// whole ring into fresh pages (the kernel zeroing each); in fixed-size chunks an append never
 /// moves what is already there, and a chunk is small enough for the allocator to reuse.
+///
+/// Finished jobs are forgotten a whole chunk at a time once ``retainedFinishedJobs`` newer
+/// ones have finished (``retire(finishedBelow:)``), as the kernel frees a job once its fence
+/// has signalled: a queue fed for days holds what one fed for a minute does. A forgotten job's
+/// handle answers `nil`, as one that was never submitted.
 struct JobRing: RandomAccessCollection, MutableCollection {
     typealias Element = PanthorQueue.Entry
 
     private static let chunkShift = 8
     private static let chunkCapacity = 1 << chunkShift
     private static let offsetMask = chunkCapacity - 1
+    /// Finished jobs kept behind the firmware's extract pointer, at least: far more than any
+    /// poller waits on (a playback polls the last few frames' jobs).
+    static let retainedFinishedJobs = 4096
 
-    /// Full chunks, then the one being filled.
+    /// The chunks held, from the one holding ``startIndex``: full chunks, then the one being
+    /// filled.
     private var chunks: [[Element]] = []
+    /// Chunks forgotten, from the first.
+    private var retiredChunks = 0
     private(set) var count = 0
 
-    var startIndex: Int { 0 }
+    /// The first job still held: `0` until some are forgotten.
+    var startIndex: Int { retiredChunks << Self.chunkShift }
     var endIndex: Int { count }
 
     subscript(position: Int) -> Element {
-        get { chunks[position >> Self.chunkShift][position & Self.offsetMask] }
-        set { chunks[position >> Self.chunkShift][position & Self.offsetMask] = newValue }
-        _modify { yield &chunks[position >> Self.chunkShift][position & Self.offsetMask] }
+        get { chunks[(position >> Self.chunkShift) - retiredChunks][position & Self.offsetMask] }
+        set { chunks[(position >> Self.chunkShift) - retiredChunks][position & Self.offsetMask] = newValue }
+        _modify { yield &chunks[(position >> Self.chunkShift) - retiredChunks][position & Self.offsetMask] }
     }
 
     mutating func append(_ entry: consuming Element) {
@@ -33,4 +45,17 @@ struct JobRing: RandomAccessCollection, MutableCollection {
         chunks[chunks.count - 1].append(entry)
         count += 1
     }
+
+    /// Forgets the chunks whose jobs all lie ``retainedFinishedJobs`` or more below `extract`
+    /// (the jobs before it have finished). Cheap enough to call at every chunk boundary.
+    mutating func retire(finishedBelow extract: Int) {
+        let keepFrom = extract - Self.retainedFinishedJobs
+        let whole = Swift.max(0, keepFrom) >> Self.chunkShift
+        guard whole > retiredChunks else { return }
+        chunks.removeFirst(whole - retiredChunks)
+        retiredChunks = whole
+    }
+
+    /// Chunks held (for tests of how much a long-fed queue keeps).
+    var heldChunks: Int { chunks.count }
 }

@@ -6,7 +6,17 @@ import ProtMemTime
 /// samples, device work and faults. Touched only from the simulation's one thread, never
 /// re-entrantly, so its hot storage skips the runtime's exclusivity checks (they cost more
 /// than the appends they guard, and this runs several times per frame).
+///
+/// What the report needs stays bounded however long the run (``RunLimits``): counters
+/// exactly, occupancy samples decimated to a fixed number per heap, the first faults
+/// verbatim and the rest counted. Trace events, one or more a frame, are kept only when the
+/// run records a trace (``recordsTrace``): a trace written to a file is the one output
+/// allowed to grow with simulated time.
 final class Recorder: @unchecked Sendable {
+    /// Whether trace events are kept (a run whose trace nobody writes keeps none).
+    let recordsTrace: Bool
+    let limits: RunLimits
+
     /// Trace process ids: one per device and per userspace process, in the order first seen.
     @exclusivity(unchecked) private(set) var processes: [String] = []
     /// What was recorded, in the order recorded (the trace sorts by time when it is built):
@@ -23,9 +33,12 @@ final class Recorder: @unchecked Sendable {
     @exclusivity(unchecked) private var events: [TraceEvent] = []
     /// The per-frame slice kinds, registered once by the workloads that record them.
     @exclusivity(unchecked) private var kinds: [Kind] = []
-    var occupancy: [String: [RunReport.Sample]] = [:]
+    /// Each heap's samples, in the order first sampled.
+    private var occupancySeries: [String: DecimatedSeries<RunReport.Sample>] = [:]
     var deviceFaults: [String: UInt64] = [:]
-    var faults: [String] = []
+    /// The first `limits.listedFaults` faults, and how many came after them.
+    private(set) var faults: [String] = []
+    private(set) var faultsNotListed: UInt64 = 0
     private var openBuffers: [UInt64: (pid: Int, name: String)] = [:]
     /// Each heap sampled, in the order first sampled, with its peak and its last counter
     /// value: arrays a heap's position in the registry indexes, since every heap is sampled
@@ -81,6 +94,18 @@ final class Recorder: @unchecked Sendable {
     var peaks: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(heapNames, heapPeaks)) }
     /// Work done per device.
     var work: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(workNames, workDone)) }
+    /// Each heap's occupancy samples; each sample stands for those decimated into it, as the
+    /// one with the most bytes among them.
+    var occupancy: [String: [RunReport.Sample]] { occupancySeries.mapValues(\.elements) }
+
+    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits()) {
+        self.recordsTrace = recordsTrace
+        self.limits = limits
+    }
+
+    /// Trace entries kept, and occupancy samples over every heap: for ``RunFootprint``.
+    var traceEntries: Int { chunks.count * Self.chunkCapacity + current.count }
+    var occupancySampleCount: Int { occupancySeries.values.reduce(0) { $0 + $1.elements.count } }
 
     func pid(_ process: String) -> Int {
         if let index = processes.firstIndex(of: process) { return index + 1 }
@@ -89,6 +114,7 @@ final class Recorder: @unchecked Sendable {
     }
 
     private func append(_ entry: Entry) {
+        guard recordsTrace else { return }
         if current.count == Self.chunkCapacity {
             chunks.append(current)
             current = []
@@ -98,6 +124,7 @@ final class Recorder: @unchecked Sendable {
     }
 
     private func record(_ event: TraceEvent) {
+        guard recordsTrace else { return }
         append(Entry(timestamp: event.timestamp, duration: UInt64(events.count), frame: 0, thread: 0, kind: Entry.whole))
         events.append(event)
     }
@@ -124,12 +151,15 @@ final class Recorder: @unchecked Sendable {
     func slice(_ name: String, frame: UInt64? = nil, category: String, process: String, thread: Int = 0, start: VirtualInstant, end: VirtualInstant,
                args: [(String, TraceValue)] = []) {
         let pid = pid(process)
+        guard recordsTrace else { return }
         record(TraceEvent(name: frame.map { name + " " + String($0) } ?? name, category: category, phase: .complete, timestamp: start.rawValue,
                           duration: end.rawValue - start.rawValue, pid: pid, tid: thread, args: args))
     }
 
     func instant(_ name: String, category: String, process: String, at time: VirtualInstant, args: [(String, TraceValue)] = []) {
-        record(TraceEvent(name: name, category: category, phase: .instant, timestamp: time.rawValue, pid: pid(process), args: args))
+        let pid = pid(process)
+        guard recordsTrace else { return }
+        record(TraceEvent(name: name, category: category, phase: .instant, timestamp: time.rawValue, pid: pid, args: args))
     }
 
     /// Registers `device`'s work counter (at zero: the report reads a missing count as zero).
@@ -155,13 +185,18 @@ final class Recorder: @unchecked Sendable {
 
     func fault(_ device: String, _ text: String, at time: VirtualInstant) {
         deviceFaults[device, default: 0] += 1
-        faults.append("[\(RunReport.fixed(Double(time.rawValue) / 1e6, 3)) ms] \(device): \(text)")
+        if faults.count < limits.listedFaults {
+            faults.append("[\(RunReport.fixed(Double(time.rawValue) / 1e6, 3)) ms] \(device): \(text)")
+        } else {
+            faultsNotListed += 1
+        }
         instant("fault", category: "fault", process: device, at: time, args: [("reason", .string(text))])
     }
 
     /// A buffer's life begins: an async slice in its owner's process.
     func bufferAllocated(_ buffer: DMABuf, owner: String, name: String, at time: VirtualInstant) {
         let pid = pid(owner)
+        guard recordsTrace else { return }
         openBuffers[buffer.inode] = (pid, name)
         record(TraceEvent(name: name, category: "dma-buf", phase: .asyncBegin, timestamp: time.rawValue, pid: pid, id: buffer.inode,
                           args: [("heap", .string(buffer.heapName ?? "")), ("size", .unsigned(buffer.size)), ("ino", .unsigned(buffer.inode))]))
@@ -174,8 +209,10 @@ final class Recorder: @unchecked Sendable {
 
     /// An fd passed from one process to another: a flow arrow.
     func passed(_ buffer: DMABuf, from: String, to: String, at time: VirtualInstant) {
-        record(TraceEvent(name: "fd", category: "fd-passing", phase: .flowStart, timestamp: time.rawValue, pid: pid(from), id: buffer.inode))
-        record(TraceEvent(name: "fd", category: "fd-passing", phase: .flowEnd, timestamp: time.rawValue, pid: pid(to), id: buffer.inode))
+        let (fromPID, toPID) = (pid(from), pid(to))
+        guard recordsTrace else { return }
+        record(TraceEvent(name: "fd", category: "fd-passing", phase: .flowStart, timestamp: time.rawValue, pid: fromPID, id: buffer.inode))
+        record(TraceEvent(name: "fd", category: "fd-passing", phase: .flowEnd, timestamp: time.rawValue, pid: toPID, id: buffer.inode))
     }
 
     /// A heap's bytes in use: a counter when it changed, a sample for the plot. `index` is the
@@ -196,8 +233,17 @@ final class Recorder: @unchecked Sendable {
         if bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
         guard heapLast[slot] != bytes else { return }
         heapLast[slot] = bytes
-        occupancy[heap, default: []].append(RunReport.Sample(time: time.rawValue, bytes: bytes))
-        record(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid("heaps"), args: [("bytes", .unsigned(bytes))]))
+        occupancySeries[heap, default: DecimatedSeries(capacity: limits.occupancySamples, merge: Self.higher)]
+            .append(RunReport.Sample(time: time.rawValue, bytes: bytes))
+        let pid = pid("heaps")
+        guard recordsTrace else { return }
+        record(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid, args: [("bytes", .unsigned(bytes))]))
+    }
+
+    /// Of two samples, the one with more bytes (the earlier on a tie): a decimated plot keeps
+    /// its peaks.
+    static func higher(_ a: RunReport.Sample, _ b: RunReport.Sample) -> RunReport.Sample {
+        b.bytes > a.bytes ? b : a
     }
 
     /// Ends every buffer slice still open (buffers alive when the run stopped).

@@ -44,9 +44,10 @@ extension Simulation {
         }
     }
 
-    /// The report's numbers; the GPU's metrics and trace are taken when the run's time was up
-    /// (teardown fails whatever jobs were still queued, which is not the workload's doing).
-    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, gpuTrace: PanthorTracePrefix,
+    /// The report's numbers; the GPU's metrics and protected-mode tally are taken when the
+    /// run's time was up (teardown fails whatever jobs were still queued, which is not the
+    /// workload's doing).
+    static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, protectedMode: ProtectedModeTally,
                      context: SimulationContext, finalBytes: [String: UInt64], violations: [InvariantViolation]) {
         let recorder = context.recorder
         let peaks = recorder.peaks, workDone = recorder.work
@@ -67,41 +68,19 @@ extension Simulation {
             if work > 0 || faults > 0 || recorder.processes.contains(name) { devices.append(RunReport.Device(name: name, work: work, faults: faults)) }
         }
         report.devices = devices
-        // Protected mode: periods and enter latency from the driver's own trace. Periods go
-        // straight into the report, its room made once (one per exit at most); latencies are
-        // only summed and compared, so none is kept.
-        var requested: VirtualInstant?
-        var entered: VirtualInstant?
-        var latencyCount: UInt64 = 0, latencySum: UInt64 = 0, latencyMax: UInt64 = 0
-        report.protectedIntervals.reserveCapacity(report.protectedIntervals.count + metrics.protectedModeExits)
-        // Read in place: only the kinds are looked at, so no event is copied out.
-        gpuTrace.forEachRun { events in
-            for index in events.indices {
-                switch events[index].kind {
-                case .protectedModeEnterRequested: requested = events[index].time
-                case .protectedModeEntered:
-                    let time = events[index].time
-                    entered = time
-                    if let requested {
-                        let latency = time.rawValue - requested.rawValue
-                        latencyCount += 1
-                        latencySum += latency
-                        latencyMax = max(latencyMax, latency)
-                    }
-                    requested = nil
-                case .protectedModeExited:
-                    if let start = entered { report.protectedIntervals.append(RunReport.Interval(start: start.rawValue, end: events[index].time.rawValue)) }
-                    entered = nil
-                default: break
-                }
-            }
-        }
+        // Protected mode: periods and enter latency from the driver's own trace, as tallied.
+        report.protectedIntervals = protectedMode.intervals.elements
         report.protectedMode.entries = UInt64(metrics.protectedModeEntries)
         report.protectedMode.exits = UInt64(metrics.protectedModeExits)
-        report.protectedMode.timeInside = report.protectedIntervals.reduce(0) { $0 + ($1.end - $1.start) }
-        report.protectedMode.meanEnterLatency = latencyCount == 0 ? 0 : latencySum / latencyCount
-        report.protectedMode.maxEnterLatency = latencyMax
-        report.faults = recorder.faults + board.bus.faults.faults.map { "bus: \($0)" }
+        report.protectedMode.timeInside = protectedMode.timeInside
+        report.protectedMode.meanEnterLatency = protectedMode.latencyCount == 0 ? 0 : protectedMode.latencySum / protectedMode.latencyCount
+        report.protectedMode.maxEnterLatency = protectedMode.latencyMax
+        // The first faults of each source word for word, the rest counted.
+        let busFaults = board.bus.faults
+        let listedBus = busFaults.faults.prefix(recorder.limits.listedFaults)
+        report.faults = recorder.faults + listedBus.map { "bus: \($0)" }
+        let notListed = recorder.faultsNotListed + UInt64(busFaults.count - listedBus.count)
+        report.faultsNotListed = notListed == 0 ? nil : notListed
         report.violations = violations.map(\.description)
     }
 

@@ -21,6 +21,13 @@ public struct Simulation: Sendable {
     public let firmware: [UInt8]
     /// Runs the invariant checker's structural checks after every event (slow; for tests).
     public var checkEveryEvent = false
+    /// Whether the run records its trace (``SimulationResult/trace``). A trace holds events
+    /// for every frame, so it grows with simulated time; without it (a report alone, as
+    /// `protmem simulate` without `--trace` makes) the result's trace is empty and the run's
+    /// memory stays bounded however long it simulates. The report is the same either way.
+    public var recordsTrace = true
+    /// What the report keeps of long series (``RunLimits``).
+    package var limits = RunLimits()
 
     public init(scenario: Scenario, configuration: BoardConfiguration, design: Design? = nil, seed: UInt64? = nil, firmware: [UInt8] = SyntheticFirmware.image) {
         self.scenario = scenario
@@ -66,7 +73,11 @@ public struct Simulation: Sendable {
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
         var firmwareBuffer: DMABuf?
-        let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace)
+        let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace,
+                                        recordsTrace: recordsTrace, limits: limits)
+        // Without a trace to write, the GPU's trace is tallied as it goes and forgotten.
+        let protectedMode = ProtectedModeTally(periods: limits.protectedPeriods)
+        if !recordsTrace { gpu.streamTrace { batch in protectedMode.consume(batch) } }
         for step in booted.steps { context.recorder.instant(step, category: "probe", process: "boot", at: events.now) }
         if userspace {
             firmwareBuffer = context.allocate(gpu.protectedMemoryRequirements.firmwareSectionsSize, from: heapName, owner: "gpu", name: "fw protected sections")
@@ -92,6 +103,8 @@ public struct Simulation: Sendable {
             if checkEveryEvent { violations += checker.check() }
         }
         progress?.finish()
+        // What the GPU records from here on (the wind-down) is kept, and not tallied.
+        if !recordsTrace { gpu.stopStreamingTrace() }
         let finalBytes = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { heap in
             let stats = heap.ops.statistics
             return (heap.name, stats.size - min(stats.size, stats.free))
@@ -103,6 +116,15 @@ public struct Simulation: Sendable {
         let metricsAtEnd = gpu.metrics
         // The GPU's trace as the scenario ended; the wind-down's events come after it.
         let gpuTraceAtEnd = gpu.tracePrefix(gpu.traceCount)
+        protectedMode.consume(gpuTraceAtEnd)
+        var footprint = RunFootprint()
+        footprint.traceEntries = context.recorder.traceEntries
+        footprint.gpuTraceEvents = gpuTraceAtEnd.count
+        footprint.gpuJobs = gpu.heldJobs
+        footprint.occupancySamples = context.recorder.occupancySampleCount
+        footprint.protectedPeriods = protectedMode.intervals.elements.count
+        footprint.recordedFaults = context.recorder.faults.count
+        footprint.busFaults = board.bus.faults.faults.count
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
         for workload in workloads.reversed() { workload.finish(context) }
@@ -112,9 +134,11 @@ public struct Simulation: Sendable {
         context.recorder.closeOpenBuffers(at: events.now)
         violations += start.leaks(board)
 
-        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, gpuTrace: gpuTraceAtEnd, context: context, finalBytes: finalBytes, violations: violations)
+        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, finalBytes: finalBytes,
+                  violations: violations)
         let recorder = context.recorder
-        return SimulationResult(report: report, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
+        guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
+        return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
     }
 
     static func make(_ workload: Workload) -> any SimulatedWorkload {

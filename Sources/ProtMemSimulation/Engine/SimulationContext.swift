@@ -11,7 +11,7 @@ import ProtMemUserspace
 final class SimulationContext: @unchecked Sendable {
     let board: Board
     let events: EventQueue
-    let recorder = Recorder()
+    let recorder: Recorder
     var random: SplitMix64
     let gpu: PanthorDevice?
     let codec: VideoCodec
@@ -32,8 +32,10 @@ final class SimulationContext: @unchecked Sendable {
     private let heapRegistry: Unmanaged<DMAHeapRegistry>
     private let bus: Unmanaged<Bus>
 
-    init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool) {
+    init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool,
+         recordsTrace: Bool = true, limits: RunLimits = RunLimits()) {
         self.board = board
+        self.recorder = Recorder(recordsTrace: recordsTrace, limits: limits)
         self.events = events
         self.random = SplitMix64(seed: seed)
         self.gpu = gpu

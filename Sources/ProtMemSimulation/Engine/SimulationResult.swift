@@ -10,6 +10,8 @@ public struct SimulationResult: Sendable {
     public var report: RunReport
     /// How many events the clock ran.
     public let eventsRun: UInt64
+    /// What the run held when its time was up (empty for a result made from parts).
+    package let footprint: RunFootprint
     private let traceSource: TraceSource
 
     public var trace: [TraceEvent] { traceSource.events }
@@ -17,12 +19,14 @@ public struct SimulationResult: Sendable {
     public init(report: RunReport, trace: [TraceEvent], eventsRun: UInt64) {
         self.report = report
         self.eventsRun = eventsRun
+        self.footprint = RunFootprint()
         self.traceSource = TraceSource(.built(trace))
     }
 
     /// A result whose trace `build` makes when first asked for (once, whoever asks).
-    init(report: RunReport, eventsRun: UInt64, trace build: @escaping @Sendable () -> [TraceEvent]) {
+    init(report: RunReport, footprint: RunFootprint, eventsRun: UInt64, trace build: @escaping @Sendable () -> [TraceEvent]) {
         self.report = report
+        self.footprint = footprint
         self.eventsRun = eventsRun
         self.traceSource = TraceSource(.pending(build))
     }

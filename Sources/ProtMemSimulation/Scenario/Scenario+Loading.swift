@@ -75,15 +75,19 @@ extension Scenario {
         }
     }
 
-    /// Value checks: positive rates and counts, a priority within the CSG range, a duration.
+    /// Value checks: positive rates and counts, a priority within the CSG range, a duration;
+    /// and the ``ScenarioLimits`` on sizes, each named with the limit it breaks.
     func validate(root: Node, file: String) throws(ScenarioError) {
         func fail(_ path: [String], _ message: String) throws(ScenarioError) {
             let node = Self.node(at: path, in: root)
             throw ScenarioError(file: file, line: node?.mark.map { $0.line }, column: node?.mark.map { $0.column },
                                 field: Self.fieldName(path), message: message)
         }
+        let ktimeMax = "must be at most \(ScenarioLimits.maximumNanoseconds)ns (KTIME_MAX: the kernel's ktime_t holds about 292 years)"
         if duration.nanoseconds == 0 { try fail(["duration"], "must be longer than zero") }
+        if duration.nanoseconds > ScenarioLimits.maximumNanoseconds { try fail(["duration"], ktimeMax) }
         if workloads.isEmpty { try fail(["workloads"], "needs at least one workload") }
+        var processes = 0, jobs = 0
         for (index, workload) in workloads.enumerated() {
             let base = ["workloads", String(index)]
             switch workload {
@@ -94,11 +98,25 @@ extension Scenario {
                 if ui.frameRate == 0 || ui.frameRate > 1000 { try fail(base + ["frame_rate"], "must be 1…1000 frames a second") }
             case .mixedGPU(let gpu):
                 if gpu.groups.isEmpty { try fail(base + ["groups"], "needs at least one group") }
-                for (g, group) in gpu.groups.enumerated() where group.priority > 0xF {
-                    try fail(base + ["groups", String(g), "priority"], "must be 0…15 (CSG priorities)")
+                if gpu.groups.count > ScenarioLimits.maximumGroups {
+                    try fail(base + ["groups"], "has \(gpu.groups.count) groups; panthor lets one file create at most \(ScenarioLimits.maximumGroups) (MAX_GROUPS_PER_POOL)")
+                }
+                for (g, group) in gpu.groups.enumerated() {
+                    let path = base + ["groups", String(g)]
+                    if group.priority > 0xF { try fail(path + ["priority"], "must be 0…15 (CSG priorities)") }
+                    if group.jobDuration.nanoseconds > ScenarioLimits.maximumNanoseconds { try fail(path + ["job_duration"], ktimeMax) }
+                    jobs += Int(group.jobs)
+                    if jobs > ScenarioLimits.maximumJobs {
+                        try fail(path + ["jobs"], "brings the scenario's GPU jobs to \(jobs), more than the \(ScenarioLimits.maximumJobs) the model queues (it keeps every job on its ring until it finishes)")
+                    }
                 }
             case .churn(let churn):
                 if churn.processes == 0 { try fail(base + ["processes"], "must be at least 1") }
+                processes += Int(churn.processes)
+                if processes > ScenarioLimits.maximumProcesses {
+                    let total = processes == Int(churn.processes) ? "" : " (the scenario's processes come to \(processes))"
+                    try fail(base + ["processes"], "must be at most \(ScenarioLimits.maximumProcesses) in all\(total): pids run below pid_max, \(ScenarioLimits.pidMax) by default (PID_MAX_DEFAULT)")
+                }
                 if churn.maximumSize.bytes == 0 { try fail(base + ["max_size"], "must be larger than zero") }
             }
         }

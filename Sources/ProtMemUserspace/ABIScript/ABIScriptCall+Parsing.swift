@@ -61,7 +61,11 @@ private struct FieldReader {
         case "write":
             return .write(map: try name("map"), offset: try integer("offset", bits: 64), bytes: try hex("hex"))
         case "read":
-            return .read(map: try name("map"), offset: try integer("offset", bits: 64), length: try integer("len", bits: 64))
+            let length = try integer("len", bits: 64)
+            guard length <= ABIScriptCall.maximumReadLength else {
+                throw fail("field \"len\": \(length) bytes is more than one read may print (at most \(ABIScriptCall.maximumReadLength), 16 MiB)")
+            }
+            return .read(map: try name("map"), offset: try integer("offset", bits: 64), length: length)
         case "munmap":
             return .munmap(map: try name("map"))
         case "fdinfo":

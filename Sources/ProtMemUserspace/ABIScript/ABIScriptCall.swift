@@ -16,6 +16,12 @@ public enum ABIScriptCall: Equatable, Sendable {
     case memfd(length: UInt64, seals: UInt32, as: String)
     case udmabufCreate(fd: String, memfd: String, offset: UInt64, size: UInt64, flags: UInt32, as: String)
 
+    /// The most bytes one `read` line may load: 16 MiB, the script's own limit (Linux puts
+    /// none on loads from a mapping). A read's bytes are printed as hex on one line, so this
+    /// bounds what a line costs to run and to print (a 1.5 GiB read took more than 8 GiB);
+    /// a longer `len` is a malformed line, refused before anything of it runs.
+    public static let maximumReadLength: UInt64 = 16 << 20
+
     /// The `op` as the script spells it.
     public var op: String {
         switch self {

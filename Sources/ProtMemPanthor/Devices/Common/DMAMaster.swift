@@ -3,12 +3,13 @@ import ProtMemMemory
 import Synchronization
 
 /// What every DMA master device shares: its device identity, its live attachments, the faults
-/// the bus raised against it, and the bus transfers themselves.
+/// the bus raised against it (the first ``RecordLog/defaultLimit`` kept, the rest counted, so
+/// a device that faults every frame for days holds no more), and the bus transfers themselves.
 final class DMAMaster: Sendable {
     let device: DMADevice
     let bus: Bus
     private let attached = Mutex<[DeviceBuffer]>([])
-    private let faultList = Mutex<[AccessFault]>([])
+    private let faultList = FaultLog()
 
     init(device: DMADevice, bus: Bus) {
         self.device = device
@@ -28,7 +29,7 @@ final class DMAMaster: Sendable {
     }
 
     var attachments: [DeviceBuffer] { attached.withLock { $0 } }
-    var faults: [AccessFault] { faultList.withLock { $0 } }
+    var faults: [AccessFault] { faultList.faults }
 
     /// Reads `count` bytes from the buffer's start as this master.
     func read(_ count: UInt64, from held: DeviceBuffer) throws(DMAMasterError) -> [UInt8] {
@@ -36,7 +37,7 @@ final class DMAMaster: Sendable {
         do {
             return try PhysicalChunks.read(held.chunks, count: count, as: device.master, bus: bus)
         } catch {
-            faultList.withLock { $0.append(error) }
+            faultList.record(error)
             throw .fault(error)
         }
     }
@@ -55,7 +56,7 @@ final class DMAMaster: Sendable {
                 offset += piece.size
             }
         } catch {
-            faultList.withLock { $0.append(error) }
+            faultList.record(error)
             throw .fault(error)
         }
     }
@@ -69,7 +70,7 @@ final class DMAMaster: Sendable {
                 try bus.read(device.master, at: piece.base, count: Int(piece.size)) { _ in }
             }
         } catch {
-            faultList.withLock { $0.append(error) }
+            faultList.record(error)
             throw .fault(error)
         }
     }
