@@ -18,20 +18,30 @@ struct ThreadSanitizerProbeTests {
         var value = 0
     }
 
+    /// Runs `body` on `count` threads of their own, started together, and waits for all.
+    /// (`DispatchQueue.concurrentPerform` may run short work on one thread, where nothing
+    /// races.)
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let threads = (0..<count).map { _ in Thread { body(); done.signal() } }
+        for thread in threads { thread.start() }
+        for _ in threads { done.wait() }
+    }
+
     @Test func realRace() {
         let counter = Counter()
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            for _ in 0..<10_000 { counter.value += 1 }
+        Self.onThreads(2) {
+            for _ in 0..<100_000 { counter.value += 1 }
         }
         #expect(counter.value > 0)
     }
 
     @Test func contendedMutex() {
         let counter = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            for _ in 0..<10_000 { counter.withLock { $0 += 1 } }
+        Self.onThreads(4) {
+            for _ in 0..<100_000 { counter.withLock { $0 += 1 } }
         }
-        #expect(counter.withLock { $0 } == 40_000)
+        #expect(counter.withLock { $0 } == 400_000)
     }
 
     /// The reason for ``PThreadMutex``: `Synchronization.Mutex`, contended, is reported
@@ -39,10 +49,10 @@ struct ThreadSanitizerProbeTests {
     /// `PROTMEM_TSAN_PROBE=1 swift test ... --filter synchronizationMutexIsInvisible`.
     @Test func synchronizationMutexIsInvisible() {
         let counter = Synchronization.Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            for _ in 0..<10_000 { counter.withLock { $0 += 1 } }
+        Self.onThreads(4) {
+            for _ in 0..<100_000 { counter.withLock { $0 += 1 } }
         }
-        #expect(counter.withLock { $0 } == 40_000)
+        #expect(counter.withLock { $0 } == 400_000)
     }
 }
 #endif
