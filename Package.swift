@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemPanthor", "ProtMemTime", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree", "ProtMemTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime"]),
+        // ProtMemMemory for PThreadMutex only, which `Mutex` means in ThreadSanitizer builds.
+        .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime", "ProtMemMemory"]),
         .testTarget(
             name: "ProtMemPanthorTests",
             dependencies: ["ProtMemPanthor", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard", "ProtMemTestSupport"]

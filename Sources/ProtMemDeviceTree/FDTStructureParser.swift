@@ -43,8 +43,11 @@ struct FDTStructureParser {
         while true {
             let tokenOffset = offset
             guard let word = bytes.u32(at: offset, limit: structureLimit) else {
+                // A name's or a value's padding can end past the block (a name whose NUL is
+                // the block's last byte): the block ends where it ends, not at the padded
+                // offset, which may lie past the blob itself.
                 throw DeviceTreeError(
-                    offset: tokenOffset,
+                    offset: min(tokenOffset, structureLimit),
                     expected: Self.expectedToken(stack: stack, rootDone: root != nil),
                     found: "end of structure block")
             }

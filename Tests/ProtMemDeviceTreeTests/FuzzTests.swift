@@ -7,9 +7,11 @@ import Testing
 /// blob must each parse or throw `DeviceTreeError`, never trap or hang.
 @Suite("Fuzzed blobs")
 struct FuzzTests {
-    /// Debug builds are slow; the bound is generous but catches a parser
-    /// that starts scanning quadratically or looping on bad input.
-    static let timeLimitSeconds = 60.0
+    /// The bound is on work, not on time: a fixed number of mutations, each of which must
+    /// end (the parser's termination is its own guarantee: every token consumes 4 bytes of
+    /// a bounded block). A wall-clock limit fails under sanitizers and on a busy machine,
+    /// and a slow parser shows up in the fuzz targets' exec/s instead (Scripts/fuzz.sh).
+    static let iterations = 5000
 
     struct Outcome {
         var parsed = 0
@@ -86,14 +88,12 @@ struct FuzzTests {
     // still gets the full 5000 mutations and a SKIP line is printed.
     @Test("5000 mutations of rock-5b and a small blob parse or throw DeviceTreeError")
     func mutations() throws {
-        let clock = ContinuousClock()
-        let start = clock.now
         var blobs: [(name: String, bytes: [UInt8], iterations: Int)] = []
         if SharedData.deviceTreesAvailable(), let rock5b = SharedData.dtb(named: "rk3588-rock-5b.dtb") {
-            blobs.append(("rk3588-rock-5b.dtb", try SharedData.bytes(of: rock5b), 3500))
-            blobs.append(("hand-built", TestTrees.boardBlob, 1500))
+            blobs.append(("rk3588-rock-5b.dtb", try SharedData.bytes(of: rock5b), Self.iterations * 7 / 10))
+            blobs.append(("hand-built", TestTrees.boardBlob, Self.iterations * 3 / 10))
         } else {
-            blobs.append(("hand-built", TestTrees.boardBlob, 5000))
+            blobs.append(("hand-built", TestTrees.boardBlob, Self.iterations))
         }
 
         var total = 0
@@ -104,10 +104,7 @@ struct FuzzTests {
             #expect(outcome.problems.isEmpty, "\(blob.name): \(outcome.problems.prefix(5))")
             #expect(outcome.rejected > 0)
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("fuzz: \(total) mutations in \(String(format: "%.2f", seconds)) s")
-        #expect(total == 5000)
-        #expect(seconds < Self.timeLimitSeconds)
+        print("fuzz: \(total) mutations")
+        #expect(total == Self.iterations)
     }
 }

@@ -8,8 +8,9 @@ import Testing
 /// inside the file.
 @Suite("Fuzzed firmware images")
 struct FirmwareFuzzTests {
-    /// Generous for debug builds, but catches a parser that starts scanning quadratically.
-    static let timeLimit = Duration.seconds(60)
+    /// The bound is on work (mutations per seed), not on time: a wall-clock limit fails
+    /// under sanitizers and on a busy machine; the parser's speed is watched by the fuzz
+    /// target's exec/s (Scripts/fuzz.sh) instead.
     static let iterationsPerSeed = 2500
 
     struct Outcome {
@@ -141,18 +142,15 @@ struct FirmwareFuzzTests {
             seeds += try SharedData.firmwareImages.map(SharedData.bytes(of:))
         }
         var outcome = Outcome()
-        let started = ContinuousClock.now
         for (index, seed) in seeds.enumerated() {
             Self.run(seed, iterations: Self.iterationsPerSeed, seedValue: 0x5eed_0000 + UInt64(index), outcome: &outcome)
         }
-        let elapsed = ContinuousClock.now - started
         print("firmware fuzz: \(outcome.parsed + outcome.rejected) images (\(outcome.parsed) parsed, \(outcome.rejected) refused, "
-            + "\(outcome.mapRefused) refused by the MMU), \(outcome.rules.count) rules seen: \(outcome.rules.sorted()), \(elapsed)")
+            + "\(outcome.mapRefused) refused by the MMU), \(outcome.rules.count) rules seen: \(outcome.rules.sorted())")
         #expect(outcome.problems.isEmpty, "\(outcome.problems.prefix(10))")
         #expect(outcome.parsed + outcome.rejected == Self.iterationsPerSeed * seeds.count)
         #expect(outcome.parsed > 100 && outcome.rejected > 1000)
         // With the real images every one of the 17 rules is reached; the small image alone reaches fewer.
         #expect(outcome.rules.count >= (seeds.count > 1 ? 17 : 12), "\(outcome.rules.sorted())")
-        #expect(elapsed < Self.timeLimit)
     }
 }
