@@ -18,12 +18,26 @@ struct ThreadSanitizerProbeTests {
         var value = 0
     }
 
-    /// Runs `body` on `count` threads of their own, started together, and waits for all.
+    final class Arrivals: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// Runs `body` on `count` threads of their own at the same time, and waits for all.
     /// (`DispatchQueue.concurrentPerform` may run short work on one thread, where nothing
-    /// races.)
+    /// races; and a thread that ends before the next starts is ordered before it by
+    /// Foundation's own locks, which hides the race.) Each thread waits until all have
+    /// arrived, so their bodies overlap.
     static func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
-        let threads = (0..<count).map { _ in Thread { body(); done.signal() } }
+        let arrived = Arrivals()
+        let threads = (0..<count).map { _ in
+            Thread {
+                arrived.count.add(1, ordering: .relaxed)
+                while arrived.count.load(ordering: .relaxed) < count {}
+                body()
+                done.signal()
+            }
+        }
         for thread in threads { thread.start() }
         for _ in threads { done.wait() }
     }
