@@ -63,4 +63,14 @@ struct GrantMemo: ~Copyable {
         entry[3].store(generation << 1 | (answer ? 1 : 0), ordering: .relaxed)
         entry[0].store(version &+ 2, ordering: .releasing)
     }
+
+    /// With no thread filling: every entry's version is even (no write left half done) and
+    /// every kept generation fits below 2^63, as `remember` requires.
+    func _checkInvariants() {
+        precondition(slotCount > 0, "a grant memo with no slots")
+        for index in 0..<Self.entries * slotCount {
+            let entry = words + 4 * index
+            precondition(entry[0].load(ordering: .acquiring) & 1 == 0, "grant memo entry \(index) left mid-write")
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import ProtMemPanthor
 import ProtMemReport
 import ProtMemTime
+import Synchronization
 
 /// Protected mode as the GPU driver's trace tells it, tallied as the events go by: the
 /// periods inside (decimated to a fixed number, see ``DecimatedSeries``), the exact time
@@ -10,8 +11,29 @@ import ProtMemTime
 /// with the run.
 ///
 /// Fed from the device's lock (``PanthorDevice/streamTrace(_:)``) and then from the
-/// simulation's thread, never at once: the simulation's one thread drives both.
-final class ProtectedModeTally: @unchecked Sendable {
+/// simulation's thread: the tally keeps its own lock rather than rely on the two never
+/// overlapping (a batch is 1024 events, so the lock costs nothing that shows).
+final class ProtectedModeTally: Sendable {
+    private let state: Mutex<Tally>
+
+    init(periods: Int) {
+        state = Mutex(Tally(periods: periods))
+    }
+
+    /// Takes the events of `trace` in order, reading only their kinds and times in place.
+    func consume(_ trace: PanthorTracePrefix) {
+        state.withLock { $0.consume(trace) }
+    }
+
+    var intervals: DecimatedSeries<RunReport.Interval> { state.withLock { $0.intervals } }
+    var timeInside: UInt64 { state.withLock { $0.timeInside } }
+    var latencyCount: UInt64 { state.withLock { $0.latencyCount } }
+    var latencySum: UInt64 { state.withLock { $0.latencySum } }
+    var latencyMax: UInt64 { state.withLock { $0.latencyMax } }
+}
+
+/// The tally's numbers, under its lock.
+private struct Tally {
     private var requested: VirtualInstant?
     private var entered: VirtualInstant?
     private(set) var latencyCount: UInt64 = 0
@@ -27,8 +49,7 @@ final class ProtectedModeTally: @unchecked Sendable {
         intervals = DecimatedSeries(capacity: periods) { a, b in RunReport.Interval(start: a.start, end: b.end) }
     }
 
-    /// Takes the events of `trace` in order, reading only their kinds and times in place.
-    func consume(_ trace: PanthorTracePrefix) {
+    mutating func consume(_ trace: PanthorTracePrefix) {
         trace.forEachRun { events in
             for index in events.indices {
                 switch events[index].kind {
