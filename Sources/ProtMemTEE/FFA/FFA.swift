@@ -58,8 +58,9 @@ public enum FFA {
         case retry = -7
         case aborted = -8
         case noData = -9
+        case notReady = -10
 
-        /// `ffa_to_linux_errno`
+        /// `ffa_to_linux_errno` (drivers/firmware/arm_ffa/driver.c, `ffa_linux_errmap`).
         public var errno: Errno {
             switch self {
             case .notSupported: .notSupported
@@ -71,6 +72,7 @@ public enum FFA {
             case .retry: Errno(rawValue: 11)
             case .aborted: Errno(rawValue: 125)
             case .noData: Errno(rawValue: 61)
+            case .notReady: Errno(rawValue: 11)
             }
         }
     }
