@@ -12,26 +12,11 @@ enum AttackBoards {
     /// (`protected,secure-video`).
     static var builtin: BoardConfiguration { .builtinDefault }
 
-    /// OP-TEE without a static pool: `protected,secure-video` lends 32 MiB of CMA with
-    /// `LEND_PROTMEM` on first use and reclaims it when its last buffer goes.
-    static var opteeDynamic: BoardConfiguration {
-        var configuration = BoardConfiguration.builtinDefault
-        configuration.name = "protmem-optee-dynamic"
-        configuration.optee = OPTEEConfiguration(dynamicPool: .init(minimumSize: 32 << 20))
-        return configuration
-    }
+    /// See ``BoardConfiguration/builtinOPTEEDynamic``.
+    static var opteeDynamic: BoardConfiguration { .builtinOPTEEDynamic }
 
-    /// The default board plus MediaTek's secure-memory TA: a 32 MiB TA-managed carve-out
-    /// (`restricted_mtk_cm`) and a 64 MiB dynamic restricted region (`restricted_mtk_cma`).
-    static var mediatek: BoardConfiguration {
-        var configuration = BoardConfiguration.builtinDefault
-        configuration.name = "protmem-mediatek"
-        configuration.mediatek = MediaTekConfiguration(
-            carveout: PhysicalRange(checkedBase: 0xA200_0000, size: 32 << 20),
-            dynamicRegion: PhysicalRange(checkedBase: 0x9E00_0000, size: 64 << 20)
-        )
-        return configuration
-    }
+    /// See ``BoardConfiguration/builtinMediaTek``.
+    static var mediatek: BoardConfiguration { .builtinMediaTek }
 
     /// One page of firewalled memory the normal-world CPU may read (a secure log or status
     /// page, as firmware exposes read-only): a grant of `cpu` read that must hide nothing else.
