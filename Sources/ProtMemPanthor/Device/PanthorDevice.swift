@@ -30,10 +30,17 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware)
     }
 
-    /// Events scheduled before still hold the owner reference: from now on they do nothing.
+    /// A device let go of without ``unplug()`` is unplugged here, as the driver core unbinds a
+    /// device that goes away: what it holds (its firmware's protected sections, its VMs'
+    /// buffers) is given back rather than left referenced from the kernel's dma-buf list for
+    /// ever. Events scheduled before still hold the owner reference: from now on they do
+    /// nothing.
     deinit {
         let owner = core.owner
-        owner.lock.withLock { _ in owner.deviceAlive = false }
+        owner.lock.withLock { _ in
+            core.unplug()
+            owner.deviceAlive = false
+        }
     }
 
     /// Runs `body` under the device's lock.
