@@ -91,11 +91,13 @@ struct ScenarioRun {
         }
         var loaded = try boardOptions.load()
         if boardOptions.board == nil, case .blob(let path, let overlays) = scenario.board, let scenarioPath {
-            // The scenario names its board, relative to the scenario file.
+            // The scenario names its board: a relative path from the scenario file's folder, an
+            // absolute one as it is.
             let base = URL(fileURLWithPath: scenarioPath).deletingLastPathComponent()
+            func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base.appendingPathComponent(path).path }
             var options = boardOptions
-            options.board = base.appendingPathComponent(path).path
-            options.overlays = overlays.map { base.appendingPathComponent($0).path }
+            options.board = resolve(path)
+            options.overlays = overlays.map(resolve)
             loaded = try options.load()
         }
         let image: (bytes: [UInt8], origin: String)
