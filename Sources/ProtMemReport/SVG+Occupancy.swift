@@ -20,8 +20,8 @@ extension SVG {
             fullest = max(fullest, min(1, Double(most) / Double(heap.size)))
         }
         // The axis reaches the next tick past the fullest heap, so a heap a few percent full
-        // is not a line along the bottom.
-        let yTicks = ticks(upTo: max(fullest, 0.01), .fraction, count: 5, covering: true)
+        // is not a line along the bottom (with nothing drawn, it spans 0–100%).
+        let yTicks = ticks(upTo: drawn.isEmpty ? 1 : max(fullest, 0.01), .fraction, count: 5, covering: true)
         let yTop = min(1, yTicks.last!.value)
         func x(_ time: Double) -> Double { left + plotWidth * time / duration }
         func y(_ fraction: Double) -> Double { bottom - plotHeight * min(1, fraction / yTop) }

@@ -110,6 +110,7 @@ import Testing
         #expect(Self.labels(try Self.plot("pool-map", of: report), class: "empty") == ["no protected pool in this run"])
         #expect(Self.labels(try Self.plot("protected-mode", of: report), class: "empty") == ["the GPU never entered protected mode"])
         #expect(Self.labels(try Self.plot("occupancy", of: report), class: "note") == ["not drawn (nothing in use sampled): system"])
+        #expect(Self.labels(try Self.plot("occupancy", of: report), class: "tick", anchor: "end").last == "100%")
 
         // Allocations counted but never sampled: not "no allocations".
         var unsampled = report
