@@ -22,6 +22,8 @@ extension RunReport {
         td, th { border: 1px solid #ccc; padding: 3px 8px; font-size: 13px; text-align: left; }
         h2 { font-size: 16px; margin-top: 24px; }
         .ok { color: #2a7a2a; } .violations { color: #b00020; }
+        td:nth-child(n+3) { white-space: nowrap; }
+        svg.plot { display: block; width: 100%; max-width: 1000px; height: auto; margin-bottom: 8px; }
         </style></head><body>
         <h1>\(SVG.escape(scenario))</h1>
         <p>Board <b>\(SVG.escape(board))</b>, design <b>\(SVG.escape(design))</b>, seed \(seed), \(Self.seconds(duration)) simulated.</p>

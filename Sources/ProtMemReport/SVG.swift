@@ -1,7 +1,19 @@
 /// Small SVG builders for the HTML report: text in, text out, deterministic (coordinates are
 /// rounded to tenths and printed without locale).
+///
+/// Every plot lays its text out itself, so it must know how wide a label is without a font:
+/// ``textWidth(_:fontSize:)`` overestimates (0.65 em a character; sans-serif averages about
+/// 0.55), and legends and notes wrap to the plot's width by that estimate, so no text reaches
+/// past its SVG's edge. Each plot is as tall as what it holds.
 enum SVG {
     static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+
+    /// The size of tick labels, legend entries and notes.
+    static let smallFont = 10.0
+    /// A character's width, in ems, that no character of the labels we draw exceeds by much.
+    static let characterWidth = 0.65
+    /// Height of one legend or note line.
+    static let lineHeight = 16.0
 
     static func number(_ value: Double) -> String { RunReport.fixed(value, 1) }
 
@@ -10,77 +22,100 @@ enum SVG {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    /// Heap occupancy over time: one step line per heap, bytes in use as a share of its size.
-    static func occupancy(_ report: RunReport, width: Double = 760, height: Double = 240) -> String {
-        let left = 50.0, right = 10.0, top = 10.0, bottom = 30.0
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let duration = Double(max(report.duration, 1))
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"occupancy\" width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"0 0 \(number(width)) \(number(height))\">"
-        out += "<rect x=\"\(number(left))\" y=\"\(number(top))\" width=\"\(number(plotWidth))\" height=\"\(number(plotHeight))\" fill=\"#fafafa\" stroke=\"#999\"/>"
-        for tick in 0...4 {
-            let y = top + plotHeight - plotHeight * Double(tick) / 4
-            out += "<text x=\"\(number(left - 4))\" y=\"\(number(y + 4))\" font-size=\"10\" text-anchor=\"end\">\(tick * 25)%</text>"
-        }
-        out += "<text x=\"\(number(left + plotWidth / 2))\" y=\"\(number(height - 6))\" font-size=\"11\" text-anchor=\"middle\">time (\(RunReport.seconds(report.duration)))</text>"
-        for (index, heap) in report.heaps.enumerated() {
-            guard let samples = report.occupancy[heap.name], !samples.isEmpty, heap.size > 0 else { continue }
-            var points: [String] = []
-            var lastY = top + plotHeight
-            // The plot spans the scenario; frees while the run winds down come after it.
-            for sample in samples where sample.time <= report.duration {
-                let x = left + plotWidth * Double(sample.time) / duration
-                let y = top + plotHeight - plotHeight * min(1, Double(sample.bytes) / Double(heap.size))
-                points.append("\(number(x)),\(number(lastY))")
-                points.append("\(number(x)),\(number(y))")
-                lastY = y
-            }
-            points.append("\(number(left + plotWidth)),\(number(lastY))")
-            let color = palette[index % palette.count]
-            out += "<polyline class=\"series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"><title>\(escape(heap.name))</title></polyline>"
-        }
-        return out + "</svg>"
+    /// How wide `text` may be drawn at `fontSize`, erring wide.
+    static func textWidth(_ text: String, fontSize: Double = smallFont) -> Double {
+        Double(text.count) * fontSize * characterWidth
     }
 
-    /// The protected pool as a bar: who holds which pages, and the holes between them.
-    static func poolMap(_ report: RunReport, width: Double = 760, height: Double = 70) -> String {
-        let left = 10.0, barHeight = 30.0
-        let plotWidth = width - 2 * left
-        let size = Double(max(report.poolSize, 1))
-        var owners: [String] = []
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"pool-map\" width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"0 0 \(number(width)) \(number(height))\">"
-        out += "<rect x=\"\(number(left))\" y=\"10\" width=\"\(number(plotWidth))\" height=\"\(number(barHeight))\" fill=\"#ffffff\" stroke=\"#999\"/>"
-        for segment in report.poolMap {
-            let x = left + plotWidth * Double(segment.offset) / size
-            let w = max(0.5, plotWidth * Double(segment.size) / size)
-            if let owner = segment.owner {
-                if !owners.contains(owner) { owners.append(owner) }
-                let color = palette[owners.firstIndex(of: owner)! % palette.count]
-                out += "<rect class=\"held\" x=\"\(number(x))\" y=\"10\" width=\"\(number(w))\" height=\"\(number(barHeight))\" fill=\"\(color)\"><title>\(escape(owner)): \(RunReport.bytes(segment.size)) at +0x\(String(segment.offset, radix: 16))</title></rect>"
+    /// The opening tag of a plot: scaled down with the page on narrow screens, never up.
+    static func open(id: String, width: Double, height: Double) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"\(id)\" width=\"\(number(width))\" height=\"\(number(height))\" "
+            + "viewBox=\"0 0 \(number(width)) \(number(height))\" font-family=\"sans-serif\">"
+    }
+
+    enum Anchor: String {
+        case start, middle, end
+    }
+
+    static func text(_ content: String, x: Double, y: Double, size: Double = smallFont, anchor: Anchor = .start, className: String? = nil,
+                     fill: String? = nil) -> String {
+        var out = "<text"
+        if let className { out += " class=\"\(className)\"" }
+        out += " x=\"\(number(x))\" y=\"\(number(y))\" font-size=\"\(number(size))\""
+        if anchor != .start { out += " text-anchor=\"\(anchor.rawValue)\"" }
+        if let fill { out += " fill=\"\(fill)\"" }
+        return out + ">\(escape(content))</text>"
+    }
+
+    static func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, className: String? = nil) -> String {
+        "<line" + (className.map { " class=\"\($0)\"" } ?? "")
+            + " x1=\"\(number(x1))\" y1=\"\(number(y1))\" x2=\"\(number(x2))\" y2=\"\(number(y2))\" stroke=\"\(stroke)\" stroke-width=\"1\"/>"
+    }
+
+    /// `text` cut to at most `width` wide, with an ellipsis when cut.
+    static func truncated(_ text: String, width: Double, fontSize: Double = smallFont) -> String {
+        guard textWidth(text, fontSize: fontSize) > width else { return text }
+        let keep = max(1, Int(width / (fontSize * characterWidth)) - 1)
+        return String(text.prefix(keep)) + "…"
+    }
+
+    /// `text` in lines at most `width` wide, broken at spaces (a word wider than a line is cut).
+    static func wrapped(_ text: String, width: Double, fontSize: Double = smallFont) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if textWidth(candidate, fontSize: fontSize) <= width {
+                current = candidate
             } else {
-                out += "<rect class=\"hole\" x=\"\(number(x))\" y=\"10\" width=\"\(number(w))\" height=\"\(number(barHeight))\" fill=\"#eeeeee\" stroke=\"#cccccc\" stroke-width=\"0.5\"><title>hole: \(RunReport.bytes(segment.size))</title></rect>"
+                if !current.isEmpty { lines.append(current) }
+                current = truncated(word, width: width, fontSize: fontSize)
             }
         }
-        var x = left
-        for (index, owner) in owners.enumerated() {
-            out += "<rect x=\"\(number(x))\" y=\"50\" width=\"10\" height=\"10\" fill=\"\(palette[index % palette.count])\"/>"
-            out += "<text x=\"\(number(x + 14))\" y=\"59\" font-size=\"10\">\(escape(owner))</text>"
-            x += 20 + Double(owner.count) * 6
-        }
-        return out + "</svg>"
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
-    /// When the GPU ran in protected mode.
-    static func protectedTimeline(_ report: RunReport, width: Double = 760, height: Double = 50) -> String {
-        let left = 10.0, plotWidth = width - 2 * left
-        let duration = Double(max(report.duration, 1))
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" id=\"protected-mode\" width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"0 0 \(number(width)) \(number(height))\">"
-        out += "<rect x=\"\(number(left))\" y=\"10\" width=\"\(number(plotWidth))\" height=\"20\" fill=\"#f4f4f4\" stroke=\"#999\"/>"
-        for interval in report.protectedIntervals where interval.start < report.duration {
-            let x = left + plotWidth * Double(interval.start) / duration
-            let w = max(0.5, plotWidth * Double(min(interval.end, report.duration) - interval.start) / duration)
-            out += "<rect class=\"protected\" x=\"\(number(x))\" y=\"10\" width=\"\(number(w))\" height=\"20\" fill=\"#e15759\"/>"
+    /// One entry of a legend: a swatch and what it stands for.
+    struct LegendEntry {
+        var fill: String
+        var stroke: String? = nil
+        var label: String
+    }
+
+    /// A legend flowing left to right from (`x`, `y`), wrapping at `width`: the SVG, and the
+    /// height it takes (a line per row).
+    static func legend(_ entries: [LegendEntry], x: Double, y: Double, width: Double) -> (svg: String, height: Double) {
+        guard !entries.isEmpty else { return ("", 0) }
+        var out = "<g class=\"legend\">"
+        var cursor = x, row = 0
+        for entry in entries {
+            let label = truncated(entry.label, width: width - 14)
+            let entryWidth = 14 + textWidth(label)
+            if cursor > x, cursor + entryWidth > x + width {
+                row += 1
+                cursor = x
+            }
+            let top = y + Double(row) * lineHeight
+            out += "<g class=\"legend-entry\"><rect x=\"\(number(cursor))\" y=\"\(number(top + 2))\" width=\"10\" height=\"10\" fill=\"\(entry.fill)\""
+            if let stroke = entry.stroke { out += " stroke=\"\(stroke)\" stroke-width=\"1\"" }
+            out += "/>" + text(label, x: cursor + 14, y: top + 11, className: "legend-label") + (label == entry.label ? "" : "<title>\(escape(entry.label))</title>") + "</g>"
+            cursor += entryWidth + 16
         }
-        out += "<text x=\"\(number(left))\" y=\"44\" font-size=\"10\">\(report.protectedIntervals.count) protected-mode periods, \(RunReport.seconds(report.protectedMode.timeInside)) inside</text>"
-        return out + "</svg>"
+        return (out + "</g>", Double(row + 1) * lineHeight)
+    }
+
+    /// Lines of small text from (`x`, `y`), wrapped at `width`: the SVG and its height.
+    static func note(_ content: String, x: Double, y: Double, width: Double, className: String = "note") -> (svg: String, height: Double) {
+        let lines = wrapped(content, width: width)
+        let svg = lines.enumerated().map { index, line in
+            text(line, x: x, y: y + 11 + Double(index) * lineHeight, className: className, fill: "#444")
+        }.joined()
+        return (svg, Double(lines.count) * lineHeight)
+    }
+
+    /// A message in the middle of an empty plot area.
+    static func emptyMessage(_ message: String, x: Double, y: Double, width: Double, height: Double) -> String {
+        text(truncated(message, width: width - 8, fontSize: 13), x: x + width / 2, y: y + height / 2 + 4, size: 13, anchor: .middle,
+             className: "empty", fill: "#666")
     }
 }

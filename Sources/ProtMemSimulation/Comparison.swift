@@ -18,7 +18,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
         public var fragmentation: Double
         public var faults: Int
         public var protectedModeEntries: UInt64
-        public var meanEnterLatency: UInt64
+        public var meanEnterLatencyNanoseconds: UInt64
         public var violations: Int
         /// What failed and why; empty when the run was clean.
         public var failure: String
@@ -36,7 +36,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
         for design in Design.allCases {
             var row = Row(design: design.rawValue, probe: "", owner: design.owner, sharedWithOtherDevices: design.sharing,
                           socSpecificCode: design.socCode, peakProtectedBytes: 0, fragmentation: 0, faults: 0,
-                          protectedModeEntries: 0, meanEnterLatency: 0, violations: 0, failure: "")
+                          protectedModeEntries: 0, meanEnterLatencyNanoseconds: 0, violations: 0, failure: "")
             do {
                 // A comparison shows reports only: no trace, so a long scenario stays bounded.
                 var simulation = Simulation(scenario: scenario, configuration: configuration, design: design, firmware: firmware)
@@ -49,7 +49,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
                 row.fragmentation = protected.map(\.fragmentation).max() ?? 0
                 row.faults = Int(report.faultCount)
                 row.protectedModeEntries = report.protectedMode.entries
-                row.meanEnterLatency = report.protectedMode.meanEnterLatency
+                row.meanEnterLatencyNanoseconds = report.protectedMode.meanEnterLatency
                 row.violations = report.violations.count
                 if let first = report.violations.first ?? report.faults.first { row.failure = first }
             } catch {
@@ -59,23 +59,6 @@ public struct DesignComparison: Codable, Hashable, Sendable {
             rows.append(row)
         }
         return DesignComparison(scenario: scenario.name, board: configuration.name, probeOrder: scenario.probeOrder.rawValue, rows: rows)
-    }
-
-    /// The table `protmem compare` prints.
-    public var table: String {
-        let header = ["design", "probe", "owner of protected memory", "pool shared", "SoC code in GPU driver", "peak protected",
-                      "frag", "faults", "protm entries", "enter latency", "failure"]
-        let cells = rows.map { row in
-            [row.design, row.probe, row.owner, row.sharedWithOtherDevices, row.socSpecificCode, RunReport.bytesText(row.peakProtectedBytes),
-             RunReport.fixed(row.fragmentation * 100, 1) + "%", String(row.faults), String(row.protectedModeEntries),
-             RunReport.fixed(Double(row.meanEnterLatency) / 1000, 1) + " µs", row.failure.isEmpty ? "-" : String(row.failure.prefix(60))]
-        }
-        let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
-        func line(_ values: [String]) -> String {
-            values.enumerated().map { index, value in index == values.count - 1 ? value : value.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }
-        return (["scenario \(scenario) on \(board), probe order \(probeOrder)", line(header)] + cells.map(line)).joined(separator: "\n")
     }
 }
 

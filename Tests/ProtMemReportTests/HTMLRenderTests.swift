@@ -36,6 +36,30 @@ import Testing
         #expect(counts.allSatisfy { $0 > 50 }, "plot colours found: \(counts)")
     }
 
+    /// As Chromium lays the page out at the widths people use, with its own fonts: no SVG text
+    /// reaches past its plot or over another text, and the page is no wider than the window.
+    @Test func nothingIsClippedAtCommonWidths() throws {
+        guard HeadlessChromium.path != nil else {
+            print("SKIP: chromium not installed (Scripts/install-chromium.sh installs it)")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-layout-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (report, widths) in [(SVGLayoutTests.crowded, [800, 1280, 1920]), (RunReportTests.sample, [1280]), (SVGLayoutTests.empty, [1280])] {
+            for width in widths {
+                let problems = try HeadlessChromium.layoutProblems(of: report.html, width: width, in: directory)
+                #expect(problems.isEmpty, "\(report.scenario) at \(width) px: \(problems.prefix(5))")
+                // PROTMEM_SCREENSHOTS=DIR keeps the pages and what Chromium drew, to look at.
+                if let keep = ProcessInfo.processInfo.environment["PROTMEM_SCREENSHOTS"] {
+                    let page = URL(fileURLWithPath: keep).appendingPathComponent("\(report.scenario).html")
+                    try report.html.write(to: page, atomically: true, encoding: .utf8)
+                    _ = try HeadlessChromium.screenshot(page, to: page.deletingPathExtension().appendingPathExtension("\(width).png"), width: width, height: 2000)
+                }
+            }
+        }
+    }
+
     private func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
         let output = try BoardBlobs.run(URL(fileURLWithPath: executable), arguments)
         return (output.status, output.stdout)

@@ -29,6 +29,29 @@ import Testing
         let (_, output) = try run("/usr/bin/env", ["python3", script, image.path, "e15759", "eeeeee"])
         let counts = output.split(separator: "\n").compactMap { Int($0) }
         #expect(counts.count == 2 && counts.allSatisfy { $0 > 100 }, "colours found: \(counts)")
+        // Laid out in a narrow window, nothing is clipped and the page does not scroll sideways.
+        let problems = try HeadlessChromium.layoutProblems(of: report.html, width: 800, in: directory)
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+    }
+
+    /// Every shipped scenario's report: all text inside its plot, a legend entry for each
+    /// line drawn, and tick labels with units.
+    @Test(arguments: ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml",
+                      "broken-record-into-optee-pool.yaml"])
+    func shippedScenariosPlotsKeepTheirText(_ file: String) throws {
+        let html = try Simulation(scenario: try SimulationTests.scenario(file), configuration: .builtinDefault).run().report.html
+        #expect(HTMLLayout.overflows(in: html).isEmpty, "\(HTMLLayout.overflows(in: html).prefix(5))")
+        let plots = Dictionary(uniqueKeysWithValues: HTMLLayout.plots(in: html).map { ($0.id, $0) })
+        let occupancy = try #require(plots["occupancy"])
+        let texts = HTMLLayout.texts(in: occupancy)
+        let lines = occupancy.body.components(separatedBy: "class=\"series\"").count - 1
+        #expect(texts.filter { $0.className == "legend-label" }.count == lines)
+        #expect(lines > 0 || texts.contains { $0.className == "empty" })
+        for (id, units) in [("occupancy", ["ns", "µs", "ms", "s", "%"]), ("pool-map", ["B", "KiB", "MiB", "GiB"]), ("protected-mode", ["ns", "µs", "ms", "s"])] {
+            let ticks = HTMLLayout.texts(in: try #require(plots[id])).filter { $0.className == "tick" }.map(\.content)
+            #expect(ticks.count >= 3 || plots[id]!.body.contains("class=\"empty\""), "\(id): \(ticks)")
+            #expect(ticks.allSatisfy { tick in units.contains { tick.hasSuffix($0) } }, "\(id): \(ticks)")
+        }
     }
 
     private func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {

@@ -33,6 +33,9 @@ final class Recorder: @unchecked Sendable {
     @exclusivity(unchecked) private var events: [TraceEvent] = []
     /// The per-frame slice kinds, registered once by the workloads that record them.
     @exclusivity(unchecked) private var kinds: [Kind] = []
+    /// Names given to threads of a process (``nameThread(_:process:thread:)``); a thread
+    /// without one is named for its process (thread 0) or its number.
+    private var threadNames: [String: [Int: String]] = [:]
     /// Each heap's samples, in the order first sampled.
     private var occupancySeries: [String: DecimatedSeries<RunReport.Sample>] = [:]
     var deviceFaults: [String: UInt64] = [:]
@@ -254,7 +257,13 @@ final class Recorder: @unchecked Sendable {
         openBuffers = [:]
     }
 
-    /// The metadata naming every process, then the events in time order (stable for ties).
+    /// Names thread `thread` of `process` in the trace (`thread_name`), if the trace uses it.
+    func nameThread(_ name: String, process: String, thread: Int) {
+        threadNames[process, default: [:]][thread] = name
+    }
+
+    /// The metadata naming every process (`process_name`) and every thread an event uses
+    /// (`thread_name`), then the events in time order (stable for ties).
     func traceEvents() -> [TraceEvent] {
         // Sorts positions by their times (gathered once), ties by position; then builds each
         // event once, straight into the result.
@@ -263,8 +272,26 @@ final class Recorder: @unchecked Sendable {
         for chunk in chunks { times.append(contentsOf: chunk.lazy.map(\.timestamp)) }
         times.append(contentsOf: current.lazy.map(\.timestamp))
         let order = times.indices.sorted { a, b in times[a] != times[b] ? times[a] < times[b] : a < b }
-        var result = processes.enumerated().map { TraceEvent.processName($0.element, pid: $0.offset + 1) }
-        result.reserveCapacity(result.count + order.count)
+        // The threads each process's events use, by pid (a handful of each), read off the
+        // entries without building an event; then the metadata, then each event once,
+        // straight into the result.
+        var threads: [Int: Set<Int>] = [:]
+        func use(_ entry: Entry) {
+            let (pid, tid) = entry.kind == Entry.whole ? (events[Int(entry.duration)].pid, events[Int(entry.duration)].tid)
+                : (kinds[Int(entry.kind)].pid ?? 0, Int(entry.thread))
+            if threads[pid]?.contains(tid) != true { threads[pid, default: []].insert(tid) }
+        }
+        for chunk in chunks { chunk.forEach(use) }
+        current.forEach(use)
+        var result: [TraceEvent] = []
+        result.reserveCapacity(order.count + processes.count + threads.values.reduce(0) { $0 + $1.count })
+        for (offset, process) in processes.enumerated() {
+            let pid = offset + 1
+            result.append(.processName(process, pid: pid))
+            for tid in (threads[pid] ?? []).sorted() {
+                result.append(.threadName(threadNames[process]?[tid] ?? (tid == 0 ? process : "thread \(tid)"), pid: pid, tid: tid))
+            }
+        }
         let full = chunks.count
         for index in order {
             let chunk = index / Self.chunkCapacity, offset = index % Self.chunkCapacity

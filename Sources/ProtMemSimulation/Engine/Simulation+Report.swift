@@ -84,17 +84,28 @@ extension Simulation {
         report.violations = violations.map(\.description)
     }
 
-    /// The recorder's events plus the GPU's: job slices, protected-mode periods.
+    /// The trace thread of the GPU's process that draws a queue's jobs: `100 × group + queue`
+    /// (a group has at most 32 queues; groups count from 1, so thread 0 is left for the
+    /// protected-mode periods and resets).
+    static func gpuThread(group: GroupHandle, queue: Int) -> Int { Int(group.rawValue) * 100 + queue }
+
+    /// The recorder's events plus the GPU's: job slices on a thread per group queue (named
+    /// "group 1 (protected), queue 0" when the group ran protected jobs), protected-mode
+    /// periods and resets on thread 0.
     static func trace(_ recorder: Recorder, gpuTrace: PanthorTracePrefix) -> [TraceEvent] {
         var starts: [JobHandle: (VirtualInstant, Bool)] = [:]
         var protectedStart: VirtualInstant?
+        var queues: Set<[Int]> = [], protectedGroups: Set<GroupHandle> = []
         for event in gpuTrace {
             switch event.kind {
-            case .jobStarted(let job, let isProtected): starts[job] = (event.time, isProtected)
+            case .jobStarted(let job, let isProtected):
+                starts[job] = (event.time, isProtected)
+                if isProtected { protectedGroups.insert(job.group) }
             case .jobCompleted(let job), .jobFailed(let job, _):
                 if let (start, isProtected) = starts.removeValue(forKey: job) {
-                    recorder.slice("\(job)", category: isProtected ? "gpu-protected" : "gpu", process: "gpu", thread: Int(job.group.rawValue),
-                                   start: start, end: event.time)
+                    recorder.slice("\(job)", category: isProtected ? "gpu-protected" : "gpu", process: "gpu",
+                                   thread: gpuThread(group: job.group, queue: job.queue), start: start, end: event.time)
+                    queues.insert([Int(job.group.rawValue), job.queue])
                 }
             case .protectedModeEntered: protectedStart = event.time
             case .protectedModeExited(let reason):
@@ -106,6 +117,12 @@ extension Simulation {
             case .resetScheduled(let why): recorder.instant("reset", category: "gpu", process: "gpu", at: event.time, args: [("reason", .string(why))])
             default: break
             }
+        }
+        recorder.nameThread("protected mode, resets", process: "gpu", thread: 0)
+        for queue in queues {
+            let group = GroupHandle(rawValue: UInt32(queue[0]))
+            recorder.nameThread("\(group)\(protectedGroups.contains(group) ? " (protected)" : ""), queue \(queue[1])", process: "gpu",
+                                thread: gpuThread(group: group, queue: queue[1]))
         }
         return recorder.traceEvents()
     }
