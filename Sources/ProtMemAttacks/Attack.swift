@@ -137,6 +137,7 @@ public struct Attack: Sendable {
     /// something an attacker gains, and is left to the simulation's reports.
     public func run() -> AttackResult {
         let run = AttackRun()
+        defer { for lab in run.labs { lab.tearDown() } }
         var observation: Observation
         do {
             observation = try body(run)

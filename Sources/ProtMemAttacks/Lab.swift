@@ -43,6 +43,20 @@ final class Lab {
 
     deinit { checker.uninstall() }
 
+    /// What the end of a boot's life does to what an attack left: its processes exit (closing
+    /// every descriptor), and each dma-buf a kernel-side importer still holds is put until it
+    /// is released. Runs after the attack is judged. Without it the board's dma-buf list holds
+    /// those buffers, they hold their heaps, and the heaps the board: every board the catalogue
+    /// builds would stay alive until the process exits.
+    func tearDown() {
+        for process in madeUserspace?.processes ?? [] { process.exit() }
+        for buffer in board.dmaBufs.buffers {
+            // Each put drops one reference; once the last is gone (or only attachment pins
+            // remain, which a put cannot drop) the next answers EBADF.
+            while (try? buffer.put()) != nil {}
+        }
+    }
+
     /// Registers the board's heaps as boot would, except OP-TEE's static pool, which gets
     /// mainline's pool (no scrub on free) under the same name.
     private static func registerMainlineStaticPool(on board: Board) throws {

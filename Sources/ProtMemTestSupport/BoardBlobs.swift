@@ -65,21 +65,29 @@ public enum BoardBlobs {
         public let stderr: String
     }
 
-    /// Runs `executable` and collects both streams.
+    /// Runs `executable` and collects both streams. Standard output comes through a pipe read
+    /// before waiting (the text can outgrow a pipe buffer); standard error goes to a file, so a
+    /// tool with much to say there (a sanitizer's report, dtc's warnings on a large tree) never
+    /// stalls on a full pipe nobody is reading yet.
     public static func run(_ executable: URL, _ arguments: [String]) throws -> Output {
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-stderr-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: errURL.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: errURL.path])
+        }
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let errFile = try FileHandle(forWritingTo: errURL)
+        defer { try? errFile.close() }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = errFile
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read before waiting: the text can outgrow a pipe buffer. Standard error stays
-        // small (a message or dtc's warnings), so reading it second cannot stall the tool.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let errData = (try? Data(contentsOf: errURL)) ?? Data()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }

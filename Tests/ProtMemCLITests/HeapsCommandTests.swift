@@ -1,20 +1,12 @@
 import Foundation
+import ProtMemTestSupport
 import Testing
 
 /// Runs the built `protmem` binary, which SwiftPM builds next to the test bundle.
 func runProtMem(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    let process = Process()
-    process.executableURL = directory.appendingPathComponent("protmem")
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let output = try BoardBlobs.run(directory.appendingPathComponent("protmem"), arguments)
+    return (output.status, output.stdout, output.stderr)
 }
 
 @Suite struct HeapsCommandTests {
