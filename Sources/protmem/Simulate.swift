@@ -90,10 +90,11 @@ struct ScenarioRun {
             scenario = .builtin
         }
         var loaded = try boardOptions.load()
-        if boardOptions.board == nil, case .blob(let path, let overlays) = scenario.board, let scenarioPath {
+        if boardOptions.path == nil, case .blob(let path, let overlays) = scenario.board, let scenarioPath {
             // The scenario names its board, relative to the scenario file.
             let base = URL(fileURLWithPath: scenarioPath).deletingLastPathComponent()
             var options = boardOptions
+            options.file = nil
             options.board = base.appendingPathComponent(path).path
             options.overlays = overlays.map { base.appendingPathComponent($0).path }
             loaded = try options.load()
@@ -137,7 +138,7 @@ enum Output {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw DTBFile.failure("\(path): cannot write: \(error.localizedDescription)")
+            throw DTBFile.failure("\(path): cannot write: \(FileReading.writeReason(path, error))")
         }
     }
 }
