@@ -23,7 +23,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "The seed; overrides the scenario's.")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, ../shared/data's arch10.8 image if found, else a synthetic one with the same layout.", valueName: "file"))
+    @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, the real arch10.8 image if found in Boards/real (Scripts/fetch-boards.sh) or ../shared/data, walking up from the working directory, else a synthetic one with the same layout.", valueName: "file"))
     var firmware: String?
 
     @Flag(help: "Print the report as JSON instead of the text summary.")
