@@ -10,14 +10,11 @@ struct BoardCommand: ParsableCommand {
         commandName: "board",
         abstract: "Summarise a board built from a device tree blob (memory, regions, heaps, devices).",
         discussion: """
-            Without FILE, the built-in default board. --json prints one object with the keys name, source, \
+            Without a board blob (the argument or --board), the built-in default board. --json prints one object with the keys name, source, \
             dram, memory, reserved_memory, heaps, gpu, optee, hypervisor, heap_devices, unmodelled (sizes and addresses \
             in bytes; absent parts are null).
             """
     )
-
-    @Argument(help: "The board's device tree blob (.dtb).")
-    var file: String?
 
     @OptionGroup var boardOptions: BoardOptions
 
@@ -25,7 +22,7 @@ struct BoardCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let loaded = try boardOptions.load(file: file)
+        let loaded = try boardOptions.load()
         let board = try loaded.build()
         let report = BoardReport(loaded, board: board)
         print(json ? try report.json() : report.text)

@@ -3,9 +3,13 @@ import Foundation
 import ProtMemBoard
 import ProtMemDeviceTree
 
-/// `--board FILE` and `--overlay F`: where a command's board comes from. Shared by `protmem
-/// board` and `protmem heaps`.
+/// `[FILE]`, `--board FILE` and `--overlay F`: where a command's board comes from. Shared by every
+/// command that takes a board (`board`, `heaps`, `simulate`, `compare`), so each accepts the blob
+/// both ways: as its positional argument or with `--board`, but not both.
 struct BoardOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("The board's device tree blob (.dtb), as with --board.", valueName: "board"))
+    var file: String?
+
     @Option(name: .customLong("board"), help: ArgumentHelp(
         "A device tree blob (.dtb) describing the board; without one, the built-in default board.",
         valueName: "file"))
@@ -16,13 +20,20 @@ struct BoardOptions: ParsableArguments {
         valueName: "file"))
     var overlays: [String] = []
 
-    /// The board blob named by `file` (a command's positional argument) or `--board`, with the
-    /// overlays applied and built; the built-in default board when there is none.
-    func load(file: String? = nil) throws -> LoadedBoard {
+    func validate() throws {
         if file != nil && board != nil {
             throw ValidationError("give the board blob once: as an argument or with --board, not both")
         }
-        guard let path = file ?? board else {
+    }
+
+    /// The board blob named, either way; `nil` for the built-in default board.
+    var path: String? { file ?? board }
+
+    /// The board blob named by the positional argument or `--board`, with the overlays applied
+    /// and built; the built-in default board when there is none.
+    func load() throws -> LoadedBoard {
+        try validate()
+        guard let path else {
             guard overlays.isEmpty else { throw ValidationError("--overlay needs a board blob to apply to") }
             return LoadedBoard(description: BoardDescription(describing: .builtinDefault), source: "built-in")
         }

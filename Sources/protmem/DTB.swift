@@ -89,7 +89,7 @@ enum DTBFile {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         } catch {
-            throw failure("\(path): cannot write: \(error.localizedDescription)")
+            throw failure("\(path): cannot write: \(FileReading.writeReason(path, error))")
         }
     }
 

@@ -23,7 +23,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "The seed; overrides the scenario's.")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, ../shared/data's arch10.8 image if found, else a synthetic one with the same layout.", valueName: "file"))
+    @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, the real arch10.8 image if found in Boards/real (Scripts/fetch-boards.sh) or ../shared/data, walking up from the working directory, else a synthetic one with the same layout.", valueName: "file"))
     var firmware: String?
 
     @Flag(help: "Print the report as JSON instead of the text summary.")
@@ -90,12 +90,13 @@ struct ScenarioRun {
             scenario = .builtin
         }
         var loaded = try boardOptions.load()
-        if boardOptions.board == nil, case .blob(let path, let overlays) = scenario.board, let scenarioPath {
+        if boardOptions.path == nil, case .blob(let path, let overlays) = scenario.board, let scenarioPath {
             // The scenario names its board: a relative path from the scenario file's folder, an
             // absolute one as it is.
             let base = URL(fileURLWithPath: scenarioPath).deletingLastPathComponent()
             func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base.appendingPathComponent(path).path }
             var options = boardOptions
+            options.file = nil
             options.board = resolve(path)
             options.overlays = overlays.map(resolve)
             loaded = try options.load()
@@ -139,7 +140,7 @@ enum Output {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw DTBFile.failure("\(path): cannot write: \(error.localizedDescription)")
+            throw DTBFile.failure("\(path): cannot write: \(FileReading.writeReason(path, error))")
         }
     }
 }

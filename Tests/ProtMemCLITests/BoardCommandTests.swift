@@ -3,7 +3,8 @@ import ProtMemDeviceTree
 import ProtMemTestSupport
 import Testing
 
-/// `protmem board` and `protmem heaps --board/--overlay`, run as the built binary.
+/// `protmem board` and `protmem heaps` with a board blob (the argument or `--board`) and
+/// `--overlay`, run as the built binary.
 @Suite struct BoardCommandTests {
     struct Report: Decodable {
         struct Heap: Decodable, Equatable {
@@ -127,6 +128,9 @@ import Testing
         // `protmem heaps` keeps its output for the default board whichever way it is named.
         let plain = try runProtMem(["heaps", "--json"]), named = try runProtMem(["heaps", "--json", "--board", blob])
         #expect(plain.stdout == named.stdout)
+        // Every board-taking command takes the blob as its argument too.
+        #expect(try runProtMem(["heaps", "--json", blob]).stdout == named.stdout)
+        #expect(try Self.report(["--board", blob]).1 == Self.report([blob]).1)
     }
 
     /// A small tree with a `protmem,pkvm` node, written by ProtMem's own FDT writer.
@@ -203,8 +207,10 @@ import Testing
         let overlayAlone = try runProtMem(["heaps", "--overlay", "x.dtbo"])
         #expect(overlayAlone.status == 64)
         #expect(overlayAlone.stderr.contains("--overlay needs a board blob"))
-        let twice = try runProtMem(["board", "a.dtb", "--board", "b.dtb"])
-        #expect(twice.status == 64)
+        for command in ["board", "heaps"] {
+            let twice = try runProtMem([command, "a.dtb", "--board", "b.dtb"])
+            #expect(twice.status == 64 && twice.stderr.contains("as an argument or with --board, not both"), "\(command): \(twice.stderr)")
+        }
         let missing = try runProtMem(["board", "/nonexistent/board.dtb"])
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/board.dtb: cannot read"))
     }

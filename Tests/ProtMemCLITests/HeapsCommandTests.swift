@@ -62,5 +62,48 @@ func runProtMem(_ arguments: [String]) throws -> (status: Int32, stdout: String,
         #expect(design.status == 64 && design.stderr.contains("unknown design \"magic\""))
         let missing = try runProtMem(["simulate", "--scenario", "/nonexistent.yaml"])
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.yaml: cannot read the file"))
+        for command in ["simulate", "compare"] {
+            let twice = try runProtMem([command, "a.dtb", "--board", "b.dtb"])
+            #expect(twice.status == 64 && twice.stderr.contains("as an argument or with --board, not both"), "\(command): \(twice.stderr)")
+        }
+    }
+
+    /// A 100 ms playback on the built-in board, written to a temporary file (the caller removes it).
+    static func shortScenario() throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-short-\(UUID().uuidString).yaml")
+        try """
+            name: short
+            seed: 1
+            board: builtin
+            design: heap-by-name
+            duration: 100ms
+            workloads:
+              - kind: secure-playback
+                resolution: 1920x1080
+                frame_rate: 30
+                buffers: 3
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test(.enabled(if: BoardBlobs.built != nil, "dtc absent"))
+    func theBoardIsItsArgumentOrTheBoardOption() throws {
+        let blob = try #require(BoardBlobs.builtBlob("protmem-default.dtb")).path
+        let scenario = try Self.shortScenario()
+        defer { try? FileManager.default.removeItem(at: scenario) }
+        let positional = try runProtMem(["simulate", "--scenario", scenario.path, "--json", blob])
+        let option = try runProtMem(["simulate", "--scenario", scenario.path, "--json", "--board", blob])
+        #expect(positional.status == 0, "\(positional.stderr)")
+        #expect(positional.stdout == option.stdout)
+    }
+
+    @Test func anOutputInAMissingFolderIsRefusedNamingIt() throws {
+        let scenario = try Self.shortScenario()
+        defer { try? FileManager.default.removeItem(at: scenario) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-none-\(UUID().uuidString)").path
+        let result = try runProtMem(["simulate", "--scenario", scenario.path, "--trace", folder + "/trace.json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("protmem: \(folder)/trace.json: cannot write: no such directory \(folder)"), "\(result.stderr)")
     }
 }

@@ -1,8 +1,8 @@
 /// A small Mali CSF firmware image with the real images' layout: code, initialised data, one
 /// PROT section at 0x03000000 (read/write, cached, no initial data, as in linux-firmware's
 /// images) and the shared interface section at 0x04000000. The simulation boots it when no
-/// real image is given or found (the real ones live in ../shared/data and are never copied
-/// into the project).
+/// real image is given or found (the real ones are never committed to the project: they live
+/// in ../shared/data or in the git-ignored Boards/real that Scripts/fetch-boards.sh fills).
 public enum SyntheticFirmware {
     public static let image: [UInt8] = {
         func word(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * UInt32($0))) } }
