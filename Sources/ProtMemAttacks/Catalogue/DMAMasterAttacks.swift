@@ -32,6 +32,9 @@ extension AttackCatalogue {
             let buffer = try lab.allocate("protected,secure-video", 0x4000)
             let camera = CameraISP(bus: lab.board.bus)
             let held = try camera.attachCapture(buffer)
+            // The attachment pins the buffer: detached once the attempt is judged, or the lab's
+            // teardown cannot release it.
+            defer { try? camera.detach(held) }
             lab.begin()
             return lab.attempt { try camera.capture(stream: 1, frame: 0, frameSize: 0x4000, into: held) }
         },
