@@ -90,7 +90,11 @@ final class Recorder: @unchecked Sendable {
         fileprivate let index: Int
     }
 
-    /// The highest bytes in use each heap was sampled at.
+    /// Set when the scenario's time is up and the run tears down.
+    var windingDown = false
+
+    /// The highest bytes in use each heap was sampled at, from the boot until the scenario's
+    /// time was up.
     var peaks: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(heapNames, heapPeaks)) }
     /// Work done per device.
     var work: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(workNames, workDone)) }
@@ -193,16 +197,54 @@ final class Recorder: @unchecked Sendable {
         instant("fault", category: "fault", process: device, at: time, args: [("reason", .string(text))])
     }
 
-    /// A buffer's life begins: an async slice in its owner's process.
+    /// A buffer exported (the board's dma-buf list says so, whoever allocated it): its life
+    /// begins now, in the process of whoever claims it with
+    /// ``bufferAllocated(_:owner:name:at:)`` before the event ends, else of the device it is
+    /// attached to by then (``attributeUnclaimedBuffers(at:)``).
+    func bufferExported(_ buffer: DMABuf, at time: VirtualInstant) {
+        guard recordsTrace else { return }
+        unclaimed.append((buffer, time))
+    }
+
+    /// A buffer's owner and name, said by whoever allocated it: its life, begun when it was
+    /// exported, is an async slice in the owner's process.
     func bufferAllocated(_ buffer: DMABuf, owner: String, name: String, at time: VirtualInstant) {
         let pid = pid(owner)
         guard recordsTrace else { return }
+        var start = time
+        if let index = unclaimed.firstIndex(where: { $0.buffer === buffer }) { start = unclaimed.remove(at: index).since }
+        begin(buffer, pid: pid, name: name, at: start)
+    }
+
+    /// Buffers exported that nobody claimed, given the process of the device each is attached
+    /// to (``deviceProcesses`` names it, else the device's own name) or, attached to none,
+    /// "kernel"; named by their dma-buf name, else by their heap.
+    func attributeUnclaimedBuffers(at time: VirtualInstant) {
+        guard !unclaimed.isEmpty else { return }
+        let pending = unclaimed
+        unclaimed = []
+        for (buffer, since) in pending {
+            let device = buffer.attachedDevices.first?.name
+            let owner = device.map { deviceProcesses[$0] ?? $0 } ?? "kernel"
+            begin(buffer, pid: pid(owner), name: buffer.name ?? "\(buffer.heapName ?? buffer.exporterName) buffer", at: since)
+        }
+    }
+
+    /// Device names whose buffers belong to another trace process (the GPU's to "gpu").
+    var deviceProcesses: [String: String] = [:]
+    /// Buffers exported and not yet claimed or attributed, with when.
+    private var unclaimed: [(buffer: DMABuf, since: VirtualInstant)] = []
+
+    private func begin(_ buffer: DMABuf, pid: Int, name: String, at time: VirtualInstant) {
         openBuffers[buffer.inode] = (pid, name)
         record(TraceEvent(name: name, category: "dma-buf", phase: .asyncBegin, timestamp: time.rawValue, pid: pid, id: buffer.inode,
                           args: [("heap", .string(buffer.heapName ?? "")), ("size", .unsigned(buffer.size)), ("ino", .unsigned(buffer.inode))]))
     }
 
-    func bufferFreed(_ buffer: DMABuf, at time: VirtualInstant) {
+    /// A buffer released (its last reference and pin gone): its life ends.
+    func bufferReleased(_ buffer: DMABuf, at time: VirtualInstant) {
+        guard recordsTrace else { return }
+        if unclaimed.contains(where: { $0.buffer === buffer }) { attributeUnclaimedBuffers(at: time) }
         guard let (pid, name) = openBuffers.removeValue(forKey: buffer.inode) else { return }
         record(TraceEvent(name: name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: pid, id: buffer.inode))
     }
@@ -218,6 +260,9 @@ final class Recorder: @unchecked Sendable {
     /// A heap's bytes in use: a counter when it changed, a sample for the plot. `index` is the
     /// heap's position in the registry, where it is found without a search while the registry
     /// keeps its order.
+    ///
+    /// Once the run is ``windingDown`` a sample is a trace counter only: the peak and the
+    /// plot cover the boot and the scenario's time, not the teardown after it.
     func sample(heap: String, index: Int, bytes: UInt64, at time: VirtualInstant) {
         let slot: Int
         if index < heapNames.count, heapNames[index] == heap {
@@ -230,11 +275,13 @@ final class Recorder: @unchecked Sendable {
             heapLast.append(nil)
             slot = heapNames.count - 1
         }
-        if bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
+        if !windingDown, bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
         guard heapLast[slot] != bytes else { return }
         heapLast[slot] = bytes
-        occupancySeries[heap, default: DecimatedSeries(capacity: limits.occupancySamples, merge: Self.higher)]
-            .append(RunReport.Sample(time: time.rawValue, bytes: bytes))
+        if !windingDown {
+            occupancySeries[heap, default: DecimatedSeries(capacity: limits.occupancySamples, merge: Self.higher)]
+                .append(RunReport.Sample(time: time.rawValue, bytes: bytes))
+        }
         let pid = pid("heaps")
         guard recordsTrace else { return }
         record(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid, args: [("bytes", .unsigned(bytes))]))
@@ -248,6 +295,7 @@ final class Recorder: @unchecked Sendable {
 
     /// Ends every buffer slice still open (buffers alive when the run stopped).
     func closeOpenBuffers(at time: VirtualInstant) {
+        attributeUnclaimedBuffers(at: time)
         for (inode, open) in openBuffers.sorted(by: { $0.key < $1.key }) {
             record(TraceEvent(name: open.name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: open.pid, id: inode))
         }

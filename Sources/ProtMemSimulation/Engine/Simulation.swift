@@ -57,6 +57,11 @@ public struct Simulation: Sendable {
         defer { checker.uninstall() }
         let events = EventQueue()
         let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
+        // Every buffer and every heap's occupancy from the boot on, whoever allocates.
+        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits)
+        let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder)
+        accounting.install()
+        defer { accounting.uninstall() }
 
         // What every heap has free before the boot: a run that ends elsewhere leaked (the GPU
         // may allocate from the page allocator before the system heap registers).
@@ -72,9 +77,11 @@ public struct Simulation: Sendable {
         }
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
+        recorder.deviceProcesses[gpu.name] = "gpu"
+        accounting.settle()
         var firmwareBuffer: DMABuf?
         let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace,
-                                        recordsTrace: recordsTrace, limits: limits)
+                                        recorder: recorder)
         // Without a trace to write, the GPU's trace is tallied as it goes and forgotten.
         let protectedMode = ProtectedModeTally(periods: limits.protectedPeriods)
         if !recordsTrace { gpu.streamTrace { batch in protectedMode.consume(batch) } }
@@ -96,19 +103,21 @@ public struct Simulation: Sendable {
                 throw error
             }
         }
+        accounting.settle()
 
         var violations: [InvariantViolation] = []
         while events.runNext(notAfter: end) {
+            accounting.settle()
             progress?.update(events.now.rawValue)
             if checkEveryEvent { violations += checker.check() }
         }
+        // The time is up at the scenario's end, however long before it the last event ran.
+        _ = events.run(until: end)
         progress?.finish()
         // What the GPU records from here on (the wind-down) is kept, and not tallied.
         if !recordsTrace { gpu.stopStreamingTrace() }
-        let finalBytes = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { heap in
-            let stats = heap.ops.statistics
-            return (heap.name, stats.size - min(stats.size, stats.free))
-        })
+        accounting.settle()
+        let atEnd = HeapMeasure.take(board)
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
@@ -127,16 +136,18 @@ public struct Simulation: Sendable {
         footprint.busFaults = board.bus.faults.faults.count
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
+        recorder.windingDown = true
         for workload in workloads.reversed() { workload.finish(context) }
         if let firmwareBuffer { context.free(firmwareBuffer) }
         _ = events.runUntilEmpty(limit: 1_000_000)
         gpu.unplug()
-        context.recorder.closeOpenBuffers(at: events.now)
+        accounting.settle()
+        recorder.closeOpenBuffers(at: events.now)
+        let afterTeardown = HeapMeasure.take(board, since: start)
         violations += start.leaks(board)
 
-        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, finalBytes: finalBytes,
-                  violations: violations)
-        let recorder = context.recorder
+        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
+                  afterTeardown: afterTeardown, violations: violations)
         guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
         return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
     }

@@ -147,7 +147,6 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
         frame += 1
         inputIndex = inputIndex + 1 == decoded.count ? 0 : inputIndex + 1
         targetIndex = targetIndex + 1 == composed.count ? 0 : targetIndex + 1
-        context.sampleHeaps()
         schedule(context, at: now + framePeriod)
     }
 
