@@ -1,4 +1,6 @@
 import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemPanthor
 import ProtMemReport
 import ProtMemTime
 
@@ -187,7 +189,48 @@ final class Recorder: @unchecked Sendable {
         }
     }
 
-    func fault(_ device: String, _ text: String, at time: VirtualInstant) {
+    /// The board's bus fault log, whose faults the report lists after the devices' own.
+    var busFaults: FaultLog?
+    /// Which of the bus's kept faults a device's fault line already reports (bit `i` for the
+    /// `i`th), and how many in all (kept or only counted): the report lists each once, as
+    /// the device's line, which names the device and what refused it.
+    private(set) var busFaultsReported: [UInt64] = []
+    private(set) var busFaultsReportedCount = 0
+    private var lastReportedBusFault = -1
+
+    /// Whether the device's line reports the `index`th bus fault.
+    func reportsBusFault(_ index: Int) -> Bool {
+        index >> 6 < busFaultsReported.count && busFaultsReported[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+
+    /// A device's fault from `error`, as "`what`: `error`" (or the error alone). When the bus
+    /// refused the device's transaction, the bus's log has the same refusal: it is reported
+    /// once, as this line.
+    func fault(_ device: String, _ what: String?, _ error: any Error, at time: VirtualInstant) {
+        fault(device, what.map { "\($0): \(error)" } ?? "\(error)", at: time, cause: Self.busFault(behind: error))
+    }
+
+    /// The bus's refusal a device's error carries, if any.
+    static func busFault(behind error: any Error) -> AccessFault? {
+        switch error {
+        case let fault as AccessFault: fault
+        case DMAMasterError.fault(let fault): fault
+        default: nil
+        }
+    }
+
+    /// `cause`: the bus's refusal behind the fault; it is the bus log's latest (the device
+    /// reports it as it is thrown), unless it never went through the bus (a secure
+    /// producer's refusal), which leaves the bus's log alone.
+    func fault(_ device: String, _ text: String, at time: VirtualInstant, cause: AccessFault? = nil) {
+        if let cause, let log = busFaults, let latest = log.latest, latest.record == cause, latest.index != lastReportedBusFault {
+            lastReportedBusFault = latest.index
+            busFaultsReportedCount += 1
+            if latest.index < log.limit {
+                if busFaultsReported.isEmpty { busFaultsReported = [UInt64](repeating: 0, count: (log.limit + 63) >> 6) }
+                busFaultsReported[latest.index >> 6] |= 1 << UInt64(latest.index & 63)
+            }
+        }
         deviceFaults[device, default: 0] += 1
         if faults.count < limits.listedFaults {
             faults.append("[\(RunReport.fixed(Double(time.rawValue) / 1e6, 3)) ms] \(device): \(text)")

@@ -74,11 +74,18 @@ extension Simulation {
         report.protectedMode.timeInside = protectedMode.timeInside
         report.protectedMode.meanEnterLatency = protectedMode.latencyCount == 0 ? 0 : protectedMode.latencySum / protectedMode.latencyCount
         report.protectedMode.maxEnterLatency = protectedMode.latencyMax
-        // The first faults of each source word for word, the rest counted.
+        // The first faults of each source word for word, the rest counted: the devices' own,
+        // then the bus's that no device's line already reports (a device refused on the bus
+        // reports that refusal itself, so each fault is counted once).
         let busFaults = board.bus.faults
-        let listedBus = busFaults.faults.prefix(recorder.limits.listedFaults)
-        report.faults = recorder.faults + listedBus.map { "bus: \($0)" }
-        let notListed = recorder.faultsNotListed + UInt64(busFaults.count - listedBus.count)
+        var listedBus: [String] = []
+        for (index, fault) in busFaults.faults.enumerated() where !recorder.reportsBusFault(index) {
+            guard listedBus.count < recorder.limits.listedFaults else { break }
+            listedBus.append("bus: \(fault)")
+        }
+        report.faults = recorder.faults + listedBus
+        let busOnly = busFaults.count - recorder.busFaultsReportedCount
+        let notListed = recorder.faultsNotListed + UInt64(busOnly - listedBus.count)
         report.faultsNotListed = notListed == 0 ? nil : notListed
         report.violations = violations.map(\.description)
     }

@@ -78,6 +78,7 @@ public struct Simulation: Sendable {
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
         recorder.deviceProcesses[gpu.name] = "gpu"
+        recorder.busFaults = board.bus.faults
         accounting.settle()
         var firmwareBuffer: DMABuf?
         let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace,
@@ -105,11 +106,12 @@ public struct Simulation: Sendable {
         }
         accounting.settle()
 
-        var violations: [InvariantViolation] = []
+        // Each violation once, however many checks find it again.
+        var violations = ViolationList()
         while events.runNext(notAfter: end) {
             accounting.settle()
             progress?.update(events.now.rawValue)
-            if checkEveryEvent { violations += checker.check() }
+            if checkEveryEvent { violations.add(checker.check()) }
         }
         // The time is up at the scenario's end, however long before it the last event ran.
         _ = events.run(until: end)
@@ -121,7 +123,7 @@ public struct Simulation: Sendable {
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
-        violations += checker.check(scanFreeMemory: true)
+        violations.add(checker.check(scanFreeMemory: true))
         let metricsAtEnd = gpu.metrics
         // The GPU's trace as the scenario ended; the wind-down's events come after it.
         let gpuTraceAtEnd = gpu.tracePrefix(gpu.traceCount)
@@ -144,10 +146,10 @@ public struct Simulation: Sendable {
         accounting.settle()
         recorder.closeOpenBuffers(at: events.now)
         let afterTeardown = HeapMeasure.take(board, since: start)
-        violations += start.leaks(board)
+        violations.add(start.leaks(board))
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
-                  afterTeardown: afterTeardown, violations: violations)
+                  afterTeardown: afterTeardown, violations: violations.found)
         guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
         return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
     }
@@ -181,5 +183,17 @@ struct BoardStart {
             }
         }
         return found
+    }
+}
+
+/// Violations in the order first found, each once: the checks report what they find every
+/// time they run (a protected buffer left open stays open; the content checks' findings are
+/// in every answer after them).
+struct ViolationList {
+    private(set) var found: [InvariantViolation] = []
+    private var seen: Set<InvariantViolation> = []
+
+    mutating func add(_ violations: [InvariantViolation]) {
+        for violation in violations where seen.insert(violation).inserted { found.append(violation) }
     }
 }

@@ -48,7 +48,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             context.recorder.didWork("camera")
             context.recorder.slice(captureSlice!, frame: frame, start: now, end: now + .nanoseconds(period.nanoseconds / 2))
         } catch {
-            context.recorder.fault("camera", "frame \(frame): \(error)", at: now)
+            context.recorder.fault("camera", "frame \(frame)", error, at: now)
         }
         if frame > 0 {
             let previous = captures[Int((frame - 1) % UInt64(captures.count))]
@@ -57,7 +57,7 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
                 context.recorder.didWork("codec")
                 context.recorder.slice(encodeSlice!, frame: frame - 1, start: now, end: now + .nanoseconds(period.nanoseconds / 3))
             } catch {
-                context.recorder.fault("codec", "encoding frame \(frame - 1): \(error)", at: now)
+                context.recorder.fault("codec", "encoding frame \(frame - 1)", error, at: now)
             }
         }
         frame += 1
