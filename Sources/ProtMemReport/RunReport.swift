@@ -129,6 +129,8 @@ public struct RunReport: Codable, Hashable, Sendable {
     /// Faults that came after those listed, counted only; absent when every one is listed.
     public var faultsNotListed: UInt64?
     public var violations: [String] = []
+    /// What the scenario expected and whether the run met it.
+    public var expectation: Expectation?
     public var occupancy: [String: [Sample]] = [:]
     public var poolName: String?
     public var poolSize: UInt64 = 0

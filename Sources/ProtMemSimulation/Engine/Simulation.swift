@@ -150,6 +150,7 @@ public struct Simulation: Sendable {
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
                   afterTeardown: afterTeardown, violations: violations.found)
+        report.expectation = (scenario.expect ?? Scenario.Expectation()).judge(report, stated: scenario.expect != nil)
         guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
         return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
     }
