@@ -84,8 +84,8 @@ extension RunReport {
             let source = stated ? "" : " (no expect: in the scenario)"
             guard !met else { return "expected\(source): \(what): met" }
             var got: [String] = []
-            if !faultsMet { got.append("\(faultCount) faults") }
-            if !violationsMet { got.append("\(violationCount) violations") }
+            if !faultsMet { got.append(faultCount == 1 ? "1 fault" : "\(faultCount) faults") }
+            if !violationsMet { got.append(violationCount == 1 ? "1 violation" : "\(violationCount) violations") }
             return "expected\(source): \(what): not met (\(got.joined(separator: ", ")))"
         }
     }

@@ -49,4 +49,15 @@ import Testing
             #expect(result.stdout.contains("not met (0 violations)"))
         }
     }
+
+    /// The shipped leak: one violation, shown once, and exit 3.
+    @Test func theLeakScenarioExitsThreeWithItsViolationOnce() throws {
+        let path = Self.examples.appendingPathComponent("leak-bitstream-into-system-heap.yaml").path
+        let result = try runProtMem(["simulate", "--scenario", path])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stdout.contains("\ninvariant violations: 1\n  leak: codec (non-secure, nsaid 3) wrote protected content #1 into unprotected memory"))
+        #expect(result.stdout.components(separatedBy: "wrote protected content").count == 2)
+        #expect(result.stdout.hasSuffix("expected: faults 0, violations 0: not met (1 violation)\n"))
+        #expect(try runProtMem(["simulate", "--scenario", path, "--check-every-event", "--json"]).status == 3)
+    }
 }

@@ -71,7 +71,7 @@ import Testing
 
     /// Without a trace, the report is the one a traced run makes, byte for byte.
     @Test(arguments: ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml",
-                      "broken-record-into-optee-pool.yaml"])
+                      "broken-record-into-optee-pool.yaml", "leak-bitstream-into-system-heap.yaml"])
     func theReportIsTheSameWithoutATrace(_ file: String) throws {
         var scenario = try Scenario.load(path: SimulationTests.examples.appendingPathComponent(file).path)
         scenario.duration = ScenarioDuration(nanoseconds: min(scenario.duration.nanoseconds, 400_000_000))

@@ -49,6 +49,7 @@ import Testing
         (valid.replacingOccurrences(of: "buffers: 4", with: "buffers: many"), "a.yaml:10:14: workloads[0].buffers: expected a whole number"),
         (valid.replacingOccurrences(of: "design: heap-by-name", with: "design: magic"), "a.yaml:4:9: design:"),
         ("name: [unclosed\n", "<s>:2:1: YAML syntax:"),
+        (valid.replacingOccurrences(of: "buffers: 4", with: "buffers: 4\n    bitstream_heap: system"), "a.yaml:11:5: workloads[0].bitstream_heap: unknown field"),
     ])
     func errorsNameFileLineAndField(_ text: String, _ expected: String) {
         Self.expectRefusal(text, expected)
