@@ -1,6 +1,16 @@
 import ProtMemMemory
 import Synchronization
 
+/// Sees every buffer a ``DMABufList`` gains and loses: for simulators and tracers (the
+/// kernel has no such hook; its tracepoints are the nearest thing). Called on the thread that
+/// exported or released the buffer, outside the list's lock: ``bufferExported(_:)`` once the
+/// exporter has taken the buffer's memory, ``bufferReleased(_:)`` once its `release` has given
+/// it back, so a heap's occupancy read from either already counts the change.
+public protocol DMABufListObserver: AnyObject, Sendable {
+    func bufferExported(_ buffer: DMABuf)
+    func bufferReleased(_ buffer: DMABuf)
+}
+
 /// Every live dma-buf of one modelled kernel: the kernel's `db_list`, with the inode counter
 /// and the bus CPU mappings go through.
 ///
@@ -16,6 +26,7 @@ public final class DMABufList: Sendable {
         var buffers: [UInt64: DMABuf] = [:]
         var lastInode: UInt64 = 0
         var bytes: UInt64 = 0
+        var observer: (any DMABufListObserver)?
     }
 
     private let state = Mutex(State())
@@ -34,18 +45,27 @@ public final class DMABufList: Sendable {
     }
 
     func add(_ buffer: DMABuf) {
-        state.withLock { state in
+        let observer = state.withLock { state in
             state.buffers[buffer.inode] = buffer
             state.bytes += buffer.size
+            return state.observer
         }
+        observer?.bufferExported(buffer)
     }
 
     func remove(_ buffer: DMABuf) {
-        state.withLock { state in
-            if state.buffers.removeValue(forKey: buffer.inode) != nil {
-                state.bytes -= buffer.size
-            }
+        let observer = state.withLock { state -> (any DMABufListObserver)? in
+            guard state.buffers.removeValue(forKey: buffer.inode) != nil else { return nil }
+            state.bytes -= buffer.size
+            return state.observer
         }
+        observer?.bufferReleased(buffer)
+    }
+
+    /// Makes `observer` see every buffer exported and released from now on (`nil` stops it).
+    /// The list holds it strongly: whoever installs one removes it when done.
+    public func observe(with observer: (any DMABufListObserver)?) {
+        state.withLock { $0.observer = observer }
     }
 
     /// Live buffers, newest first (the order `bufinfo` prints them in).

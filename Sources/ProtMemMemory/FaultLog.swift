@@ -13,6 +13,7 @@ public final class RecordLog<Record: Sendable>: Sendable {
     private struct State {
         var kept: [Record] = []
         var total = 0
+        var latest: Record?
     }
 
     private let state = Mutex(State())
@@ -31,6 +32,7 @@ public final class RecordLog<Record: Sendable>: Sendable {
         state.withLock { state in
             if state.kept.count < limit { state.kept.append(record) }
             state.total += 1
+            state.latest = record
         }
     }
 
@@ -38,6 +40,12 @@ public final class RecordLog<Record: Sendable>: Sendable {
     public var faults: [Record] { state.withLock { $0.kept } }
     /// Every record made, kept or only counted.
     public var count: Int { state.withLock { $0.total } }
+
+    /// The last record made, kept or only counted, and its position among all of them: who
+    /// was just refused, for a caller that reports the same refusal in its own words.
+    public var latest: (record: Record, index: Int)? {
+        state.withLock { state in state.latest.map { ($0, state.total - 1) } }
+    }
 
     /// Records made after the first `start` ones (those kept): what one step of a test caused.
     public func faults(since start: Int) -> [Record] {

@@ -5,7 +5,7 @@ extension RunReport {
         var rows = ""
         for heap in heaps {
             rows += "<tr><td>\(SVG.escape(heap.name))</td><td>\(SVG.escape(heap.kind))</td><td>\(heap.protected ? "yes" : "no")</td>"
-            rows += "<td>\(Self.bytes(heap.peakBytes))</td><td>\(Self.bytes(heap.finalBytes))</td><td>\(heap.allocations)</td><td>\(heap.failures)</td><td>\(Self.percent(heap.fragmentation))</td></tr>\n"
+            rows += "<td>\(Self.bytes(heap.peakBytes))</td><td>\(Self.bytes(heap.atEndBytes))</td><td>\(Self.bytes(heap.afterTeardownBytes))</td><td>\(heap.allocations)</td><td>\(heap.failures)</td><td>\(heap.fragmentation.map(Self.percent) ?? "-")</td></tr>\n"
         }
         var deviceRows = ""
         for device in devices {
@@ -29,7 +29,7 @@ extension RunReport {
         <p>Board <b>\(SVG.escape(board))</b>, design <b>\(SVG.escape(design))</b>, seed \(seed), \(Self.seconds(duration)) simulated.</p>
         \(probeSection)
         <h2>Heaps</h2>
-        <table><tr><th>heap</th><th>kind</th><th>protected</th><th>peak</th><th>final</th><th>allocations</th><th>failures</th><th>fragmentation</th></tr>
+        <table><tr><th>heap</th><th>kind</th><th>protected</th><th>peak</th><th>at end</th><th>after teardown</th><th>allocations</th><th>failures</th><th>fragmentation at end</th></tr>
         \(rows)</table>
         <h2>Heap occupancy over time</h2>
         \(SVG.occupancy(self))

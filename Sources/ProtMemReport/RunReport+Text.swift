@@ -11,14 +11,16 @@ extension RunReport {
         lines.append("")
         lines.append("heaps:")
         let nameWidth = max(4, heaps.map(\.name.count).max() ?? 0)
-        lines.append("  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  peak        final       allocs    failures  fragmentation")
+        lines.append("  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                     + "  peak        at end      after teardown  allocs    failures  fragmentation at end")
         for heap in heaps {
             lines.append("  " + heap.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
                          + Self.bytes(heap.peakBytes).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
-                         + Self.bytes(heap.finalBytes).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
+                         + Self.bytes(heap.atEndBytes).padding(toLength: 10, withPad: " ", startingAt: 0) + "  "
+                         + Self.bytes(heap.afterTeardownBytes).padding(toLength: 14, withPad: " ", startingAt: 0) + "  "
                          + String(heap.allocations).padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
                          + String(heap.failures).padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
-                         + Self.percent(heap.fragmentation))
+                         + (heap.fragmentation.map(Self.percent) ?? "-"))
         }
         lines.append("")
         lines.append("devices:")
@@ -37,6 +39,7 @@ extension RunReport {
         }
         lines.append("invariant violations: \(violations.count)")
         for violation in violations { lines.append("  \(violation)") }
+        if let expectation { lines.append(expectation.line(faultCount: faultCount, violationCount: UInt64(violations.count))) }
         return lines.joined(separator: "\n")
     }
 

@@ -6,21 +6,30 @@ public struct RunReport: Codable, Hashable, Sendable {
         public var kind: String
         public var protected: Bool
         public var size: UInt64
+        /// The most bytes in use at any moment from the boot until the scenario's time was up.
         public var peakBytes: UInt64
-        public var finalBytes: UInt64
+        /// Bytes in use when the scenario's time was up, before the teardown.
+        public var atEndBytes: UInt64
+        /// What the run left allocated once the workloads gave everything back and the GPU
+        /// unplugged: bytes in use then beyond those the heap held before the boot (0 in a
+        /// clean run; anything else is also a violation).
+        public var afterTeardownBytes: UInt64
         public var allocations: UInt64
         public var failures: UInt64
-        /// 1 − largest free extent / free bytes at the end (0 when unfragmented or full).
-        public var fragmentation: Double
+        /// 1 − largest free extent / free bytes when the scenario's time was up (0 when
+        /// unfragmented or full); `nil` for a heap whose free space is not measured in
+        /// extents (the page allocator's, CMA, lent memory).
+        public var fragmentation: Double?
 
-        public init(name: String, kind: String, protected: Bool, size: UInt64, peakBytes: UInt64, finalBytes: UInt64,
-                    allocations: UInt64, failures: UInt64, fragmentation: Double) {
+        public init(name: String, kind: String, protected: Bool, size: UInt64, peakBytes: UInt64, atEndBytes: UInt64, afterTeardownBytes: UInt64,
+                    allocations: UInt64, failures: UInt64, fragmentation: Double?) {
             self.name = name
             self.kind = kind
             self.protected = protected
             self.size = size
             self.peakBytes = peakBytes
-            self.finalBytes = finalBytes
+            self.atEndBytes = atEndBytes
+            self.afterTeardownBytes = afterTeardownBytes
             self.allocations = allocations
             self.failures = failures
             self.fragmentation = fragmentation
@@ -120,6 +129,8 @@ public struct RunReport: Codable, Hashable, Sendable {
     /// Faults that came after those listed, counted only; absent when every one is listed.
     public var faultsNotListed: UInt64?
     public var violations: [String] = []
+    /// What the scenario expected and whether the run met it.
+    public var expectation: Expectation?
     public var occupancy: [String: [Sample]] = [:]
     public var poolName: String?
     public var poolSize: UInt64 = 0

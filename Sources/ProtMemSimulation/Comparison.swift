@@ -46,7 +46,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
                 row.probe = report.probe.summary
                 let protected = report.heaps.filter(\.protected)
                 row.peakProtectedBytes = protected.reduce(0) { $0 + $1.peakBytes }
-                row.fragmentation = protected.map(\.fragmentation).max() ?? 0
+                row.fragmentation = protected.compactMap(\.fragmentation).max() ?? 0
                 row.faults = Int(report.faultCount)
                 row.protectedModeEntries = report.protectedMode.entries
                 row.meanEnterLatencyNanoseconds = report.protectedMode.meanEnterLatency

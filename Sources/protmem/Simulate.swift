@@ -53,7 +53,10 @@ struct Simulate: ParsableCommand {
         } else {
             print(result.report.textSummary)
         }
-        if !result.report.violations.isEmpty { throw ExitCode(3) }
+        // The scenario's expect: (by default no violation): 3 when the violations are not as
+        // expected, 4 when they are and the faults are not.
+        if result.report.expectation?.violationsMet == false { throw ExitCode(3) }
+        if result.report.expectation?.faultsMet == false { throw ExitCode(4) }
     }
 
     private func write(_ result: SimulationResult) throws {

@@ -201,3 +201,34 @@ func permutations<T>(_ items: [T]) -> [[T]] {
         return permutations(rest).map { [head] + $0 }
     }
 }
+
+/// The list's observer (what a simulator's heap accounting hangs on) sees each buffer
+/// exported once and released once, after the exporter's `release` has given its memory back.
+@Suite struct DMABufListObserverTests {
+    final class Watcher: DMABufListObserver, @unchecked Sendable {
+        var exported: [UInt64] = []
+        var released: [(inode: UInt64, exporterReleased: Int)] = []
+        let exporter: TrackingExporter
+        init(_ exporter: TrackingExporter) { self.exporter = exporter }
+        func bufferExported(_ buffer: DMABuf) { exported.append(buffer.inode) }
+        func bufferReleased(_ buffer: DMABuf) { released.append((buffer.inode, exporter.calls.release)) }
+    }
+
+    @Test func seesEachExportAndReleaseOnce() throws {
+        let fixture = try Fixture()
+        let exporter = TrackingExporter(range: fixture.range)
+        let watcher = Watcher(exporter)
+        fixture.list.observe(with: watcher)
+        defer { fixture.list.observe(with: nil) }
+        let buffer = try fixture.export(exporter)
+        #expect(watcher.exported == [buffer.inode] && watcher.released.isEmpty)
+        try buffer.get()
+        try buffer.put()
+        #expect(watcher.released.isEmpty)
+        try buffer.put()
+        #expect(watcher.released.map(\.inode) == [buffer.inode] && watcher.released.first?.exporterReleased == 1)
+        fixture.list.observe(with: nil)
+        try fixture.export(TrackingExporter(range: fixture.range)).put()
+        #expect(watcher.exported.count == 1 && watcher.released.count == 1)
+    }
+}

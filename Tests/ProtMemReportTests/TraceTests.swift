@@ -42,7 +42,7 @@ import Testing
     static var sample: RunReport {
         var report = RunReport(scenario: "secure-playback", board: "protmem-default", design: "heap-by-name", seed: 1, duration: 2_000_000_000)
         report.heaps = [RunReport.Heap(name: "protected,secure-video", kind: "optee-static", protected: true, size: 64 << 20,
-                                       peakBytes: 48 << 20, finalBytes: 0, allocations: 12, failures: 0, fragmentation: 0.25)]
+                                       peakBytes: 48 << 20, atEndBytes: 0, afterTeardownBytes: 0, allocations: 12, failures: 0, fragmentation: 0.25)]
         report.devices = [RunReport.Device(name: "codec", work: 120, faults: 0)]
         report.occupancy["protected,secure-video"] = [RunReport.Sample(time: 0, bytes: 0), RunReport.Sample(time: 1_000_000_000, bytes: 48 << 20)]
         report.poolName = "protected,secure-video"

@@ -1,3 +1,4 @@
+import ProtMemReport
 import ProtMemSimulation
 import Testing
 
@@ -48,6 +49,7 @@ import Testing
         (valid.replacingOccurrences(of: "buffers: 4", with: "buffers: many"), "a.yaml:10:14: workloads[0].buffers: expected a whole number"),
         (valid.replacingOccurrences(of: "design: heap-by-name", with: "design: magic"), "a.yaml:4:9: design:"),
         ("name: [unclosed\n", "<s>:2:1: YAML syntax:"),
+        (valid.replacingOccurrences(of: "buffers: 4", with: "buffers: 4\n    bitstream_heap: system"), "a.yaml:11:5: workloads[0].bitstream_heap: unknown field"),
     ])
     func errorsNameFileLineAndField(_ text: String, _ expected: String) {
         Self.expectRefusal(text, expected)
@@ -96,5 +98,33 @@ import Testing
         Self.expectRefusal(groups, "a.yaml:6:7: workloads[0].groups: has 129 groups; panthor lets one file create at most 128 (MAX_GROUPS_PER_POOL)")
         // The longest time ktime_t holds is still a duration.
         #expect(try Scenario.parse(Self.valid.replacingOccurrences(of: "duration: 2s", with: "duration: 9223372036s")).duration.nanoseconds == 9_223_372_036_000_000_000)
+    }
+
+    /// `expect:` states what the run should report: a count or a range for each, with no
+    /// violation and any number of faults unless said.
+    @Test func readsWhatAScenarioExpects() throws {
+        let base = "name: n\nduration: 1s\nworkloads:\n  - {kind: churn, processes: 1, operations: 1, heap: system, max_size: 4KiB}\n"
+        #expect(try Scenario.parse(base).expect == nil)
+        let exact = try #require(try Scenario.parse(base + "expect: {faults: 7, violations: 0}\n").expect)
+        #expect(exact.faults == .exactly(7) && exact.violations == .exactly(0))
+        let ranges = try #require(try Scenario.parse(base + "expect:\n  faults: {at_least: 1}\n  violations: {at_least: 1, at_most: 3}\n").expect)
+        #expect(ranges.faults == ExpectedCount(atLeast: 1, atMost: nil) && ranges.violations == ExpectedCount(atLeast: 1, atMost: 3))
+        #expect(ranges.faults?.contains(100) == true && ranges.violations.contains(4) == false && ranges.violations.contains(0) == false)
+        // Faults alone: violations stay expected at none.
+        let faultsOnly = try #require(try Scenario.parse(base + "expect: {faults: {at_most: 2}}\n").expect)
+        #expect(faultsOnly.violations == .exactly(0) && faultsOnly.faults?.description == "at most 2")
+    }
+
+    @Test(arguments: [
+        ("expect: {faults: lots}\n", "a.yaml:5:18: expect.faults: expected a whole number, or a mapping with at_least and/or at_most"),
+        ("expect: {fault: 3}\n", "a.yaml:5:10: expect.fault: unknown field; expected one of faults, violations"),
+        ("expect:\n  faults: {at_leest: 3}\n", "a.yaml:6:12: expect.faults.at_leest: unknown field; expected one of at_least, at_most"),
+        ("expect:\n  violations: {at_least: 5, at_most: 3}\n", "a.yaml:6:15: expect.violations: at_least 5 is more than at_most 3"),
+        ("expect:\n  violations: {at_least: -1}\n", "a.yaml:6:26: expect.violations.at_least: expected a whole number"),
+        ("expect: 3\n", "a.yaml:5:9: expect: expected a"),
+    ])
+    func aBadExpectationNamesFileLineAndField(_ tail: String, _ expected: String) {
+        let base = "name: n\nduration: 1s\nworkloads:\n  - {kind: churn, processes: 1, operations: 1, heap: system, max_size: 4KiB}\n"
+        Self.expectRefusal(base + tail, expected)
     }
 }

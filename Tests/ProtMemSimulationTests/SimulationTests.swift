@@ -44,7 +44,7 @@ import Testing
 
     @Test func everyExampleIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path).filter { $0.hasSuffix(".yaml") }
-        #expect(files.count == 6)
+        #expect(files.count == 7)
         for file in files { _ = try Self.scenario(file) }
     }
 
@@ -53,6 +53,30 @@ import Testing
         let camera = try #require(report.devices.first { $0.name == "camera" })
         #expect(camera.faults > 0 && camera.work == 0)
         #expect(report.faults.contains { $0.contains("camera") && $0.contains("tzc400") })
+    }
+
+    /// The leak scenario: the encoder writes a protected frame's bitstream into the system
+    /// heap, which the firewall lets through and the checker catches, once, however often it
+    /// checks; the same pipeline with its bitstream in the carve-out is clean.
+    @Test func aBitstreamInTheSystemHeapIsOneLeakReportedOnce() throws {
+        let scenario = try Self.scenario("leak-bitstream-into-system-heap.yaml")
+        for everyEvent in [false, true] {
+            var simulation = Simulation(scenario: scenario, configuration: .builtinDefault)
+            simulation.checkEveryEvent = everyEvent
+            let report = try simulation.run().report
+            #expect(report.violations.count == 1, "\(report.violations)")
+            #expect(report.violations.first?.hasPrefix("leak: codec (non-secure, nsaid 3) wrote protected content #1 into unprotected memory") == true)
+            #expect(report.faultCount == 0)
+            #expect(report.expectation?.violationsMet == false && report.expectation?.faultsMet == true)
+            #expect(report.textSummary.components(separatedBy: "wrote protected content").count == 2, "listed once")
+        }
+        var fixed = scenario
+        guard case .secureRecord(var stream) = fixed.workloads[0] else { Issue.record("not secure record"); return }
+        stream.bitstreamHeap = "protected-carveout"
+        fixed.workloads[0] = .secureRecord(stream)
+        let clean = try Simulation(scenario: fixed, configuration: .builtinDefault).run().report
+        #expect(clean.violations.isEmpty && clean.faultCount == 0 && clean.expectation?.met == true)
+        #expect(clean.devices.first { $0.name == "codec" }?.work == 1)
     }
 
     @Test func playbackEntersProtectedModeEveryFrameAndTheTraceIsValid() throws {

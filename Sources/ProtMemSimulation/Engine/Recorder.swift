@@ -1,4 +1,6 @@
 import ProtMemDMABuf
+import ProtMemMemory
+import ProtMemPanthor
 import ProtMemReport
 import ProtMemTime
 
@@ -93,7 +95,11 @@ final class Recorder: @unchecked Sendable {
         fileprivate let index: Int
     }
 
-    /// The highest bytes in use each heap was sampled at.
+    /// Set when the scenario's time is up and the run tears down.
+    var windingDown = false
+
+    /// The highest bytes in use each heap was sampled at, from the boot until the scenario's
+    /// time was up.
     var peaks: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(heapNames, heapPeaks)) }
     /// Work done per device.
     var work: [String: UInt64] { Dictionary(uniqueKeysWithValues: zip(workNames, workDone)) }
@@ -186,7 +192,48 @@ final class Recorder: @unchecked Sendable {
         }
     }
 
-    func fault(_ device: String, _ text: String, at time: VirtualInstant) {
+    /// The board's bus fault log, whose faults the report lists after the devices' own.
+    var busFaults: FaultLog?
+    /// Which of the bus's kept faults a device's fault line already reports (bit `i` for the
+    /// `i`th), and how many in all (kept or only counted): the report lists each once, as
+    /// the device's line, which names the device and what refused it.
+    private(set) var busFaultsReported: [UInt64] = []
+    private(set) var busFaultsReportedCount = 0
+    private var lastReportedBusFault = -1
+
+    /// Whether the device's line reports the `index`th bus fault.
+    func reportsBusFault(_ index: Int) -> Bool {
+        index >> 6 < busFaultsReported.count && busFaultsReported[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+
+    /// A device's fault from `error`, as "`what`: `error`" (or the error alone). When the bus
+    /// refused the device's transaction, the bus's log has the same refusal: it is reported
+    /// once, as this line.
+    func fault(_ device: String, _ what: String?, _ error: any Error, at time: VirtualInstant) {
+        fault(device, what.map { "\($0): \(error)" } ?? "\(error)", at: time, cause: Self.busFault(behind: error))
+    }
+
+    /// The bus's refusal a device's error carries, if any.
+    static func busFault(behind error: any Error) -> AccessFault? {
+        switch error {
+        case let fault as AccessFault: fault
+        case DMAMasterError.fault(let fault): fault
+        default: nil
+        }
+    }
+
+    /// `cause`: the bus's refusal behind the fault; it is the bus log's latest (the device
+    /// reports it as it is thrown), unless it never went through the bus (a secure
+    /// producer's refusal), which leaves the bus's log alone.
+    func fault(_ device: String, _ text: String, at time: VirtualInstant, cause: AccessFault? = nil) {
+        if let cause, let log = busFaults, let latest = log.latest, latest.record == cause, latest.index != lastReportedBusFault {
+            lastReportedBusFault = latest.index
+            busFaultsReportedCount += 1
+            if latest.index < log.limit {
+                if busFaultsReported.isEmpty { busFaultsReported = [UInt64](repeating: 0, count: (log.limit + 63) >> 6) }
+                busFaultsReported[latest.index >> 6] |= 1 << UInt64(latest.index & 63)
+            }
+        }
         deviceFaults[device, default: 0] += 1
         if faults.count < limits.listedFaults {
             faults.append("[\(RunReport.fixed(Double(time.rawValue) / 1e6, 3)) ms] \(device): \(text)")
@@ -196,16 +243,54 @@ final class Recorder: @unchecked Sendable {
         instant("fault", category: "fault", process: device, at: time, args: [("reason", .string(text))])
     }
 
-    /// A buffer's life begins: an async slice in its owner's process.
+    /// A buffer exported (the board's dma-buf list says so, whoever allocated it): its life
+    /// begins now, in the process of whoever claims it with
+    /// ``bufferAllocated(_:owner:name:at:)`` before the event ends, else of the device it is
+    /// attached to by then (``attributeUnclaimedBuffers(at:)``).
+    func bufferExported(_ buffer: DMABuf, at time: VirtualInstant) {
+        guard recordsTrace else { return }
+        unclaimed.append((buffer, time))
+    }
+
+    /// A buffer's owner and name, said by whoever allocated it: its life, begun when it was
+    /// exported, is an async slice in the owner's process.
     func bufferAllocated(_ buffer: DMABuf, owner: String, name: String, at time: VirtualInstant) {
         let pid = pid(owner)
         guard recordsTrace else { return }
+        var start = time
+        if let index = unclaimed.firstIndex(where: { $0.buffer === buffer }) { start = unclaimed.remove(at: index).since }
+        begin(buffer, pid: pid, name: name, at: start)
+    }
+
+    /// Buffers exported that nobody claimed, given the process of the device each is attached
+    /// to (``deviceProcesses`` names it, else the device's own name) or, attached to none,
+    /// "kernel"; named by their dma-buf name, else by their heap.
+    func attributeUnclaimedBuffers(at time: VirtualInstant) {
+        guard !unclaimed.isEmpty else { return }
+        let pending = unclaimed
+        unclaimed = []
+        for (buffer, since) in pending {
+            let device = buffer.attachedDevices.first?.name
+            let owner = device.map { deviceProcesses[$0] ?? $0 } ?? "kernel"
+            begin(buffer, pid: pid(owner), name: buffer.name ?? "\(buffer.heapName ?? buffer.exporterName) buffer", at: since)
+        }
+    }
+
+    /// Device names whose buffers belong to another trace process (the GPU's to "gpu").
+    var deviceProcesses: [String: String] = [:]
+    /// Buffers exported and not yet claimed or attributed, with when.
+    private var unclaimed: [(buffer: DMABuf, since: VirtualInstant)] = []
+
+    private func begin(_ buffer: DMABuf, pid: Int, name: String, at time: VirtualInstant) {
         openBuffers[buffer.inode] = (pid, name)
         record(TraceEvent(name: name, category: "dma-buf", phase: .asyncBegin, timestamp: time.rawValue, pid: pid, id: buffer.inode,
                           args: [("heap", .string(buffer.heapName ?? "")), ("size", .unsigned(buffer.size)), ("ino", .unsigned(buffer.inode))]))
     }
 
-    func bufferFreed(_ buffer: DMABuf, at time: VirtualInstant) {
+    /// A buffer released (its last reference and pin gone): its life ends.
+    func bufferReleased(_ buffer: DMABuf, at time: VirtualInstant) {
+        guard recordsTrace else { return }
+        if unclaimed.contains(where: { $0.buffer === buffer }) { attributeUnclaimedBuffers(at: time) }
         guard let (pid, name) = openBuffers.removeValue(forKey: buffer.inode) else { return }
         record(TraceEvent(name: name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: pid, id: buffer.inode))
     }
@@ -221,6 +306,9 @@ final class Recorder: @unchecked Sendable {
     /// A heap's bytes in use: a counter when it changed, a sample for the plot. `index` is the
     /// heap's position in the registry, where it is found without a search while the registry
     /// keeps its order.
+    ///
+    /// Once the run is ``windingDown`` a sample is a trace counter only: the peak and the
+    /// plot cover the boot and the scenario's time, not the teardown after it.
     func sample(heap: String, index: Int, bytes: UInt64, at time: VirtualInstant) {
         let slot: Int
         if index < heapNames.count, heapNames[index] == heap {
@@ -233,11 +321,13 @@ final class Recorder: @unchecked Sendable {
             heapLast.append(nil)
             slot = heapNames.count - 1
         }
-        if bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
+        if !windingDown, bytes > heapPeaks[slot] { heapPeaks[slot] = bytes }
         guard heapLast[slot] != bytes else { return }
         heapLast[slot] = bytes
-        occupancySeries[heap, default: DecimatedSeries(capacity: limits.occupancySamples, merge: Self.higher)]
-            .append(RunReport.Sample(time: time.rawValue, bytes: bytes))
+        if !windingDown {
+            occupancySeries[heap, default: DecimatedSeries(capacity: limits.occupancySamples, merge: Self.higher)]
+                .append(RunReport.Sample(time: time.rawValue, bytes: bytes))
+        }
         let pid = pid("heaps")
         guard recordsTrace else { return }
         record(TraceEvent(name: heap, category: "heap", phase: .counter, timestamp: time.rawValue, pid: pid, args: [("bytes", .unsigned(bytes))]))
@@ -251,6 +341,7 @@ final class Recorder: @unchecked Sendable {
 
     /// Ends every buffer slice still open (buffers alive when the run stopped).
     func closeOpenBuffers(at time: VirtualInstant) {
+        attributeUnclaimedBuffers(at: time)
         for (inode, open) in openBuffers.sorted(by: { $0.key < $1.key }) {
             record(TraceEvent(name: open.name, category: "dma-buf", phase: .asyncEnd, timestamp: time.rawValue, pid: open.pid, id: inode))
         }

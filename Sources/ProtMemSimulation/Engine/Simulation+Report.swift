@@ -46,20 +46,19 @@ extension Simulation {
 
     /// The report's numbers; the GPU's metrics and protected-mode tally are taken when the
     /// run's time was up (teardown fails whatever jobs were still queued, which is not the
-    /// workload's doing).
+    /// workload's doing). Each heap's peak covers the boot and the scenario's time; `atEnd`
+    /// is when the time was up, `afterTeardown` once the workloads gave back and the GPU
+    /// unplugged.
     static func fill(_ report: inout RunReport, board: Board, metrics: PanthorMetrics, gpuName: String, protectedMode: ProtectedModeTally,
-                     context: SimulationContext, finalBytes: [String: UInt64], violations: [InvariantViolation]) {
+                     context: SimulationContext, atEnd: HeapMeasure, afterTeardown: HeapMeasure, violations: [InvariantViolation]) {
         let recorder = context.recorder
         let peaks = recorder.peaks, workDone = recorder.work
         for heap in board.heaps.heaps {
             let stats = heap.ops.statistics
-            var fragmentation = 0.0
-            if let carveout = heap.ops as? CarveoutHeap, stats.free > 0 {
-                fragmentation = 1 - Double(carveout.largestFreeExtent) / Double(stats.free)
-            }
             report.heaps.append(RunReport.Heap(name: heap.name, kind: stats.kind, protected: stats.isProtected, size: stats.size,
-                                               peakBytes: peaks[heap.name] ?? 0, finalBytes: finalBytes[heap.name] ?? 0,
-                                               allocations: stats.allocations, failures: stats.failures, fragmentation: fragmentation))
+                                               peakBytes: peaks[heap.name] ?? 0, atEndBytes: atEnd.bytesInUse[heap.name] ?? 0,
+                                               afterTeardownBytes: afterTeardown.bytesInUse[heap.name] ?? 0,
+                                               allocations: stats.allocations, failures: stats.failures, fragmentation: atEnd.fragmentation[heap.name]))
         }
         report.occupancy = recorder.occupancy
         var devices = [RunReport.Device(name: gpuName, work: UInt64(metrics.jobsCompleted), faults: UInt64(metrics.protectedModeFaults + metrics.jobsFailed))]
@@ -75,11 +74,18 @@ extension Simulation {
         report.protectedMode.timeInside = protectedMode.timeInside
         report.protectedMode.meanEnterLatency = protectedMode.latencyCount == 0 ? 0 : protectedMode.latencySum / protectedMode.latencyCount
         report.protectedMode.maxEnterLatency = protectedMode.latencyMax
-        // The first faults of each source word for word, the rest counted.
+        // The first faults of each source word for word, the rest counted: the devices' own,
+        // then the bus's that no device's line already reports (a device refused on the bus
+        // reports that refusal itself, so each fault is counted once).
         let busFaults = board.bus.faults
-        let listedBus = busFaults.faults.prefix(recorder.limits.listedFaults)
-        report.faults = recorder.faults + listedBus.map { "bus: \($0)" }
-        let notListed = recorder.faultsNotListed + UInt64(busFaults.count - listedBus.count)
+        var listedBus: [String] = []
+        for (index, fault) in busFaults.faults.enumerated() where !recorder.reportsBusFault(index) {
+            guard listedBus.count < recorder.limits.listedFaults else { break }
+            listedBus.append("bus: \(fault)")
+        }
+        report.faults = recorder.faults + listedBus
+        let busOnly = busFaults.count - recorder.busFaultsReportedCount
+        let notListed = recorder.faultsNotListed + UInt64(busOnly - listedBus.count)
         report.faultsNotListed = notListed == 0 ? nil : notListed
         report.violations = violations.map(\.description)
     }
@@ -125,5 +131,39 @@ extension Simulation {
                                 thread: gpuThread(group: group, queue: queue[1]))
         }
         return recorder.traceEvents()
+    }
+}
+
+/// Each heap's bytes in use and external fragmentation at one moment of a run.
+struct HeapMeasure {
+    /// Bytes in use; measured ``since`` a start, those beyond what the heap held then.
+    var bytesInUse: [String: UInt64] = [:]
+    /// `1 − largest free extent / free bytes`, for the heaps whose free space is a
+    /// `gen_pool`'s extents (carve-outs, OP-TEE's static pool); 0 with nothing free.
+    var fragmentation: [String: Double] = [:]
+
+    /// `since`: the board before its boot, whose heaps' memory in use then (the system heap's
+    /// pages are the whole kernel's, and OP-TEE's driver keeps its argument page from the
+    /// board's making) is not counted.
+    static func take(_ board: Board, since start: BoardStart? = nil) -> HeapMeasure {
+        var measure = HeapMeasure()
+        for heap in board.heaps.heaps {
+            let stats = heap.ops.statistics
+            let free = start?.free[heap.name] ?? stats.size
+            measure.bytesInUse[heap.name] = free - min(free, stats.free)
+            let extents: [PhysicalRange]?
+            if let carveout = heap.ops as? CarveoutHeap { extents = carveout.freeExtents }
+            else if let tee = heap.ops as? TEEHeap, let pool = tee.pool as? TEEStaticPool { extents = pool.freeExtents }
+            else { extents = nil }
+            if let extents { measure.fragmentation[heap.name] = fragmentation(freeExtents: extents) }
+        }
+        return measure
+    }
+
+    /// `1 − largest / total` over `extents`; 0 when there are none.
+    static func fragmentation(freeExtents extents: [PhysicalRange]) -> Double {
+        let free = extents.reduce(UInt64(0)) { $0 + $1.size }
+        guard free > 0 else { return 0 }
+        return 1 - Double(extents.map(\.size).max() ?? 0) / Double(free)
     }
 }

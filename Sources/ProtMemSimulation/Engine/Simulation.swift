@@ -57,6 +57,11 @@ public struct Simulation: Sendable {
         defer { checker.uninstall() }
         let events = EventQueue()
         let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
+        // Every buffer and every heap's occupancy from the boot on, whoever allocates.
+        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits)
+        let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder)
+        accounting.install()
+        defer { accounting.uninstall() }
 
         // What every heap has free before the boot: a run that ends elsewhere leaked (the GPU
         // may allocate from the page allocator before the system heap registers).
@@ -72,9 +77,12 @@ public struct Simulation: Sendable {
         }
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
+        recorder.deviceProcesses[gpu.name] = "gpu"
+        recorder.busFaults = board.bus.faults
+        accounting.settle()
         var firmwareBuffer: DMABuf?
         let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace,
-                                        recordsTrace: recordsTrace, limits: limits)
+                                        recorder: recorder)
         // Without a trace to write, the GPU's trace is tallied as it goes and forgotten.
         let protectedMode = ProtectedModeTally(periods: limits.protectedPeriods)
         if !recordsTrace { gpu.streamTrace { batch in protectedMode.consume(batch) } }
@@ -96,23 +104,26 @@ public struct Simulation: Sendable {
                 throw error
             }
         }
+        accounting.settle()
 
-        var violations: [InvariantViolation] = []
+        // Each violation once, however many checks find it again.
+        var violations = ViolationList()
         while events.runNext(notAfter: end) {
+            accounting.settle()
             progress?.update(events.now.rawValue)
-            if checkEveryEvent { violations += checker.check() }
+            if checkEveryEvent { violations.add(checker.check()) }
         }
+        // The time is up at the scenario's end, however long before it the last event ran.
+        _ = events.run(until: end)
         progress?.finish()
         // What the GPU records from here on (the wind-down) is kept, and not tallied.
         if !recordsTrace { gpu.stopStreamingTrace() }
-        let finalBytes = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { heap in
-            let stats = heap.ops.statistics
-            return (heap.name, stats.size - min(stats.size, stats.free))
-        })
+        accounting.settle()
+        let atEnd = HeapMeasure.take(board)
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
-        violations += checker.check(scanFreeMemory: true)
+        violations.add(checker.check(scanFreeMemory: true))
         let metricsAtEnd = gpu.metrics
         // The GPU's trace as the scenario ended; the wind-down's events come after it.
         let gpuTraceAtEnd = gpu.tracePrefix(gpu.traceCount)
@@ -127,16 +138,19 @@ public struct Simulation: Sendable {
         footprint.busFaults = board.bus.faults.faults.count
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
+        recorder.windingDown = true
         for workload in workloads.reversed() { workload.finish(context) }
         if let firmwareBuffer { context.free(firmwareBuffer) }
         _ = events.runUntilEmpty(limit: 1_000_000)
         gpu.unplug()
-        context.recorder.closeOpenBuffers(at: events.now)
-        violations += start.leaks(board)
+        accounting.settle()
+        recorder.closeOpenBuffers(at: events.now)
+        let afterTeardown = HeapMeasure.take(board, since: start)
+        violations.add(start.leaks(board))
 
-        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, finalBytes: finalBytes,
-                  violations: violations)
-        let recorder = context.recorder
+        Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
+                  afterTeardown: afterTeardown, violations: violations.found)
+        report.expectation = (scenario.expect ?? Scenario.Expectation()).judge(report, stated: scenario.expect != nil)
         guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
         return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
     }
@@ -170,5 +184,17 @@ struct BoardStart {
             }
         }
         return found
+    }
+}
+
+/// Violations in the order first found, each once: the checks report what they find every
+/// time they run (a protected buffer left open stays open; the content checks' findings are
+/// in every answer after them).
+struct ViolationList {
+    private(set) var found: [InvariantViolation] = []
+    private var seen: Set<InvariantViolation> = []
+
+    mutating func add(_ violations: [InvariantViolation]) {
+        for violation in violations where seen.insert(violation).inserted { found.append(violation) }
     }
 }

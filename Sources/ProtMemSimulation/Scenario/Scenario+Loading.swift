@@ -1,4 +1,5 @@
 import Foundation
+import ProtMemReport
 import Yams
 
 extension Scenario {
@@ -54,6 +55,13 @@ extension Scenario {
         if let board = mapping["board"]?.mapping {
             try checkMapping(board, allowed: Set(BoardChoice.CodingKeys.allCases.map(\.rawValue)), path: "board", file: file)
         }
+        if let expect = mapping["expect"]?.mapping {
+            try checkMapping(expect, allowed: Set(Expectation.CodingKeys.allCases.map(\.rawValue)), path: "expect", file: file)
+            for (key, value) in expect {
+                guard let count = value.mapping, let name = key.string else { continue }
+                try checkMapping(count, allowed: Set(ExpectedCount.fieldNames), path: "expect.\(name)", file: file)
+            }
+        }
         for (index, workload) in (mapping["workloads"]?.sequence ?? []).enumerated() {
             guard let fields = workload.mapping, let kind = fields["kind"]?.string, let allowed = Workload.allowedKeys(for: kind) else { continue }
             try checkMapping(fields, allowed: allowed, path: "workloads[\(index)]", file: file)
@@ -87,6 +95,11 @@ extension Scenario {
         if duration.nanoseconds == 0 { try fail(["duration"], "must be longer than zero") }
         if duration.nanoseconds > ScenarioLimits.maximumNanoseconds { try fail(["duration"], ktimeMax) }
         if workloads.isEmpty { try fail(["workloads"], "needs at least one workload") }
+        for (name, count) in [("faults", expect?.faults), ("violations", expect?.violations)] {
+            if let count, let most = count.atMost, most < count.atLeast {
+                try fail(["expect", name], "at_least \(count.atLeast) is more than at_most \(most)")
+            }
+        }
         var processes = 0, jobs = 0
         for (index, workload) in workloads.enumerated() {
             let base = ["workloads", String(index)]

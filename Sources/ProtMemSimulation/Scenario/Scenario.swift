@@ -1,4 +1,5 @@
 import ProtMemPanthor
+import ProtMemReport
 
 /// A scenario: which board, which integration design, and what the workloads do, for how
 /// long. Written in YAML (see `Examples/scenarios/`); every field has the name it has there.
@@ -12,10 +13,14 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// When the GPU driver probes relative to the heaps' drivers (`probe_order`).
     public var probeOrder: ProbeOrder
     public var workloads: [Workload]
+    /// What the run should report (`expect:`); without it, no violation and any number of
+    /// faults.
+    public var expect: Expectation?
 
     public init(name: String, seed: UInt64 = 1, board: BoardChoice = .builtin, design: Design = .heapByName,
-                duration: ScenarioDuration, probeOrder: ProbeOrder = .linkOrder, workloads: [Workload]) {
+                duration: ScenarioDuration, probeOrder: ProbeOrder = .linkOrder, workloads: [Workload], expect: Expectation? = nil) {
         self.name = name
+        self.expect = expect
         self.probeOrder = probeOrder
         self.seed = seed
         self.board = board
@@ -25,7 +30,7 @@ public struct Scenario: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, seed, board, design, duration, probeOrder = "probe_order", workloads
+        case name, seed, board, design, duration, probeOrder = "probe_order", workloads, expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +42,35 @@ public struct Scenario: Hashable, Sendable, Codable {
         duration = try container.decode(ScenarioDuration.self, forKey: .duration)
         probeOrder = try container.decodeIfPresent(ProbeOrder.self, forKey: .probeOrder) ?? .linkOrder
         workloads = try container.decode([Workload].self, forKey: .workloads)
+        expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
+    }
+
+    /// What a run of the scenario should report: `faults` (absent: any number) and
+    /// `violations` (absent: none), each a whole number or a range
+    /// (`{at_least: 1, at_most: 3}`). `protmem simulate` exits 0 when the run met it, 3 when
+    /// its violations are not as expected, 4 when they are and its faults are not.
+    public struct Expectation: Hashable, Sendable, Codable {
+        public var faults: ExpectedCount?
+        public var violations: ExpectedCount
+
+        public init(faults: ExpectedCount? = nil, violations: ExpectedCount = .exactly(0)) {
+            self.faults = faults
+            self.violations = violations
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case faults, violations }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            faults = try container.decodeIfPresent(ExpectedCount.self, forKey: .faults)
+            violations = try container.decodeIfPresent(ExpectedCount.self, forKey: .violations) ?? .exactly(0)
+        }
+
+        /// How `report` measures up.
+        public func judge(_ report: RunReport, stated: Bool = true) -> RunReport.Expectation {
+            RunReport.Expectation(faults: faults, violations: violations, stated: stated, faultCount: report.faultCount,
+                                  violationCount: UInt64(report.violations.count))
+        }
     }
 }
 

@@ -3,7 +3,8 @@ public enum Workload: Hashable, Sendable, Codable {
     /// The codec decodes into protected buffers, the GPU composes in protected mode, the
     /// display scans out.
     case securePlayback(VideoStream)
-    /// The camera writes protected frames, the encoder reads them.
+    /// The camera writes protected frames, the encoder reads them (and, given a
+    /// `bitstream_heap`, writes each one's bitstream there).
     case secureRecord(VideoStream)
     /// The GPU draws a protected UI layer the display scans out.
     case trustedUI(TrustedUI)
@@ -18,16 +19,20 @@ public enum Workload: Hashable, Sendable, Codable {
         public var buffers: UInt32
         /// The heap to allocate from; the design's default when absent.
         public var heap: String?
+        /// Secure record only: the heap the encoder's bitstream buffer comes from. Without
+        /// one the encoder only reads the captures (the bitstream is not modelled).
+        public var bitstreamHeap: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case resolution, frameRate = "frame_rate", buffers, heap
+            case resolution, frameRate = "frame_rate", buffers, heap, bitstreamHeap = "bitstream_heap"
         }
 
-        public init(resolution: Resolution, frameRate: UInt32, buffers: UInt32, heap: String? = nil) {
+        public init(resolution: Resolution, frameRate: UInt32, buffers: UInt32, heap: String? = nil, bitstreamHeap: String? = nil) {
             self.resolution = resolution
             self.frameRate = frameRate
             self.buffers = buffers
             self.heap = heap
+            self.bitstreamHeap = bitstreamHeap
         }
     }
 
@@ -105,7 +110,8 @@ public enum Workload: Hashable, Sendable, Codable {
     static func allowedKeys(for kind: String) -> Set<String>? {
         let keys: [String]
         switch kind {
-        case "secure-playback", "secure-record": keys = VideoStream.CodingKeys.allCases.map(\.rawValue)
+        case "secure-playback": keys = VideoStream.CodingKeys.allCases.filter { $0 != .bitstreamHeap }.map(\.rawValue)
+        case "secure-record": keys = VideoStream.CodingKeys.allCases.map(\.rawValue)
         case "trusted-ui": keys = TrustedUI.CodingKeys.allCases.map(\.rawValue)
         case "mixed-gpu": keys = MixedGPU.CodingKeys.allCases.map(\.rawValue)
         case "churn": keys = Churn.CodingKeys.allCases.map(\.rawValue)

@@ -45,10 +45,8 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
         let roll = context.random.next() % 16
         if !processes[index].held.isEmpty && roll < 8 {
             let victim = Int(context.random.next() % UInt64(processes[index].held.count))
-            let (fd, buffer) = processes[index].held.remove(at: victim)
-            context.recorder.bufferFreed(buffer, at: context.now)
+            let (fd, _) = processes[index].held.remove(at: victim)
             try? processes[index].process.close(fd)
-            context.sampleHeaps()
         } else if !processes[index].held.isEmpty && roll == 8 && processes.count > 1 {
             // Pass one to a neighbour, as over a socket with SCM_RIGHTS.
             let (fd, buffer) = processes[index].held.removeLast()
@@ -68,7 +66,6 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
                     processes[index].held.append((fd, buffer))
                     context.recorder.bufferAllocated(buffer, owner: owner, name: "churn", at: context.now)
                 }
-                context.sampleHeaps()
             } catch {
                 context.recorder.fault(owner, "DMA_HEAP_IOCTL_ALLOC of \(pages << pageShift) bytes: \(error.name)", at: context.now)
             }
@@ -77,11 +74,7 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
     }
 
     func finish(_ context: SimulationContext) {
-        for entry in processes {
-            for (_, buffer) in entry.held { context.recorder.bufferFreed(buffer, at: context.now) }
-            entry.process.exit()
-        }
+        for entry in processes { entry.process.exit() }
         processes = []
-        context.sampleHeaps()
     }
 }

@@ -123,7 +123,7 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
                 context.recorder.didWork(displayWork!)
                 context.recorder.slice(scanoutSlice!, frame: first.frame, start: now, end: now + .microseconds(100))
             } catch {
-                context.recorder.fault("display", "\(error)", at: now)
+                context.recorder.fault("display", nil, error, at: now)
             }
         }
         if pendingHead >= Self.pendingCompaction {
@@ -141,13 +141,12 @@ final class SecurePlaybackWorkload: SimulatedWorkload, @unchecked Sendable {
                 let job = try client.gpu.submit(composeJobs[inputIndex][target], to: client.group)
                 pending.append((frame, job, target))
             } catch {
-                context.recorder.fault("codec", "frame \(frame): \(error)", at: now)
+                context.recorder.fault("codec", "frame \(frame)", error, at: now)
             }
         }
         frame += 1
         inputIndex = inputIndex + 1 == decoded.count ? 0 : inputIndex + 1
         targetIndex = targetIndex + 1 == composed.count ? 0 : targetIndex + 1
-        context.sampleHeaps()
         schedule(context, at: now + framePeriod)
     }
 

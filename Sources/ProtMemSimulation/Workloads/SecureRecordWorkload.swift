@@ -9,6 +9,10 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
     let name = "secure-record"
     let stream: Workload.VideoStream
     private var captures: [(buffer: DMABuf, camera: DeviceBuffer, encoder: DeviceBuffer)] = []
+    /// The encoder's output, when the stream names a `bitstream_heap`.
+    private var bitstream: (buffer: DMABuf, encoder: DeviceBuffer)?
+    /// A bitstream buffer: room for an I-frame of a 1080p stream.
+    static let bitstreamBufferSize: UInt64 = 256 << 10
     private var frame: UInt64 = 0
     /// The per-frame slices, registered once rather than named per frame.
     private var captureSlice: Recorder.SliceKind?
@@ -24,6 +28,10 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             for index in 0..<Int(stream.buffers) {
                 guard let buffer = context.allocate(stream.resolution.nv12FrameBytes, from: heap, owner: "camera", name: "capture-\(index)") else { continue }
                 captures.append((buffer, try context.camera.attachCapture(buffer), try context.codec.attachOutput(buffer)))
+            }
+            if let heap = stream.bitstreamHeap,
+               let buffer = context.allocate(Self.bitstreamBufferSize, from: heap, owner: "codec", name: "bitstream") {
+                bitstream = (buffer, try context.codec.attachOutput(buffer))
             }
         } catch {
             throw SimulationError("secure record: cannot attach its buffers: \(error)")
@@ -48,16 +56,21 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             context.recorder.didWork("camera")
             context.recorder.slice(captureSlice!, frame: frame, start: now, end: now + .nanoseconds(period.nanoseconds / 2))
         } catch {
-            context.recorder.fault("camera", "frame \(frame): \(error)", at: now)
+            context.recorder.fault("camera", "frame \(frame)", error, at: now)
         }
         if frame > 0 {
             let previous = captures[Int((frame - 1) % UInt64(captures.count))]
             do {
-                try context.codec.encodeWithoutChecksum(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
+                if let bitstream {
+                    try context.codec.encode(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample, into: bitstream.encoder,
+                                             bitstreamSize: SecurePlaybackWorkload.sample)
+                } else {
+                    try context.codec.encodeWithoutChecksum(from: previous.encoder, frameSize: SecurePlaybackWorkload.sample)
+                }
                 context.recorder.didWork("codec")
                 context.recorder.slice(encodeSlice!, frame: frame - 1, start: now, end: now + .nanoseconds(period.nanoseconds / 3))
             } catch {
-                context.recorder.fault("codec", "encoding frame \(frame - 1): \(error)", at: now)
+                context.recorder.fault("codec", "encoding frame \(frame - 1)", error, at: now)
             }
         }
         frame += 1
@@ -71,5 +84,10 @@ final class SecureRecordWorkload: SimulatedWorkload, @unchecked Sendable {
             context.free(entry.buffer)
         }
         captures = []
+        if let bitstream {
+            try? context.codec.detach(bitstream.encoder)
+            context.free(bitstream.buffer)
+        }
+        bitstream = nil
     }
 }

@@ -44,7 +44,7 @@ final class TrustedUIWorkload: SimulatedWorkload, @unchecked Sendable {
                     try context.display.scanOutWithoutCRC(layer.display, frameSize: SecurePlaybackWorkload.sample)
                     context.recorder.didWork("display")
                 } catch {
-                    context.recorder.fault("display", "\(error)", at: now)
+                    context.recorder.fault("display", nil, error, at: now)
                 }
             } else {
                 let state = client.gpu.jobState(last).map { "\($0)" } ?? "job gone"

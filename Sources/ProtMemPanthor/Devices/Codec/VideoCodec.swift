@@ -62,6 +62,21 @@ public final class VideoCodec: Sendable {
                               done: { $0.framesEncoded += 1 })
     }
 
+    /// Encodes the first `frameSize` bytes of `input` into a bitstream of `bitstreamSize`
+    /// bytes at the start of `output`. The compression is not modelled: the bitstream is the
+    /// frame's first `bitstreamSize` bytes, read and written back out as the codec, so what
+    /// the frame's content is (protected content carries its marker at the frame's start) the
+    /// bitstream's is too, as an encoded protected frame is still protected content.
+    public func encode(from input: DeviceBuffer, frameSize: UInt64, into output: DeviceBuffer, bitstreamSize: UInt64) throws(DMAMasterError) {
+        try counters.counting({ () throws(DMAMasterError) in
+            try master.scan(frameSize, from: input)
+            try master.write(master.read(min(bitstreamSize, frameSize), from: input), into: output)
+        }, done: {
+            $0.framesEncoded += 1
+            $0.bytesWritten += min(bitstreamSize, frameSize)
+        })
+    }
+
     public var metrics: CodecMetrics { counters.withLock { $0 } }
     public var faults: [AccessFault] { master.faults }
     public var attachments: [DeviceBuffer] { master.attachments }

@@ -42,6 +42,17 @@ final class DMAMaster: Sendable {
         }
     }
 
+    /// Writes `bytes` at the start of `held` as this master.
+    func write(_ bytes: [UInt8], into held: DeviceBuffer) throws(DMAMasterError) {
+        try check(held, UInt64(bytes.count))
+        do {
+            _ = try PhysicalChunks.write(bytes, into: held.chunks, as: device.master, bus: bus)
+        } catch {
+            faultList.record(error)
+            throw .fault(error)
+        }
+    }
+
     /// Writes frame `frame` of `stream` (`frameSize` bytes of ``FramePattern``) into `held`:
     /// what a decoder or a sensor produces. Each piece of the buffer is checked on the bus and
     /// then generated in place, so no copy of the frame is made on the way.
