@@ -13,7 +13,7 @@ import Testing
         for index in 0..<6 {
             let name = "protected,secure-video-heap-with-a-long-name-\(index)"
             report.heaps.append(RunReport.Heap(name: name, kind: "carveout", protected: true, size: 512 << 10, peakBytes: UInt64(index + 1) << 16,
-                                               finalBytes: 0, allocations: 40, failures: 0, fragmentation: 0.5))
+                                               atEndBytes: 0, afterTeardownBytes: 0, allocations: 40, failures: 0, fragmentation: 0.5))
             report.occupancy[name] = (0..<50).map { RunReport.Sample(time: UInt64($0) * 60_000, bytes: UInt64((($0 + index) * 3) % 8) << 16) }
         }
         report.poolName = report.heaps[0].name
@@ -32,7 +32,7 @@ import Testing
     /// A run that drew nothing: no heap in use, no pool, never in protected mode.
     static var empty: RunReport {
         var report = RunReport(scenario: "empty", board: "protmem-default", design: "heap-by-name", seed: 1, duration: 500_000_000)
-        report.heaps = [RunReport.Heap(name: "system", kind: "system", protected: false, size: 1 << 30, peakBytes: 0, finalBytes: 0,
+        report.heaps = [RunReport.Heap(name: "system", kind: "system", protected: false, size: 1 << 30, peakBytes: 0, atEndBytes: 0, afterTeardownBytes: 0,
                                        allocations: 0, failures: 0, fragmentation: 0)]
         return report
     }
