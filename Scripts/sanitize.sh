@@ -26,11 +26,9 @@ case "$kind" in
         # Reports in the toolchain's and XCTest's own code, each with its reason
         # (Scripts/asan-suppressions.txt, Scripts/lsan-suppressions.txt).
         #
-        # Leak checking is off unless PROTMEM_LSAN=1: LeakSanitizer finds cycles the suite
-        # leaves on purpose or has not fixed yet (a device dropped without unplug(), a queue
-        # left with a self-rescheduling event that holds it, BoardBlobs' dtc Process), so it
-        # would fail every run; memory errors always fail it.
-        export ASAN_OPTIONS="suppressions=$PWD/Scripts/asan-suppressions.txt:detect_leaks=${PROTMEM_LSAN:-0}"
+        # LeakSanitizer is on (PROTMEM_LSAN=0 turns it off while chasing a memory error): a
+        # reference cycle that keeps a board alive, or a dma-buf nothing put, fails the run.
+        export ASAN_OPTIONS="suppressions=$PWD/Scripts/asan-suppressions.txt:detect_leaks=${PROTMEM_LSAN:-1}"
         export LSAN_OPTIONS="suppressions=$PWD/Scripts/lsan-suppressions.txt:print_suppressions=0"
         # Swift's backtracer, run on a crash in an ASan process, reads ASan's shadow memory
         # and adds a misleading second report; ASan's own report says what is needed.

@@ -23,6 +23,8 @@ extension RunReport {
         h2 { font-size: 16px; margin-top: 24px; }
         .ok { color: #2a7a2a; } .violations { color: #b00020; }
         td:nth-child(n+3) { white-space: nowrap; }
+        th { white-space: normal; vertical-align: bottom; }
+        @media (max-width: 900px) { body { margin: 8px; } td, th { padding: 2px 4px; font-size: 12px; } }
         svg.plot { display: block; width: 100%; max-width: 1000px; height: auto; margin-bottom: 8px; }
         </style></head><body>
         <h1>\(SVG.escape(scenario))</h1>
