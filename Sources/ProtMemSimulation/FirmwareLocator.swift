@@ -8,8 +8,11 @@ public enum FirmwareLocator {
 
     public static func load(_ path: String?) throws(SimulationError) -> (bytes: [UInt8], origin: String) {
         if let path {
-            guard let data = FileManager.default.contents(atPath: path) else { throw SimulationError("\(path): cannot read the firmware image") }
-            return ([UInt8](data), path)
+            do {
+                return (try HostFile.read(path), path)
+            } catch {
+                throw SimulationError("\(error)")
+            }
         }
         var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         while true {

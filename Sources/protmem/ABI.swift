@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProtMemBoard
+import ProtMemSimulation
 import ProtMemUserspace
 
 /// `protmem abi`: the userspace ABI of the model, driven by scripts.
@@ -28,12 +29,11 @@ struct ABIRun: ParsableCommand {
     var file: String
 
     func run() throws {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
+            data = try HostFile.read(file)
         } catch {
-            FileHandle.standardError.write(Data("protmem abi run: cannot read \(file): \(FileReading.reason(file))\n".utf8))
-            throw ExitCode(1)
+            throw DTBFile.failure("\(error)")
         }
         let board: Board
         do {

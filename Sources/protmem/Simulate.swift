@@ -45,6 +45,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
+        for path in [trace, html].compactMap(\.self) { try Output.checkWritable(path) }
         let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
                                      seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil).run(showProgress: true)
         try write(result)
@@ -133,11 +134,20 @@ enum RunReportJSON {
 }
 
 enum Output {
+    /// Refuses an output path that cannot be written before the run, not after it.
+    static func checkWritable(_ path: String) throws {
+        do {
+            try HostFile.checkWritable(path)
+        } catch {
+            throw DTBFile.failure("\(error)")
+        }
+    }
+
     static func write(_ text: String, to path: String) throws {
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try HostFile.write(text, to: path)
         } catch {
-            throw DTBFile.failure("\(path): cannot write: \(error.localizedDescription)")
+            throw DTBFile.failure("\(error)")
         }
     }
 }

@@ -100,6 +100,6 @@ import Testing
     @Test func aMissingFileIsStatus1() throws {
         let result = try runProtMem(["abi", "run", "/nonexistent/script.jsonl"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot read /nonexistent/script.jsonl"))
+        #expect(result.stderr == "protmem: /nonexistent/script.jsonl: cannot read: No such file or directory (ENOENT)\n", "\(result.stderr)")
     }
 }

@@ -109,6 +109,6 @@ import Testing
     @Test func aMissingFileExitsWithAClearMessage() throws {
         let result = try runProtMem(["firmware", "inspect", "/nonexistent/mali_csffw.bin"])
         #expect(result.status == 1)
-        #expect(result.stderr == "protmem: /nonexistent/mali_csffw.bin: no such file\n")
+        #expect(result.stderr == "protmem: /nonexistent/mali_csffw.bin: cannot read: No such file or directory (ENOENT)\n")
     }
 }

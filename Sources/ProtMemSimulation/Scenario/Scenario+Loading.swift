@@ -4,10 +4,13 @@ import Yams
 extension Scenario {
     /// Reads and checks a scenario file. Every error names the file, the line and the field.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScenarioError(file: path, line: nil, column: nil, field: "", message: "cannot read the file")
+        let bytes: [UInt8]
+        do {
+            bytes = try HostFile.read(path)
+        } catch {
+            throw ScenarioError(file: path, line: nil, column: nil, field: "", message: "cannot read: \(error.reason)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ScenarioError(file: path, line: nil, column: nil, field: "", message: "not UTF-8 text")
         }
         return try parse(text, file: path)
