@@ -96,7 +96,22 @@ enum DTBFile {
 
     /// Prints `message` to standard error and returns the exit to throw.
     static func failure(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("protmem: \(message)\n".utf8))
+        Diagnostics.print("protmem: \(message)")
+        return .failure
+    }
+}
+
+/// Messages on standard error. One with a place in a file is written as compilers write it,
+/// `FILE:LINE:COLUMN: error: MESSAGE`, with nothing before it (scenario and ABI-script
+/// errors); one without, `protmem: MESSAGE`.
+enum Diagnostics {
+    static func print(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Prints a located message (already `FILE:…: error: …`) and returns the exit to throw.
+    static func located(_ message: String) -> ExitCode {
+        print(message)
         return .failure
     }
 }

@@ -85,7 +85,7 @@ struct ScenarioRun {
             do {
                 scenario = try Scenario.load(path: scenarioPath)
             } catch {
-                throw DTBFile.failure("\(error)")
+                throw error.isLocated ? Diagnostics.located(error.description) : DTBFile.failure(error.description)
             }
         } else {
             scenario = .builtin

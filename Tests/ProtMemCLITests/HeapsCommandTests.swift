@@ -69,6 +69,6 @@ func runProtMem(_ arguments: [String]) throws -> (status: Int32, stdout: String,
         let design = try runProtMem(["simulate", "--design", "magic"])
         #expect(design.status == 64 && design.stderr.contains("unknown design \"magic\""))
         let missing = try runProtMem(["simulate", "--scenario", "/nonexistent.yaml"])
-        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.yaml: cannot read: No such file or directory (ENOENT)"), "\(missing.stderr)")
+        #expect(missing.status == 1 && missing.stderr == "protmem: /nonexistent.yaml: cannot read: No such file or directory (ENOENT)\n", "\(missing.stderr)")
     }
 }

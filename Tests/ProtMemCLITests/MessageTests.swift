@@ -34,4 +34,51 @@ import Testing
             #expect(result.stderr.contains("\(directory.path): cannot read: Is a directory (EISDIR)\n"), "\(arguments): \(result.stderr)")
         }
     }
+
+    /// `Examples/scenarios`, found by walking up from this file.
+    static let scenarios: URL = {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("Examples/scenarios")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: "/nonexistent/Examples/scenarios")
+    }()
+
+    /// A copy of an example scenario with one text replaced, in `directory`.
+    static func brokenCopy(of example: String, replacing old: String, with new: String, in directory: URL) throws -> String {
+        let text = try String(contentsOf: scenarios.appendingPathComponent(example), encoding: .utf8)
+        #expect(text.contains(old), "\(example) has no \(old)")
+        let path = directory.appendingPathComponent(example).path
+        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    @Test func anEnumFieldListsItsValuesAtItsLocation() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.brokenCopy(of: "churn.yaml", replacing: "design: heap-by-name", with: "design: heap-by-nam", in: directory)
+        let result = try runProtMem(["simulate", "--scenario", path])
+        #expect(result.status == 1 && result.stdout.isEmpty)
+        #expect(result.stderr == "\(path):6:9: error: design: unknown design \"heap-by-nam\"; expected one of heap-by-name, reserved-region, heap-device, userspace\n",
+                "\(result.stderr)")
+    }
+
+    /// Scenario and ABI-script errors share the compiler's `FILE:LINE:COLUMN: error: ` form.
+    @Test func everyLocatedErrorHasOneForm() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = try Self.brokenCopy(of: "trusted-ui.yaml", replacing: "frame_rate:", with: "frame_rat:", in: directory)
+        let script = directory.appendingPathComponent("s.jsonl").path
+        try "# one\n\n  {\"op\": \"close\", \"fd\": 3}\n".write(toFile: script, atomically: false, encoding: .utf8)
+        let fromScenario = try runProtMem(["simulate", "--scenario", scenario])
+        let fromScript = try runProtMem(["abi", "run", script])
+        #expect(fromScript.stderr == "\(script):3:25: error: field \"fd\" must be a string, found a number\n", "\(fromScript.stderr)")
+        let form = /^(.+):([0-9]+):([0-9]+): error: [^\n]+\n$/
+        for (result, file) in [(fromScenario, scenario), (fromScript, script)] {
+            let match = try #require(result.stderr.wholeMatch(of: form), "\(result.stderr)")
+            #expect(String(match.1) == file)
+        }
+    }
 }
