@@ -119,7 +119,11 @@ struct ScenarioRun {
             result.report.firmware = origin
             return result
         } catch {
-            throw DTBFile.failure("\(scenario.name): \(error)")
+            if let field = error.field, let scenarioPath {
+                let located = Scenario.locate(field, inFile: scenarioPath, message: error.reason)
+                throw located.isLocated ? Diagnostics.located(located.description) : DTBFile.failure(located.description)
+            }
+            throw DTBFile.failure("scenario \(scenario.name): \(error)")
         }
     }
 }

@@ -81,4 +81,17 @@ import Testing
             #expect(String(match.1) == file)
         }
     }
+
+    @Test func aHeapTheBoardLacksIsReportedAtItsField() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.brokenCopy(of: "churn.yaml", replacing: "heap: protected-carveout", with: "heap: no-such-heap", in: directory)
+        let result = try runProtMem(["simulate", "--scenario", path])
+        #expect(result.status == 1 && result.stdout.isEmpty)
+        #expect(result.stderr == """
+            \(path):12:11: error: workloads[0].heap: board protmem-default has no heap "no-such-heap"; its heaps are "system", "linux,cma", \
+            "protected-carveout", "protected,secure-video"
+
+            """, "\(result.stderr)")
+    }
 }

@@ -52,6 +52,7 @@ public struct Simulation: Sendable {
             throw SimulationError("\(error)")
         }
         show?(board)
+        try Self.checkHeapNames(scenario.workloads, on: board)
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
@@ -139,6 +140,25 @@ public struct Simulation: Sendable {
         let recorder = context.recorder
         guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
         return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
+    }
+
+    /// Every heap a workload names is one the board has (registered or still to register):
+    /// a misspelt heap is the scenario's error, found before the boot, not an `ENOENT` from
+    /// the first `open` of its device node.
+    static func checkHeapNames(_ workloads: [Workload], on board: Board) throws(SimulationError) {
+        let names = board.heaps.heaps.map(\.name) + board.unregisteredHeaps.map(\.name)
+        for (index, workload) in workloads.enumerated() {
+            let named: String?
+            switch workload {
+            case .securePlayback(let stream), .secureRecord(let stream): named = stream.heap
+            case .trustedUI(let ui): named = ui.heap
+            case .churn(let churn): named = churn.heap
+            case .mixedGPU: named = nil
+            }
+            guard let named, !names.contains(named) else { continue }
+            throw SimulationError("board \(board.name) has no heap \"\(named)\"; its heaps are \(names.map { "\"\($0)\"" }.joined(separator: ", "))",
+                                  field: ["workloads", String(index), "heap"])
+        }
     }
 
     static func make(_ workload: Workload) -> any SimulatedWorkload {

@@ -45,6 +45,17 @@ extension Scenario {
         }
     }
 
+    /// An error about field `path` of the scenario in `file`, at the field's line and column
+    /// (without them when the file no longer parses or has no such field): for what is found
+    /// wrong only when the scenario meets its board, such as a heap the board does not have.
+    public static func locate(_ path: [String], inFile file: String, message: String) -> ScenarioError {
+        var found: Node?
+        if let bytes = try? HostFile.read(file), let text = String(validating: bytes, as: UTF8.self), let root = try? Yams.compose(yaml: text) {
+            found = node(at: path, in: root)
+        }
+        return ScenarioError(file: file, line: found?.mark.map { $0.line }, column: found?.mark.map { $0.column }, field: fieldName(path), message: message)
+    }
+
     // MARK: Checks Codable does not make
 
     /// Unknown keys are errors, not silently ignored: a misspelt `frame_rat` must not run a

@@ -10,6 +10,14 @@ protocol SimulatedWorkload: AnyObject {
 /// recorded in the report).
 public struct SimulationError: Error, Hashable, Sendable, CustomStringConvertible {
     public let reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
+    /// The scenario field the error is about, as a path (`["workloads", "0", "heap"]`), when
+    /// it is one: ``Scenario/locate(_:inFile:message:)`` finds its line and column.
+    public let field: [String]?
+
+    public init(_ reason: String, field: [String]? = nil) {
+        self.reason = reason
+        self.field = field
+    }
+
+    public var description: String { field.map { "\(Scenario.fieldName($0)): \(reason)" } ?? reason }
 }
