@@ -20,7 +20,8 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("How the GPU gets protected memory: \(Design.allCases.map(\.rawValue).joined(separator: ", ")); overrides the scenario's.", valueName: "design"))
     var design: String?
 
-    @Option(help: "The seed; overrides the scenario's.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed, 0…2^64-1 (decimal or 0x hex); overrides the scenario's.", valueName: "seed"),
+            transform: SeedArgument.parse)
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, ../shared/data's arch10.8 image if found, else a synthetic one with the same layout.", valueName: "file"))

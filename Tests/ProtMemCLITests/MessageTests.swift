@@ -94,4 +94,26 @@ import Testing
 
             """, "\(result.stderr)")
     }
+
+    /// `--seed -1` and `--seed=-1` both reach the seed's own check (ArgumentParser would take
+    /// `-1` for an option), which says the range; exit status 64 as for every usage error.
+    @Test(arguments: [
+        (["--seed", "-1"], "The value '-1' is invalid for '--seed <seed>': a seed is unsigned: must be a whole number 0…18446744073709551615"),
+        (["--seed=-1"], "The value '-1' is invalid for '--seed <seed>': a seed is unsigned: must be a whole number 0…18446744073709551615"),
+        (["--seed", "18446744073709551616"], "The value '18446744073709551616' is invalid for '--seed <seed>': must be a whole number 0…"),
+        (["--seed", "seven"], "The value 'seven' is invalid for '--seed <seed>': must be a whole number 0…"),
+        (["--seed", "--json"], "The value '--json' is invalid for '--seed <seed>': --seed needs a value: must be a whole number 0…"),
+    ])
+    func badSeedsSayTheRange(_ arguments: [String], _ message: String) throws {
+        let result = try runProtMem(["simulate"] + arguments)
+        #expect(result.status == 64 && result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("Error: " + message), "\(result.stderr)")
+    }
+
+    @Test func seedsTakeTheWholeRangeInDecimalOrHex() throws {
+        let top = try runProtMem(["simulate", "--scenario", Self.scenarios.appendingPathComponent("trusted-ui.yaml").path, "--seed", "18446744073709551615"])
+        #expect(top.status == 0 && top.stdout.contains(", seed 18446744073709551615, "), "\(top.stderr)")
+        let hex = try runProtMem(["simulate", "--scenario", Self.scenarios.appendingPathComponent("trusted-ui.yaml").path, "--seed", "0x10"])
+        #expect(hex.status == 0 && hex.stdout.contains(", seed 16, "), "\(hex.stderr)")
+    }
 }
