@@ -37,6 +37,7 @@ extension RunReport {
         }
         lines.append("invariant violations: \(violations.count)")
         for violation in violations { lines.append("  \(violation)") }
+        for shortfall in shortfalls { lines.append(shortfall.note) }
         return lines.joined(separator: "\n")
     }
 

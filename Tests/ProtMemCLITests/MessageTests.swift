@@ -48,10 +48,17 @@ import Testing
 
     /// A copy of an example scenario with one text replaced, in `directory`.
     static func brokenCopy(of example: String, replacing old: String, with new: String, in directory: URL) throws -> String {
-        let text = try String(contentsOf: scenarios.appendingPathComponent(example), encoding: .utf8)
-        #expect(text.contains(old), "\(example) has no \(old)")
+        try brokenCopy(of: example, replacing: [(old, new)], in: directory)
+    }
+
+    static func brokenCopy(of example: String, replacing replacements: [(String, String)], in directory: URL) throws -> String {
+        var text = try String(contentsOf: scenarios.appendingPathComponent(example), encoding: .utf8)
+        for (old, new) in replacements {
+            #expect(text.contains(old), "\(example) has no \(old)")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
         let path = directory.appendingPathComponent(example).path
-        try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: false, encoding: .utf8)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 
@@ -115,5 +122,24 @@ import Testing
         #expect(top.status == 0 && top.stdout.contains(", seed 18446744073709551615, "), "\(top.stderr)")
         let hex = try runProtMem(["simulate", "--scenario", Self.scenarios.appendingPathComponent("trusted-ui.yaml").path, "--seed", "0x10"])
         #expect(hex.status == 0 && hex.stdout.contains(", seed 16, "), "\(hex.stderr)")
+    }
+
+    /// A churn that did fewer operations than asked says so in the JSON and the summary.
+    @Test func aShortChurnIsReported() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.brokenCopy(of: "churn.yaml", replacing: [("operations: 4000", "operations: 100000000"), ("duration: 1s", "duration: 20ms")],
+                                       in: directory)
+        let json = try runProtMem(["simulate", "--scenario", path, "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let shortfalls = try #require(object["shortfalls"] as? [[String: Any]])
+        #expect(shortfalls.count == 1)
+        #expect(shortfalls.first?["workload"] as? String == "workloads[0] (churn)")
+        #expect(shortfalls.first?["operations_asked"] as? Int == 100_000_000)
+        #expect(shortfalls.first?["operations_done"] as? Int == 20_000)
+        let summary = try runProtMem(["simulate", "--scenario", path])
+        #expect(summary.stdout.contains("\nnote: workloads[0] (churn) did 20000 of the 100000000 operations asked: churn operations are at least 1us apart, so a run of 20ms holds at most 20000\n"),
+                "\(summary.stdout)")
     }
 }

@@ -104,6 +104,10 @@ public struct Simulation: Sendable {
             if checkEveryEvent { violations += checker.check() }
         }
         progress?.finish()
+        let shortfalls = workloads.enumerated().compactMap { index, workload in
+            workload.shortfall(context).map { RunReport.Shortfall(workload: "workloads[\(index)] (\(workload.name))", operationsAsked: $0.asked,
+                                                                  operationsDone: $0.done, reason: $0.reason) }
+        }
         // What the GPU records from here on (the wind-down) is kept, and not tallied.
         if !recordsTrace { gpu.stopStreamingTrace() }
         let finalBytes = Dictionary(uniqueKeysWithValues: board.heaps.heaps.map { heap in
@@ -111,6 +115,7 @@ public struct Simulation: Sendable {
             return (heap.name, stats.size - min(stats.size, stats.free))
         })
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
+        report.shortfalls = shortfalls
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
         violations += checker.check(scanFreeMemory: true)

@@ -4,6 +4,13 @@ protocol SimulatedWorkload: AnyObject {
     var name: String { get }
     func start(_ context: SimulationContext) throws(SimulationError)
     func finish(_ context: SimulationContext)
+    /// When the run's time is up: how much less the workload did than its scenario asked,
+    /// and why; `nil` when it did all of it.
+    func shortfall(_ context: SimulationContext) -> (asked: UInt64, done: UInt64, reason: String)?
+}
+
+extension SimulatedWorkload {
+    func shortfall(_ context: SimulationContext) -> (asked: UInt64, done: UInt64, reason: String)? { nil }
 }
 
 /// Why a run could not be set up or carried out (not a fault inside the run: those are
