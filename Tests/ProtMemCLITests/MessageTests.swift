@@ -142,4 +142,14 @@ import Testing
         #expect(summary.stdout.contains("\nnote: workloads[0] (churn) did 20000 of the 100000000 operations asked: churn operations are at least 1us apart, so a run of 20ms holds at most 20000\n"),
                 "\(summary.stdout)")
     }
+
+    @Test func versionNamesThePackageAndWhatItModels() throws {
+        let result = try runProtMem(["--version"])
+        #expect(result.status == 0 && result.stderr.isEmpty)
+        #expect(result.stdout == """
+            protmem 0.1.0 (models Linux 6.12 dma-buf, dma-heap and udmabuf userspace ABI; Linux 6.18 tee_heap and OP-TEE protected memory; \
+            panthor 1.9 with the May 2026 protected-mode series; Mali CSF firmware header 0.x)
+
+            """)
+    }
 }
