@@ -39,17 +39,25 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Run the invariant checker after every event (slow).")
     var checkEveryEvent = false
 
+    @OptionGroup var bufinfo: BufinfoOptions
+
     func validate() throws {
         if let design, Design(rawValue: design) == nil {
             throw ValidationError("unknown design \"\(design)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        try bufinfo.validate(json: json)
     }
 
     func run() throws {
-        for path in [trace, html].compactMap(\.self) { try Output.checkWritable(path) }
+        for path in [trace, html, bufinfo.output].compactMap(\.self) { try Output.checkWritable(path) }
         let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
-                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil).run(showProgress: true)
+                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil,
+                                     bufinfoTimes: bufinfo.times).run(showProgress: true)
         try write(result)
+        if !bufinfo.times.isEmpty {
+            let text = BufinfoOptions.text(result.bufinfo)
+            if let path = bufinfo.output { try Output.write(text, to: path) } else { print(text, terminator: "") }
+        }
         if json {
             print(try RunReportJSON.encode(result.report))
         } else {
@@ -79,6 +87,8 @@ struct ScenarioRun {
     let checkEveryEvent: Bool
     /// Only a run that writes its trace keeps it (see ``Simulation/recordsTrace``).
     var recordsTrace = false
+    /// When to take `bufinfo` (``Simulation/bufinfoTimes``).
+    var bufinfoTimes: [ScenarioDuration] = []
 
     func prepare() throws -> (Scenario, BoardConfiguration, [UInt8], String) {
         let scenario: Scenario
@@ -114,6 +124,10 @@ struct ScenarioRun {
         var simulation = Simulation(scenario: scenario, configuration: configuration, design: design, seed: seed, firmware: firmwareBytes)
         simulation.checkEveryEvent = checkEveryEvent
         simulation.recordsTrace = recordsTrace
+        if let late = bufinfoTimes.first(where: { $0.nanoseconds > scenario.duration.nanoseconds }) {
+            throw DTBFile.failure("--bufinfo-at \(late) is after the end of scenario \(scenario.name) (\(scenario.duration))")
+        }
+        simulation.bufinfoTimes = bufinfoTimes
         do {
             let progress = showProgress ? ProgressReporter(total: scenario.duration.nanoseconds) : nil
             var result = try simulation.run(progress: progress)

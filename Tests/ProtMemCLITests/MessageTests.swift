@@ -152,4 +152,36 @@ import Testing
 
             """)
     }
+
+    @Test func bufinfoAtAChosenTime() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let scenario = Self.scenarios.appendingPathComponent("trusted-ui.yaml").path
+        let one = try runProtMem(["simulate", "--scenario", scenario, "--bufinfo-at", "0.5s"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.hasPrefix("\nDma-buf Objects:\nsize    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n"))
+        let end = try #require(one.stdout.range(of: #"\nTotal [0-9]+ objects, [0-9]+ bytes\n"#, options: .regularExpression))
+        #expect(one.stdout[end.upperBound...].hasPrefix("scenario trusted-ui on protmem-default"), "then the summary")
+
+        let file = directory.appendingPathComponent("bufinfo.txt").path
+        let two = try runProtMem(["simulate", "--scenario", scenario, "--json", "--bufinfo-at", "0.5s", "--bufinfo-at=1ms", "--bufinfo-out", file])
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) is [String: Any], "standard output is the JSON alone")
+        let written = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(written.hasPrefix("==> bufinfo at 1ms <==\n\nDma-buf Objects:\n"))
+        #expect(written.contains("\n\n==> bufinfo at 500ms <==\n\nDma-buf Objects:\n"))
+        #expect(written.hasSuffix(String(one.stdout[..<end.upperBound])), "the same text at the same time")
+    }
+
+    @Test(arguments: [
+        (["--bufinfo-at", "soon"], 64, "The value 'soon' is invalid for '--bufinfo-at <time>': expected a virtual time such as 1.5s, 500ms, 250us or 100ns"),
+        (["--bufinfo-at", "1s", "--json"], 64, "--bufinfo-at with --json needs --bufinfo-out"),
+        (["--bufinfo-out", "/tmp/b.txt"], 64, "--bufinfo-out needs --bufinfo-at"),
+        (["--bufinfo-at", "3s"], 1, "protmem: --bufinfo-at 3s is after the end of scenario trusted-ui (1s)"),
+    ])
+    func bufinfoMisuse(_ arguments: [String], _ status: Int32, _ message: String) throws {
+        let result = try runProtMem(["simulate", "--scenario", Self.scenarios.appendingPathComponent("trusted-ui.yaml").path] + arguments)
+        #expect(result.status == status && result.stdout.isEmpty)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
 }

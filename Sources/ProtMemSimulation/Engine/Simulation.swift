@@ -26,6 +26,10 @@ public struct Simulation: Sendable {
     /// `protmem simulate` without `--trace` makes) the result's trace is empty and the run's
     /// memory stays bounded however long it simulates. The report is the same either way.
     public var recordsTrace = true
+    /// Virtual times at which to take debugfs `dma_buf/bufinfo` (``SimulationResult/bufinfo``),
+    /// each after every event due at or before it; none after the scenario's end.
+    /// A time after the scenario's end takes the board as the run ended, before the wind-down.
+    public var bufinfoTimes: [ScenarioDuration] = []
     /// What the report keeps of long series (``RunLimits``).
     package var limits = RunLimits()
 
@@ -99,10 +103,19 @@ public struct Simulation: Sendable {
         }
 
         var violations: [InvariantViolation] = []
-        while events.runNext(notAfter: end) {
-            progress?.update(events.now.rawValue)
-            if checkEveryEvent { violations += checker.check() }
+        func run(until time: VirtualInstant) {
+            while events.runNext(notAfter: time) {
+                progress?.update(events.now.rawValue)
+                if checkEveryEvent { violations += checker.check() }
+            }
         }
+        // Each snapshot sees everything due at or before its time, and nothing after.
+        var bufinfo: [BufinfoSnapshot] = []
+        for time in bufinfoTimes.map({ min(VirtualInstant(nanoseconds: $0.nanoseconds), end) }).sorted() {
+            run(until: time)
+            bufinfo.append(BufinfoSnapshot(time: time.rawValue, text: board.dmaBufs.bufinfo()))
+        }
+        run(until: end)
         progress?.finish()
         let shortfalls = workloads.enumerated().compactMap { index, workload in
             workload.shortfall(context).map { RunReport.Shortfall(workload: "workloads[\(index)] (\(workload.name))", operationsAsked: $0.asked,
@@ -143,8 +156,11 @@ public struct Simulation: Sendable {
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, finalBytes: finalBytes,
                   violations: violations)
         let recorder = context.recorder
-        guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
-        return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
+        var result = recordsTrace
+            ? SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
+            : SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] }
+        result.bufinfo = bufinfo
+        return result
     }
 
     /// Every heap a workload names is one the board has (registered or still to register):
