@@ -27,7 +27,7 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, ../shared/data's arch10.8 image if found, else a synthetic one with the same layout.", valueName: "file"))
     var firmware: String?
 
-    @Flag(help: "Print the report as JSON instead of the text summary.")
+    @Flag(help: "Print the report as JSON instead of the text summary (times in virtual nanoseconds, sizes in bytes; README, \"Units in the JSON\").")
     var json = false
 
     @Option(help: ArgumentHelp("Write a Perfetto-loadable trace (Chrome trace-event JSON).", valueName: "file"))

@@ -184,4 +184,34 @@ import Testing
         #expect(result.status == status && result.stdout.isEmpty)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
+
+    /// Every number in every command's JSON has its unit in README's "Units in the JSON".
+    @Test func everyJSONNumberHasItsUnitDocumented() throws {
+        let readme = try String(contentsOf: Self.scenarios.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"),
+                                encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Units in the JSON").dropFirst().first?.components(separatedBy: "\n## ").first)
+        func numericKeys(_ value: Any, key: String?, into keys: inout Set<String>) {
+            if let object = value as? [String: Any] {
+                // `occupancy` is keyed by heap name.
+                for (name, member) in object { numericKeys(member, key: key == "occupancy" ? "occupancy[]" : name, into: &keys) }
+            } else if let array = value as? [Any] {
+                for element in array { numericKeys(element, key: key, into: &keys) }
+            } else if let number = value as? NSNumber, String(cString: number.objCType) != "c", let key {
+                keys.insert(key)
+            }
+        }
+        let churn = Self.scenarios.appendingPathComponent("churn.yaml").path
+        for arguments in [["simulate", "--scenario", churn, "--json"], ["compare", "--scenario", Self.scenarios.appendingPathComponent("trusted-ui.yaml").path, "--json"],
+                          ["heaps", "--json"], ["board", "--json"]] {
+            let result = try runProtMem(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            var keys = Set<String>()
+            numericKeys(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)), key: nil, into: &keys)
+            #expect(!keys.isEmpty)
+            if arguments[0] == "simulate" {
+                #expect(keys.isSuperset(of: ["duration", "peak_bytes", "time", "bytes", "mean_enter_latency"] as Set) && !keys.contains("protected"), "\(keys)")
+            }
+            for key in keys.sorted() { #expect(section.contains("`\(key)`"), "\(arguments[0]) --json: \(key) has no unit in README") }
+        }
+    }
 }
