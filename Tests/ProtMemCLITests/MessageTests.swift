@@ -214,4 +214,16 @@ import Testing
             for key in keys.sorted() { #expect(section.contains("`\(key)`"), "\(arguments[0]) --json: \(key) has no unit in README") }
         }
     }
+
+    /// A test that cannot run is skipped through `.enabled(if:, "reason")`, which names it and
+    /// says why, never by printing and returning (which reports it as passed).
+    @Test func testsSkipThroughTheFramework() throws {
+        let tests = Self.scenarios.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests")
+        let files = (FileManager.default.enumerator(atPath: tests.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 50)
+        for file in files {
+            let text = try String(contentsOf: tests.appendingPathComponent(file), encoding: .utf8)
+            #expect(!text.contains("print(\"SKIP"), "\(file) prints a skip instead of using .enabled(if:)")
+        }
+    }
 }
