@@ -39,6 +39,7 @@ extension RunReport {
         }
         lines.append("invariant violations: \(violations.count)")
         for violation in violations { lines.append("  \(violation)") }
+        for shortfall in shortfalls { lines.append(shortfall.note) }
         if let expectation { lines.append(expectation.line(faultCount: faultCount, violationCount: UInt64(violations.count))) }
         return lines.joined(separator: "\n")
     }

@@ -113,6 +113,29 @@ public struct RunReport: Codable, Hashable, Sendable {
         }
     }
 
+    /// A workload that did less than its scenario asked for in the time the run had: how
+    /// much it was asked, how much it did, and why (`shortfalls` in the JSON, a `note:` line
+    /// in the summary).
+    public struct Shortfall: Codable, Hashable, Sendable {
+        /// `workloads[INDEX] (KIND)`, as the scenario lists it.
+        public var workload: String
+        public var operationsAsked: UInt64
+        public var operationsDone: UInt64
+        public var reason: String
+
+        public init(workload: String, operationsAsked: UInt64, operationsDone: UInt64, reason: String) {
+            self.workload = workload
+            self.operationsAsked = operationsAsked
+            self.operationsDone = operationsDone
+            self.reason = reason
+        }
+
+        /// The summary's line.
+        public var note: String {
+            "note: \(workload) did \(operationsDone) of the \(operationsAsked) operations asked: \(reason)"
+        }
+    }
+
     public var scenario: String
     public var board: String
     public var design: String
@@ -136,6 +159,8 @@ public struct RunReport: Codable, Hashable, Sendable {
     public var poolSize: UInt64 = 0
     public var poolMap: [PoolSegment] = []
     public var protectedIntervals: [Interval] = []
+    /// Workloads that did less than asked; empty when every one did all of it.
+    public var shortfalls: [Shortfall] = []
 
     /// Every fault, listed or not.
     public var faultCount: UInt64 { UInt64(faults.count) + (faultsNotListed ?? 0) }

@@ -16,8 +16,11 @@ public enum FirmwareLocator {
     /// default) or one of its ancestors, or the synthetic one; with a line saying which.
     public static func load(_ path: String?, searchingFrom directory: URL? = nil) throws(SimulationError) -> (bytes: [UInt8], origin: String) {
         if let path {
-            guard let data = FileManager.default.contents(atPath: path) else { throw SimulationError("\(path): cannot read the firmware image") }
-            return ([UInt8](data), path)
+            do {
+                return (try HostFile.read(path), path)
+            } catch {
+                throw SimulationError("\(error)")
+            }
         }
         var directory = directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         while true {

@@ -3,10 +3,11 @@ import Foundation
 /// The project's real test data in `shared/data/` (device tree blobs, Mali firmware images),
 /// which lives beside the package rather than in it. It is found by walking up from this
 /// source file, so the same tests work from the main checkout and from any worktree beside it.
-/// Tests that need it skip, and say so, when it is absent.
+/// Tests that need it are skipped when it is absent, through Swift Testing's
+/// `.enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent")`, which names
+/// the test and the reason.
 public enum SharedData {
-    /// Printed when the data is missing, so a skipped run is visible in the log instead of
-    /// silently green.
+    /// What a test or benchmark that falls back to something else says when the data is missing.
     public static let skipMessage = "SKIP: ../shared/data absent"
 
     /// `shared/data/dtb`: real device tree blobs, by kernel version and vendor.
@@ -30,19 +31,14 @@ public enum SharedData {
         }
     }
 
-    /// Whether the device tree blobs are there; prints the skip message when they are not.
+    /// Whether the device tree blobs are there.
     public static func deviceTreesAvailable() -> Bool {
-        available(dtbDirectory)
+        dtbDirectory != nil
     }
 
-    /// Whether the firmware images are there; prints the skip message when they are not.
+    /// Whether the firmware images are there.
     public static func firmwareAvailable() -> Bool {
-        available(firmwareDirectory)
-    }
-
-    private static func available(_ directory: URL?) -> Bool {
-        if directory == nil { print(skipMessage) }
-        return directory != nil
+        firmwareDirectory != nil
     }
 
     /// Every `*.dtb` under ``dtbDirectory``, sorted by path for a stable order.

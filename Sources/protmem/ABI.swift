@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProtMemBoard
+import ProtMemSimulation
 import ProtMemUserspace
 
 /// `protmem abi`: the userspace ABI of the model, driven by scripts.
@@ -28,12 +29,11 @@ struct ABIRun: ParsableCommand {
     var file: String
 
     func run() throws {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
+            data = try HostFile.read(file)
         } catch {
-            FileHandle.standardError.write(Data("protmem abi run: cannot read \(file): \(FileReading.reason(file))\n".utf8))
-            throw ExitCode(1)
+            throw DTBFile.failure("\(error)")
         }
         let board: Board
         do {
@@ -53,16 +53,25 @@ struct ABIRun: ParsableCommand {
                 var bytes = Array(line)
                 if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
                 guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw ABIScriptError(line: number, problem: "not valid UTF-8")
+                    throw ABIScriptError(line: number, column: Self.validUTF8Prefix(bytes) + 1, problem: "not valid UTF-8")
                 }
                 if let result = try runner.run(line: text, number: number) {
                     print(result.json, to: &output)
                 }
             }
         } catch let error as ABIScriptError {
-            FileHandle.standardError.write(Data("protmem abi run: \(file), \(error)\n".utf8))
+            Diagnostics.print(error.diagnostic(file: file))
             throw ExitCode(2)
         }
+    }
+
+    /// How many bytes of `bytes` decode as UTF-8 before the first that does not.
+    static func validUTF8Prefix(_ bytes: [UInt8]) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var count = 0
+        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { count += scalar.count }
+        return count
     }
 }
 

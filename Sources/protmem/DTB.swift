@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProtMemDeviceTree
+import ProtMemSimulation
 
 /// `protmem dtb`: device tree blobs read, rewritten and overlaid by the
 /// model's own parser, writer and overlay code (no dtc involved).
@@ -72,14 +73,14 @@ struct DTB: ParsableCommand {
 /// on standard error naming the file, then exit status 1.
 enum DTBFile {
     static func read(_ path: String) throws -> DeviceTree {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try HostFile.read(path)
         } catch {
-            throw failure("\(path): cannot read: \(FileReading.reason(path))")
+            throw failure("\(error)")
         }
         do {
-            return try FlattenedDeviceTree.parse([UInt8](data))
+            return try FlattenedDeviceTree.parse(bytes)
         } catch {
             throw failure("\(path): \(error)")
         }
@@ -87,15 +88,30 @@ enum DTBFile {
 
     static func write(_ bytes: [UInt8], to path: String) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try HostFile.write(bytes, to: path)
         } catch {
-            throw failure("\(path): cannot write: \(FileReading.writeReason(path, error))")
+            throw failure("\(error)")
         }
     }
 
     /// Prints `message` to standard error and returns the exit to throw.
     static func failure(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("protmem: \(message)\n".utf8))
+        Diagnostics.print("protmem: \(message)")
+        return .failure
+    }
+}
+
+/// Messages on standard error. One with a place in a file is written as compilers write it,
+/// `FILE:LINE:COLUMN: error: MESSAGE`, with nothing before it (scenario and ABI-script
+/// errors); one without, `protmem: MESSAGE`.
+enum Diagnostics {
+    static func print(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Prints a located message (already `FILE:…: error: …`) and returns the exit to throw.
+    static func located(_ message: String) -> ExitCode {
+        print(message)
         return .failure
     }
 }

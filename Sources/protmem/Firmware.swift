@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ProtMemPanthor
+import ProtMemSimulation
 
 /// `protmem firmware`: tools for Mali CSF firmware images.
 struct Firmware: ParsableCommand {
@@ -43,19 +44,11 @@ struct Firmware: ParsableCommand {
         }
 
         private func readFile() throws -> [UInt8] {
-            var isDirectory: ObjCBool = false
-            let reason: String
-            if !FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) {
-                reason = "no such file"
-            } else if isDirectory.boolValue {
-                reason = "is a directory, not a firmware image"
-            } else if let data = FileManager.default.contents(atPath: file) {
-                return [UInt8](data)
-            } else {
-                reason = "cannot be read (permission denied?)"
+            do {
+                return try HostFile.read(file)
+            } catch {
+                throw DTBFile.failure("\(error)")
             }
-            FileHandle.standardError.write(Data("protmem: \(file): \(reason)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }

@@ -9,10 +9,16 @@ import ProtMemSimulation
 /// playback on the built-in board.
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a scenario (YAML) on a board in virtual time and report buffers, faults and protected-mode switches."
+        abstract: "Run a scenario (YAML) on a board in virtual time and report buffers, faults and protected-mode switches.",
+        discussion: """
+            The scenario format (every field of every workload, the board mapping and how its paths resolve, \
+            probe_order, expect:, units and limits) is documented in Documentation/scenario-format.md.
+            Exit status: 0 when the run met its expectation, 3 when the violations are not as expected, \
+            4 when the faults are not, 1 when the run could not be made.
+            """
     )
 
-    @Option(help: ArgumentHelp("A scenario file (see Examples/scenarios/); without one, the built-in secure-playback scenario.", valueName: "file"))
+    @Option(help: ArgumentHelp("A scenario file (Examples/scenarios/; every field is in Documentation/scenario-format.md); without one, the built-in secure-playback scenario.", valueName: "file"))
     var scenario: String?
 
     @OptionGroup var boardOptions: BoardOptions
@@ -20,13 +26,14 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("How the GPU gets protected memory: \(Design.allCases.map(\.rawValue).joined(separator: ", ")); overrides the scenario's.", valueName: "design"))
     var design: String?
 
-    @Option(help: "The seed; overrides the scenario's.")
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed, 0…2^64-1 (decimal or 0x hex); overrides the scenario's.", valueName: "seed"),
+            transform: SeedArgument.parse)
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("A Mali CSF firmware image; without one, the real arch10.8 image if found in Boards/real (Scripts/fetch-boards.sh) or ../shared/data, walking up from the working directory, else a synthetic one with the same layout.", valueName: "file"))
     var firmware: String?
 
-    @Flag(help: "Print the report as JSON instead of the text summary.")
+    @Flag(help: "Print the report as JSON instead of the text summary (times in virtual nanoseconds, sizes in bytes; README, \"Units in the JSON\").")
     var json = false
 
     @Option(help: ArgumentHelp("Write a Perfetto-loadable trace (Chrome trace-event JSON).", valueName: "file"))
@@ -38,16 +45,25 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Run the invariant checker after every event (slow).")
     var checkEveryEvent = false
 
+    @OptionGroup var bufinfo: BufinfoOptions
+
     func validate() throws {
         if let design, Design(rawValue: design) == nil {
             throw ValidationError("unknown design \"\(design)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        try bufinfo.validate(json: json)
     }
 
     func run() throws {
+        for path in [trace, html, bufinfo.output].compactMap(\.self) { try Output.checkWritable(path) }
         let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
-                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil).run(showProgress: true)
+                                     seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil,
+                                     bufinfoTimes: bufinfo.times).run(showProgress: true)
         try write(result)
+        if !bufinfo.times.isEmpty {
+            let text = BufinfoOptions.text(result.bufinfo)
+            if let path = bufinfo.output { try Output.write(text, to: path) } else { print(text, terminator: "") }
+        }
         if json {
             print(try RunReportJSON.encode(result.report))
         } else {
@@ -80,6 +96,8 @@ struct ScenarioRun {
     let checkEveryEvent: Bool
     /// Only a run that writes its trace keeps it (see ``Simulation/recordsTrace``).
     var recordsTrace = false
+    /// When to take `bufinfo` (``Simulation/bufinfoTimes``).
+    var bufinfoTimes: [ScenarioDuration] = []
 
     func prepare() throws -> (Scenario, BoardConfiguration, [UInt8], String) {
         let scenario: Scenario
@@ -87,7 +105,7 @@ struct ScenarioRun {
             do {
                 scenario = try Scenario.load(path: scenarioPath)
             } catch {
-                throw DTBFile.failure("\(error)")
+                throw error.isLocated ? Diagnostics.located(error.description) : DTBFile.failure(error.description)
             }
         } else {
             scenario = .builtin
@@ -118,13 +136,21 @@ struct ScenarioRun {
         var simulation = Simulation(scenario: scenario, configuration: configuration, design: design, seed: seed, firmware: firmwareBytes)
         simulation.checkEveryEvent = checkEveryEvent
         simulation.recordsTrace = recordsTrace
+        if let late = bufinfoTimes.first(where: { $0.nanoseconds > scenario.duration.nanoseconds }) {
+            throw DTBFile.failure("--bufinfo-at \(late) is after the end of scenario \(scenario.name) (\(scenario.duration))")
+        }
+        simulation.bufinfoTimes = bufinfoTimes
         do {
             let progress = showProgress ? ProgressReporter(total: scenario.duration.nanoseconds) : nil
             var result = try simulation.run(progress: progress)
             result.report.firmware = origin
             return result
         } catch {
-            throw DTBFile.failure("\(scenario.name): \(error)")
+            if let field = error.field, let scenarioPath {
+                let located = Scenario.locate(field, inFile: scenarioPath, message: error.reason)
+                throw located.isLocated ? Diagnostics.located(located.description) : DTBFile.failure(located.description)
+            }
+            throw DTBFile.failure("scenario \(scenario.name): \(error)")
         }
     }
 }
@@ -139,11 +165,20 @@ enum RunReportJSON {
 }
 
 enum Output {
+    /// Refuses an output path that cannot be written before the run, not after it.
+    static func checkWritable(_ path: String) throws {
+        do {
+            try HostFile.checkWritable(path)
+        } catch {
+            throw DTBFile.failure("\(error)")
+        }
+    }
+
     static func write(_ text: String, to path: String) throws {
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try HostFile.write(text, to: path)
         } catch {
-            throw DTBFile.failure("\(path): cannot write: \(FileReading.writeReason(path, error))")
+            throw DTBFile.failure("\(error)")
         }
     }
 }

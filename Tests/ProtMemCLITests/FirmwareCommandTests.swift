@@ -43,8 +43,9 @@ import Testing
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
     }
 
-    @Test func jsonDescribesTheRealImage() throws {
-        guard let image = Self.image else { print("SKIP: ../shared/data absent"); return }
+    @Test(.enabled(if: image != nil, "../shared/data absent"))
+    func jsonDescribesTheRealImage() throws {
+        let image = try #require(Self.image)
         let result = try runProtMem(["firmware", "inspect", "--json", image.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("{\"version\": {\"major\": 0, \"minor\": 3}, \"sections\": [{\"name_hex\": "))
@@ -73,8 +74,9 @@ import Testing
         #expect(report.build_info == "814b47b551159067b67a37c4e9adda458ad9d852 ")
     }
 
-    @Test func tableListsTheSections() throws {
-        guard let image = Self.image else { print("SKIP: ../shared/data absent"); return }
+    @Test(.enabled(if: image != nil, "../shared/data absent"))
+    func tableListsTheSections() throws {
+        let image = try #require(Self.image)
         let result = try runProtMem(["firmware", "inspect", image.path])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -88,8 +90,9 @@ import Testing
     }
 
     /// A copy with the shared section's SHARED bit cleared: exit 1, panthor's reason on stderr.
-    @Test func aCorruptedCopyExitsWithTheParsersMessage() throws {
-        guard let image = Self.image else { print("SKIP: ../shared/data absent"); return }
+    @Test(.enabled(if: image != nil, "../shared/data absent"))
+    func aCorruptedCopyExitsWithTheParsersMessage() throws {
+        let image = try #require(Self.image)
         var bytes = [UInt8](try Data(contentsOf: image))
         let sharedEntry = 0xf4  // entry 7, the section at 0x04000000 (checked below)
         #expect(Self.u32(bytes, sharedEntry + 8) == 0x0400_0000)
@@ -109,6 +112,6 @@ import Testing
     @Test func aMissingFileExitsWithAClearMessage() throws {
         let result = try runProtMem(["firmware", "inspect", "/nonexistent/mali_csffw.bin"])
         #expect(result.status == 1)
-        #expect(result.stderr == "protmem: /nonexistent/mali_csffw.bin: no such file\n")
+        #expect(result.stderr == "protmem: /nonexistent/mali_csffw.bin: cannot read: No such file or directory (ENOENT)\n")
     }
 }

@@ -4,8 +4,7 @@ import ProtMemTestSupport
 import Testing
 
 /// Kernel-built DTBs from `shared/data/dtb` (Linux 6.12 arm64 boards).
-// Skipped, with "SKIP: ../shared/data absent" printed, when the shared data
-// folder is not next to the package.
+// Skipped, with the reason, when the shared data folder is not next to the package.
 @Suite("Real device tree blobs", .enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"))
 struct RealBlobTests {
     @Test("every shared blob parses")

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Serialize round trips")
 struct RoundTripTests {
-    // Needs both the shared blobs and dtc; each missing piece prints a SKIP
-    // line and the test is reported as skipped.
+    // Needs both the shared blobs and dtc; without either the test is reported as
+    // skipped, with the reason.
     @Test(
         "dtc prints identical source for original and rewritten blobs",
         .enabled(if: SharedData.deviceTreesAvailable(), "../shared/data absent"),

@@ -12,9 +12,8 @@ struct FirmwareLoadTests {
     /// attribute, backed by memory the non-secure CPU cannot touch and the protected GPU can,
     /// drawn from the design's source; normal sections hold the image's bytes, as the CPU wrote
     /// them; unplug gives everything back.
-    @Test(arguments: ProtectedMemoryDesign.allCases)
+    @Test(.enabled(if: SharedData.firmwareAvailable(), "../shared/data absent"), arguments: ProtectedMemoryDesign.allCases)
     func everyImagePlacesItsProtectedSectionInProtectedMemory(_ design: ProtectedMemoryDesign) throws {
-        guard SharedData.firmwareAvailable() else { return }
         for url in SharedData.firmwareImages {
             let bytes = try SharedData.bytes(of: url)
             let image = try FirmwareImage.parse(bytes)

@@ -6,8 +6,8 @@ import Testing
 /// an independent scan of the same bytes.
 @Suite("Real firmware images")
 struct RealFirmwareTests {
-    @Test func everyImageParsesAndAgreesWithAnIndependentScan() throws {
-        guard SharedData.firmwareAvailable() else { return }
+    @Test(.enabled(if: SharedData.firmwareAvailable(), "../shared/data absent"))
+    func everyImageParsesAndAgreesWithAnIndependentScan() throws {
         let images = SharedData.firmwareImages
         #expect(images.count == 3, "expected arch10.8, arch10.10 and arch11.8")
         for url in images {
@@ -28,8 +28,8 @@ struct RealFirmwareTests {
     /// Each image has exactly one PROT section, at MCU VA [0x03000000, 0x03040000) (256 KiB,
     /// RD|WR|CACHED|PROT, no initial data): observed with the independent scan and asserted
     /// both ways.
-    @Test func theProtectedSectionIsFound() throws {
-        guard SharedData.firmwareAvailable() else { return }
+    @Test(.enabled(if: SharedData.firmwareAvailable(), "../shared/data absent"))
+    func theProtectedSectionIsFound() throws {
         for url in SharedData.firmwareImages {
             let bytes = try SharedData.bytes(of: url)
             let scannedProtected = IndependentScan.interfaces(bytes).filter { $0.flags & (1 << 5) != 0 }
@@ -49,8 +49,8 @@ struct RealFirmwareTests {
     }
 
     /// Mainline without a protected heap drops PROT sections and keeps the rest.
-    @Test func ignoringProtectedSectionsAsMainlineDoes() throws {
-        guard SharedData.firmwareAvailable() else { return }
+    @Test(.enabled(if: SharedData.firmwareAvailable(), "../shared/data absent"))
+    func ignoringProtectedSectionsAsMainlineDoes() throws {
         for url in SharedData.firmwareImages {
             let bytes = try SharedData.bytes(of: url)
             let loaded = try FirmwareImage.parse(bytes, protectedSections: .load)
@@ -64,8 +64,8 @@ struct RealFirmwareTests {
 
     /// What real images carry beyond panthor's six types: OPTIONAL entries of types 5, 7, 8
     /// and 9 are skipped, not refused; every IFACE name is binary, not text.
-    @Test func realImagesExerciseOptionalEntriesAndBinaryNames() throws {
-        guard SharedData.firmwareAvailable() else { return }
+    @Test(.enabled(if: SharedData.firmwareAvailable(), "../shared/data absent"))
+    func realImagesExerciseOptionalEntriesAndBinaryNames() throws {
         for url in SharedData.firmwareImages {
             let image = try FirmwareImage.parse(try SharedData.bytes(of: url))
             let skipped = image.entries.filter { $0.disposition == .skippedOptional }
@@ -78,8 +78,9 @@ struct RealFirmwareTests {
 
     /// The mapping rules on the real sections: code is RO executable, data is NX, the shared
     /// section (CACHED_COHERENT) is uncached.
-    @Test func mappingAttributesFollowPanthorsRules() throws {
-        guard SharedData.firmwareAvailable(), let url = SharedData.firmwareImages.first else { return }
+    @Test(.enabled(if: SharedData.firmwareAvailable(), "../shared/data absent"))
+    func mappingAttributesFollowPanthorsRules() throws {
+        let url = try #require(SharedData.firmwareImages.first)
         let image = try FirmwareImage.parse(try SharedData.bytes(of: url))
         for section in image.sections {
             let attributes = section.mappingAttributes

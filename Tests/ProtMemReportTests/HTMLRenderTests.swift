@@ -9,11 +9,9 @@ import Testing
 @Suite struct HTMLRenderTests {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    @Test func chromiumDrawsEveryPlot() throws {
-        guard let chromium = Self.chromium else {
-            print("SKIP: chromium not installed (Scripts/install-chromium.sh installs it)")
-            return
-        }
+    @Test(.enabled(if: chromium != nil, "chromium not installed (Scripts/install-chromium.sh installs it)"))
+    func chromiumDrawsEveryPlot() throws {
+        let chromium = try #require(Self.chromium)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-html-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

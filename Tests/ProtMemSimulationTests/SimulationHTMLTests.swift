@@ -8,11 +8,8 @@ import Testing
 /// A real run's HTML report, rendered by headless Chromium: the page loads and each plot
 /// draws (occupancy line, the pool's buffers and holes, the protected-mode periods).
 @Suite struct SimulationHTMLTests {
-    @Test func aRunsReportRendersWithItsPlots() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            print("SKIP: chromium not installed (Scripts/install-chromium.sh installs it)")
-            return
-        }
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "chromium not installed (Scripts/install-chromium.sh installs it)"))
+    func aRunsReportRendersWithItsPlots() throws {
         var scenario = Scenario.builtin
         scenario.duration = ScenarioDuration(nanoseconds: 500_000_000)
         let report = try Simulation(scenario: scenario, configuration: .builtinDefault).run().report

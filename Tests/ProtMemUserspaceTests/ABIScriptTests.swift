@@ -74,6 +74,26 @@ import Testing
         #expect(message?.contains(expected) == true, "\(line) → \(message ?? "accepted")")
     }
 
+    /// The column points where the problem is: the JSON syntax error, the field's value, the
+    /// key of a field the op does not take, or 1 for the line as a whole.
+    @Test(arguments: [
+        (#"{"op": "open",}"#, 15),
+        (#"{"op": "close", "fd": 3}"#, 23),
+        (#"{"op": "close", "fd": "a", "flags": 1}"#, 28),
+        (#"{"op": "allocate", "fd": "h"}"#, 8),
+        (#"{"op": "close"}"#, 1),
+        (#"  ["op"]"#, 3),
+    ])
+    func errorsPointAtTheirColumn(_ line: String, _ column: Int) {
+        do {
+            _ = try ABIScriptCall.parse(line: line, number: 7)
+            Issue.record("accepted \(line)")
+        } catch {
+            #expect(error.line == 7 && error.column == column, "\(line) → \(error.column): \(error.problem)")
+            #expect(error.diagnostic(file: "s.jsonl") == "s.jsonl:7:\(column): error: \(error.problem)")
+        }
+    }
+
     /// The runner checks names before running anything of the line, and stops there.
     @Test func unknownNamesStopTheRunBeforeTheLine() throws {
         try withUserspace { userspace, process in
@@ -86,15 +106,15 @@ import Testing
             {"op": "read", "map": "buf", "len": 1}
             {"op": "alloc", "fd": "heap", "len": 4096, "fd_flags": "O_RDWR", "heap_flags": 0, "as": "never"}
             """
-            #expect(throws: ABIScriptError(line: 4, problem: "field \"map\" names \"buf\", a descriptor, where a mapping is needed")) {
+            #expect(throws: ABIScriptError(line: 4, column: 23, problem: "field \"map\" names \"buf\", a descriptor, where a mapping is needed")) {
                 try runner.run(script) { results.append($0.json) }
             }
             #expect(results.count == 3)
             #expect(userspace.board.dmaBufs.count == 1, "line 5 ran")
-            #expect(throws: ABIScriptError(line: 9, problem: "field \"fd\" names \"map\", a mapping, where a descriptor is needed")) {
+            #expect(throws: ABIScriptError(line: 9, column: 23, problem: "field \"fd\" names \"map\", a mapping, where a descriptor is needed")) {
                 _ = try runner.run(line: #"{"op": "close", "fd": "map"}"#, number: 9)
             }
-            #expect(throws: ABIScriptError(line: 10, problem: "field \"memfd\" names \"nothing\", which no earlier line created")) {
+            #expect(throws: ABIScriptError(line: 10, column: 49, problem: "field \"memfd\" names \"nothing\", which no earlier line created")) {
                 _ = try runner.run(line: #"{"op": "udmabuf_create", "fd": "heap", "memfd": "nothing", "size": 1, "as": "u"}"#, number: 10)
             }
         }

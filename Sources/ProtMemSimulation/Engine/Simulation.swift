@@ -26,6 +26,10 @@ public struct Simulation: Sendable {
     /// `protmem simulate` without `--trace` makes) the result's trace is empty and the run's
     /// memory stays bounded however long it simulates. The report is the same either way.
     public var recordsTrace = true
+    /// Virtual times at which to take debugfs `dma_buf/bufinfo` (``SimulationResult/bufinfo``),
+    /// each after every event due at or before it; none after the scenario's end.
+    /// A time after the scenario's end takes the board as the run ended, before the wind-down.
+    public var bufinfoTimes: [ScenarioDuration] = []
     /// What the report keeps of long series (``RunLimits``).
     package var limits = RunLimits()
 
@@ -52,6 +56,7 @@ public struct Simulation: Sendable {
             throw SimulationError("\(error)")
         }
         show?(board)
+        try Self.checkHeapNames(scenario.workloads, on: board)
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
@@ -108,19 +113,33 @@ public struct Simulation: Sendable {
 
         // Each violation once, however many checks find it again.
         var violations = ViolationList()
-        while events.runNext(notAfter: end) {
-            accounting.settle()
-            progress?.update(events.now.rawValue)
-            if checkEveryEvent { violations.add(checker.check()) }
+        func run(until time: VirtualInstant) {
+            while events.runNext(notAfter: time) {
+                accounting.settle()
+                progress?.update(events.now.rawValue)
+                if checkEveryEvent { violations.add(checker.check()) }
+            }
         }
+        // Each snapshot sees everything due at or before its time, and nothing after.
+        var bufinfo: [BufinfoSnapshot] = []
+        for time in bufinfoTimes.map({ min(VirtualInstant(nanoseconds: $0.nanoseconds), end) }).sorted() {
+            run(until: time)
+            bufinfo.append(BufinfoSnapshot(time: time.rawValue, text: board.dmaBufs.bufinfo()))
+        }
+        run(until: end)
         // The time is up at the scenario's end, however long before it the last event ran.
         _ = events.run(until: end)
         progress?.finish()
+        let shortfalls = workloads.enumerated().compactMap { index, workload in
+            workload.shortfall(context).map { RunReport.Shortfall(workload: "workloads[\(index)] (\(workload.name))", operationsAsked: $0.asked,
+                                                                  operationsDone: $0.done, reason: $0.reason) }
+        }
         // What the GPU records from here on (the wind-down) is kept, and not tallied.
         if !recordsTrace { gpu.stopStreamingTrace() }
         accounting.settle()
         let atEnd = HeapMeasure.take(board)
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
+        report.shortfalls = shortfalls
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
         violations.add(checker.check(scanFreeMemory: true))
@@ -151,8 +170,33 @@ public struct Simulation: Sendable {
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
                   afterTeardown: afterTeardown, violations: violations.found)
         report.expectation = (scenario.expect ?? Scenario.Expectation()).judge(report, stated: scenario.expect != nil)
-        guard recordsTrace else { return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] } }
-        return SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
+        var result = recordsTrace
+            ? SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
+            : SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] }
+        result.bufinfo = bufinfo
+        return result
+    }
+
+    /// Every heap a workload names is one the board has (registered or still to register):
+    /// a misspelt heap is the scenario's error, found before the boot, not an `ENOENT` from
+    /// the first `open` of its device node.
+    static func checkHeapNames(_ workloads: [Workload], on board: Board) throws(SimulationError) {
+        let names = board.heaps.heaps.map(\.name) + board.unregisteredHeaps.map(\.name)
+        for (index, workload) in workloads.enumerated() {
+            let named: String?
+            switch workload {
+            case .securePlayback(let stream), .secureRecord(let stream): named = stream.heap
+            case .trustedUI(let ui): named = ui.heap
+            case .churn(let churn): named = churn.heap
+            case .mixedGPU: named = nil
+            }
+            var fields: [(key: String, heap: String)] = named.map { [("heap", $0)] } ?? []
+            if case .secureRecord(let stream) = workload, let bitstream = stream.bitstreamHeap { fields.append(("bitstream_heap", bitstream)) }
+            for (key, heap) in fields where !names.contains(heap) {
+                throw SimulationError("board \(board.name) has no heap \"\(heap)\"; its heaps are \(names.map { "\"\($0)\"" }.joined(separator: ", "))",
+                                      field: ["workloads", String(index), key])
+            }
+        }
     }
 
     static func make(_ workload: Workload) -> any SimulatedWorkload {

@@ -10,6 +10,8 @@ public struct SimulationResult: Sendable {
     public var report: RunReport
     /// How many events the clock ran.
     public let eventsRun: UInt64
+    /// debugfs `dma_buf/bufinfo` at each of ``Simulation/bufinfoTimes``, in time order.
+    public var bufinfo: [BufinfoSnapshot] = []
     /// What the run held when its time was up (empty for a result made from parts).
     package let footprint: RunFootprint
     private let traceSource: TraceSource
@@ -29,6 +31,19 @@ public struct SimulationResult: Sendable {
         self.footprint = footprint
         self.eventsRun = eventsRun
         self.traceSource = TraceSource(.pending(build))
+    }
+}
+
+/// debugfs `dma_buf/bufinfo` as the board's kernel would print it at one virtual time.
+public struct BufinfoSnapshot: Hashable, Sendable {
+    /// Virtual nanoseconds since the boot.
+    public let time: UInt64
+    /// `dma_buf_debug_show`'s text, byte for byte.
+    public let text: String
+
+    public init(time: UInt64, text: String) {
+        self.time = time
+        self.text = text
     }
 }
 

@@ -5,10 +5,13 @@ import Yams
 extension Scenario {
     /// Reads and checks a scenario file. Every error names the file, the line and the field.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScenarioError(file: path, line: nil, column: nil, field: "", message: "cannot read the file")
+        let bytes: [UInt8]
+        do {
+            bytes = try HostFile.read(path)
+        } catch {
+            throw ScenarioError(file: path, line: nil, column: nil, field: "", message: "cannot read: \(error.reason)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ScenarioError(file: path, line: nil, column: nil, field: "", message: "not UTF-8 text")
         }
         return try parse(text, file: path)
@@ -41,6 +44,17 @@ extension Scenario {
         } catch {
             throw ScenarioError(file: file, line: nil, column: nil, field: "", message: "\(error)")
         }
+    }
+
+    /// An error about field `path` of the scenario in `file`, at the field's line and column
+    /// (without them when the file no longer parses or has no such field): for what is found
+    /// wrong only when the scenario meets its board, such as a heap the board does not have.
+    public static func locate(_ path: [String], inFile file: String, message: String) -> ScenarioError {
+        var found: Node?
+        if let bytes = try? HostFile.read(file), let text = String(validating: bytes, as: UTF8.self), let root = try? Yams.compose(yaml: text) {
+            found = node(at: path, in: root)
+        }
+        return ScenarioError(file: file, line: found?.mark.map { $0.line }, column: found?.mark.map { $0.column }, field: fieldName(path), message: message)
     }
 
     // MARK: Checks Codable does not make

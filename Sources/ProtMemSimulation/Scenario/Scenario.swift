@@ -38,9 +38,9 @@ public struct Scenario: Hashable, Sendable, Codable {
         name = try container.decode(String.self, forKey: .name)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         board = try container.decodeIfPresent(BoardChoice.self, forKey: .board) ?? .builtin
-        design = try container.decodeIfPresent(Design.self, forKey: .design) ?? .heapByName
+        design = try container.decodeChoice(Design.self, forKey: .design, naming: "design") ?? .heapByName
         duration = try container.decode(ScenarioDuration.self, forKey: .duration)
-        probeOrder = try container.decodeIfPresent(ProbeOrder.self, forKey: .probeOrder) ?? .linkOrder
+        probeOrder = try container.decodeChoice(ProbeOrder.self, forKey: .probeOrder, naming: "probe order") ?? .linkOrder
         workloads = try container.decode([Workload].self, forKey: .workloads)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
@@ -110,5 +110,20 @@ public enum BoardChoice: Hashable, Sendable, Codable {
             try container.encode(path, forKey: .blob)
             try container.encode(overlays, forKey: .overlays)
         }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A field whose value is one of `T`'s spellings, or absent; anything else is refused
+    /// with every spelling it could have been (not Codable's "Cannot initialize T from
+    /// invalid String value").
+    func decodeChoice<T: RawRepresentable & CaseIterable>(_ type: T.Type, forKey key: Key, naming what: String) throws -> T?
+    where T.RawValue == String {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription:
+                "unknown \(what) \"\(text)\"; expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
     }
 }

@@ -26,14 +26,17 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
         schedule(context)
     }
 
-    /// Operations are spread evenly over the run's time.
+    /// The closest two operations come: a run of D holds at most D / 1 µs of them.
+    static let minimumSpacing: UInt64 = 1_000
+
+    /// Operations are spread evenly over the run's time, the last at its end.
     private func spacing(_ context: SimulationContext) -> VirtualDuration {
-        .nanoseconds(max(1_000, context.end.rawValue / UInt64(max(1, churn.operations))))
+        .nanoseconds(max(Self.minimumSpacing, context.end.rawValue / UInt64(max(1, churn.operations))))
     }
 
     private func schedule(_ context: SimulationContext) {
         let spacing = spacing(context)
-        guard done < churn.operations, context.now + spacing < context.end else { return }
+        guard done < churn.operations, context.now + spacing <= context.end else { return }
         _ = context.events.schedule(after: spacing, "churn op") { [self] in step(context) }
     }
 
@@ -71,6 +74,13 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
             }
         }
         schedule(context)
+    }
+
+    func shortfall(_ context: SimulationContext) -> (asked: UInt64, done: UInt64, reason: String)? {
+        guard done < churn.operations else { return nil }
+        let duration = ScenarioDuration(nanoseconds: context.end.rawValue)
+        return (UInt64(churn.operations), UInt64(done),
+                "churn operations are at least 1us apart, so a run of \(duration) holds at most \(context.end.rawValue / Self.minimumSpacing)")
     }
 
     func finish(_ context: SimulationContext) {

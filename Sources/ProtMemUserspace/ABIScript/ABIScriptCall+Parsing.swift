@@ -4,17 +4,23 @@ extension ABIScriptCall {
     public static func parse(line text: some StringProtocol, number: Int) throws(ABIScriptError) -> ABIScriptCall? {
         let trimmed = text.drop { $0 == " " || $0 == "\t" }
         if trimmed.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) || trimmed.first == "#" { return nil }
-        let value: JSONValue
+        let value: JSONValue, columns: [String: JSONReader.Columns]
         do {
-            value = try JSONReader.parse(String(text))
+            (value, columns) = try JSONReader.parseLine(String(text))
         } catch {
-            throw ABIScriptError(line: number, problem: "not valid JSON: \(error)")
+            throw ABIScriptError(line: number, column: error.column, problem: "not valid JSON: \(error.problem)")
         }
         guard case .object(let members) = value else {
-            throw ABIScriptError(line: number, problem: "expected a JSON object, found \(value.kindName)")
+            throw ABIScriptError(line: number, column: text.utf8.count - trimmed.utf8.count + 1, problem: "expected a JSON object, found \(value.kindName)")
         }
-        var fields = FieldReader(line: number, members: members)
+        var fields = FieldReader(line: number, members: members, columns: columns)
         return try fields.call()
+    }
+
+    /// Where field `field`'s value starts on `line`, in bytes from 1 (1 when the line has no
+    /// such field): for problems found after parsing, such as a name no earlier line made.
+    static func valueColumn(of field: String, in line: some StringProtocol) -> Int {
+        (try? JSONReader.parseLine(String(line)))?.columns[field]?.value ?? 1
     }
 }
 
@@ -22,19 +28,26 @@ extension ABIScriptCall {
 private struct FieldReader {
     let line: Int
     let members: [(key: String, value: JSONValue)]
+    let columns: [String: JSONReader.Columns]
     var op = ""
 
+    /// A problem with the line as a whole.
     func fail(_ problem: String) -> ABIScriptError { ABIScriptError(line: line, problem: problem) }
+
+    /// A problem with field `field`'s value, pointed at.
+    func fail(_ problem: String, value field: String) -> ABIScriptError {
+        ABIScriptError(line: line, column: columns[field]?.value ?? 1, problem: problem)
+    }
 
     mutating func call() throws(ABIScriptError) -> ABIScriptCall {
         guard let opValue = members.first(where: { $0.key == "op" })?.value else { throw fail("missing field \"op\"") }
-        guard case .string(let op) = opValue else { throw fail("field \"op\" must be a string, found \(opValue.kindName)") }
+        guard case .string(let op) = opValue else { throw fail("field \"op\" must be a string, found \(opValue.kindName)", value: "op") }
         guard let known = ABIScriptCall.fields[op] else {
-            throw fail("unknown op \"\(op)\" (known: \(ABIScriptCall.fields.keys.sorted().joined(separator: ", ")))")
+            throw fail("unknown op \"\(op)\" (known: \(ABIScriptCall.fields.keys.sorted().joined(separator: ", ")))", value: "op")
         }
         self.op = op
         for member in members where member.key != "op" && !known.required.contains(member.key) && !known.optional.contains(member.key) {
-            throw fail("unknown field \"\(member.key)\" for op \"\(op)\"")
+            throw ABIScriptError(line: line, column: columns[member.key]?.key ?? 1, problem: "unknown field \"\(member.key)\" for op \"\(op)\"")
         }
         for field in known.required where !members.contains(where: { $0.key == field }) {
             throw fail("op \"\(op)\" needs field \"\(field)\"")
@@ -63,7 +76,7 @@ private struct FieldReader {
         case "read":
             let length = try integer("len", bits: 64)
             guard length <= ABIScriptCall.maximumReadLength else {
-                throw fail("field \"len\": \(length) bytes is more than one read may print (at most \(ABIScriptCall.maximumReadLength), 16 MiB)")
+                throw fail("field \"len\": \(length) bytes is more than one read may print (at most \(ABIScriptCall.maximumReadLength), 16 MiB)", value: "len")
             }
             return .read(map: try name("map"), offset: try integer("offset", bits: 64), length: length)
         case "munmap":
@@ -90,14 +103,14 @@ private struct FieldReader {
 
     func string(_ field: String) throws(ABIScriptError) -> String {
         let value = value(field)!
-        guard case .string(let text) = value else { throw fail("field \"\(field)\" must be a string, found \(value.kindName)") }
+        guard case .string(let text) = value else { throw fail("field \"\(field)\" must be a string, found \(value.kindName)", value: field) }
         return text
     }
 
     /// A name for an object: a non-empty string.
     func name(_ field: String) throws(ABIScriptError) -> String {
         let text = try string(field)
-        guard !text.isEmpty else { throw fail("field \"\(field)\" must name something, found an empty string") }
+        guard !text.isEmpty else { throw fail("field \"\(field)\" must name something, found an empty string", value: field) }
         return text
     }
 
@@ -109,10 +122,10 @@ private struct FieldReader {
         let literal: String
         switch value {
         case .number(let text), .string(let text): literal = text
-        default: throw fail("field \"\(field)\" must be an integer or a string holding one, found \(value.kindName)")
+        default: throw fail("field \"\(field)\" must be an integer or a string holding one, found \(value.kindName)", value: field)
         }
         guard let number = Self.parseInteger(literal, bits: bits) else {
-            throw fail("field \"\(field)\": \"\(literal)\" is not an integer that fits in \(bits) bits")
+            throw fail("field \"\(field)\": \"\(literal)\" is not an integer that fits in \(bits) bits", value: field)
         }
         return number
     }
@@ -124,7 +137,7 @@ private struct FieldReader {
         guard case .string(let text) = value else { return try integer(field, bits: bits) }
         var result: UInt64 = 0
         let parts = text.split(separator: "|", omittingEmptySubsequences: false)
-        if single, parts.count > 1 { throw fail("field \"\(field)\" takes one value, not \"\(text)\"") }
+        if single, parts.count > 1 { throw fail("field \"\(field)\" takes one value, not \"\(text)\"", value: field) }
         for part in parts {
             let piece = part.trimmingCharacters(in: " ")
             if let named = names[piece] {
@@ -132,9 +145,9 @@ private struct FieldReader {
             } else if let number = Self.parseInteger(piece, bits: bits) {
                 result |= number
             } else if piece.isEmpty {
-                throw fail("field \"\(field)\": empty flag in \"\(text)\"")
+                throw fail("field \"\(field)\": empty flag in \"\(text)\"", value: field)
             } else {
-                throw fail("field \"\(field)\": unknown name \"\(piece)\"")
+                throw fail("field \"\(field)\": unknown name \"\(piece)\"", value: field)
             }
         }
         return result
@@ -145,12 +158,12 @@ private struct FieldReader {
         guard value(field) != nil else { return [] }
         let text = try string(field)
         let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { throw fail("field \"\(field)\" has an odd number of hex digits") }
+        guard digits.count % 2 == 0 else { throw fail("field \"\(field)\" has an odd number of hex digits", value: field) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         for index in stride(from: 0, to: digits.count, by: 2) {
             guard let high = Self.hexDigit(digits[index]), let low = Self.hexDigit(digits[index + 1]) else {
-                throw fail("field \"\(field)\" is not hex: character \(index + 1) of \"\(text)\"")
+                throw fail("field \"\(field)\" is not hex: character \(index + 1) of \"\(text)\"", value: field)
             }
             bytes.append(high << 4 | low)
         }

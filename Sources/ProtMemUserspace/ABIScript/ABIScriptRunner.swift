@@ -44,11 +44,11 @@ public final class ABIScriptRunner {
         for reference in call.references {
             switch bindings[reference.name] {
             case nil:
-                throw ABIScriptError(line: number, problem: "field \"\(reference.field)\" names \"\(reference.name)\", which no earlier line created")
+                throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line), problem: "field \"\(reference.field)\" names \"\(reference.name)\", which no earlier line created")
             case .descriptor where reference.isMapping:
-                throw ABIScriptError(line: number, problem: "field \"\(reference.field)\" names \"\(reference.name)\", a descriptor, where a mapping is needed")
+                throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line), problem: "field \"\(reference.field)\" names \"\(reference.name)\", a descriptor, where a mapping is needed")
             case .mapping where !reference.isMapping:
-                throw ABIScriptError(line: number, problem: "field \"\(reference.field)\" names \"\(reference.name)\", a mapping, where a descriptor is needed")
+                throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line), problem: "field \"\(reference.field)\" names \"\(reference.name)\", a mapping, where a descriptor is needed")
             default:
                 break
             }

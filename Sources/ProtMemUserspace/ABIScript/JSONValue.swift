@@ -48,12 +48,26 @@ struct JSONReader {
     private static let maximumDepth = 64
 
     static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        try parseLine(text).value
+    }
+
+    /// Where a top-level key and its value start, in bytes from 1: for messages that point
+    /// at the field they are about.
+    struct Columns: Equatable {
+        let key: Int
+        let value: Int
+    }
+
+    /// ``parse(_:)``, with the columns of the top-level object's members.
+    static func parseLine(_ text: String) throws(JSONSyntaxError) -> (value: JSONValue, columns: [String: Columns]) {
         var reader = JSONReader(bytes: Array(text.utf8))
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
         guard reader.position == reader.bytes.count else { throw reader.error("unexpected text after the JSON value") }
-        return value
+        return (value, reader.topLevelColumns)
     }
+
+    private var topLevelColumns: [String: Columns] = [:]
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -109,6 +123,10 @@ struct JSONReader {
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected \":\" after a key") }
             position += 1
+            if depth == 0 {
+                skipWhitespace()
+                topLevelColumns[key] = Columns(key: keyColumn + 1, value: position + 1)
+            }
             members.append((key, try value(depth: depth + 1)))
             skipWhitespace()
             switch current {
