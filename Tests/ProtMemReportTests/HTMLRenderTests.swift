@@ -36,11 +36,8 @@ import Testing
 
     /// As Chromium lays the page out at the widths people use, with its own fonts: no SVG text
     /// reaches past its plot or over another text, and the page is no wider than the window.
-    @Test func nothingIsClippedAtCommonWidths() throws {
-        guard HeadlessChromium.path != nil else {
-            print("SKIP: chromium not installed (Scripts/install-chromium.sh installs it)")
-            return
-        }
+    @Test(.enabled(if: HeadlessChromium.path != nil, "chromium not installed (Scripts/install-chromium.sh installs it)"))
+    func nothingIsClippedAtCommonWidths() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("protmem-layout-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

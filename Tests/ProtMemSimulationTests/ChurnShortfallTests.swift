@@ -31,6 +31,6 @@ import Testing
         #expect(Self.operationsDone(report) == 10_000)
         #expect(report.shortfalls == [RunReport.Shortfall(workload: "workloads[0] (churn)", operationsAsked: 100_000, operationsDone: 10_000,
                                                           reason: "churn operations are at least 1us apart, so a run of 10ms holds at most 10000")])
-        #expect(report.textSummary.hasSuffix("\nnote: workloads[0] (churn) did 10000 of the 100000 operations asked: churn operations are at least 1us apart, so a run of 10ms holds at most 10000"))
+        #expect(report.textSummary.contains("\nnote: workloads[0] (churn) did 10000 of the 100000 operations asked: churn operations are at least 1us apart, so a run of 10ms holds at most 10000"))
     }
 }
