@@ -45,24 +45,33 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Run the invariant checker after every event (slow).")
     var checkEveryEvent = false
 
-    @OptionGroup var bufinfo: BufinfoOptions
+    // Declared here rather than as an option group: a throwing transform inside an
+    // `@OptionGroup` leaks an argument key when it throws (LeakSanitizer, swift-argument-parser 1.x).
+    @Option(name: .customLong("bufinfo-at"), help: ArgumentHelp(
+        "Print debugfs dma_buf/bufinfo at this virtual time (e.g. 1.5s, 500ms), after every event due by then; repeat for several.",
+        valueName: "time"), transform: BufinfoOptions.time)
+    var bufinfoTimes: [ScenarioDuration] = []
+
+    @Option(name: .customLong("bufinfo-out"), help: ArgumentHelp(
+        "Write the --bufinfo-at text to this file instead of standard output.", valueName: "file"))
+    var bufinfoOutput: String?
 
     func validate() throws {
         if let design, Design(rawValue: design) == nil {
             throw ValidationError("unknown design \"\(design)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        try bufinfo.validate(json: json)
+        try BufinfoOptions.validate(times: bufinfoTimes, output: bufinfoOutput, json: json)
     }
 
     func run() throws {
-        for path in [trace, html, bufinfo.output].compactMap(\.self) { try Output.checkWritable(path) }
+        for path in [trace, html, bufinfoOutput].compactMap(\.self) { try Output.checkWritable(path) }
         let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
                                      seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil,
-                                     bufinfoTimes: bufinfo.times).run(showProgress: true)
+                                     bufinfoTimes: bufinfoTimes).run(showProgress: true)
         try write(result)
-        if !bufinfo.times.isEmpty {
+        if !bufinfoTimes.isEmpty {
             let text = BufinfoOptions.text(result.bufinfo)
-            if let path = bufinfo.output { try Output.write(text, to: path) } else { print(text, terminator: "") }
+            if let path = bufinfoOutput { try Output.write(text, to: path) } else { print(text, terminator: "") }
         }
         if json {
             print(try RunReportJSON.encode(result.report))

@@ -1,5 +1,6 @@
 import ProtMemDMABuf
 import ProtMemTime
+import Synchronization
 
 /// What a run knows of its heaps' occupancy, taken where the allocations are rather than
 /// where a workload remembers to say so: the board's dma-buf list tells it of every buffer
@@ -13,10 +14,23 @@ import ProtMemTime
 /// occupancy plot, the peak. Each exported buffer opens a lifetime in the trace, closed when
 /// the buffer is released. Used from the simulation's one thread only; installed for the run
 /// and removed at its end (the list holds it, and it holds the list's registry).
-final class HeapAccounting: DMABufListObserver, @unchecked Sendable {
+final class HeapAccounting: DMABufListObserver, Sendable {
     let recorder: Recorder
     private let registry: DMAHeapRegistry
     private let events: EventQueue
+
+    /// Each heap as last sampled, by its position in the registry, with its occupancy
+    /// generation then, and the registry's generation when every heap was last sampled: while
+    /// that stands still, `heaps` lists the registry's heaps, in its order, and the walk reads
+    /// them from here rather than copying them out of the registry under its lock. Behind a
+    /// lock although one thread uses it: the list may call from whichever thread releases a
+    /// buffer, and an uncontended lock costs less than the heap statistics it saves.
+    private struct State {
+        var heaps: [DMAHeap] = []
+        var generations: [UInt64?] = []
+        var registryGeneration: UInt64?
+    }
+    private let state = Mutex(State())
 
     init(registry: DMAHeapRegistry, events: EventQueue, recorder: Recorder) {
         self.registry = registry
@@ -37,68 +51,33 @@ final class HeapAccounting: DMABufListObserver, @unchecked Sendable {
         sample()
     }
 
-    /// Each heap as last sampled, by its position in the registry, with its occupancy
-    /// generation then: the heaps themselves (which keep their ops alive) and, apart, what
-    /// the walk reads, with no reference in it to retain.
-    @exclusivity(unchecked) private var sampledHeaps: [DMAHeap] = []
-    @exclusivity(unchecked) private var sampled: [Sampled] = []
-    /// The registry's generation when every heap was last sampled, and how many heaps it
-    /// held: while it stands still, `sampled` lists the registry's heaps, in its order.
-    @exclusivity(unchecked) private var sampledRegistry: (generation: UInt64, count: Int)?
-
-    private struct Sampled {
-        /// The heap's ops, unretained, and their type: the generation is read through the
-        /// type, borrowed. Calling through the existential retains the ops every time (and
-        /// a TEE heap, weakly referenced, takes the runtime's slow path for each retain).
-        let ops: UnsafeRawPointer
-        let type: any DMAHeapOps.Type
-        var generation: UInt64?
-
-        init(_ ops: some DMAHeapOps, generation: UInt64?) {
-            self.ops = UnsafeRawPointer(Unmanaged.passUnretained(ops).toOpaque())
-            self.type = Swift.type(of: ops)
-            self.generation = generation
-        }
-    }
-
     /// Bytes in use of every heap, as counters and plot samples.
     ///
     /// A heap whose occupancy generation has not moved since it was last sampled here, at
     /// the same position, is skipped: its bytes in use are what the recorder last saw, and a
     /// sample of unchanged bytes records nothing. This runs after every event, and a heap's
-    /// statistics cost locks and a struct where the generation is one atomic read. While the
-    /// registry's own generation stands still its heaps are walked from the list kept here,
-    /// in place, rather than copied out of the registry under its lock.
+    /// statistics cost locks and a struct where the generation is one atomic read.
     func sample() {
         let time = events.now
         let generation = registry.generation
-        if let last = sampledRegistry, last.generation == generation {
-            for index in 0..<last.count {
-                let heapGeneration = sampled[index].type.borrowedGeneration(sampled[index].ops)
-                if let heapGeneration, sampled[index].generation == heapGeneration { continue }
-                sampled[index].generation = heapGeneration
-                let heap = sampledHeaps[index]
+        state.withLock { state in
+            if state.registryGeneration != generation {
+                let heaps = registry.heaps
+                if heaps.count != state.heaps.count || zip(heaps, state.heaps).contains(where: { $0 !== $1 }) {
+                    state.heaps = heaps
+                    state.generations = Array(repeating: nil, count: heaps.count)
+                }
+                state.registryGeneration = generation
+            }
+            for index in state.heaps.indices {
+                let heap = state.heaps[index]
+                let heapGeneration = heap.ops.occupancyGeneration
+                if let heapGeneration, state.generations[index] == heapGeneration { continue }
+                state.generations[index] = heapGeneration
                 let stats = heap.ops.statistics
                 recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
             }
-            return
         }
-        let heaps = registry.heaps
-        for (index, heap) in heaps.enumerated() {
-            let heapGeneration = heap.ops.occupancyGeneration
-            if index < sampled.count {
-                if let heapGeneration, sampledHeaps[index] === heap, sampled[index].generation == heapGeneration { continue }
-                sampledHeaps[index] = heap
-                sampled[index] = Sampled(heap.ops, generation: heapGeneration)
-            } else {
-                sampledHeaps.append(heap)
-                sampled.append(Sampled(heap.ops, generation: heapGeneration))
-            }
-            let stats = heap.ops.statistics
-            recorder.sample(heap: heap.name, index: index, bytes: stats.size - min(stats.size, stats.free), at: time)
-        }
-        // Read before the heaps: a change since moved the generation past this one.
-        sampledRegistry = heaps.count <= sampled.count ? (generation, heaps.count) : nil
     }
 
     /// After an event (or the boot): samples, and gives each buffer exported since that no
@@ -106,12 +85,5 @@ final class HeapAccounting: DMABufListObserver, @unchecked Sendable {
     func settle() {
         sample()
         recorder.attributeUnclaimedBuffers(at: events.now)
-    }
-}
-
-extension DMAHeapOps {
-    /// The occupancy generation of the ops at `ops`, borrowed (the caller keeps them alive).
-    fileprivate static func borrowedGeneration(_ ops: UnsafeRawPointer) -> UInt64? {
-        Unmanaged<Self>.fromOpaque(ops)._withUnsafeGuaranteedRef { $0.occupancyGeneration }
     }
 }
