@@ -12,12 +12,10 @@ extension DeviceTreeProperty {
         }
         var result: [UInt32] = []
         result.reserveCapacity(value.count / 4)
-        value.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                result.append(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).bigEndian)
-                offset += 4
-            }
+        var offset = value.startIndex
+        while offset < value.endIndex {
+            result.append(bigEndian(value[offset..<offset + 4]))
+            offset += 4
         }
         return result
     }
@@ -27,7 +25,7 @@ extension DeviceTreeProperty {
         guard value.count == 4 else {
             throw DeviceTreeValueError(property: name, expected: "4 bytes (one u32 cell)", found: "\(value.count) bytes")
         }
-        return value.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self).bigEndian }
+        return bigEndian(value[...])
     }
 
     /// The value as exactly one big-endian 64-bit number (two cells, high first).
@@ -35,7 +33,7 @@ extension DeviceTreeProperty {
         guard value.count == 8 else {
             throw DeviceTreeValueError(property: name, expected: "8 bytes (one u64)", found: "\(value.count) bytes")
         }
-        return value.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).bigEndian }
+        return bigEndian(value[...])
     }
 
     /// The value as one NUL-terminated UTF-8 string with no embedded NUL.

@@ -5,7 +5,7 @@
 /// instead of trapping: the caller knows what it was looking for and turns
 /// the nil into a `DeviceTreeError` that says so.
 struct FDTBytes {
-    let bytes: UnsafeBufferPointer<UInt8>
+    let bytes: [UInt8]
 
     var count: Int { bytes.count }
 
@@ -20,12 +20,12 @@ struct FDTBytes {
 
     func u32(at offset: Int, limit: Int) -> UInt32? {
         guard contains(offset: offset, length: 4, limit: limit) else { return nil }
-        return UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: offset, as: UInt32.self).bigEndian
+        return bigEndian(bytes[offset..<offset + 4])
     }
 
     func u64(at offset: Int, limit: Int) -> UInt64? {
         guard contains(offset: offset, length: 8, limit: limit) else { return nil }
-        return UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: offset, as: UInt64.self).bigEndian
+        return bigEndian(bytes[offset..<offset + 8])
     }
 
     /// Offset of the first NUL in `[offset, limit)`, the C-string terminator
@@ -44,12 +44,12 @@ struct FDTBytes {
     /// that names survive a parse/serialize round trip byte for byte.
     func utf8String(from start: Int, to end: Int) -> String? {
         guard start >= 0, start <= end, end <= bytes.count else { return nil }
-        return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        return String(validating: bytes[start..<end], as: UTF8.self)
     }
 
     func copy(from start: Int, to end: Int) -> [UInt8] {
         guard start >= 0, start <= end, end <= bytes.count else { return [] }
-        return Array(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        return Array(bytes[start..<end])
     }
 
     /// Up to `maximum` bytes at `offset` as hex, for error messages about
@@ -64,6 +64,12 @@ struct FDTBytes {
         }
         return text + (stop < end ? "…" : "")
     }
+}
+
+/// The big-endian number in `bytes` (4 or 8 of them), as the FDT stores every field.
+@inline(__always)
+func bigEndian<Number: FixedWidthInteger & UnsignedInteger>(_ bytes: ArraySlice<UInt8>) -> Number {
+    bytes.reduce(0) { $0 << 8 | Number($1) }
 }
 
 /// Adds two non-negative sizes, or returns nil on overflow, so header

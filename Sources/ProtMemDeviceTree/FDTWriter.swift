@@ -76,11 +76,11 @@ struct FDTBlobBuffer {
     }
 
     mutating func appendWord(_ word: UInt32) {
-        withUnsafeBytes(of: word.bigEndian) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> shift)) }
     }
 
     mutating func appendDoubleWord(_ value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
     }
 
     /// Zero-fills to the next 4-byte boundary, where the next token must start.

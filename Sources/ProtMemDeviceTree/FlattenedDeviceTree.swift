@@ -10,9 +10,7 @@ public enum FlattenedDeviceTree {
 
     /// Reads and validates only the header.
     public static func header(of blob: [UInt8]) throws(DeviceTreeError) -> FDTHeader {
-        try blob.withUnsafeBufferPointer { buffer throws(DeviceTreeError) in
-            try FDTHeader.read(from: FDTBytes(bytes: buffer))
-        }
+        try FDTHeader.read(from: FDTBytes(bytes: blob))
     }
 
     /// Parses a version 16 or 17 blob (or any later version whose
@@ -22,9 +20,7 @@ public enum FlattenedDeviceTree {
     /// Throws `DeviceTreeError` for anything malformed; never traps and
     /// always terminates, whatever the input.
     public static func parse(_ blob: [UInt8]) throws(DeviceTreeError) -> DeviceTree {
-        try blob.withUnsafeBufferPointer { buffer throws(DeviceTreeError) in
-            try parse(FDTBytes(bytes: buffer))
-        }
+        try parse(FDTBytes(bytes: blob))
     }
 
     private static func parse(_ bytes: FDTBytes) throws(DeviceTreeError) -> DeviceTree {
