@@ -1,6 +1,6 @@
 /// A registered handler (``ScheduledEventHandler``) as the queue keeps it: one object per
-/// registration that the queue holds for its whole life, so a due event can reach its handler
-/// unretained (``EventQueueState/Due``) once the queue's lock is let go.
+/// registration that the queue holds for its whole life; a due event takes it out of the lock
+/// with its payload (``EventQueueState/Due``).
 final class EventHandlerEntry: Sendable {
     let handler: any ScheduledEventHandler
 

@@ -19,31 +19,24 @@ extension EventQueue {
     @inlinable
     @discardableResult
     public func schedule<Handler>(after delay: VirtualDuration, on channel: ScheduledEventChannel<Handler>, _ event: Handler.Event) -> ScheduledEventID {
-        insert(at: clock.now + delay, queue: channel.queue, handler: channel.handler) { slot in
-            ScheduledEventPayload.store(event, at: slot)
-        }
+        insert(at: clock.now + delay, queue: channel.queue, handler: channel.handler, ScheduledEventPayload(event))
     }
 
     /// Sends `event` to the channel's handler at `deadline` (or now, if that has passed).
     @inlinable
     @discardableResult
     public func schedule<Handler>(at deadline: VirtualInstant, on channel: ScheduledEventChannel<Handler>, _ event: Handler.Event) -> ScheduledEventID {
-        insert(at: deadline, queue: channel.queue, handler: channel.handler) { slot in
-            ScheduledEventPayload.store(event, at: slot)
-        }
+        insert(at: deadline, queue: channel.queue, handler: channel.handler, ScheduledEventPayload(event))
     }
 
-    /// Files an event for `handler`, which `write` copies into its slot under the lock: one
-    /// copy, from where the caller built it, made after the lock is taken (whose atomic
-    /// instruction has already waited for the caller's stores to land, so the copy's wide
-    /// loads do not stall on them).
+    /// Files the event `payload` for `handler`.
     @usableFromInline
-    func insert(at deadline: VirtualInstant, queue: UInt64, handler: UInt32, _ write: @Sendable (UnsafeMutablePointer<ScheduledEventPayload>) -> Void) -> ScheduledEventID {
+    func insert(at deadline: VirtualInstant, queue: UInt64, handler: UInt32, _ payload: ScheduledEventPayload) -> ScheduledEventID {
         // A channel of another queue would name another handler, which would read the event
         // as its own type.
         precondition(queue == serial, "a channel used on a queue other than the one that made it")
         let now = clock.now.rawValue
         let due = max(deadline.rawValue, now)
-        return state.withLock { $0.insert(due: due, now: now, handler: handler, write) }
+        return state.withLock { $0.insert(due: due, now: now, handler: handler, payload) }
     }
 }

@@ -143,20 +143,16 @@ public final class EventQueue: Sendable {
     /// deadline under the same lock) and runs it; `false` when none is due.
     @inline(__always)
     private func runDue(notAfter target: UInt64) -> Bool {
-        // A value event is copied out of the slab into this frame, so its slot can be reused
-        // by whatever it schedules.
-        withUnsafeTemporaryAllocation(of: ScheduledEventPayload.self, capacity: 1) { buffer in
-            let sink = EventQueueState.PayloadSink(pointer: buffer.baseAddress.unsafelyUnwrapped)
-            guard let due = state.withLock({ $0.popDue(notAfter: target, clock: clock, into: sink) }) else { return false }
-            switch consume due {
-            case .action(let action):
-                action.run()
-            case .value(let entry):
-                // The queue keeps every entry for its whole life: no retain needed.
-                entry._withUnsafeGuaranteedRef { $0.handler._run(sink.pointer) }
-            }
-            return true
+        // A value event is copied out of the slab, so its slot can be reused by whatever it
+        // schedules.
+        guard let due = state.withLock({ $0.popDue(notAfter: target, clock: clock) }) else { return false }
+        switch consume due {
+        case .action(let action):
+            action.run()
+        case .value(let entry, let payload):
+            entry.handler._run(payload)
         }
+        return true
     }
 
     // MARK: Inspection
@@ -181,7 +177,7 @@ public final class EventQueue: Sendable {
         }
         // Built outside the lock: a label may read anything.
         return events.map { action, entry, payload in
-            action?.scheduledLabel ?? entry.unsafelyUnwrapped.handler._label(of: payload)
+            action?.scheduledLabel ?? entry!.handler._label(of: payload)
         }
     }
 

@@ -26,7 +26,7 @@ struct EventQueueState: ~Copyable {
     var nextSequence: UInt64 = 1
     var executed: UInt64 = 0
     /// Registered handlers (``EventQueue/register(_:)``), by number; kept for the queue's life,
-    /// so an event names its handler by number and a run reaches it without retaining it.
+    /// so an event names its handler by number.
     var handlers: [EventHandlerEntry] = []
 
     /// An event taken off the queue, to run outside the lock: an action (let go of after it
@@ -34,13 +34,7 @@ struct EventQueueState: ~Copyable {
     /// whatever the event schedules.
     enum Due {
         case action(any ScheduledAction)
-        case value(Unmanaged<EventHandlerEntry>)
-    }
-
-    /// Where ``popDue(notAfter:clock:into:)`` copies a value event: a buffer in the run loop's
-    /// frame, which only the running thread touches.
-    struct PayloadSink: @unchecked Sendable {
-        let pointer: UnsafeMutablePointer<ScheduledEventPayload>
+        case value(EventHandlerEntry, ScheduledEventPayload)
     }
 
     /// Adds an event due at `due` (`now` or later) and returns its identifier.
@@ -54,10 +48,10 @@ struct EventQueueState: ~Copyable {
 
     /// Adds a value event for `handler` due at `due` (`now` or later).
     @inline(__always)
-    mutating func insert(due: UInt64, now: UInt64, handler: UInt32, _ write: (UnsafeMutablePointer<ScheduledEventPayload>) -> Void) -> ScheduledEventID {
+    mutating func insert(due: UInt64, now: UInt64, handler: UInt32, _ payload: ScheduledEventPayload) -> ScheduledEventID {
         let sequence = nextSequence
         nextSequence += 1
-        let slot = slots.add(sequence: sequence, handler: handler, write)
+        let slot = slots.add(sequence: sequence, handler: handler, payload)
         return file(sequence: sequence, slot: slot, due: due, now: now)
     }
 
@@ -77,16 +71,16 @@ struct EventQueueState: ~Copyable {
     /// `clock` to its deadline: here, under the lock, so the runs of this queue move the clock
     /// in the order they take events. (A scheduler reads the clock before it takes the lock,
     /// so a schedule racing a run may file a deadline the clock has just passed; it then runs
-    /// at the next pop, late, never early.) A value event is copied to `sink`.
+    /// at the next pop, late, never early.) A value event is copied out with its handler.
     @inline(__always)
-    mutating func popDue(notAfter target: UInt64, clock: VirtualClock, into sink: PayloadSink) -> Due? {
+    mutating func popDue(notAfter target: UInt64, clock: VirtualClock) -> Due? {
         guard let next = peek(), next.key.deadline <= target else { return nil }
         removeHead(next.place)
         executed += 1
         clock.advance(to: VirtualInstant(rawValue: next.key.deadline))
-        switch slots.take(Int(next.key.slot), payload: sink.pointer) {
+        switch slots.take(Int(next.key.slot)) {
         case .action(let action): return .action(action)
-        case .value(let handler): return .value(Unmanaged.passUnretained(handlers[Int(handler)]))
+        case .value(let handler, let payload): return .value(handlers[Int(handler)], payload)
         }
     }
 

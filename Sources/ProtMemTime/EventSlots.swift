@@ -26,7 +26,7 @@ struct EventSlots: ~Copyable {
     /// What ``take(_:)`` found in a slot.
     enum Taken {
         case action(any ScheduledAction)
-        case value(handler: UInt32)
+        case value(handler: UInt32, payload: ScheduledEventPayload)
     }
 
     private var records: UnsafeMutablePointer<Record>
@@ -88,12 +88,11 @@ struct EventSlots: ~Copyable {
         return UInt32(slot)
     }
 
-    /// Stores a value event for `handler`, which `write` copies into the slot, and returns
-    /// the slot.
+    /// Stores a value event for `handler` and returns its slot.
     @inline(__always)
-    mutating func add(sequence: UInt64, handler: UInt32, _ write: (UnsafeMutablePointer<ScheduledEventPayload>) -> Void) -> UInt32 {
+    mutating func add(sequence: UInt64, handler: UInt32, _ payload: ScheduledEventPayload) -> UInt32 {
         let slot = claim(sequence: sequence, handler: handler)
-        write(payloads + slot)
+        payloads[slot] = payload
         return UInt32(slot)
     }
 
@@ -113,16 +112,16 @@ struct EventSlots: ~Copyable {
 
     /// Frees a live slot, moving its action out (to be let go of outside the queue's lock:
     /// what it owns may do anything when it is freed, schedule included), or copying its value
-    /// event to `payload`.
+    /// event out.
     @inline(__always)
-    mutating func take(_ slot: Int, payload: UnsafeMutablePointer<ScheduledEventPayload>) -> Taken {
+    mutating func take(_ slot: Int) -> Taken {
+        precondition(slot < used && records[slot].sequence != 0, "taking a slot that holds no event")
         let handler = records[slot].handler
         let taken: Taken
         if handler == Self.actionSlot {
             taken = .action((actions + slot).move())
         } else {
-            payload.pointee = payloads[slot]
-            taken = .value(handler: handler)
+            taken = .value(handler: handler, payload: payloads[slot])
         }
         records[slot] = Record(sequence: 0, nextFree: firstFree, handler: Self.actionSlot)
         firstFree = UInt32(slot)
@@ -131,8 +130,9 @@ struct EventSlots: ~Copyable {
     }
 
     /// Frees a live slot, for a cancelled event: its action, if it has one, moves out (to be
-    /// let go of outside the lock, as in ``take(_:payload:)``).
+    /// let go of outside the lock, as in ``take(_:)``).
     mutating func remove(_ slot: Int) -> (any ScheduledAction)? {
+        precondition(slot < used && records[slot].sequence != 0, "removing a slot that holds no event")
         let action = records[slot].handler == Self.actionSlot ? (actions + slot).move() : nil
         records[slot] = Record(sequence: 0, nextFree: firstFree, handler: Self.actionSlot)
         firstFree = UInt32(slot)

@@ -15,6 +15,10 @@ import Darwin
 /// 23.6 ns per event with `Mutex`, 19.3 with this). A thread that finds the lock held spins
 /// briefly, then yields the processor until it is free, so a holder that was preempted gets
 /// to run. For sections that may be long (a device's whole operation), use `Mutex`.
+///
+/// One of the few storage types allowed unsafe code (README, "Unsafe code"): `@unchecked
+/// Sendable` and an unchecked-exclusivity `value`, sound because the value is reached only
+/// inside ``withLock(_:)``, between an acquiring exchange and a releasing store.
 final class SpinLocked<Value: ~Copyable>: @unchecked Sendable {
     private let locked = Atomic<Bool>(false)
     /// Touched only between `lock()` and `unlock()`, so the runtime's exclusivity checks
@@ -52,5 +56,11 @@ final class SpinLocked<Value: ~Copyable>: @unchecked Sendable {
     @inline(__always)
     private func unlock() {
         locked.store(false, ordering: .releasing)
+    }
+
+    /// Outside every ``withLock(_:)`` (the only way to the value), the lock is free: called
+    /// where nothing else can hold it, a held lock means a section never ended.
+    func _checkInvariants() {
+        precondition(!locked.load(ordering: .acquiring), "SpinLocked held outside withLock")
     }
 }
