@@ -11,8 +11,9 @@ extension RunReport {
         for device in devices {
             deviceRows += "<tr><td>\(SVG.escape(device.name))</td><td>\(device.work)</td><td>\(device.faults)</td></tr>\n"
         }
-        let violationList = violations.isEmpty ? "<p class=\"ok\">No invariant violation.</p>"
-            : "<ul class=\"violations\">" + violations.map { "<li>\(SVG.escape($0))</li>" }.joined() + "</ul>"
+        let violationList = (violations.isEmpty ? "<p class=\"ok\">No invariant violation.</p>"
+            : "<ul class=\"violations\">" + violations.map { "<li>\(SVG.escape($0))</li>" }.joined() + "</ul>")
+            + (expectation.map { "<p>\(SVG.escape($0.line(faultCount: faultCount, violationCount: UInt64(violations.count))))</p>" } ?? "")
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>ProtMem: \(SVG.escape(scenario))</title>
@@ -22,6 +23,7 @@ extension RunReport {
         td, th { border: 1px solid #ccc; padding: 3px 8px; font-size: 13px; text-align: left; }
         h2 { font-size: 16px; margin-top: 24px; }
         .ok { color: #2a7a2a; } .violations { color: #b00020; }
+        ol.faults code { font-size: 12px; white-space: pre-wrap; word-break: break-word; }
         td:nth-child(n+3) { white-space: nowrap; }
         th { white-space: normal; vertical-align: bottom; }
         @media (max-width: 900px) { body { margin: 8px; } td, th { padding: 2px 4px; font-size: 12px; } }
@@ -44,6 +46,7 @@ extension RunReport {
         <table><tr><th>device</th><th>work</th><th>faults</th></tr>
         \(deviceRows)</table>
         <h2>Faults (\(faultCount)) and invariants</h2>
+        \(faultList)
         \(violationList)
         </body></html>
 
@@ -52,6 +55,17 @@ extension RunReport {
 }
 
 extension RunReport {
+    /// How many faults the page lists word for word; the rest are counted (all are in --json).
+    static let htmlListedFaults = 100
+
+    /// The faults, word for word, up to ``htmlListedFaults``, then how many more there were.
+    var faultList: String {
+        guard !faults.isEmpty else { return faultCount == 0 ? "<p class=\"ok\">No fault.</p>" : "" }
+        let listed = faults.prefix(Self.htmlListedFaults).map { "<li><code>\(SVG.escape($0))</code></li>" }.joined()
+        let more = faultCount - UInt64(min(faults.count, Self.htmlListedFaults))
+        return "<ol class=\"faults\">\(listed)</ol>" + (more > 0 ? "<p>… \(more) more (the first \(faults.count) are in --json).</p>" : "")
+    }
+
     /// The boot's probe steps, when the run recorded them.
     var probeSection: String {
         guard !probe.order.isEmpty else { return "" }

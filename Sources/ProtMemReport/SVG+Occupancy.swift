@@ -52,9 +52,9 @@ extension SVG {
                 lastY = sampleY
             }
             points.append("\(number(left + plotWidth)),\(number(lastY))")
-            let color = palette[index % palette.count]
-            body += "<polyline class=\"series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"><title>\(escape(heap.name))</title></polyline>"
-            entries.append(LegendEntry(fill: color, label: "\(heap.name) (\(RunReport.bytes(heap.size)))"))
+            let seriesColor = color(index)
+            body += "<polyline class=\"series\" fill=\"none\" stroke=\"\(seriesColor)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"><title>\(escape(heap.name))</title></polyline>"
+            entries.append(LegendEntry(fill: seriesColor, label: "\(heap.name) (\(RunReport.bytes(heap.size)))"))
         }
         if entries.isEmpty {
             let allocations = report.heaps.reduce(0) { $0 + $1.allocations }

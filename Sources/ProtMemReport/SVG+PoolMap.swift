@@ -24,7 +24,7 @@ extension SVG {
                 }
                 let index = owners.firstIndex(of: owner)!
                 held[index] += segment.size
-                body += "<rect class=\"held\" \(geometry) fill=\"\(palette[index % palette.count])\"><title>\(escape(owner)): \(RunReport.bytes(segment.size)) at +0x\(String(segment.offset, radix: 16))</title></rect>"
+                body += "<rect class=\"held\" \(geometry) fill=\"\(color(index))\"><title>\(escape(owner)): \(RunReport.bytes(segment.size)) at +0x\(String(segment.offset, radix: 16))</title></rect>"
             } else {
                 free += segment.size
                 holes += 1
@@ -39,7 +39,7 @@ extension SVG {
         let note = note(summary, x: left, y: height, width: plotWidth, className: "axis-title")
         body += note.svg
         height += note.height + 4
-        var entries = owners.indices.map { LegendEntry(fill: palette[$0 % palette.count], label: "\(owners[$0]) (\(RunReport.bytes(held[$0])))") }
+        var entries = owners.indices.map { LegendEntry(fill: color($0), label: "\(owners[$0]) (\(RunReport.bytes(held[$0])))") }
         if holes > 0 { entries.append(LegendEntry(fill: "#eeeeee", stroke: "#cccccc", label: "free")) }
         let legend = legend(entries, x: left, y: height, width: plotWidth)
         body += legend.svg

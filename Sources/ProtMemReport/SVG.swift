@@ -8,6 +8,16 @@
 enum SVG {
     static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
+    /// The colour of series or owner `index`: the palette's ten, then hues a golden angle
+    /// apart at two lightnesses, so a pool shared by many owners never shows two in one colour
+    /// (an eleventh owner painted like the first reads as the first's memory).
+    static func color(_ index: Int) -> String {
+        if index < palette.count { return palette[index] }
+        let beyond = index - palette.count
+        let hue = (Double(beyond) * 137.507_764).truncatingRemainder(dividingBy: 360)
+        return "hsl(\(Int(hue.rounded())) 55% \(beyond % 2 == 0 ? 42 : 62)%)"
+    }
+
     /// The size of tick labels, legend entries and notes.
     static let smallFont = 10.0
     /// A character's width, in ems, that no character of the labels we draw exceeds by much.

@@ -1,4 +1,4 @@
-import ProtMemReport
+@testable import ProtMemReport
 import Testing
 
 @Suite struct TraceTests {
@@ -66,5 +66,30 @@ import Testing
         #expect(html.contains("id=\"occupancy\"") && html.contains("id=\"pool-map\"") && html.contains("id=\"protected-mode\""))
         #expect(html.contains("class=\"held\"") && html.contains("class=\"hole\"") && html.contains("class=\"protected\""))
         #expect(html == Self.sample.html)
+        #expect(html.contains("<p class=\"ok\">No fault.</p>"))
+    }
+
+    /// The page lists the faults word for word (escaped), up to its limit, says how many more
+    /// there were, and gives the expectation's verdict.
+    @Test func htmlListsTheFaults() {
+        var report = Self.sample
+        report.faults = (0..<(RunReport.htmlListedFaults + 5)).map { "codec: fault <\($0)> & more" }
+        report.faultsNotListed = 7
+        report.expectation = RunReport.Expectation(faults: .exactly(3), violations: .exactly(0), stated: true,
+                                                   faultCount: report.faultCount, violationCount: 0)
+        let html = report.html
+        #expect(html.contains("<h2>Faults (\(RunReport.htmlListedFaults + 12)) and invariants</h2>"))
+        #expect(html.contains("<li><code>codec: fault &lt;0&gt; &amp; more</code></li>"))
+        #expect(html.contains("<li><code>codec: fault &lt;\(RunReport.htmlListedFaults - 1)&gt; &amp; more</code></li>"))
+        #expect(!html.contains("fault &lt;\(RunReport.htmlListedFaults)&gt;"))
+        #expect(html.contains("… 12 more (the first \(RunReport.htmlListedFaults + 5) are in --json)."))
+        #expect(html.contains("<p>expected: faults 3, violations 0: not met (\(RunReport.htmlListedFaults + 12) faults)</p>"))
+    }
+
+    /// Past the palette's ten, owners and heaps still get colours of their own.
+    @Test func manyOwnersGetDistinctColours() {
+        let colours = (0..<40).map(SVG.color)
+        #expect(Set(colours).count == 40)
+        #expect(colours[0] == SVG.palette[0] && colours[10].hasPrefix("hsl("))
     }
 }
