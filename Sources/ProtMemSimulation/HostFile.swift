@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,6 +9,11 @@ import Darwin
 /// and reports and traces written. Every failure names the path and the host's `errno`, in
 /// `strerror`'s words with the C name (`No such file or directory (ENOENT)`), as `cat` or
 /// `cp` would say it.
+///
+/// The file is opened, checked and closed with the C library's calls; its bytes are read and
+/// written through Foundation's `FileHandle` over that descriptor, which owns the buffers
+/// (no pointer into one is made here), and whose errors carry the host's errno as their
+/// underlying POSIX error.
 public enum HostFile {
     /// Why a host file could not be read or written.
     public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
@@ -45,16 +51,10 @@ public enum HostFile {
         if fstat(fd, &status) == 0, (status.st_mode & mode_t(S_IFMT)) == mode_t(S_IFDIR) {
             throw Failure(path: path, operation: .read, errno: HostErrno(rawValue: EISDIR))
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Failure(path: path, operation: .read, errno: .current)
-            }
-            bytes.append(contentsOf: chunk[..<count])
+        do {
+            return try FileHandle(fileDescriptor: fd, closeOnDealloc: false).readToEnd().map { [UInt8]($0) } ?? []
+        } catch {
+            throw Failure(path: path, operation: .read, errno: HostErrno(underlying: error))
         }
     }
 
@@ -66,16 +66,11 @@ public enum HostFile {
             let error = HostErrno.current
             throw Failure(path: path, operation: .write, errno: error, detail: error.rawValue == ENOENT ? missingDirectory(of: path) : nil)
         }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = HostErrno.current
-                close(fd)
-                throw Failure(path: path, operation: .write, errno: error)
-            }
-            written += count
+        do {
+            try FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(contentsOf: bytes)
+        } catch {
+            close(fd)
+            throw Failure(path: path, operation: .write, errno: HostErrno(underlying: error))
         }
         if close(fd) != 0 { throw Failure(path: path, operation: .write, errno: .current) }
     }
@@ -120,22 +115,6 @@ public enum HostFile {
     }
 }
 
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.read(fd, buffer, count)
-    #else
-    Darwin.read(fd, buffer, count)
-    #endif
-}
-
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(fd, buffer, count)
-    #else
-    Darwin.write(fd, buffer, count)
-    #endif
-}
-
 /// An error number from the host's C library (not the model's ``Errno``, whose numbers are
 /// Linux's whatever the host): `strerror`'s text and the C name.
 public struct HostErrno: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
@@ -145,6 +124,20 @@ public struct HostErrno: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     /// The calling thread's `errno`.
     public static var current: HostErrno { HostErrno(rawValue: errno) }
+
+    /// The errno behind a `FileHandle` failure: its underlying POSIX error (Foundation wraps
+    /// it in a Cocoa error), else `EIO`.
+    init(underlying error: any Error) {
+        let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain, let code = Int32(exactly: error.code) {
+            self.init(rawValue: code)
+        } else if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+                  let code = Int32(exactly: underlying.code) {
+            self.init(rawValue: code)
+        } else {
+            self.init(rawValue: EIO)
+        }
+    }
 
     /// The C name (`ENOENT`), or `errno N` for one this table does not list.
     public var name: String {

@@ -59,4 +59,34 @@ import Testing
         try HostFile.checkWritable(directory + "/new.json")
         #expect(!FileManager.default.fileExists(atPath: directory + "/new.json"), "a check creates nothing")
     }
+
+    /// A failure while the bytes move (not at `open`) still names the host's errno: a full
+    /// device's `ENOSPC`, a read of unmapped memory's `EIO`.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full"))
+    func transferFailuresSayWhy() throws {
+        #expect(throws: HostFile.Failure(path: "/dev/full", operation: .write, errno: HostErrno(rawValue: ENOSPC))) {
+            try HostFile.write(Array(repeating: 1, count: 1 << 17), to: "/dev/full")
+        }
+        do {
+            try HostFile.write([1], to: "/dev/full")
+        } catch {
+            #expect(error.description == "/dev/full: cannot write: No space left on device (ENOSPC)")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/mem"), "needs /proc/self/mem"))
+    func readFailuresAfterOpenSayWhy() throws {
+        // Offset 0 of a process's memory is never mapped.
+        #expect(throws: HostFile.Failure(path: "/proc/self/mem", operation: .read, errno: HostErrno(rawValue: EIO))) {
+            try HostFile.read("/proc/self/mem")
+        }
+    }
+
+    @Test func emptyFilesReadAsNoBytes() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try HostFile.write([UInt8](), to: directory + "/empty")
+        #expect(try HostFile.read(directory + "/empty") == [])
+        #expect(try HostFile.read("/dev/null") == [])
+    }
 }

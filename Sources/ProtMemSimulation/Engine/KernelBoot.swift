@@ -1,5 +1,6 @@
 import ProtMemBoard
 import ProtMemPanthor
+import Synchronization
 
 /// The boot a run begins with: the board's heap providers and the GPU come up in a
 /// ``ProbeOrder`` through the driver core's deferred probing, so a design's probe behaviour
@@ -12,7 +13,7 @@ struct KernelBoot {
     /// path and the heap it exports.
     let supplier: (path: String, heap: String)?
     let gpuName: String
-    let makeGPU: () throws(SimulationError) -> PanthorDevice
+    let makeGPU: @Sendable () throws(SimulationError) -> PanthorDevice
 
     struct Outcome {
         let gpu: PanthorDevice
@@ -115,28 +116,42 @@ struct KernelBoot {
 /// The GPU's platform device as the driver core sees it: the Panthor device is made on the
 /// first probe the driver core actually calls (the heap-device design resolves its phandle
 /// then, so a device-link consumer is never made before its supplier is bound).
-private final class GPUPlatformDevice: ProbeableDevice, @unchecked Sendable {
+private final class GPUPlatformDevice: ProbeableDevice, Sendable {
     let name: String
-    private let make: () throws(SimulationError) -> PanthorDevice
-    /// Touched only by the driver core's probes, which the boot runs on its one thread.
-    private(set) var device: PanthorDevice?
-    /// Why making the device failed, in the simulation's words.
-    private(set) var creationError: String?
+    private let make: @Sendable () throws(SimulationError) -> PanthorDevice
 
-    init(name: String, make: @escaping () throws(SimulationError) -> PanthorDevice) {
+    /// What the probes made: touched by the driver core's probes, which the boot runs on its
+    /// one thread, and read by the boot after them. The lock is let go before the device is
+    /// made or probed.
+    private struct State {
+        var device: PanthorDevice?
+        /// Why making the device failed, in the simulation's words.
+        var creationError: String?
+    }
+    private let state = Mutex(State())
+
+    var device: PanthorDevice? { state.withLock { $0.device } }
+    /// Why making the device failed, in the simulation's words.
+    var creationError: String? { state.withLock { $0.creationError } }
+
+    init(name: String, make: @escaping @Sendable () throws(SimulationError) -> PanthorDevice) {
         self.name = name
         self.make = make
     }
 
     func probe() throws(PanthorError) {
-        if device == nil {
+        let device: PanthorDevice
+        if let made = self.device {
+            device = made
+        } else {
             do {
                 device = try make()
             } catch {
-                creationError = error.description
+                state.withLock { $0.creationError = error.description }
                 throw PanthorError(.noSuchDevice, error.description)
             }
+            state.withLock { $0.device = device }
         }
-        try device!.probe()
+        try device.probe()
     }
 }

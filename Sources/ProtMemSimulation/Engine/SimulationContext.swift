@@ -5,14 +5,15 @@ import ProtMemPanthor
 import ProtMemReport
 import ProtMemTime
 import ProtMemUserspace
+import Synchronization
 
 /// What a workload works with: the board and its devices, the clock, the seeded generator,
-/// and the recorder. Used from the simulation's one thread only.
-final class SimulationContext: @unchecked Sendable {
+/// and the recorder. Used from the simulation's one thread; what changes as the run goes (the
+/// generator, the content ids, the producer's last answer) is behind one lock.
+final class SimulationContext: Sendable {
     let board: Board
     let events: EventQueue
     let recorder: Recorder
-    var random: SplitMix64
     let gpu: PanthorDevice?
     let codec: VideoCodec
     let display: DisplayController
@@ -23,13 +24,18 @@ final class SimulationContext: @unchecked Sendable {
     let end: VirtualInstant
     /// Set when the run's GPU runs in the userspace design: buffers are handed in.
     let userspaceDesign: Bool
-    /// The secure decode and capture sessions' check of their output.
-    private var producer: SecureProducer
-    /// Content ids for markers, one per protected frame produced.
-    @exclusivity(unchecked) private var nextContent: UInt64 = 1
-    /// The board's bus, unretained (the board holds it as long as this context): asked every
-    /// frame, where reaching it through the board retains it.
-    private let bus: Unmanaged<Bus>
+    /// The board's bus, which the producer writes its markers through.
+    private let bus: Bus
+
+    private struct State {
+        /// The seeded generator.
+        var random: SplitMix64
+        /// The secure decode and capture sessions' check of their output.
+        var producer: SecureProducer
+        /// Content ids for markers, one per protected frame produced.
+        var nextContent: UInt64 = 1
+    }
+    private let state: Mutex<State>
 
     /// `recorder` is the run's, made before the boot so that it sees the boot's buffers.
     init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool,
@@ -37,24 +43,30 @@ final class SimulationContext: @unchecked Sendable {
         self.board = board
         self.recorder = recorder
         self.events = events
-        self.random = SplitMix64(seed: seed)
         self.gpu = gpu
         self.codec = VideoCodec(bus: board.bus)
         self.display = DisplayController(bus: board.bus)
         self.camera = CameraISP(bus: board.bus)
         self.userspace = Userspace(board: board)
-        self.producer = SecureProducer(monitor: board.secureMonitor)
+        self.state = Mutex(State(random: SplitMix64(seed: seed), producer: SecureProducer(monitor: board.secureMonitor)))
         self.protectedHeap = protectedHeap
         self.end = end
         self.userspaceDesign = userspaceDesign
-        self.bus = Unmanaged.passUnretained(board.bus)
+        self.bus = board.bus
     }
 
     var now: VirtualInstant { events.now }
 
+    /// The seeded generator's next number.
+    func nextRandom() -> UInt64 {
+        state.withLock { $0.random.next() }
+    }
+
     func nextContentID() -> UInt64 {
-        defer { nextContent += 1 }
-        return nextContent
+        state.withLock { state in
+            defer { state.nextContent += 1 }
+            return state.nextContent
+        }
     }
 
     /// Allocates from `heap`, naming the buffer and its owner for the trace (the run's
@@ -84,18 +96,17 @@ final class SimulationContext: @unchecked Sendable {
     /// A marker of fresh protected content, written by `master` at the start of `range` through
     /// the ``SecureProducer``, which refuses output the normal world could read (the id is
     /// taken only once it is written).
+    ///
+    /// The lock is held while the producer writes: the producer and its last answer are this
+    /// context's state, and the bus it writes through (its filters, the invariant checker
+    /// watching it) never calls into a workload's context; were it to, the lock would trap
+    /// (locking it again is a fatal error) rather than let two writers share the producer.
     func writeMarker(_ master: BusMaster, into range: PhysicalRange) throws(AccessFault) -> UInt64 {
-        let id = nextContent
-        let refused: AccessFault? = bus._withUnsafeGuaranteedRef { bus in
-            do throws(AccessFault) {
-                try producer.produce(id, as: master, into: range, on: bus)
-                return nil
-            } catch {
-                return error
-            }
+        try state.withLock { state throws(AccessFault) in
+            let id = state.nextContent
+            try state.producer.produce(id, as: master, into: range, on: bus)
+            state.nextContent += 1
+            return id
         }
-        if let refused { throw refused }
-        nextContent += 1
-        return id
     }
 }

@@ -2,26 +2,42 @@ import ProtMemDMABuf
 import ProtMemMemory
 import ProtMemTime
 import ProtMemUserspace
+import Synchronization
 
 /// Userspace processes allocating and freeing through `/dev/dma_heap/<heap>` as fast as the
 /// clock lets them, now and then passing a buffer to another process; all of them exit at
 /// the end, which must give everything back.
-final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
+final class ChurnWorkload: SimulatedWorkload, Sendable {
     let name = "churn"
     let churn: Workload.Churn
-    private var processes: [(process: UserProcess, heap: FileDescriptor, held: [(FileDescriptor, DMABuf)])] = []
-    private var done: UInt32 = 0
+
+    /// A churning process: its heap's device node open, and the buffers it holds.
+    private struct Churner {
+        let process: UserProcess
+        let heap: FileDescriptor
+        var held: [(FileDescriptor, DMABuf)]
+    }
+
+    /// The processes and the operations done; a step copies out what it needs and lets the
+    /// lock go before it asks a process, the generator or the recorder.
+    private struct State {
+        var processes: [Churner] = []
+        var done: UInt32 = 0
+    }
+    private let state = Mutex(State())
 
     init(_ churn: Workload.Churn) { self.churn = churn }
 
     func start(_ context: SimulationContext) throws(SimulationError) {
         for index in 0..<Int(churn.processes) {
             let process = context.userspace.spawn(name: "churn-\(index)")
+            let heap: FileDescriptor
             do {
-                processes.append((process, try process.open("/dev/dma_heap/\(churn.heap)", flags: [.readOnly, .closeOnExec]), []))
+                heap = try process.open("/dev/dma_heap/\(churn.heap)", flags: [.readOnly, .closeOnExec])
             } catch {
                 throw SimulationError("churn: /dev/dma_heap/\(churn.heap): \(error)")
             }
+            state.withLock { $0.processes.append(Churner(process: process, heap: heap, held: [])) }
         }
         schedule(context)
     }
@@ -34,6 +50,8 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
         .nanoseconds(max(Self.minimumSpacing, context.end.rawValue / UInt64(max(1, churn.operations))))
     }
 
+    private var done: UInt32 { state.withLock { $0.done } }
+
     private func schedule(_ context: SimulationContext) {
         let spacing = spacing(context)
         guard done < churn.operations, context.now + spacing <= context.end else { return }
@@ -41,32 +59,39 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
     }
 
     private func step(_ context: SimulationContext) {
-        done += 1
-        let index = Int(context.random.next() % UInt64(processes.count))
-        let owner = processes[index].process.name
+        let count = state.withLock { state in
+            state.done += 1
+            return state.processes.count
+        }
+        let index = Int(context.nextRandom() % UInt64(count))
+        let (process, heap, heldCount) = state.withLock { ($0.processes[index].process, $0.processes[index].heap, $0.processes[index].held.count) }
+        let owner = process.name
         context.recorder.didWork(owner)
-        let roll = context.random.next() % 16
-        if !processes[index].held.isEmpty && roll < 8 {
-            let victim = Int(context.random.next() % UInt64(processes[index].held.count))
-            let (fd, _) = processes[index].held.remove(at: victim)
-            try? processes[index].process.close(fd)
-        } else if !processes[index].held.isEmpty && roll == 8 && processes.count > 1 {
+        let roll = context.nextRandom() % 16
+        if heldCount > 0 && roll < 8 {
+            let victim = Int(context.nextRandom() % UInt64(heldCount))
+            let fd = state.withLock { $0.processes[index].held.remove(at: victim).0 }
+            try? process.close(fd)
+        } else if heldCount > 0 && roll == 8 && count > 1 {
             // Pass one to a neighbour, as over a socket with SCM_RIGHTS.
-            let (fd, buffer) = processes[index].held.removeLast()
-            let receiver = (index + 1) % processes.count
-            if let received = try? processes[index].process.send(fd, to: processes[receiver].process) {
-                try? processes[index].process.close(fd)
-                processes[receiver].held.append((received, buffer))
-                context.recorder.passed(buffer, from: owner, to: processes[receiver].process.name, at: context.now)
+            let receiverIndex = (index + 1) % count
+            let (fd, buffer, receiver) = state.withLock { state in
+                let (fd, buffer) = state.processes[index].held.removeLast()
+                return (fd, buffer, state.processes[receiverIndex].process)
+            }
+            if let received = try? process.send(fd, to: receiver) {
+                try? process.close(fd)
+                state.withLock { $0.processes[receiverIndex].held.append((received, buffer)) }
+                context.recorder.passed(buffer, from: owner, to: receiver.name, at: context.now)
             } else {
-                processes[index].held.append((fd, buffer))
+                state.withLock { $0.processes[index].held.append((fd, buffer)) }
             }
         } else {
-            let pages = 1 + context.random.next() % max(1, churn.maximumSize.bytes >> pageShift)
+            let pages = 1 + context.nextRandom() % max(1, churn.maximumSize.bytes >> pageShift)
             do {
-                let fd = try processes[index].process.allocate(processes[index].heap, length: pages << pageShift, fdFlags: [.readWrite, .closeOnExec])
-                if case .dmaBuf(let buffer)? = processes[index].process.file(fd)?.object {
-                    processes[index].held.append((fd, buffer))
+                let fd = try process.allocate(heap, length: pages << pageShift, fdFlags: [.readWrite, .closeOnExec])
+                if case .dmaBuf(let buffer)? = process.file(fd)?.object {
+                    state.withLock { $0.processes[index].held.append((fd, buffer)) }
                     context.recorder.bufferAllocated(buffer, owner: owner, name: "churn", at: context.now)
                 }
             } catch {
@@ -77,6 +102,7 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
     }
 
     func shortfall(_ context: SimulationContext) -> (asked: UInt64, done: UInt64, reason: String)? {
+        let done = done
         guard done < churn.operations else { return nil }
         let duration = ScenarioDuration(nanoseconds: context.end.rawValue)
         return (UInt64(churn.operations), UInt64(done),
@@ -84,7 +110,10 @@ final class ChurnWorkload: SimulatedWorkload, @unchecked Sendable {
     }
 
     func finish(_ context: SimulationContext) {
-        for entry in processes { entry.process.exit() }
-        processes = []
+        let processes = state.withLock { state in
+            defer { state.processes = [] }
+            return state.processes.map(\.process)
+        }
+        for process in processes { process.exit() }
     }
 }

@@ -1,12 +1,14 @@
 import ProtMemPanthor
 import ProtMemTime
+import Synchronization
 
 /// GPU groups with priorities, protected and normal, each submitting its jobs back to back:
 /// who enters protected mode, and how long normal work waits.
-final class MixedGPUWorkload: SimulatedWorkload, @unchecked Sendable {
+final class MixedGPUWorkload: SimulatedWorkload, Sendable {
     let name = "mixed-gpu"
     let groups: [Workload.MixedGPU.Group]
-    private var clients: [GPUClient] = []
+    /// The groups' GPU contexts, made at the start and torn down at the finish.
+    private let clients = Mutex<[GPUClient]>([])
 
     init(_ mixed: Workload.MixedGPU) { groups = mixed.groups }
 
@@ -23,7 +25,7 @@ final class MixedGPUWorkload: SimulatedWorkload, @unchecked Sendable {
     func start(_ context: SimulationContext) throws(SimulationError) {
         for (index, group) in groups.enumerated() {
             let client = try GPUClient(context, priority: Self.priority(group.priority), heap: context.protectedHeap, owner: "gpu group \(index)")
-            clients.append(client)
+            clients.withLock { $0.append(client) }
             for job in 0..<group.jobs {
                 do {
                     _ = try client.gpu.submit(GPUJob("g\(index) j\(job)\(group.protected ? " (protected)" : "")", protected: group.protected,
@@ -36,7 +38,10 @@ final class MixedGPUWorkload: SimulatedWorkload, @unchecked Sendable {
     }
 
     func finish(_ context: SimulationContext) {
+        let clients = clients.withLock { clients in
+            defer { clients = [] }
+            return clients
+        }
         for client in clients { client.tearDown(context.events) }
-        clients = []
     }
 }

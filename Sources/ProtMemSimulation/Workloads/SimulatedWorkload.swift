@@ -1,6 +1,7 @@
 /// A workload running on the simulation's clock: `start` schedules its first events,
-/// `finish` gives back everything it holds once the run's time is up.
-protocol SimulatedWorkload: AnyObject {
+/// `finish` gives back everything it holds once the run's time is up. Its scheduled events
+/// hold it, so it is `Sendable`: what it changes as the run goes is behind a lock.
+protocol SimulatedWorkload: AnyObject, Sendable {
     var name: String { get }
     func start(_ context: SimulationContext) throws(SimulationError)
     func finish(_ context: SimulationContext)
