@@ -228,6 +228,34 @@ struct PanthorCore: ~Copyable {
     }
 }
 
+extension PanthorCore {
+    /// Checks the core's invariants (`precondition`, so release builds check too): its
+    /// tables, the slots and the groups agree on who is where, the run order names the live
+    /// groups once each, every queue's extract pointer lies in its ring; and those of its
+    /// storage types (the trace, the firmware state's slot arrays, the GPU's translations).
+    func _checkInvariants() {
+        groups._checkInvariants()
+        vms._checkInvariants()
+        for slot in slots.indices {
+            guard let handle = slots[slot] else { continue }
+            precondition(groups[handle]?.slot == slot, "slot \(slot) holds \(handle), which is not on it")
+        }
+        let live = groups.keys
+        precondition(runOrder.count == live.count && Set(runOrder) == Set(live), "the run order is not the live groups")
+        for handle in live {
+            let group = groups[handle]!
+            if let slot = group.slot { precondition(slots[slot] == handle, "\(handle) is on slot \(slot), which does not hold it") }
+            precondition(vms[group.vm] != nil || unplugged, "\(handle) uses \(group.vm), which is gone")
+            for queue in group.queues {
+                precondition(queue.extract >= 0 && queue.extract <= queue.ring.count, "\(handle): extract \(queue.extract) past its ring")
+            }
+        }
+        mcu._checkInvariants()
+        trace._checkInvariants()
+        memoryAccess.translations._checkInvariants()
+    }
+}
+
 /// The device's lock and the core it guards, its name for event labels, and the handler of its
 /// events (``PanthorEvent``): shared by the device and all the core's events.
 ///

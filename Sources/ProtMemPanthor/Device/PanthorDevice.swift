@@ -208,6 +208,13 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         }
     }
     public var metrics: PanthorMetrics { withCore { $0.metrics } }
+
+    /// Checks the invariants of the device's core and of the storage types it holds (its
+    /// trace, the firmware state's slot arrays, the GPU's translation cache), under its lock:
+    /// `precondition`s, so a release build checks too. For tests.
+    package func _checkInvariants() {
+        withCore { $0._checkInvariants() }
+    }
     /// The global interface pages as the firmware model holds them.
     public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }
     /// One CSG slot's interface pages.

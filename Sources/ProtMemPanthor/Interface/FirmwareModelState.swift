@@ -157,6 +157,22 @@ struct FirmwareModelState {
         groups[slot].applyStreamRequests(running: slots[slot].running, to: slots[slot].streams)
     }
 
+    /// Checks the state's structure (`precondition`, so release builds check too): as many
+    /// interface pages as slots, as many streams in each slot's page as in its state,
+    /// ``runningSlots`` exactly the running slots, and the slot arrays' own invariants.
+    func _checkInvariants() {
+        groups._checkInvariants()
+        slots._checkInvariants()
+        precondition(groups.count == slots.count, "\(groups.count) CSG interfaces for \(slots.count) slots")
+        for slot in slots.indices {
+            slots[slot].streams._checkInvariants()
+            precondition(groups[slot].streams.count == slots[slot].streams.count,
+                         "slot \(slot): \(groups[slot].streams.count) CS interfaces for \(slots[slot].streams.count) streams")
+            precondition(runningSlots.contains(slot) == slots[slot].running, "slot \(slot): running set and flag disagree")
+            precondition(session != nil || slots[slot].protectedStreams.isEmpty, "slot \(slot): protected streams outside a session")
+        }
+    }
+
     /// Whether any stream runs a normal job (which must drain before protected mode starts).
     /// Only a running slot's streams can run a job (a job starts only on a running slot, and
     /// stopping a slot stops its streams before it stops running), so the others are skipped.

@@ -18,14 +18,14 @@
 /// Not thread-safe: the firmware state that holds it lives in the device's core, under the
 /// device's lock, and is not `Sendable`. An access must not nest another access to the same
 /// element (the subscript's `_modify` yields the element in place).
-final class FirmwareSlotArray<Element>: RandomAccessCollection {
-    typealias Indices = Range<Int>
+package final class FirmwareSlotArray<Element>: RandomAccessCollection {
+    package typealias Indices = Range<Int>
 
     private let base: UnsafeMutablePointer<Element>
-    let count: Int
+    package let count: Int
 
     /// `count` elements (none when `count` is negative), each made by its own call of `make`.
-    init(count: Int, _ make: () -> Element) {
+    package init(count: Int, _ make: () -> Element) {
         let count = Swift.max(0, count)
         let base = UnsafeMutablePointer<Element>.allocate(capacity: count)
         for index in 0..<count { (base + index).initialize(to: make()) }
@@ -38,11 +38,11 @@ final class FirmwareSlotArray<Element>: RandomAccessCollection {
         base.deallocate()
     }
 
-    var startIndex: Int { 0 }
-    var endIndex: Int { count }
-    var indices: Range<Int> { 0..<count }
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { count }
+    package var indices: Range<Int> { 0..<count }
 
-    subscript(position: Int) -> Element {
+    package subscript(position: Int) -> Element {
         _read {
             precondition(position >= 0 && position < count, "slot index out of range")
             yield base[position]
@@ -55,7 +55,7 @@ final class FirmwareSlotArray<Element>: RandomAccessCollection {
 
     /// Checks the invariants above that can be checked (`precondition`, so release builds
     /// check too): the count, and that `check`, when given, holds for every element.
-    func _checkInvariants(_ check: (borrowing Element) -> Bool = { _ in true }) {
+    package func _checkInvariants(_ check: (borrowing Element) -> Bool = { _ in true }) {
         precondition(count >= 0, "negative slot count \(count)")
         for index in 0..<count {
             precondition(check(base[index]), "slot \(index) breaks its invariant")
