@@ -4,6 +4,7 @@ import ProtMemMemory
 /// Groups and jobs, as `DRM_IOCTL_PANTHOR_GROUP_CREATE`, `GROUP_DESTROY` and `GROUP_SUBMIT`
 /// reach the scheduler.
 extension PanthorCore {
+    @inline(__always)
     func checkUsable() throws(Errno) {
         guard probed, !unplugged else { throw .noSuchDevice }
     }
@@ -14,7 +15,7 @@ extension PanthorCore {
     /// userspace design), each mapped NOEXEC in the MCU's VM. Nothing is left behind on error.
     mutating func createGroup(vm: VMHandle, priority: GroupPriority, queueCount: Int, protectedSuspendBuffer userBuffer: DMABuf?) throws(Errno) -> GroupHandle {
         try checkUsable()
-        guard vms[vm] != nil, (1...parameters.streamsPerGroup).contains(queueCount) else { throw .invalidArgument }
+        guard vms.contains(vm), (1...parameters.streamsPerGroup).contains(queueCount) else { throw .invalidArgument }
         let isUserspace = source?.design == .userspace
         guard userBuffer == nil || isUserspace else { throw .invalidArgument }
         guard !isUserspace || userBuffer != nil else { throw .invalidArgument }
@@ -56,7 +57,7 @@ extension PanthorCore {
         nextGroup += 1
         let group = PanthorGroup(handle: handle, priority: priority, vm: vm, queueCount: queueCount, suspendBuffer: taken.suspend,
                                  suspendBufferVA: suspendVA, protectedSuspendBuffer: taken.protectedBuffer, protectedSuspendBufferVA: protectedVA)
-        groups[handle] = group
+        groups.insert(group, for: handle)
         runOrder.append(handle)
         record(.groupCreated(handle, priority))
         return handle
@@ -84,10 +85,13 @@ extension PanthorCore {
     /// next tick and released once off it; one off the GPU is released now.
     mutating func destroyGroup(_ handle: GroupHandle) throws(Errno) {
         try checkUsable()
-        guard let destroyed = groups[handle]?.destroyed, !destroyed else { throw .invalidArgument }
+        guard groups.update(handle, { $0.destroyed }) == false else { throw .invalidArgument }
         failGroup(handle, .reset("group destroyed"))
-        groups[handle]!.destroyed = true
-        if groups[handle]!.slot == nil, reset == nil {
+        let onSlot = groups.update(handle) { group in
+            group.destroyed = true
+            return group.slot != nil
+        }!
+        if !onSlot, reset == nil {
             release(handle)
         } else {
             queueTick()
@@ -105,7 +109,7 @@ extension PanthorCore {
         if let va = group.protectedSuspendBufferVA { kernelVA.free(va) }
         group.suspendBuffer.free()
         group.protectedSuspendBuffer?.free()
-        groups[handle] = nil
+        groups.remove(handle)
         runOrder.removeAll { $0 == handle }
         record(.groupDestroyed(handle))
     }
@@ -114,13 +118,14 @@ extension PanthorCore {
     /// on a slot, or ticks to give it one. A job for a failed group fails at once.
     mutating func submit(_ job: consuming GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
         try checkUsable()
-        guard let queueCount = groups[handle]?.queues.count, !groups[handle]!.destroyed, queue >= 0, queue < queueCount else {
+        guard let (queueCount, destroyed, failure, slot) = groups.update(handle, { ($0.queues.count, $0.destroyed, $0.failure, $0.slot) }),
+              !destroyed, queue >= 0, queue < queueCount else {
             throw .invalidArgument
         }
         let duration = job.duration
-        let failure = groups[handle]!.failure
-        let slot = groups[handle]!.slot
-        let index = Self.append(PanthorQueue.Entry(job: job, remaining: duration), to: &groups[handle]!.queues[queue], failure: failure)
+        // Moved into the ring, not copied: the closure takes it out of `entry`.
+        var entry: PanthorQueue.Entry? = PanthorQueue.Entry(job: job, remaining: duration)
+        let index = groups.update(handle) { Self.append(entry.take()!, to: &$0.queues[queue], failure: failure) }!
         let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
         if let failure {
             metrics.jobsFailed += 1
@@ -149,13 +154,13 @@ extension PanthorCore {
         return index
     }
 
-    func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
+    mutating func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
 
-    func jobState(_ job: JobHandle) -> JobState? { readEntry(job) { $0.state } }
+    mutating func jobState(_ job: JobHandle) -> JobState? { readEntry(job) { $0.state } }
 
     /// `read` of the ring entry of `job`, when its group and queue hold one.
     @inline(__always)
-    private func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
-        groups[job.group]?.readEntry(queue: job.queue, sequence: job.sequence, read) ?? nil
+    private mutating func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
+        groups.update(job.group) { $0.readEntry(queue: job.queue, sequence: job.sequence, read) } ?? nil
     }
 }

@@ -106,6 +106,7 @@ extension PanthorCore {
     }
 
     /// Bytes of every PROT section together.
+    @inline(__always)
     var firmwareProtectedSize: UInt64 {
         firmware?.image.protectedSections.reduce(0) { $0 + UInt64($1.virtualSize) } ?? 0
     }
@@ -119,7 +120,7 @@ extension PanthorCore {
         dropWaits()
         for handle in groups.keys {
             failGroup(handle, .reset("device unplugged"))
-            groups[handle]!.slot = nil
+            groups.update(handle) { $0.slot = nil }
             release(handle)
         }
         slots = slots.map { _ in nil }

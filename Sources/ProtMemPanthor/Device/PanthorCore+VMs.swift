@@ -7,7 +7,7 @@ extension PanthorCore {
         try checkUsable()
         let handle = VMHandle(rawValue: nextVM)
         nextVM += 1
-        vms[handle] = PanthorVM(handle: handle, space: mmu!.createContext())
+        vms.insert(PanthorVM(handle: handle, space: mmu!.createContext()), for: handle)
         return handle
     }
 
@@ -15,7 +15,7 @@ extension PanthorCore {
     /// `va`. Nothing stays imported if the mapping is refused.
     mutating func bind(_ buffer: DMABuf, in handle: VMHandle, at va: GPUVirtualAddress, attributes: GPUMappingAttributes) throws(Errno) {
         try checkUsable()
-        guard let space = vms[handle]?.space, let range = GPUVirtualRange(start: va, size: buffer.size) else { throw .invalidArgument }
+        guard let space = vms.update(handle, { $0.space }), let range = GPUVirtualRange(start: va, size: buffer.size) else { throw .invalidArgument }
         let imported = try DMABufImport.importBuffer(buffer, size: buffer.size, device: dmaDevice, takeReference: true)
         do {
             try space.map(range, to: imported.chunks, attributes: attributes)
@@ -23,15 +23,15 @@ extension PanthorCore {
             imported.release()
             throw error.errno
         }
-        vms[handle]!.bindings.append(.init(range: range, imported: imported))
+        vms.update(handle) { $0.bindings.append(.init(range: range, imported: imported)) }
     }
 
     mutating func unbind(in handle: VMHandle, at va: GPUVirtualAddress) throws(Errno) {
         try checkUsable()
-        guard let space = vms[handle]?.space, let index = vms[handle]!.bindings.firstIndex(where: { $0.range.start == va }) else {
+        guard let binding = vms.update(handle, { vm in vm.bindings.firstIndex { $0.range.start == va }.map { vm.bindings.remove(at: $0) } }) ?? nil,
+              let space = vms[handle]?.space else {
             throw .invalidArgument
         }
-        let binding = vms[handle]!.bindings.remove(at: index)
         _ = try? space.unmap(binding.range)
         binding.imported.release()
     }
@@ -39,7 +39,7 @@ extension PanthorCore {
     /// `EBUSY` while a group still uses the VM.
     mutating func destroyVM(_ handle: VMHandle) throws(Errno) {
         try checkUsable()
-        guard vms[handle] != nil else { throw .invalidArgument }
+        guard vms.contains(handle) else { throw .invalidArgument }
         guard !groups.contains(where: { $0.vm == handle }) else { throw .resourceBusy }
         releaseVM(handle)
     }
@@ -51,6 +51,6 @@ extension PanthorCore {
             binding.imported.release()
         }
         mmu?.destroyContext(vm.space.id)
-        vms[handle] = nil
+        vms.remove(handle)
     }
 }

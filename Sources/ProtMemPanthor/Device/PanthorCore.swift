@@ -90,7 +90,9 @@ struct PanthorCore: ~Copyable {
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
     }
 
+    @inline(__always)
     var now: VirtualInstant { environment.events.now }
+    @inline(__always)
     var parameters: CSFParameters { configuration.firmware }
 
     /// Takes `kind` and moves it into the trace: the kind is a multi-payload enum whose copy
@@ -106,6 +108,7 @@ struct PanthorCore: ~Copyable {
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
     /// event is a plain value sent to the device's handler (``OwnerReference``): nothing is
     /// allocated, and its label is formatted only if someone lists pending events.
+    @inline(__always)
     @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
         environment.events.schedule(
@@ -157,6 +160,7 @@ struct PanthorCore: ~Copyable {
     }
 
     /// Whether what a wait of `kind` waits for has happened.
+    @inline(__always)
     private func waitHolds(_ kind: HostWaitKind) -> Bool {
         switch kind {
         case .protectedModeEnter: protectedModeEnterAcknowledged
@@ -204,6 +208,7 @@ struct PanthorCore: ~Copyable {
 
     /// The first pending wait that now holds; checked after every event, mostly with no wait
     /// pending at all.
+    @inline(__always)
     private func firstWaitThatHolds() -> Int? {
         var index = 0
         while index < waits.count {

@@ -3,6 +3,7 @@
 /// bits into the output page.
 extension PanthorCore {
     /// `gpu_write(CSF_DOORBELL(index), 1)`: the firmware looks after `acknowledgeLatency`.
+    @inline(__always)
     func ringDoorbell(_ index: Int) {
         after(parameters.acknowledgeLatency, .doorbell(index), .doorbell(index))
     }

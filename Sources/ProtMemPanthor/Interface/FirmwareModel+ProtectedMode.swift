@@ -43,6 +43,7 @@ extension PanthorCore {
 
     /// The slot's streams that wait for protected mode and whose `CS_PROTM_PENDING` the host
     /// has acknowledged.
+    @inline(__always)
     private func sampledStreams(_ slot: Int) -> StreamSet {
         var sampled = StreamSet()
         // Only a running slot's streams can wait: a stream waits once kicked, and stopping a
@@ -108,6 +109,7 @@ extension PanthorCore {
 
     /// The group of the slot's first stream that has a ring, read in place (`first(where:)`
     /// would walk a retained copy of the slot's streams).
+    @inline(__always)
     private func firstRingGroup(_ slot: Int) -> GroupHandle? {
         var stream = 0
         while stream < mcu.slots[slot].streams.count {
@@ -125,7 +127,7 @@ extension PanthorCore {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
                 if mcu.slots[slot].running, state.started, let ring = state.ring,
-                   groups[ring.group]?.queues[ring.queue].nextIsProtected == true { return }
+                   groups.update(ring.group, { $0.queues[ring.queue].nextIsProtected }) == true { return }
             }
         }
         firmwareExitProtectedMode(.workDone)

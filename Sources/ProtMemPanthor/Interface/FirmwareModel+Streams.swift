@@ -22,7 +22,7 @@ extension PanthorCore {
     mutating func firmwareKick(slot: Int, stream: Int) {
         let state = mcu.slots[slot].streams[stream]
         guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
-              let isProtected = groups[ring.group]?.nextIsProtected(queue: ring.queue) else { return }
+              let isProtected = groups.update(ring.group, { $0.nextIsProtected(queue: ring.queue) }) ?? nil else { return }
         if isProtected {
             if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
                 firmwareStart(slot: slot, stream: stream, ring: ring)
@@ -39,7 +39,7 @@ extension PanthorCore {
     private mutating func firmwareRaiseProtectedModePending(slot: Int, stream: Int, ring: RingReference) {
         mcu.slots[slot].streams[stream].waitingForProtectedMode = true
         mcu.groups[slot].streams[stream].raiseProtectedModePending()
-        groups[ring.group]!.queues[ring.queue].markNextWaitingForProtectedMode()
+        groups.update(ring.group) { $0.queues[ring.queue].markNextWaitingForProtectedMode() }
         firmwareSignalStream(slot: slot, stream: stream)
     }
 
@@ -54,7 +54,7 @@ extension PanthorCore {
 
     private mutating func firmwareStart(slot: Int, stream: Int, ring: RingReference) {
         let now = self.now
-        let (index, isProtected, remaining) = groups[ring.group]!.queues[ring.queue].startNext(at: now)
+        let (index, isProtected, remaining) = groups.update(ring.group) { $0.queues[ring.queue].startNext(at: now) }!
         let token = mcu.nextToken
         mcu.nextToken += 1
         mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, token: token, isProtected: isProtected))
@@ -74,10 +74,10 @@ extension PanthorCore {
             || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
         if let active = state.active, let ring = state.ring {
             let ran = now.duration(since: active.startedAt)
-            groups[ring.group]?.queues[ring.queue].stop(active.index, ran: ran)
+            groups.update(ring.group) { $0.queues[ring.queue].stop(active.index, ran: ran) }
         }
         if state.waitingForProtectedMode, let ring = state.ring {
-            groups[ring.group]?.queues[ring.queue].requeueNext()
+            groups.update(ring.group) { $0.queues[ring.queue].requeueNext() }
         }
         mcu.slots[slot].streams[stream].stop()
         mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
@@ -85,18 +85,20 @@ extension PanthorCore {
 
     mutating func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
         guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
-              let ring = mcu.slots[slot].streams[stream].ring, let vm = groups[ring.group]?.vm, let space = vms[vm]?.space else { return }
+              let ring = mcu.slots[slot].streams[stream].ring, let vm = groups.update(ring.group, { $0.vm }), let space = vms.update(vm, { $0.space }) else { return }
         firmwareComplete(slot: slot, stream: stream, active: active, ring: ring, space: space)
     }
 
     private mutating func firmwareComplete(slot: Int, stream: Int, active: FirmwareModelState.ActiveJob, ring: RingReference, space: GPUAddressSpace) {
-        guard groups[ring.group]!.queues[ring.queue].extract == active.index else {
+        // The operations, if the job is still the one the firmware runs.
+        guard let operations = groups.update(ring.group, { group in
+            group.queues[ring.queue].extract == active.index ? group.queues[ring.queue].ring[active.index].job.operations : nil
+        }) ?? nil else {
             // The host failed the group while the job ran: its result no longer matters.
             mcu.slots[slot].streams[stream].active = nil
             return
         }
         let handle = JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(active.index))
-        let operations = groups[ring.group]!.queues[ring.queue].ring[active.index].job.operations
         let inProtectedMode = registers.status.contains(.protectedModeActive)
         var readBack: [UInt8]?
         var fault: GPUFault?
@@ -114,7 +116,7 @@ extension PanthorCore {
         }
         mcu.slots[slot].streams[stream].active = nil
         if let fault {
-            groups[ring.group]!.queues[ring.queue].failJob(active.index, .fault(fault))
+            groups.update(ring.group) { $0.queues[ring.queue].failJob(active.index, .fault(fault)) }
             metrics.jobsFailed += 1
             record(.jobFailed(handle, .fault(fault)))
             mcu.slots[slot].streams[stream].started = false
@@ -128,7 +130,8 @@ extension PanthorCore {
             }
             return
         }
-        groups[ring.group]!.queues[ring.queue].completeJob(active.index, at: now, readBack: readBack)
+        let now = self.now
+        groups.update(ring.group) { $0.queues[ring.queue].completeJob(active.index, at: now, readBack: readBack) }
         metrics.jobsCompleted += 1
         record(.jobCompleted(handle))
         firmwareRaiseGroupEvent(slot: slot, .syncUpdate)

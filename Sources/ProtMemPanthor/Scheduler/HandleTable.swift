@@ -11,66 +11,79 @@ extension VMHandle: SequentialHandle {}
 /// handles are small and sequential, so a lookup (several per firmware step) is an index, not
 /// a hash. Iteration goes in handle order.
 ///
-/// The values are plain values kept in place: ``subscript(_:)`` lends one out for reading
-/// (`_read`, no copy) and for writing in place (`_modify`), so the firmware model and the
-/// scheduler, which look a group up on nearly every step, neither copy it nor count
-/// references on the way.
+/// The values are plain values kept in place. The firmware model and the scheduler look a
+/// group up on nearly every step, so the ways in are those the optimiser turns into plain
+/// loads and stores: ``contains(_:)`` reads a flag, and ``update(_:_:)`` lends the value
+/// `inout`, in place (the array's element projected, nothing copied), to read or write it.
+/// ``subscript(_:)`` copies the value out (retaining all it holds): for the paths that run
+/// once per call, not per step.
 struct HandleTable<Handle: SequentialHandle, Value> {
     private var slots: [Value?] = []
-    private(set) var count = 0
+    /// Whether each slot holds a value, as plain flags: the test reads no value.
+    private var present: [Bool] = []
 
     subscript(handle: Handle) -> Value? {
-        _read {
-            let index = Int(handle.rawValue)
-            if index < slots.count {
-                yield slots[index]
-            } else {
-                yield nil
-            }
-        }
-        _modify {
-            let index = Int(handle.rawValue)
-            if index < slots.count {
-                let wasPresent = slots[index] != nil
-                yield &slots[index]
-                let isPresent = slots[index] != nil
-                if wasPresent != isPresent { count += isPresent ? 1 : -1 }
-            } else {
-                var value: Value? = nil
-                yield &value
-                if value != nil {
-                    slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
-                    slots[index] = value
-                    count += 1
-                }
-            }
-        }
+        let index = Int(handle.rawValue)
+        return index < slots.count ? slots[index] : nil
     }
 
-    var isEmpty: Bool { count == 0 }
+    /// Keeps `value` for `handle` (a new handle, or in place of what it had).
+    mutating func insert(_ value: Value, for handle: Handle) {
+        let index = Int(handle.rawValue)
+        if index >= slots.count {
+            slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
+            present.append(contentsOf: repeatElement(false, count: index + 1 - present.count))
+        }
+        slots[index] = value
+        present[index] = true
+    }
+
+    /// Forgets the value of `handle`, if any.
+    mutating func remove(_ handle: Handle) {
+        guard contains(handle) else { return }
+        let index = Int(handle.rawValue)
+        slots[index] = nil
+        present[index] = false
+    }
+
+    /// Whether the table holds a value for `handle`.
+    @inline(__always)
+    func contains(_ handle: Handle) -> Bool {
+        let index = Int(handle.rawValue)
+        return index < present.count && present[index]
+    }
+
+    /// Runs `body` on the value of `handle` in place; `nil` when there is none.
+    @inline(__always) @discardableResult
+    mutating func update<R>(_ handle: Handle, _ body: (inout Value) throws -> R) rethrows -> R? {
+        guard contains(handle) else { return nil }
+        return try body(&slots[Int(handle.rawValue)]!)
+    }
+
     /// The values, in handle order.
     var values: [Value] { slots.compactMap { $0 } }
     /// The handles, in order.
     var keys: [Handle] {
         var keys: [Handle] = []
-        for index in slots.indices where slots[index] != nil { keys.append(Handle(rawValue: UInt32(index))) }
+        for index in present.indices where present[index] { keys.append(Handle(rawValue: UInt32(index))) }
         return keys
     }
 
-    /// Whether any value satisfies `predicate`, read in place.
-    func contains(where predicate: (borrowing Value) -> Bool) -> Bool {
+    /// Whether any value satisfies `predicate`.
+    func contains(where predicate: (Value) -> Bool) -> Bool {
         for index in slots.indices {
             if let value = slots[index], predicate(value) { return true }
         }
         return false
     }
 
-    /// Checks that ``count`` is the number of values held (`precondition`, so release builds
-    /// check too).
+    /// Checks that the flags say which slots hold a value, and that handle 0, never handed
+    /// out, holds none (`precondition`, so release builds check too).
     func _checkInvariants() {
-        var held = 0
-        for index in slots.indices where slots[index] != nil { held += 1 }
-        precondition(held == count, "handle table counts \(count) values and holds \(held)")
-        precondition(slots.isEmpty || slots[0] == nil, "handle 0 is never handed out")
+        precondition(present.count == slots.count, "\(present.count) flags for \(slots.count) slots")
+        for index in slots.indices {
+            precondition(present[index] == (slots[index] != nil), "slot \(index): flag \(present[index]) for what it holds")
+        }
+        precondition(slots.isEmpty || !present[0], "handle 0 is never handed out")
     }
 }

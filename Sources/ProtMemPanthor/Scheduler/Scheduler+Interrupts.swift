@@ -33,7 +33,7 @@ extension PanthorCore {
                                                                mask: groupEvents.rawValue)
         let streams = mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck
         mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
-        guard let handle = slots[slot], groups[handle] != nil else { return }
+        guard let handle = slots[slot], groups.contains(handle) else { return }
         // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
         var signalled = streams
         let count = mcu.groups[slot].streams.count
@@ -44,7 +44,7 @@ extension PanthorCore {
             processStreamEvents(slot: slot, stream: stream, group: handle)
         }
         // Failing a group or noting its protected request releases nothing: still there.
-        if groupEvents.contains(.syncUpdate) || !groups[handle]!.hasWork { queueTick() }
+        if groupEvents.contains(.syncUpdate) || groups.update(handle, { $0.hasWork }) == false { queueTick() }
     }
 
     private mutating func processStreamEvents(slot: Int, stream: Int, group: GroupHandle) {
@@ -54,7 +54,7 @@ extension PanthorCore {
             mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
                 req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
                 mask: StreamRequest([.fault, .fatal]).rawValue)
-            let fault = groups[group]!.lastFault(queue: stream)
+            let fault = groups.update(group) { $0.lastFault(queue: stream) } ?? nil
             failGroup(group, .jobFault(fault ?? .bus(.init(master: .gpu, address: .init(0), size: 0, kind: .read, source: "gpu", reason: "unknown"))))
         }
         if events.contains(.protectedModePending) {
@@ -66,17 +66,18 @@ extension PanthorCore {
     /// event itself stays unacknowledged until the tick acknowledges it for the top group.
     /// Without protected memory the RFC WARNs and the job stays blocked.
     private mutating func processProtectedModePending(group: GroupHandle, queue: Int) {
-        guard protectedMemoryReady, groups[group]!.protectedSuspendBuffer != nil else {
+        guard protectedMemoryReady, groups.update(group, { $0.protectedSuspendBuffer != nil }) == true else {
             record(.protectedModePendingIgnored(group, queue: queue))
             return
         }
-        groups[group]!.protectedPendingMask |= 1 << UInt32(queue)
+        groups.update(group) { $0.protectedPendingMask |= 1 << UInt32(queue) }
         record(.protectedModePending(group, queue: queue))
         queueTick()
     }
 
     /// Whether protected mode can be entered at all: a source, and the firmware's PROT
     /// sections in place (under the userspace design, once userspace has handed them in).
+    @inline(__always)
     var protectedMemoryReady: Bool {
         guard source != nil, let firmware else { return false }
         return firmware.protectedSectionsPlaced && firmware.hasProtectedSections
@@ -89,23 +90,25 @@ extension PanthorCore {
         guard status.contains(.protectedModeFault) else { return }
         registers.gpuMask.remove(.protectedModeFault)
         let victims: Set<GroupHandle> = protectedGroup.map { [$0] } ?? []
-        for handle in victims where groups[handle] != nil { failGroup(handle, .protectedModeFault(nil)) }
+        for handle in victims where groups.contains(handle) { failGroup(handle, .protectedModeFault(nil)) }
         scheduleReset("GPU Fault in protected mode", victims: .groups(victims, .protectedModeFault(nil)))
     }
 
     /// Marks a group failed: every job not yet finished fails with it.
     mutating func failGroup(_ handle: GroupHandle, _ failure: GroupFailure) {
-        guard let queueCount = groups[handle]?.queues.count, !groups[handle]!.isFailed else { return }
-        groups[handle]!.state = .failed(failure)
-        groups[handle]!.protectedPendingMask = 0
+        guard let queueCount = groups.update(handle, { $0.isFailed ? nil : $0.queues.count }) ?? nil else { return }
+        groups.update(handle) { group in
+            group.state = .failed(failure)
+            group.protectedPendingMask = 0
+        }
         record(.groupFailed(handle, failure))
         for queue in 0..<queueCount {
-            let (first, end) = groups[handle]!.failJobs(queue: queue, failure)
+            let (first, end) = groups.update(handle) { $0.failJobs(queue: queue, failure) }!
             for index in first..<end {
                 metrics.jobsFailed += 1
                 record(.jobFailed(JobHandle(group: handle, queue: queue, sequence: UInt64(index)), .groupFailed(failure)))
             }
         }
-        if groups[handle]!.slot != nil { queueTick() }
+        if groups.update(handle, { $0.slot != nil }) == true { queueTick() }
     }
 }

@@ -8,13 +8,13 @@ extension PanthorCore {
     /// only an odd-numbered event; the 2026 review asked for the acks to move into
     /// panthor_fw.c.)
     mutating func acknowledgeProtectedModePending(_ group: GroupHandle, slot: Int) {
-        let mask = groups[group]!.protectedPendingMask
+        let mask = groups.update(group) { $0.protectedPendingMask }!
         for stream in mcu.groups[slot].streams.indices where mask & (1 << UInt32(stream)) != 0 {
             mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
                 req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
                 mask: StreamRequest.protectedModePending.rawValue)
         }
-        groups[group]!.protectedPendingMask = 0
+        groups.update(group) { $0.protectedPendingMask = 0 }
         protectedPending = true
         protectedGroup = group
         record(.protectedModePendingAcknowledged(group, queues: mask))
@@ -37,6 +37,7 @@ extension PanthorCore {
     }
 
     /// Whether the firmware has acknowledged `GLB_PROTM_ENTER`.
+    @inline(__always)
     var protectedModeEnterAcknowledged: Bool {
         !mcu.global.pendingRequests.contains(.protectedModeEnter)
     }

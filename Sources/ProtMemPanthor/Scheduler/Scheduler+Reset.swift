@@ -27,21 +27,23 @@ extension PanthorCore {
             record(.protectedModeExited(.reset))
         }
         for slot in slots.indices {
-            guard let handle = slots[slot], groups[handle] != nil else { continue }
+            guard let handle = slots[slot], groups.contains(handle) else { continue }
             slots[slot] = nil
-            groups[handle]!.slot = nil
-            groups[handle]!.slotPriority = nil
+            groups.update(handle) { group in
+                group.slot = nil
+                group.slotPriority = nil
+            }
             switch state.victims {
             case .everyBoundGroup(let failure):
                 failGroup(handle, failure)
             case .groups(let victims, let failure):
                 if victims.contains(handle) { failGroup(handle, failure) }
             }
-            if !groups[handle]!.isFailed { groups[handle]!.suspendForReset() }
+            groups.update(handle) { if !$0.isFailed { $0.suspendForReset() } }
         }
         protectedPending = false
         protectedGroup = nil
-        for handle in groups.keys where groups[handle]!.protectedPendingMask != 0 { groups[handle]!.protectedPendingMask = 0 }
+        for handle in groups.keys { groups.update(handle) { if $0.protectedPendingMask != 0 { $0.protectedPendingMask = 0 } } }
         registers = GPURegisterFile()
         interruptScheduled = false
         mcu = FirmwareModelState(parameters: parameters)
@@ -63,7 +65,7 @@ extension PanthorCore {
         reset = nil
         metrics.resets += 1
         record(.resetCompleted)
-        for handle in groups.keys where groups[handle]!.destroyed && groups[handle]!.slot == nil {
+        for handle in groups.keys where groups.update(handle, { $0.destroyed && $0.slot == nil }) == true {
             release(handle)
         }
         // Queues that were waiting for protected mode raise CS_PROTM_PENDING again when they run.

@@ -21,15 +21,19 @@ extension PanthorCore {
     /// was suspended).
     mutating func bind(_ handle: GroupHandle, to slot: Int, priority: UInt8, acknowledgeProtectedMode: Bool) {
         slots[slot] = handle
-        groups[handle]!.slot = slot
-        groups[handle]!.slotPriority = priority
-        mcu.groups[slot].input.suspendBuffer = groups[handle]!.suspendBufferVA.start.rawValue
-        mcu.groups[slot].input.protectedSuspendBuffer = groups[handle]!.protectedSuspendBufferVA?.start.rawValue ?? 0
+        let (suspendVA, protectedSuspendVA, queueCount, wasSuspended) = groups.update(handle) { group in
+            group.slot = slot
+            group.slotPriority = priority
+            return (group.suspendBufferVA.start.rawValue, group.protectedSuspendBufferVA?.start.rawValue ?? 0, group.queues.count,
+                    group.state == .suspended)
+        }!
+        mcu.groups[slot].input.suspendBuffer = suspendVA
+        mcu.groups[slot].input.protectedSuspendBuffer = protectedSuspendVA
         mcu.groups[slot].input.ackIRQMask = GroupRequest.eventMask.rawValue
-        mcu.groups[slot].bindStreams(to: handle, queueCount: groups[handle]!.queues.count, slot: slot, priority: priority)
+        mcu.groups[slot].bindStreams(to: handle, queueCount: queueCount, slot: slot, priority: priority)
         setSlotPriority(slot, priority)
-        requestSlotState(slot, groups[handle]!.state == .suspended ? .resume : .start)
-        groups[handle]!.state = .active
+        requestSlotState(slot, wasSuspended ? .resume : .start)
+        groups.update(handle) { $0.state = .active }
         record(.groupBound(handle, slot: slot, priority: priority))
         if acknowledgeProtectedMode { acknowledgeProtectedModePending(handle, slot: slot) }
     }
@@ -38,9 +42,9 @@ extension PanthorCore {
     /// are released then.
     mutating func unbind(_ evicted: SlotSet) {
         for slot in evicted {
-            guard let handle = slots[slot], groups[handle] != nil else { continue }
+            guard let handle = slots[slot], groups.contains(handle) else { continue }
             slots[slot] = nil
-            let destroyed = groups[handle]!.leaveSlot()
+            let destroyed = groups.update(handle) { $0.leaveSlot() }!
             mcu.groups[slot].unbindStreams()
             if destroyed { release(handle) }
         }

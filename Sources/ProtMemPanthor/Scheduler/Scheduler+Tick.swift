@@ -48,7 +48,7 @@ extension PanthorCore {
         var evicted = SlotSet()
         for slot in slots.indices {
             guard let handle = slots[slot], !tick.picked.contains(handle: handle),
-                  let canRun = groups[handle]?.canRun else { continue }
+                  let canRun = groups.update(handle, { $0.canRun }) else { continue }
             let state: GroupSlotState = canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
@@ -59,9 +59,9 @@ extension PanthorCore {
             let priority = Self.slotPriority(at: index)
             // Just picked from the table, so found.
             let handle = tick.picked[index].handle
-            if let slot = groups[handle]!.slot, groups[handle]!.slotPriority != priority {
+            if let slot = groups.update(handle, { $0.slotPriority != priority ? $0.slot : nil }) ?? nil {
                 setSlotPriority(slot, priority)
-                groups[handle]!.slotPriority = priority
+                groups.update(handle) { $0.slotPriority = priority }
                 changed.insert(slot)
             }
         }
@@ -81,7 +81,7 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let priority = groups[handle]?.runnablePriority else { continue }
+            guard let priority = groups.update(handle, { $0.runnablePriority }) ?? nil else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < priority { index -= 1 }
             let picked = PickedGroup(handle: handle, priority: priority)
@@ -110,7 +110,7 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let (priority, onSlot) = groups[handle]?.idlePlace else { continue }
+            guard let (priority, onSlot) = groups.update(handle, { $0.idlePlace }) ?? nil else { continue }
             // Sorted by priority, then on a slot before not; stable in run order.
             var index = tick.picked.endIndex
             while index > firstIdle {
@@ -141,10 +141,10 @@ extension PanthorCore {
             let priority = Self.slotPriority(at: index)
             // A group destroyed (and so released) while the tick waited cannot run either.
             let handle = tick.picked[index].handle
-            if let canRun = groups[handle]?.canRun, canRun {
+            if let (pendingMask, boundSlot) = groups.update(handle, { $0.canRun ? ($0.protectedPendingMask, $0.slot) : nil }) ?? nil {
                 let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != handle
-                let acknowledge = priority == GroupEndpoint.maximumPriority && groups[handle]!.protectedPendingMask != 0 && !protectedForAnother
-                if let slot = groups[handle]!.slot {
+                let acknowledge = priority == GroupEndpoint.maximumPriority && pendingMask != 0 && !protectedForAnother
+                if let slot = boundSlot {
                     if acknowledge {
                         acknowledgeProtectedModePending(handle, slot: slot)
                         changed.insert(slot)
@@ -163,6 +163,7 @@ extension PanthorCore {
 
     /// The first CSG slot with no group, by index (`firstIndex(where:)` would walk a retained
     /// copy of the slots).
+    @inline(__always)
     private func freeSlot() -> Int? {
         var slot = 0
         while slot < slots.count {
@@ -203,6 +204,7 @@ extension PanthorCore {
 
     /// Whether the firmware has acknowledged every request of the slots being updated and
     /// their doorbell bits.
+    @inline(__always)
     var slotUpdatesAcknowledged: Bool {
         let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
         for slot in tick.updating {
