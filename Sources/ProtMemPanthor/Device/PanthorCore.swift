@@ -18,6 +18,11 @@ import Synchronization
 /// that access is exclusive by construction, so the compiler checks exclusivity statically
 /// and no field access pays a dynamic check. Groups and VMs are values in its tables, named
 /// by their handles.
+///
+/// The core is about a kilobyte: a call of a non-mutating method that is not inlined borrows
+/// it by copying it to the stack first (the compiler passes a large borrowed value through a
+/// temporary), so the read-only helpers the steps call (``after(_:_:survivesReset:_:)``,
+/// ``checkUsable()``, the wait conditions) are `@inline(__always)`.
 struct PanthorCore: ~Copyable {
     let configuration: PanthorConfiguration
     let environment: PanthorEnvironment
