@@ -14,13 +14,14 @@ import Testing
 struct StorageInvariantTests {
     /// Counts its instances alive, to see that a slot array destroys what it holds.
     final class Tracked {
-        nonisolated(unsafe) static var alive = 0
+        static let instances = Atomic<Int>(0)
+        static var alive: Int { instances.load(ordering: .relaxed) }
         let value: Int
         init(_ value: Int) {
             self.value = value
-            Tracked.alive += 1
+            Tracked.instances.add(1, ordering: .relaxed)
         }
-        deinit { Tracked.alive -= 1 }
+        deinit { Tracked.instances.subtract(1, ordering: .relaxed) }
     }
 
     @Test func aSlotArrayIsWrittenInPlaceAndFreesWhatItHolds() {
