@@ -4,6 +4,7 @@ import ProtMemMemory
 /// Groups and jobs, as `DRM_IOCTL_PANTHOR_GROUP_CREATE`, `GROUP_DESTROY` and `GROUP_SUBMIT`
 /// reach the scheduler.
 extension PanthorCore {
+    @inline(__always)
     func checkUsable() throws(Errno) {
         guard probed, !unplugged else { throw .noSuchDevice }
     }
@@ -12,40 +13,36 @@ extension PanthorCore {
     /// device has protected memory, its protected suspend buffer of `protm_suspend_size` bytes
     /// (`panthor_fw_alloc_protm_suspend_buf_mem`, or the buffer userspace passed under the
     /// userspace design), each mapped NOEXEC in the MCU's VM. Nothing is left behind on error.
-    func createGroup(vm: VMHandle, priority: GroupPriority, queueCount: Int, protectedSuspendBuffer userBuffer: DMABuf?) throws(Errno) -> GroupHandle {
+    mutating func createGroup(vm: VMHandle, priority: GroupPriority, queueCount: Int, protectedSuspendBuffer userBuffer: DMABuf?) throws(Errno) -> GroupHandle {
         try checkUsable()
-        guard vms[vm] != nil, (1...parameters.streamsPerGroup).contains(queueCount) else { throw .invalidArgument }
+        guard vms.contains(vm), (1...parameters.streamsPerGroup).contains(queueCount) else { throw .invalidArgument }
         let isUserspace = source?.design == .userspace
         guard userBuffer == nil || isUserspace else { throw .invalidArgument }
         guard !isUserspace || userBuffer != nil else { throw .invalidArgument }
         let handle = GroupHandle(rawValue: nextGroup)
         let mcuSpace = mmu!.mcu
-        let suspend = try KernelBuffer.allocate(UInt64(parameters.suspendSize), from: environment.pages)
-        var undo: [() -> Void] = [{ suspend.free() }]
-        func unwind() { for step in undo.reversed() { step() } }
-        guard let suspendVA = kernelVA.allocate(suspend.size) else {
-            unwind()
+        var taken = GroupCreation(suspend: try KernelBuffer.allocate(UInt64(parameters.suspendSize), from: environment.pages))
+        guard let suspendVA = kernelVA.allocate(taken.suspend.size) else {
+            unwind(taken, in: mcuSpace)
             throw .noMemory
         }
-        undo.append { [self] in kernelVA.free(suspendVA) }
+        taken.suspendVA = suspendVA
         do {
-            try mcuSpace.map(suspendVA, to: suspend.chunks, attributes: [.noExecute])
+            try mcuSpace.map(suspendVA, to: taken.suspend.chunks, attributes: [.noExecute])
         } catch {
-            unwind()
+            unwind(taken, in: mcuSpace)
             throw error.errno
         }
-        undo.append { _ = try? mcuSpace.unmap(suspendVA) }
-        var protectedBuffer: ProtectedAllocation?
+        taken.suspendMapped = true
         var protectedVA: GPUVirtualRange?
         if let source {
             let request = ProtectedMemoryRequest(size: UInt64(parameters.protectedSuspendSize), purpose: .groupSuspendBuffer(group: handle.rawValue),
                                                  userBuffer: userBuffer)
             do throws(Errno) {
                 let allocation = try source.allocate(request)
-                protectedBuffer = allocation
-                undo.append { allocation.free() }
+                taken.protectedBuffer = allocation
                 guard let va = kernelVA.allocate(allocation.size) else { throw .noMemory }
-                undo.append { [self] in kernelVA.free(va) }
+                taken.protectedVA = va
                 do {
                     try mcuSpace.map(va, to: allocation.chunks, attributes: [.noExecute, .protected])
                 } catch {
@@ -53,38 +50,57 @@ extension PanthorCore {
                 }
                 protectedVA = va
             } catch {
-                unwind()
+                unwind(taken, in: mcuSpace)
                 throw error
             }
         }
         nextGroup += 1
-        let group = PanthorGroup(handle: handle, priority: priority, vm: vm, queueCount: queueCount, suspendBuffer: suspend,
-                                 suspendBufferVA: suspendVA, protectedSuspendBuffer: protectedBuffer, protectedSuspendBufferVA: protectedVA)
-        groups[handle] = group
+        let group = PanthorGroup(handle: handle, priority: priority, vm: vm, queueCount: queueCount, suspendBuffer: taken.suspend,
+                                 suspendBufferVA: suspendVA, protectedSuspendBuffer: taken.protectedBuffer, protectedSuspendBufferVA: protectedVA)
+        groups.insert(group, for: handle)
         runOrder.append(handle)
         record(.groupCreated(handle, priority))
         return handle
     }
 
+    /// What ``createGroup(vm:priority:queueCount:protectedSuspendBuffer:)`` has taken so far.
+    private struct GroupCreation {
+        let suspend: KernelBuffer
+        var suspendVA: GPUVirtualRange?
+        var suspendMapped = false
+        var protectedBuffer: ProtectedAllocation?
+        var protectedVA: GPUVirtualRange?
+    }
+
+    /// Gives back what a failed group creation took, the last taken first.
+    private mutating func unwind(_ taken: GroupCreation, in mcuSpace: GPUAddressSpace) {
+        if let va = taken.protectedVA { kernelVA.free(va) }
+        taken.protectedBuffer?.free()
+        if taken.suspendMapped, let va = taken.suspendVA { _ = try? mcuSpace.unmap(va) }
+        if let va = taken.suspendVA { kernelVA.free(va) }
+        taken.suspend.free()
+    }
+
     /// `panthor_group_destroy`: jobs not finished fail; a group on a slot is terminated by the
     /// next tick and released once off it; one off the GPU is released now.
-    func destroyGroup(_ handle: GroupHandle) throws(Errno) {
+    mutating func destroyGroup(_ handle: GroupHandle) throws(Errno) {
         try checkUsable()
-        guard let group = groups[handle], !group.destroyed else { throw .invalidArgument }
-        failGroup(group, .reset("group destroyed"))
-        group.destroyed = true
-        if group.slot == nil, reset == nil {
-            release(group)
+        guard groups.update(handle, { $0.destroyed }) == false else { throw .invalidArgument }
+        failGroup(handle, .reset("group destroyed"))
+        let onSlot = groups.update(handle) { group in
+            group.destroyed = true
+            return group.slot != nil
+        }!
+        if !onSlot, reset == nil {
+            release(handle)
         } else {
             queueTick()
         }
     }
 
     /// Gives back a group's suspend buffers and forgets it.
-    func release(_ group: PanthorGroup) {
-        #if DEBUG
-        precondition(loans == 0, "group \(group.handle.rawValue) released while a group or VM is lent out borrowed")
-        #endif
+    mutating func release(_ handle: GroupHandle) {
+        guard let group = groups[handle] else { return }
         if let mcuSpace = mmu?.mcu {
             _ = try? mcuSpace.unmap(group.suspendBufferVA)
             if let va = group.protectedSuspendBufferVA { _ = try? mcuSpace.unmap(va) }
@@ -93,29 +109,30 @@ extension PanthorCore {
         if let va = group.protectedSuspendBufferVA { kernelVA.free(va) }
         group.suspendBuffer.free()
         group.protectedSuspendBuffer?.free()
-        groups[group.handle] = nil
-        runOrder.removeAll { $0 == group.handle }
-        record(.groupDestroyed(group.handle))
+        groups.remove(handle)
+        runOrder.removeAll { $0 == handle }
+        record(.groupDestroyed(handle))
     }
 
     /// `GROUP_SUBMIT`: appends to the queue's ring, then rings the group's doorbell when it is
     /// on a slot, or ticks to give it one. A job for a failed group fails at once.
-    func submit(_ job: consuming GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
+    mutating func submit(_ job: consuming GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
         try checkUsable()
-        guard let group = groups[handle], !group.destroyed, queue >= 0, queue < group.queues.count else { throw .invalidArgument }
-        let index = group.queues[queue].ring.count
-        let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
+        guard let (queueCount, destroyed, failure, slot) = groups.update(handle, { ($0.queues.count, $0.destroyed, $0.failure, $0.slot) }),
+              !destroyed, queue >= 0, queue < queueCount else {
+            throw .invalidArgument
+        }
         let duration = job.duration
-        if index & 0xff == 0 { group.queues[queue].ring.retire(finishedBelow: group.queues[queue].extract) }
-        group.queues[queue].ring.append(PanthorQueue.Entry(job: job, remaining: duration))
-        if let failure = group.failure {
-            group.queues[queue].ring[index].fail(.groupFailed(failure))
-            group.queues[queue].extract = group.queues[queue].ring.count
+        // Moved into the ring, not copied: the closure takes it out of `entry`.
+        var entry: PanthorQueue.Entry? = PanthorQueue.Entry(job: job, remaining: duration)
+        let index = groups.update(handle) { Self.append(entry.take()!, to: &$0.queues[queue], failure: failure) }!
+        let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
+        if let failure {
             metrics.jobsFailed += 1
             record(.jobFailed(jobHandle, .groupFailed(failure)))
             return jobHandle
         }
-        if let slot = group.slot {
+        if let slot {
             ringDoorbell(slot + 1)
         } else {
             queueTick()
@@ -123,38 +140,27 @@ extension PanthorCore {
         return jobHandle
     }
 
-    /// Runs `body` with the group of `handle`, borrowed: no retain, no release (see
-    /// ``HandleTable``); `nil` when there is no such group. `body` must not release the group.
-    @inline(__always) @discardableResult
-    func withGroup<R>(_ handle: GroupHandle, _ body: (PanthorGroup) throws -> R) rethrows -> R? {
-        guard let group = groups.reference(handle) else { return nil }
-        return try borrow(group, body)
-    }
-
-    /// Runs `body` with a group or VM the tables lend out unretained (``HandleTable/reference(_:)``).
-    /// A borrowed reference is valid only while the table still holds the value, so nothing
-    /// may be released while one is lent: debug builds (the tests) count the loans and
-    /// ``release(_:)`` and ``releaseVM(_:)`` check there are none.
+    /// Appends `entry` to `queue`'s ring (forgetting old finished jobs at each chunk boundary);
+    /// failed at once when the group has failed. Returns its index.
     @inline(__always)
-    func borrow<Object: AnyObject, R>(_ reference: Unmanaged<Object>, _ body: (Object) throws -> R) rethrows -> R {
-        #if DEBUG
-        loans += 1
-        defer { loans -= 1 }
-        #endif
-        return try reference._withUnsafeGuaranteedRef(body)
+    private static func append(_ entry: consuming PanthorQueue.Entry, to queue: inout PanthorQueue, failure: GroupFailure?) -> Int {
+        let index = queue.ring.count
+        if index & 0xff == 0 { queue.ring.retire(finishedBelow: queue.extract) }
+        queue.ring.append(entry)
+        if let failure {
+            queue.ring[index].fail(.groupFailed(failure))
+            queue.extract = queue.ring.count
+        }
+        return index
     }
 
-    func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
+    mutating func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
 
-    func jobState(_ job: JobHandle) -> JobState? { readEntry(job) { $0.state } }
+    mutating func jobState(_ job: JobHandle) -> JobState? { readEntry(job) { $0.state } }
 
     /// `read` of the ring entry of `job`, when its group and queue hold one.
     @inline(__always)
-    private func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
-        withGroup(job.group) { group -> R? in
-            guard job.queue >= 0, job.queue < group.queues.count, job.sequence < UInt64(group.queues[job.queue].ring.count),
-                  job.sequence >= UInt64(group.queues[job.queue].ring.startIndex) else { return nil }
-            return read(group.queues[job.queue].ring[Int(job.sequence)])
-        } ?? nil
+    private mutating func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
+        groups.update(job.group) { $0.readEntry(queue: job.queue, sequence: job.sequence, read) } ?? nil
     }
 }

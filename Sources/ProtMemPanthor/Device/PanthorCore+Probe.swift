@@ -11,7 +11,7 @@ extension PanthorCore {
     /// 4. create the MMU and load the image into the MCU's address space;
     /// 5. boot the firmware and set up its global interface.
     /// On any failure everything taken so far is given back (`dma_heap_put` included).
-    func probe() throws(PanthorError) {
+    mutating func probe() throws(PanthorError) {
         guard !unplugged else { throw PanthorError(.noSuchDevice, "\(configuration.deviceName): unplugged") }
         guard !probed else { throw PanthorError(.resourceBusy, "\(configuration.deviceName): already probed") }
         if let problem = parameters.problem {
@@ -81,13 +81,13 @@ extension PanthorCore {
 
     /// Under the userspace design, userspace hands in one buffer for every PROT section (the
     /// size the query reports); the driver imports it and maps the sections onto it.
-    func installProtectedFirmwareBuffer(_ buffer: DMABuf) throws(PanthorError) {
+    mutating func installProtectedFirmwareBuffer(_ buffer: DMABuf) throws(PanthorError) {
         let name = configuration.deviceName
         do { try checkUsable() } catch { throw PanthorError(error, "\(name): not probed") }
-        guard let source, source.design == .userspace, let firmware else {
+        guard let source, source.design == .userspace, firmware != nil else {
             throw PanthorError(.invalidArgument, "\(name): the firmware's protected sections are not handed in by userspace on this board")
         }
-        guard !firmware.protectedSectionsPlaced else {
+        guard !firmware!.protectedSectionsPlaced else {
             throw PanthorError(.resourceBusy, "\(name): the firmware's protected sections are already in place")
         }
         let size = firmwareProtectedSize
@@ -98,7 +98,7 @@ extension PanthorCore {
             throw PanthorError(error, "\(name): cannot import a \(buffer.size)-byte buffer for \(size) bytes of protected sections")
         }
         do {
-            try FirmwareLoader.placeProtectedSections(of: firmware, in: allocation, zeroes: source.zeroesNewMemory, mcu: mmu!.mcu, bus: environment.bus)
+            try FirmwareLoader.placeProtectedSections(of: &firmware!, in: allocation, zeroes: source.zeroesNewMemory, mcu: mmu!.mcu, bus: environment.bus)
         } catch {
             allocation.free()
             throw PanthorError(error.errno, "\(name): \(error)")
@@ -106,24 +106,25 @@ extension PanthorCore {
     }
 
     /// Bytes of every PROT section together.
+    @inline(__always)
     var firmwareProtectedSize: UInt64 {
         firmware?.image.protectedSections.reduce(0) { $0 + UInt64($1.virtualSize) } ?? 0
     }
 
     /// `panthor_device_unplug`: stop everything, release every group, VM and section, and put
     /// the protected heap.
-    func unplug() {
+    mutating func unplug() {
         guard !unplugged else { return }
         unplugged = true
         epoch &+= 1
         dropWaits()
-        for group in groups.values.sorted(by: { $0.handle < $1.handle }) {
-            failGroup(group, .reset("device unplugged"))
-            group.slot = nil
-            release(group)
+        for handle in groups.keys {
+            failGroup(handle, .reset("device unplugged"))
+            groups.update(handle) { $0.slot = nil }
+            release(handle)
         }
         slots = slots.map { _ in nil }
-        for vm in vms.values.sorted(by: { $0.handle < $1.handle }) { releaseVM(vm) }
+        for handle in vms.keys { releaseVM(handle) }
         if let mmu { firmware?.unload(from: mmu.mcu) }
         firmware = nil
         source?.release()

@@ -3,55 +3,54 @@ import ProtMemMemory
 
 /// GPU VMs: `VM_CREATE`, `VM_BIND` map and unmap of dma-bufs, `VM_DESTROY`.
 extension PanthorCore {
-    func createVM() throws(Errno) -> VMHandle {
+    mutating func createVM() throws(Errno) -> VMHandle {
         try checkUsable()
         let handle = VMHandle(rawValue: nextVM)
         nextVM += 1
-        vms[handle] = PanthorVM(handle: handle, space: mmu!.createContext())
+        vms.insert(PanthorVM(handle: handle, space: mmu!.createContext()), for: handle)
         return handle
     }
 
     /// Imports `buffer` (attach, map, and a reference of the GPU's own) and maps all of it at
     /// `va`. Nothing stays imported if the mapping is refused.
-    func bind(_ buffer: DMABuf, in handle: VMHandle, at va: GPUVirtualAddress, attributes: GPUMappingAttributes) throws(Errno) {
+    mutating func bind(_ buffer: DMABuf, in handle: VMHandle, at va: GPUVirtualAddress, attributes: GPUMappingAttributes) throws(Errno) {
         try checkUsable()
-        guard let vm = vms[handle], let range = GPUVirtualRange(start: va, size: buffer.size) else { throw .invalidArgument }
+        guard let space = vms.update(handle, { $0.space }), let range = GPUVirtualRange(start: va, size: buffer.size) else { throw .invalidArgument }
         let imported = try DMABufImport.importBuffer(buffer, size: buffer.size, device: dmaDevice, takeReference: true)
         do {
-            try vm.space.map(range, to: imported.chunks, attributes: attributes)
+            try space.map(range, to: imported.chunks, attributes: attributes)
         } catch {
             imported.release()
             throw error.errno
         }
-        vm.bindings.append(.init(range: range, imported: imported))
+        vms.update(handle) { $0.bindings.append(.init(range: range, imported: imported)) }
     }
 
-    func unbind(in handle: VMHandle, at va: GPUVirtualAddress) throws(Errno) {
+    mutating func unbind(in handle: VMHandle, at va: GPUVirtualAddress) throws(Errno) {
         try checkUsable()
-        guard let vm = vms[handle], let index = vm.bindings.firstIndex(where: { $0.range.start == va }) else { throw .invalidArgument }
-        let binding = vm.bindings.remove(at: index)
-        _ = try? vm.space.unmap(binding.range)
+        guard let binding = vms.update(handle, { vm in vm.bindings.firstIndex { $0.range.start == va }.map { vm.bindings.remove(at: $0) } }) ?? nil,
+              let space = vms[handle]?.space else {
+            throw .invalidArgument
+        }
+        _ = try? space.unmap(binding.range)
         binding.imported.release()
     }
 
     /// `EBUSY` while a group still uses the VM.
-    func destroyVM(_ handle: VMHandle) throws(Errno) {
+    mutating func destroyVM(_ handle: VMHandle) throws(Errno) {
         try checkUsable()
-        guard let vm = vms[handle] else { throw .invalidArgument }
-        guard !groups.values.contains(where: { $0.vm == handle }) else { throw .resourceBusy }
-        releaseVM(vm)
+        guard vms.contains(handle) else { throw .invalidArgument }
+        guard !groups.contains(where: { $0.vm == handle }) else { throw .resourceBusy }
+        releaseVM(handle)
     }
 
-    func releaseVM(_ vm: PanthorVM) {
-        #if DEBUG
-        precondition(loans == 0, "VM \(vm.handle.rawValue) released while a group or VM is lent out borrowed")
-        #endif
+    mutating func releaseVM(_ handle: VMHandle) {
+        guard let vm = vms[handle] else { return }
         for binding in vm.bindings {
             _ = try? vm.space.unmap(binding.range)
             binding.imported.release()
         }
-        vm.bindings = []
         mmu?.destroyContext(vm.space.id)
-        vms[vm.handle] = nil
+        vms.remove(handle)
     }
 }

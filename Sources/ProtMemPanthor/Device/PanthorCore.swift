@@ -9,92 +9,95 @@ import Synchronization
 ///
 /// The simulation runs on the event queue, one event at a time, each event holding the lock
 /// for the whole of its step; the bus, heaps and queue it calls never call back into it, so
-/// the lock is never taken twice (hence `@unchecked Sendable`: ``PanthorDevice`` is the only
-/// holder, and it touches the core only under its lock). The driver and the firmware model live side by side here but
-/// talk only as they do on hardware: the driver writes interface inputs and rings doorbells,
-/// the firmware writes interface outputs and raises interrupts.
+/// the lock is never taken twice. The driver and the firmware model live side by side here
+/// but talk only as they do on hardware: the driver writes interface inputs and rings
+/// doorbells, the firmware writes interface outputs and raises interrupts.
 ///
-/// Its state is `@exclusivity(unchecked)`: every access happens under the device's lock, one
-/// event at a time, so the runtime's dynamic exclusivity checks (paid on every field access of
-/// a class) cannot find a conflict and are skipped on this hot path.
-final class PanthorCore: @unchecked Sendable {
+/// A non-copyable value held in the device's `Mutex` (``OwnerReference/core``) and reached
+/// only through `withLock`, so every step works on it in place through an `inout` access:
+/// that access is exclusive by construction, so the compiler checks exclusivity statically
+/// and no field access pays a dynamic check. Groups and VMs are values in its tables, named
+/// by their handles.
+///
+/// The core is about a kilobyte: a call of a non-mutating method that is not inlined borrows
+/// it by copying it to the stack first (the compiler passes a large borrowed value through a
+/// temporary), so the read-only helpers the steps call (``after(_:_:survivesReset:_:)``,
+/// ``checkUsable()``, the wait conditions) are `@inline(__always)`.
+struct PanthorCore: ~Copyable {
     let configuration: PanthorConfiguration
     let environment: PanthorEnvironment
     let dmaDevice: DMADevice
     let firmwareBytes: [UInt8]
     let memoryAccess: GPUMemoryAccess
-    /// The device's lock and liveness, held once for every event to share: an event that
-    /// outlives the device does nothing.
-    let owner: OwnerReference
+    /// Where the device's events go: its ``OwnerReference``'s channel on its queue.
+    let channel: ScheduledEventChannel<OwnerReference>
     /// The timeouts of waits that a reset or unplug dropped wholesale (``dropWaits()``), in
     /// the order the waits were made; cancelled at the next ``wait`` that has to sleep.
-    @exclusivity(unchecked) var droppedWaitTimeouts: [ScheduledEventID] = []
+    var droppedWaitTimeouts: [ScheduledEventID] = []
 
     // Lifecycle.
-    @exclusivity(unchecked) var probed = false
-    @exclusivity(unchecked) var unplugged = false
+    var probed = false
+    var unplugged = false
     /// Bumped by every reset and by unplug: work scheduled before it is dropped.
-    @exclusivity(unchecked) var epoch: UInt64 = 0
+    var epoch: UInt64 = 0
 
     // Hardware.
-    @exclusivity(unchecked) var mmu: GPUMMU?
-    @exclusivity(unchecked) var registers = GPURegisterFile()
-    @exclusivity(unchecked) var interruptScheduled = false
+    var mmu: GPUMMU?
+    var registers = GPURegisterFile()
+    var interruptScheduled = false
 
     // Driver: firmware and protected memory.
-    @exclusivity(unchecked) var source: (any ProtectedMemorySource)?
-    @exclusivity(unchecked) var firmware: LoadedFirmware?
-    @exclusivity(unchecked) var kernelVA = KernelVirtualAllocator(window: 0..<0)
+    var source: (any ProtectedMemorySource)?
+    var firmware: LoadedFirmware?
+    var kernelVA = KernelVirtualAllocator(window: 0..<0)
 
     // Firmware model.
-    @exclusivity(unchecked) var mcu: FirmwareModelState
+    var mcu: FirmwareModelState
     /// Injected faults, kept outside the firmware state so a reset does not forget them.
-    @exclusivity(unchecked) var ignoreProtectedModeEnters = 0
-    @exclusivity(unchecked) var protectedFaultAtNextEntry = false
+    var ignoreProtectedModeEnters = 0
+    var protectedFaultAtNextEntry = false
 
     // Scheduler.
-    @exclusivity(unchecked) var groups = HandleTable<GroupHandle, PanthorGroup>()
+    var groups = HandleTable<GroupHandle, PanthorGroup>()
     /// Run order for rotation: groups of equal priority run in this order.
-    @exclusivity(unchecked) var runOrder: [GroupHandle] = []
-    @exclusivity(unchecked) var nextGroup: UInt32 = 1
-    @exclusivity(unchecked) var vms = HandleTable<VMHandle, PanthorVM>()
-    @exclusivity(unchecked) var nextVM: UInt32 = 1
-    @exclusivity(unchecked) var slots: [GroupHandle?]
-    @exclusivity(unchecked) var tick = TickState()
+    var runOrder: [GroupHandle] = []
+    var nextGroup: UInt32 = 1
+    var vms = HandleTable<VMHandle, PanthorVM>()
+    var nextVM: UInt32 = 1
+    var slots: [GroupHandle?]
+    var tick = TickState()
     /// `ptdev->protm.pending`: a `CS_PROTM_PENDING` was acknowledged and `GLB_PROTM_ENTER` must follow.
-    @exclusivity(unchecked) var protectedPending = false
+    var protectedPending = false
     /// The group the driver acknowledged for protected mode, until the firmware leaves it.
-    @exclusivity(unchecked) var protectedGroup: GroupHandle?
-    @exclusivity(unchecked) var reset: ResetState?
-    @exclusivity(unchecked) var waits: [HostWait] = [] {
+    var protectedGroup: GroupHandle?
+    var reset: ResetState?
+    var waits: [HostWait] = [] {
         didSet { waitsPending = !waits.isEmpty }
     }
     /// Whether ``waits`` holds any, kept in the core itself: ``settle()`` asks after every
     /// event, and reading the count out of the array's buffer was a cache miss on most.
-    @exclusivity(unchecked) private(set) var waitsPending = false
-    @exclusivity(unchecked) var nextWait = 1
-    #if DEBUG
-    /// Groups and VMs lent out borrowed right now (``borrow(_:_:)``).
-    @exclusivity(unchecked) var loans = 0
-    #endif
+    private(set) var waitsPending = false
+    var nextWait = 1
 
     // What tests see.
-    @exclusivity(unchecked) var trace = PanthorTraceLog()
-    @exclusivity(unchecked) var metrics = PanthorMetrics()
+    var trace = PanthorTraceLog()
+    var metrics = PanthorMetrics()
 
-    init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {
+    init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8],
+         channel: ScheduledEventChannel<OwnerReference>) {
         self.configuration = configuration
         self.environment = environment
         self.dmaDevice = DMADevice(name: configuration.deviceName, master: .gpu)
         self.firmwareBytes = firmware
-        self.owner = OwnerReference(deviceName: configuration.deviceName)
+        self.channel = channel
         self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
         self.mcu = FirmwareModelState(parameters: configuration.firmware)
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
-        owner.core = Unmanaged.passUnretained(self)
     }
 
+    @inline(__always)
     var now: VirtualInstant { environment.events.now }
+    @inline(__always)
     var parameters: CSFParameters { configuration.firmware }
 
     /// Takes `kind` and moves it into the trace: the kind is a multi-payload enum whose copy
@@ -102,7 +105,7 @@ final class PanthorCore: @unchecked Sendable {
     /// with the append, so the event is built straight into the trace (see
     /// ``PanthorTraceLog/append(_:)``).
     @inline(__always)
-    func record(_ kind: consuming PanthorTraceEvent.Kind) {
+    mutating func record(_ kind: consuming PanthorTraceEvent.Kind) {
         trace.append(PanthorTraceEvent(time: now, kind: kind))
     }
 
@@ -110,34 +113,33 @@ final class PanthorCore: @unchecked Sendable {
     /// (`survivesReset` keeps the reset's own steps alive across the epoch it bumps). The
     /// event is a plain value sent to the device's handler (``OwnerReference``): nothing is
     /// allocated, and its label is formatted only if someone lists pending events.
+    @inline(__always)
     @discardableResult
     func after(_ delay: VirtualDuration, _ label: PanthorEventLabel, survivesReset: Bool = false, _ body: PanthorEventBody) -> ScheduledEventID {
-        let events = environment.events
-        return events.schedule(
-            after: delay, on: owner.channel(on: events),
-            PanthorEvent(label: label, epoch: epoch, survivesReset: survivesReset, body: body))
+        environment.events.schedule(
+            after: delay, on: channel, PanthorEvent(label: label, epoch: epoch, survivesReset: survivesReset, body: body))
     }
 
     // MARK: Interrupts
 
-    func raiseJobInterrupt(_ bits: JobInterrupt) {
+    mutating func raiseJobInterrupt(_ bits: JobInterrupt) {
         registers.jobRaw.formUnion(bits)
         scheduleInterruptHandler()
     }
 
-    func raiseGPUInterrupt(_ bits: GPUInterrupt) {
+    mutating func raiseGPUInterrupt(_ bits: GPUInterrupt) {
         registers.gpuRaw.formUnion(bits)
         scheduleInterruptHandler()
     }
 
-    private func scheduleInterruptHandler() {
+    private mutating func scheduleInterruptHandler() {
         guard !interruptScheduled else { return }
         interruptScheduled = true
         after(VirtualDuration(nanoseconds: 0), "irq", .interrupts)
     }
 
     /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.
-    func handleInterrupts() {
+    mutating func handleInterrupts() {
         interruptScheduled = false
         let gpu = registers.gpuStat
         registers.gpuRaw.subtract(gpu)
@@ -150,7 +152,7 @@ final class PanthorCore: @unchecked Sendable {
     // MARK: Host waits
 
     /// Waits until the `kind` of wait holds (checked now and after every step), or `timeout`.
-    func wait(_ kind: HostWaitKind, timeout: VirtualDuration) {
+    mutating func wait(_ kind: HostWaitKind, timeout: VirtualDuration) {
         if waitHolds(kind) {
             completeWait(kind, timedOut: false)
             return
@@ -163,6 +165,7 @@ final class PanthorCore: @unchecked Sendable {
     }
 
     /// Whether what a wait of `kind` waits for has happened.
+    @inline(__always)
     private func waitHolds(_ kind: HostWaitKind) -> Bool {
         switch kind {
         case .protectedModeEnter: protectedModeEnterAcknowledged
@@ -171,7 +174,7 @@ final class PanthorCore: @unchecked Sendable {
     }
 
     /// What the driver does when a wait of `kind` ends.
-    private func completeWait(_ kind: HostWaitKind, timedOut: Bool) {
+    private mutating func completeWait(_ kind: HostWaitKind, timedOut: Bool) {
         switch kind {
         case .protectedModeEnter: protectedModeEnterWaitEnded(timedOut: timedOut)
         case .slotUpdate: slotUpdateWaitEnded(timedOut: timedOut)
@@ -179,7 +182,7 @@ final class PanthorCore: @unchecked Sendable {
     }
 
     /// Wait `id`'s timeout came first: it completes as timed out, unless it is gone already.
-    func waitTimedOut(_ id: Int) {
+    mutating func waitTimedOut(_ id: Int) {
         guard let index = waits.firstIndex(where: { $0.id == id }) else { return }
         let wait = waits.remove(at: index)
         completeWait(wait.kind, timedOut: true)
@@ -192,14 +195,14 @@ final class PanthorCore: @unchecked Sendable {
     /// playback frame's events) and keep the clock going seconds after the last real work, so
     /// a run drained to empty would end at a timeout nobody waits for.
     @inline(__always)
-    func settle() {
+    mutating func settle() {
         // After most events no wait is pending at all: that answer is a test inlined into
         // the event's step, not a call that saves and restores registers to find it.
         if waitsPending { completeWaitsThatHold() }
     }
 
     @inline(never)
-    private func completeWaitsThatHold() {
+    private mutating func completeWaitsThatHold() {
         while let index = firstWaitThatHolds() {
             // Mostly the only wait: taken off the end, with nothing after it to move down.
             let wait = index == waits.count - 1 ? waits.removeLast() : waits.remove(at: index)
@@ -210,6 +213,7 @@ final class PanthorCore: @unchecked Sendable {
 
     /// The first pending wait that now holds; checked after every event, mostly with no wait
     /// pending at all.
+    @inline(__always)
     private func firstWaitThatHolds() -> Int? {
         var index = 0
         while index < waits.count {
@@ -221,62 +225,60 @@ final class PanthorCore: @unchecked Sendable {
 
     /// Drops every pending wait without completing it (a reset, an unplug); their timeouts,
     /// which the epoch bump leaves with nothing to do, are cancelled at the next wait.
-    func dropWaits() {
+    mutating func dropWaits() {
         for wait in waits { droppedWaitTimeouts.append(wait.timeout) }
         waits.removeAll()
     }
 
     /// Cancels the timeouts of waits that went without completing: they would have done
     /// nothing, but left in the queue they would keep the clock going.
-    private func cancelDroppedWaitTimeouts() {
+    private mutating func cancelDroppedWaitTimeouts() {
         for event in droppedWaitTimeouts { environment.events.cancel(event) }
         droppedWaitTimeouts.removeAll(keepingCapacity: true)
     }
 }
 
-/// The device's lock, whether the device is still there, its name for event labels, and the
-/// handler of its events (``PanthorEvent``): shared by the device and all the core's events.
+extension PanthorCore {
+    /// Checks the core's invariants (`precondition`, so release builds check too): its
+    /// tables, the slots and the groups agree on who is where, the run order names the live
+    /// groups once each, every queue's extract pointer lies in its ring; and those of its
+    /// storage types (the trace, the firmware state's slot arrays, the GPU's translations).
+    func _checkInvariants() {
+        groups._checkInvariants()
+        vms._checkInvariants()
+        for slot in slots.indices {
+            guard let handle = slots[slot] else { continue }
+            precondition(groups[handle]?.slot == slot, "slot \(slot) holds \(handle), which is not on it")
+        }
+        let live = groups.keys
+        precondition(runOrder.count == live.count && Set(runOrder) == Set(live), "the run order is not the live groups")
+        for handle in live {
+            let group = groups[handle]!
+            if let slot = group.slot { precondition(slots[slot] == handle, "\(handle) is on slot \(slot), which does not hold it") }
+            precondition(vms[group.vm] != nil || unplugged, "\(handle) uses \(group.vm), which is gone")
+            for queue in group.queues {
+                precondition(queue.extract >= 0 && queue.extract <= queue.ring.count, "\(handle): extract \(queue.extract) past its ring")
+            }
+        }
+        mcu._checkInvariants()
+        trace._checkInvariants()
+        memoryAccess.translations._checkInvariants()
+    }
+}
+
+/// The device's lock and the core it guards, its name for event labels, and the handler of its
+/// events (``PanthorEvent``): shared by the device and all the core's events.
 ///
-/// An event must do nothing once the device is gone. A weak reference to the device said so
-/// at the price of a side-table load and a retain of the device on every event; instead the
-/// device's `deinit` clears ``deviceAlive`` under the lock, so an event that takes the lock
-/// and finds the flag set knows the core is there for as long as it holds the lock. The event
-/// queue keeps this object (the events' handler) for as long as the queue lives, so an event
-/// outliving the device finds it, with the flag clear.
-final class OwnerReference: @unchecked Sendable {
-    let lock = Mutex(())
+/// An event must do nothing once the device is gone: the device's `deinit` unplugs the core
+/// and takes it out (``core`` is `nil` from then on), so an event that outlives the device
+/// finds nothing to run on. The event queue keeps this object (the events' handler) for as
+/// long as the queue lives; without the core it holds only its name.
+final class OwnerReference: Sendable {
     let deviceName: String
-    /// Set while the device exists; written once, under ``lock``, by the device's `deinit`.
-    @exclusivity(unchecked) var deviceAlive = true
-    /// The core, which owns this reference (so unmanaged, not retained): touched only under
-    /// ``lock`` while ``deviceAlive`` holds, and the device keeps the core alive till then.
-    /// Unmanaged rather than `unowned(unsafe)`: reading the latter still retains the core for
-    /// the event's step and releases it after, a pair on every event.
-    var core: Unmanaged<PanthorCore>?
-    /// The channel of the device's events on its queue, made by the first event; touched only
-    /// under ``lock``.
-    @exclusivity(unchecked) private var eventChannel: ScheduledEventChannel<OwnerReference>?
+    /// The core, while the device exists.
+    let core = Mutex<PanthorCore?>(nil)
 
     init(deviceName: String) {
         self.deviceName = deviceName
-    }
-
-    /// The channel this device's events go through on `events` (its one queue), registering
-    /// with the queue the first time. Called under ``lock``.
-    @inline(__always)
-    func channel(on events: EventQueue) -> ScheduledEventChannel<OwnerReference> {
-        if let eventChannel { return eventChannel }
-        let channel = events.register(self)
-        eventChannel = channel
-        return channel
-    }
-
-    /// Runs `body` on the core under the device's lock, unless the device is gone.
-    @inline(__always)
-    func withLiveCore(_ body: (PanthorCore) -> Void) {
-        lock.withLock { _ in
-            guard deviceAlive else { return }
-            core.unsafelyUnwrapped._withUnsafeGuaranteedRef(body)
-        }
     }
 }

@@ -20,60 +20,50 @@ import Synchronization
 public final class PanthorDevice: Sendable, CustomStringConvertible {
     public let name: String
     public let events: EventQueue
-    /// Touched only under its owner reference's lock (the device's lock, which the core's
-    /// events take too).
-    private let core: PanthorCore
+    /// The device's lock and its core (also its events' handler).
+    private let owner: OwnerReference
 
     public init(configuration: PanthorConfiguration, environment: PanthorEnvironment, firmware: [UInt8]) {
         name = configuration.deviceName
         events = environment.events
-        core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware)
+        owner = OwnerReference(deviceName: configuration.deviceName)
+        let channel = environment.events.register(owner)
+        owner.core.withLock { core in
+            core = PanthorCore(configuration: configuration, environment: environment, firmware: firmware, channel: channel)
+        }
     }
 
     /// A device let go of without ``unplug()`` is unplugged here, as the driver core unbinds a
     /// device that goes away: what it holds (its firmware's protected sections, its VMs'
     /// buffers) is given back rather than left referenced from the kernel's dma-buf list for
-    /// ever. Events scheduled before still hold the owner reference: from now on they do
-    /// nothing.
+    /// ever. The core goes with it: events scheduled before still reach the owner reference,
+    /// and from now on find nothing to run on.
     deinit {
-        let owner = core.owner
-        owner.lock.withLock { _ in
-            core.unplug()
-            owner.deviceAlive = false
+        owner.core.withLock { core in
+            core?.unplug()
+            core = nil
         }
     }
 
-    /// Runs `body` under the device's lock.
-    func withCore<T: Sendable>(_ body: (PanthorCore) -> T) -> T {
-        withOwner { owner in owner.lock.withLock { _ in body(core) } }
+    /// Runs `body` on the core under the device's lock.
+    func withCore<T: Sendable>(_ body: (inout PanthorCore) -> T) -> T {
+        owner.core.withLock { core in body(&core!) }
     }
 
     /// An entry point: runs `body` under the lock, then lets waits that became true complete.
-    private func perform<T: Sendable, E: Error>(_ body: (PanthorCore) throws(E) -> T) throws(E) -> T {
-        try withOwner { owner in
-            owner.lock.withLock { _ in
-                Result { () throws(E) -> T in
-                    let result = try body(core)
-                    core.settle()
-                    return result
-                }
-            }
-        }.get()
-    }
-
-    /// The owner reference, borrowed: the core holds it for as long as the device lives,
-    /// which the caller's `self` guarantees, where reaching it through the core retained and
-    /// released it around every call (a playback polls the device every frame).
-    @inline(__always)
-    private func withOwner<T>(_ body: (OwnerReference) -> T) -> T {
-        Unmanaged.passUnretained(core.owner)._withUnsafeGuaranteedRef(body)
+    private func perform<T: Sendable, E: Error>(_ body: (inout PanthorCore) throws(E) -> T) throws(E) -> T {
+        try owner.core.withLock { (core: inout sending PanthorCore?) throws(E) -> T in
+            let result = try body(&core!)
+            core!.settle()
+            return result
+        }
     }
 
     // MARK: Probe and unplug
 
     /// See ``PanthorCore/probe()``: `EPROBE_DEFER` while a named heap is missing.
     public func probe() throws(PanthorError) {
-        try perform({ (core: PanthorCore) throws(PanthorError) in try core.probe() })
+        try perform({ (core: inout PanthorCore) throws(PanthorError) in try core.probe() })
     }
 
     public var isProbed: Bool { withCore { $0.probed && !$0.unplugged } }
@@ -100,7 +90,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
 
     /// Userspace design: the buffer for the firmware's PROT sections.
     public func installProtectedFirmwareBuffer(_ buffer: DMABuf) throws(PanthorError) {
-        try perform({ (core: PanthorCore) throws(PanthorError) in try core.installProtectedFirmwareBuffer(buffer) })
+        try perform({ (core: inout PanthorCore) throws(PanthorError) in try core.installProtectedFirmwareBuffer(buffer) })
     }
 
     /// Where each firmware section lives.
@@ -118,19 +108,19 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     // MARK: VMs
 
     public func createVM() throws(Errno) -> VMHandle {
-        try perform({ (core: PanthorCore) throws(Errno) in try core.createVM() })
+        try perform({ (core: inout PanthorCore) throws(Errno) in try core.createVM() })
     }
 
     public func bind(_ buffer: DMABuf, in vm: VMHandle, at va: GPUVirtualAddress, attributes: GPUMappingAttributes = []) throws(Errno) {
-        try perform({ (core: PanthorCore) throws(Errno) in try core.bind(buffer, in: vm, at: va, attributes: attributes) })
+        try perform({ (core: inout PanthorCore) throws(Errno) in try core.bind(buffer, in: vm, at: va, attributes: attributes) })
     }
 
     public func unbind(in vm: VMHandle, at va: GPUVirtualAddress) throws(Errno) {
-        try perform({ (core: PanthorCore) throws(Errno) in try core.unbind(in: vm, at: va) })
+        try perform({ (core: inout PanthorCore) throws(Errno) in try core.unbind(in: vm, at: va) })
     }
 
     public func destroyVM(_ vm: VMHandle) throws(Errno) {
-        try perform({ (core: PanthorCore) throws(Errno) in try core.destroyVM(vm) })
+        try perform({ (core: inout PanthorCore) throws(Errno) in try core.destroyVM(vm) })
     }
 
     // MARK: Groups and jobs
@@ -139,13 +129,13 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// `protectedSuspendBuffer` is required (at least `protm_suspend_size` bytes); under the
     /// others it must be `nil`.
     public func createGroup(vm: VMHandle, priority: GroupPriority, queues: Int = 1, protectedSuspendBuffer: DMABuf? = nil) throws(Errno) -> GroupHandle {
-        try perform({ (core: PanthorCore) throws(Errno) in
+        try perform({ (core: inout PanthorCore) throws(Errno) in
             try core.createGroup(vm: vm, priority: priority, queueCount: queues, protectedSuspendBuffer: protectedSuspendBuffer)
         })
     }
 
     public func destroyGroup(_ group: GroupHandle) throws(Errno) {
-        try perform({ (core: PanthorCore) throws(Errno) in try core.destroyGroup(group) })
+        try perform({ (core: inout PanthorCore) throws(Errno) in try core.destroyGroup(group) })
     }
 
     @discardableResult
@@ -153,7 +143,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         // The job (its label and operations) moves through to the queue's ring: the closure
         // takes it out of `pending` rather than copying it, so nothing is retained on the way.
         var pending: GPUJob? = consume job
-        return try perform({ (core: PanthorCore) throws(Errno) in try core.submit(pending.take().unsafelyUnwrapped, to: group, queue: queue) })
+        return try perform({ (core: inout PanthorCore) throws(Errno) in try core.submit(pending.take()!, to: group, queue: queue) })
     }
 
     public func jobState(_ job: JobHandle) -> JobState? { withCore { $0.jobState(job) } }
@@ -210,12 +200,21 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// long runs.
     package var heldJobs: Int {
         withCore { core in
-            core.groups.keys.reduce(0) { sum, handle in
-                sum + (core.groups[handle]?.queues.reduce(0) { $0 + $1.ring.count - $1.ring.startIndex } ?? 0)
+            var held = 0
+            for group in core.groups.values {
+                for queue in group.queues { held += queue.ring.count - queue.ring.startIndex }
             }
+            return held
         }
     }
     public var metrics: PanthorMetrics { withCore { $0.metrics } }
+
+    /// Checks the invariants of the device's core and of the storage types it holds (its
+    /// trace, the firmware state's slot arrays, the GPU's translation cache), under its lock:
+    /// `precondition`s, so a release build checks too. For tests.
+    package func _checkInvariants() {
+        withCore { $0._checkInvariants() }
+    }
     /// The global interface pages as the firmware model holds them.
     public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }
     /// One CSG slot's interface pages.

@@ -81,26 +81,32 @@ struct PanthorEvent: BitwiseCopyable, Sendable {
 }
 
 extension OwnerReference: ScheduledEventHandler {
-    /// Runs the event's step under the device's lock, unless the device is gone, unplugged, or
-    /// reset since (for an event that does not survive resets); then completes waits that now
-    /// hold.
+    /// Runs the event's step on the core under the device's lock, unless the device is gone
+    /// (no core), unplugged, or reset since (for an event that does not survive resets); then
+    /// completes waits that now hold.
     func run(_ event: PanthorEvent) {
-        withLiveCore { core in
-            guard !core.unplugged, event.survivesReset || core.epoch == event.epoch else { return }
-            switch event.body {
-            case .interrupts: core.handleInterrupts()
-            case .tick: core.runTick()
-            case .periodicTick: core.periodicTickFired()
-            case .protectedModeSwitch: core.firmwareActivateProtectedMode()
-            case .reset: core.performReset()
-            case .resetDone: core.finishReset()
-            case .doorbell(let index): core.firmwareDoorbell(index)
-            case .jobDone(let slot, let stream, let token): core.firmwareComplete(slot: slot, stream: stream, token: token)
-            case .waitTimeout(let id): core.waitTimedOut(id)
-            }
-            core.settle()
-        }
+        core.withLock { $0?.run(event) }
     }
 
     func label(of event: PanthorEvent) -> String { "\(deviceName): \(event.label)" }
+}
+
+extension PanthorCore {
+    /// One event's step (see ``OwnerReference/run(_:)``).
+    @inline(__always)
+    mutating func run(_ event: PanthorEvent) {
+        guard !unplugged, event.survivesReset || epoch == event.epoch else { return }
+        switch event.body {
+        case .interrupts: handleInterrupts()
+        case .tick: runTick()
+        case .periodicTick: periodicTickFired()
+        case .protectedModeSwitch: firmwareActivateProtectedMode()
+        case .reset: performReset()
+        case .resetDone: finishReset()
+        case .doorbell(let index): firmwareDoorbell(index)
+        case .jobDone(let slot, let stream, let token): firmwareComplete(slot: slot, stream: stream, token: token)
+        case .waitTimeout(let id): waitTimedOut(id)
+        }
+        settle()
+    }
 }

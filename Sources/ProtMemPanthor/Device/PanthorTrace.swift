@@ -58,6 +58,11 @@ public struct PanthorTraceEvent: Hashable, Sendable, CustomStringConvertible {
     public let time: VirtualInstant
     public let kind: Kind
 
+    package init(time: VirtualInstant, kind: consuming Kind) {
+        self.time = time
+        self.kind = kind
+    }
+
     public var description: String { "[\(time)] \(kind)" }
 }
 

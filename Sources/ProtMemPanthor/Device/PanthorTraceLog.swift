@@ -9,15 +9,32 @@
 /// The log keeps every event unless it streams (``stream(to:)``): then each chunk, once a
 /// newer one is full, goes to a consumer and is forgotten, so a run of any length holds two
 /// chunks however long it lasts. What the log holds is then the events from ``dropped`` on.
-struct PanthorTraceLog {
+///
+/// **Why it is unsafe inside.** The device records ten events a frame, each inlined into the
+/// step that records it: an append writes the event straight into the chunk being filled,
+/// through pointers to that chunk's header and elements kept beside it (a managed buffer's
+/// elements never move), rather than asking the buffer in a closure (which captured the event
+/// and copied it) or going through the class's `header` property (a dynamic exclusivity check
+/// on every append). This file is one of the module's listed storage types: the log, its
+/// chunks (``PanthorTraceChunk``) and the read-only view of them (``PanthorTracePrefix``) are
+/// the only places those pointers are used, and nothing unsafe leaves them: readers get
+/// events, arrays of events, or a `Span` of them lent to a closure.
+///
+/// **Invariants** (``_checkInvariants()``): ``dropped`` is whole chunks and at most
+/// ``count``; the chunks held are exactly those the events from ``dropped`` to ``count``
+/// fill, every one full but the last; the chunk being filled is the last one held, and the
+/// two pointers point into it; no chunk that holds an event with references says it holds
+/// none (so its `deinit` destroys them); the joined events are a prefix of those held.
+/// Non-copyable: two copies would append into the one chunk being filled.
+package struct PanthorTraceLog: ~Copyable {
     /// The chunks held, in order; only the last one is still filled.
     private var chunks: [PanthorTraceChunk] = []
     /// Events held and joined by the earlier reads of ``events()``, from ``dropped`` on.
     private var joined: [PanthorTraceEvent] = []
     /// Every event recorded, held or handed on.
-    private(set) var count = 0
+    package private(set) var count = 0
     /// Events handed to the consumer and forgotten: always whole chunks.
-    private(set) var dropped = 0
+    package private(set) var dropped = 0
     /// Where full chunks go while the log streams.
     private var consumer: (@Sendable (PanthorTracePrefix) -> Void)?
 
@@ -38,9 +55,11 @@ struct PanthorTraceLog {
     /// a call, it is written to the stack field by field and read back in wide loads, which
     /// the CPU cannot forward from the narrow stores, and every append stalled on it.
     @inline(__always)
-    mutating func append(_ event: consuming PanthorTraceEvent) {
+    package mutating func append(_ event: consuming PanthorTraceEvent) {
         let slot = count % PanthorTraceChunk.capacity
         if slot == 0 { startChunk() }
+        // Set: the chunk was started when its first slot was taken (and a log with events
+        // always has the chunk being filled, see the invariants).
         let header = currentHeader.unsafelyUnwrapped
         if event.kind.holdsReferences { header.pointee.holdsReferences = true }
         (currentEvents.unsafelyUnwrapped + slot).initialize(to: event)
@@ -71,18 +90,18 @@ struct PanthorTraceLog {
     /// From now on, hands each full chunk but the newest to `consumer` (called while the
     /// event after it is being recorded: it must only read) and forgets it; `nil` keeps
     /// everything from now on again. Events already held stay held.
-    mutating func stream(to consumer: (@Sendable (PanthorTracePrefix) -> Void)?) {
+    package mutating func stream(to consumer: (@Sendable (PanthorTracePrefix) -> Void)?) {
         self.consumer = consumer
     }
 
     /// The events held up to event `length` of the whole trace (those from ``dropped``,
     /// below `length` and ``count``), read in place from the chunks.
-    func prefix(_ length: Int) -> PanthorTracePrefix {
+    package func prefix(_ length: Int) -> PanthorTracePrefix {
         PanthorTracePrefix(chunks: chunks, count: min(max(0, length - dropped), count - dropped))
     }
 
     /// Every event held, in the order recorded.
-    mutating func events() -> [PanthorTraceEvent] {
+    package mutating func events() -> [PanthorTraceEvent] {
         let held = count - dropped
         guard held > joined.count else { return joined }
         var next = joined.count
@@ -95,6 +114,36 @@ struct PanthorTraceLog {
             next += end - first
         }
         return joined
+    }
+
+    package init() {}
+
+    /// Checks the invariants in the type's documentation (`precondition`, so release builds
+    /// check too). Walks every event held: for tests.
+    package func _checkInvariants() {
+        let capacity = PanthorTraceChunk.capacity
+        precondition(dropped >= 0 && dropped <= count && dropped % capacity == 0, "dropped \(dropped) of \(count) is not whole chunks")
+        let held = count - dropped
+        precondition(chunks.count == (held + capacity - 1) / capacity, "\(chunks.count) chunks hold \(held) events")
+        precondition(joined.count <= held, "\(joined.count) events joined of \(held) held")
+        for (index, chunk) in chunks.enumerated() {
+            let expected = index == chunks.count - 1 ? held - index * capacity : capacity
+            chunk.withHeader { header in
+                precondition(header.count == expected, "chunk \(index) holds \(header.count) events, not \(expected)")
+                if !header.holdsReferences {
+                    chunk.withEvents { events in
+                        precondition(!events.contains { $0.kind.holdsReferences }, "chunk \(index) holds references it does not know of")
+                    }
+                }
+            }
+        }
+        guard let current else {
+            precondition(chunks.isEmpty && currentEvents == nil && currentHeader == nil, "no chunk being filled, but chunks or pointers")
+            return
+        }
+        precondition(current === chunks.last, "the chunk being filled is not the last held")
+        precondition(currentEvents == current.withUnsafeMutablePointerToElements { $0 }, "the element pointer is not the chunk's")
+        precondition(currentHeader == current.withUnsafeMutablePointerToHeader { $0 }, "the header pointer is not the chunk's")
     }
 }
 
@@ -119,11 +168,11 @@ public struct PanthorTracePrefix: RandomAccessCollection, @unchecked Sendable {
     /// Calls `body` with the events in order, a chunk's worth at a time, in place: a walk that
     /// only looks at each event's kind reads it where it lies instead of copying it out (an
     /// event's kind is a multi-payload enum, dear to copy and destroy).
-    public func forEachRun(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> Void) rethrows {
+    public func forEachRun(_ body: (Span<PanthorTraceEvent>) throws -> Void) rethrows {
         var remaining = count
         for chunk in chunks where remaining > 0 {
             let length = Swift.min(remaining, PanthorTraceChunk.capacity)
-            try chunk.withEvents(length, body)
+            try chunk.withEvents(length) { events in try body(events.span) }
             remaining -= length
         }
     }
@@ -154,6 +203,11 @@ final class PanthorTraceChunk: ManagedBuffer<PanthorTraceChunk.Header, PanthorTr
     /// The events recorded so far, for reading.
     func withEvents<R>(_ body: (UnsafeBufferPointer<PanthorTraceEvent>) throws -> R) rethrows -> R {
         try withUnsafeMutablePointers { header, events in try body(UnsafeBufferPointer(start: events, count: header.pointee.count)) }
+    }
+
+    /// The header, for reading.
+    func withHeader<R>(_ body: (PanthorTraceChunk.Header) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointerToHeader { header in try body(header.pointee) }
     }
 
     /// The first `length` events, for a reader that knows they are written: it never reads the

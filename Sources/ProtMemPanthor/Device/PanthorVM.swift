@@ -6,8 +6,9 @@ public struct VMHandle: RawRepresentable, Hashable, Comparable, Sendable, Custom
     public var description: String { "vm \(rawValue)" }
 }
 
-/// A context address space and the dma-bufs bound into it (`VM_BIND` map operations).
-final class PanthorVM {
+/// A context address space and the dma-bufs bound into it (`VM_BIND` map operations): a plain
+/// value, kept in place in the device's VM table.
+struct PanthorVM {
     struct Binding {
         let range: GPUVirtualRange
         let imported: ImportedDMABuf
@@ -16,9 +17,4 @@ final class PanthorVM {
     let handle: VMHandle
     let space: GPUAddressSpace
     var bindings: [Binding] = []
-
-    init(handle: VMHandle, space: GPUAddressSpace) {
-        self.handle = handle
-        self.space = space
-    }
 }

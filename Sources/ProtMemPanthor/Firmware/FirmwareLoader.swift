@@ -35,9 +35,9 @@ enum FirmwareLoader {
     static func load(
         _ image: FirmwareImage, into mcu: GPUAddressSpace, pages: PageAllocator, bus: Bus, plan: ProtectedSectionPlan
     ) throws(FirmwareLoadError) -> LoadedFirmware {
-        let loaded = LoadedFirmware(image: image, sections: [], protectedAllocation: nil, warnings: [])
+        var loaded = LoadedFirmware(image: image, sections: [], protectedAllocation: nil, warnings: [])
         do throws(FirmwareLoadError) {
-            try loadSections(into: loaded, mcu: mcu, pages: pages, bus: bus, plan: plan)
+            try loadSections(into: &loaded, mcu: mcu, pages: pages, bus: bus, plan: plan)
         } catch {
             loaded.unload(from: mcu)
             throw error
@@ -46,7 +46,7 @@ enum FirmwareLoader {
     }
 
     private static func loadSections(
-        into loaded: LoadedFirmware, mcu: GPUAddressSpace, pages: PageAllocator, bus: Bus, plan: ProtectedSectionPlan
+        into loaded: inout LoadedFirmware, mcu: GPUAddressSpace, pages: PageAllocator, bus: Bus, plan: ProtectedSectionPlan
     ) throws(FirmwareLoadError) {
         let image = loaded.image
         let protectedTotal = image.protectedSections.reduce(UInt64(0)) { $0 + UInt64($1.virtualSize) }
@@ -107,7 +107,7 @@ enum FirmwareLoader {
     /// The userspace design's second step: map the PROT sections onto `allocation` (which must
     /// cover them all) and initialise them by the same rules as at load.
     static func placeProtectedSections(
-        of loaded: LoadedFirmware, in allocation: ProtectedAllocation, zeroes: Bool, mcu: GPUAddressSpace, bus: Bus
+        of loaded: inout LoadedFirmware, in allocation: ProtectedAllocation, zeroes: Bool, mcu: GPUAddressSpace, bus: Bus
     ) throws(FirmwareLoadError) {
         var offset: UInt64 = 0
         var placed: [Int] = []
@@ -142,7 +142,7 @@ enum FirmwareLoader {
     /// reload, after a hang) or only the writable ones (a fast reset). A protected section that
     /// would need the CPU to write it cannot be reloaded; that is recorded as a warning, as
     /// panthor would WARN on the failed vmap.
-    static func reload(_ loaded: LoadedFirmware, full: Bool, bus: Bus) {
+    static func reload(_ loaded: inout LoadedFirmware, full: Bool, bus: Bus) {
         for entry in loaded.sections where !entry.chunks.isEmpty {
             let section = entry.section
             guard full || section.flags.contains(.write) else { continue }

@@ -4,10 +4,8 @@ import ProtMemMemory
 /// (`ptdev->fw->sections`): each section's backing, and the one allocation behind all PROT
 /// sections.
 ///
-/// Not thread-safe on its own: the device owns it and touches it only under its lock. Hence its
-/// state is `@exclusivity(unchecked)`: the lock already rules out a conflict, and every
-/// `CS_PROTM_PENDING` asks whether the PROT sections are placed.
-final class LoadedFirmware {
+/// A plain value: the device keeps it in its core, under its lock, and changes it in place.
+struct LoadedFirmware {
     enum Backing {
         case none
         case kernel(KernelBuffer)
@@ -23,10 +21,10 @@ final class LoadedFirmware {
     }
 
     let image: FirmwareImage
-    @exclusivity(unchecked) var sections: [Section]
-    @exclusivity(unchecked) var protectedAllocation: ProtectedAllocation?
+    var sections: [Section]
+    var protectedAllocation: ProtectedAllocation?
     /// Things panthor would warn about and carry on from.
-    @exclusivity(unchecked) var warnings: [String]
+    var warnings: [String]
     /// Where the firmware writes its protected-mode state at every entry: the start of the
     /// first PROT section that has a size, `nil` when there is none. The image never changes,
     /// so this is found once rather than by a walk over the sections at every entry.
@@ -71,7 +69,7 @@ final class LoadedFirmware {
 
     /// Unmaps every section and gives back all memory (kernel pages and the protected
     /// allocation). Safe to call once the MCU no longer runs.
-    func unload(from mcu: GPUAddressSpace) {
+    mutating func unload(from mcu: GPUAddressSpace) {
         for index in sections.indices {
             let loaded = sections[index]
             if !loaded.chunks.isEmpty { _ = try? mcu.unmap(loaded.section.virtualRange) }

@@ -3,11 +3,12 @@
 /// bits into the output page.
 extension PanthorCore {
     /// `gpu_write(CSF_DOORBELL(index), 1)`: the firmware looks after `acknowledgeLatency`.
+    @inline(__always)
     func ringDoorbell(_ index: Int) {
         after(parameters.acknowledgeLatency, .doorbell(index), .doorbell(index))
     }
 
-    func firmwareDoorbell(_ index: Int) {
+    mutating func firmwareDoorbell(_ index: Int) {
         guard mcu.booted else { return }
         if index == GPURegister.globalDoorbell {
             firmwareGlobalRequests()
@@ -17,7 +18,7 @@ extension PanthorCore {
         }
     }
 
-    private func firmwareGlobalRequests() {
+    private mutating func firmwareGlobalRequests() {
         let pending = mcu.global.pendingRequests
         let simple = pending.subtracting(.protectedModeEnter)
         if !simple.isEmpty { firmwareAcknowledgeGlobal(simple) }
@@ -35,20 +36,20 @@ extension PanthorCore {
     }
 
     /// Copies `bits` of the global `req` into `ack`; an interrupt if the host asked for one.
-    func firmwareAcknowledgeGlobal(_ bits: GlobalRequest) {
+    mutating func firmwareAcknowledgeGlobal(_ bits: GlobalRequest) {
         mcu.global.output.ack = RequestAcknowledge.update(req: mcu.global.output.ack, value: mcu.global.input.req, mask: bits.rawValue)
         if bits.rawValue & mcu.global.input.ackIRQMask != 0 { raiseJobInterrupt(.globalInterface) }
     }
 
     /// Raises a global event: the firmware toggles its `ack` bit so it differs from `req`,
     /// unless the event is already pending.
-    func firmwareRaiseGlobalEvent(_ bit: GlobalRequest) {
+    mutating func firmwareRaiseGlobalEvent(_ bit: GlobalRequest) {
         guard !mcu.global.pendingEvents.contains(bit) else { return }
         mcu.global.output.ack ^= bit.rawValue
         if bit.rawValue & mcu.global.input.ackIRQMask != 0 { raiseJobInterrupt(.globalInterface) }
     }
 
-    private func firmwareGroupRequests(_ slot: Int) {
+    private mutating func firmwareGroupRequests(_ slot: Int) {
         let pending = mcu.groups[slot].pendingRequests
         if mcu.groups[slot].requestedState != mcu.groups[slot].acknowledgedState {
             switch mcu.groups[slot].requestedState {
@@ -74,7 +75,7 @@ extension PanthorCore {
     /// state into the group's protected suspend buffer, as the protected GPU, and the firmware
     /// leaves protected mode; then a suspend saves the group's normal state into its suspend
     /// buffer as the normal GPU.
-    private func firmwareStopSlot(_ slot: Int, state: GroupSlotState) {
+    private mutating func firmwareStopSlot(_ slot: Int, state: GroupSlotState) {
         let wasProtected = mcu.session != nil && !mcu.slots[slot].protectedStreams.isEmpty
         if wasProtected, state == .suspend {
             let va = mcu.groups[slot].input.protectedSuspendBuffer

@@ -10,7 +10,7 @@ extension PanthorCore {
     ///
     /// Already in protected mode (another stream of the protected group reached its region),
     /// the newly acknowledged streams join the session and the request is acknowledged at once.
-    func firmwareBeginProtectedModeEntry() {
+    mutating func firmwareBeginProtectedModeEntry() {
         guard !mcu.entering else { return }
         if ignoreProtectedModeEnters > 0 {
             ignoreProtectedModeEnters -= 1
@@ -43,6 +43,7 @@ extension PanthorCore {
 
     /// The slot's streams that wait for protected mode and whose `CS_PROTM_PENDING` the host
     /// has acknowledged.
+    @inline(__always)
     private func sampledStreams(_ slot: Int) -> StreamSet {
         var sampled = StreamSet()
         // Only a running slot's streams can wait: a stream waits once kicked, and stopping a
@@ -56,7 +57,7 @@ extension PanthorCore {
     }
 
     /// Once no normal job runs, the switch takes `protectedModeEntryLatency`.
-    func firmwareTryCompleteEntry() {
+    mutating func firmwareTryCompleteEntry() {
         guard mcu.entering, !mcu.activationScheduled, !mcu.normalWorkRunning else { return }
         mcu.activationScheduled = true
         after(parameters.protectedModeEntryLatency, "protected mode switch", .protectedModeSwitch)
@@ -66,20 +67,19 @@ extension PanthorCore {
     /// PROT section as the protected GPU (so a section that is not really protected, or not
     /// mapped at all, faults here, as on a v13 GPU); then `GLB_PROTM_ENTER` is acknowledged
     /// and the sampled streams resume.
-    func firmwareActivateProtectedMode() {
+    mutating func firmwareActivateProtectedMode() {
         mcu.activationScheduled = false
         guard mcu.entering else { return }
         mcu.entering = false
         registers.status.insert(.protectedModeActive)
         var firstSlot: Int?
-        // Through the buffer: the slots are written in place, one pointer for the loop.
-        mcu.slots.withUnsafeMutableBufferPointer { slots in
-            for slot in slots.indices {
-                let streams = slots[slot].enteringStreams
-                slots[slot].protectedStreams = streams
-                slots[slot].enteringStreams = StreamSet()
-                if firstSlot == nil, !streams.isEmpty { firstSlot = slot }
-            }
+        // The slots are written in place.
+        let mcuSlots = mcu.slots
+        for slot in mcuSlots.indices {
+            let streams = mcuSlots[slot].enteringStreams
+            mcuSlots[slot].protectedStreams = streams
+            mcuSlots[slot].enteringStreams = StreamSet()
+            if firstSlot == nil, !streams.isEmpty { firstSlot = slot }
         }
         mcu.session = .init(since: now)
         metrics.protectedModeEntries += 1
@@ -109,6 +109,7 @@ extension PanthorCore {
 
     /// The group of the slot's first stream that has a ring, read in place (`first(where:)`
     /// would walk a retained copy of the slot's streams).
+    @inline(__always)
     private func firstRingGroup(_ slot: Int) -> GroupHandle? {
         var stream = 0
         while stream < mcu.slots[slot].streams.count {
@@ -119,14 +120,14 @@ extension PanthorCore {
     }
 
     /// Leaves protected mode when no sampled stream runs a protected job or has one next.
-    func firmwareCheckProtectedWorkDone() {
+    mutating func firmwareCheckProtectedWorkDone() {
         guard mcu.session != nil else { return }
         for slot in mcu.slots.indices {
             for stream in mcu.slots[slot].protectedStreams {
                 let state = mcu.slots[slot].streams[stream]
                 if state.active?.isProtected == true { return }
                 if mcu.slots[slot].running, state.started, let ring = state.ring,
-                   withGroup(ring.group, { $0.queues[ring.queue].nextIsProtected == true }) == true { return }
+                   groups.update(ring.group, { $0.queues[ring.queue].nextIsProtected }) == true { return }
             }
         }
         firmwareExitProtectedMode(.workDone)
@@ -134,7 +135,7 @@ extension PanthorCore {
 
     /// `GPU_STATUS_PROTM_ACTIVE` goes down and the `GLB_PROTM_EXIT` event is raised; normal
     /// work may run again.
-    func firmwareExitProtectedMode(_ reason: ProtectedModeExitReason) {
+    mutating func firmwareExitProtectedMode(_ reason: ProtectedModeExitReason) {
         guard let session = mcu.session else { return }
         mcu.endSession()
         registers.status.remove(.protectedModeActive)
@@ -147,7 +148,7 @@ extension PanthorCore {
 
     /// `GPU_IRQ_PROTM_FAULT`: the GPU stops its protected work and tells the host, which
     /// resets it.
-    func firmwareProtectedFault(_ fault: GPUFault?) {
+    mutating func firmwareProtectedFault(_ fault: GPUFault?) {
         metrics.protectedModeFaults += 1
         record(.protectedModeFault(protectedGroup))
         if let fault { record(.warning("protected-mode fault: \(fault)")) }

@@ -6,7 +6,7 @@ import ProtMemTime
 extension PanthorCore {
     /// Kicks every stream of a running slot (a stream of a slot that is not running cannot
     /// start, so an idle slot costs one check, not one per stream).
-    func firmwareKick(slot: Int) {
+    mutating func firmwareKick(slot: Int) {
         guard mcu.slots[slot].running else { return }
         for stream in mcu.kickableStreams(slot: slot) {
             firmwareKick(slot: slot, stream: stream)
@@ -15,40 +15,36 @@ extension PanthorCore {
 
     /// Kicks every running slot (a kick never starts or stops a slot, so the set taken first
     /// is the set a walk over every slot would find running).
-    func firmwareKickAll() {
+    mutating func firmwareKickAll() {
         for slot in mcu.runningSlots { firmwareKick(slot: slot) }
     }
 
-    func firmwareKick(slot: Int, stream: Int) {
+    mutating func firmwareKick(slot: Int, stream: Int) {
         let state = mcu.slots[slot].streams[stream]
         guard mcu.slots[slot].running, state.started, state.active == nil, let ring = state.ring,
-              let group = groups.reference(ring.group) else { return }
-        // Borrowed: nothing a kick does releases a group.
-        borrow(group) { group in
-            guard ring.queue < group.queues.count, let isProtected = group.queues[ring.queue].nextIsProtected else { return }
-            if isProtected {
-                if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
-                    firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
-                } else if !state.waitingForProtectedMode {
-                    firmwareRaiseProtectedModePending(slot: slot, stream: stream, group: group, ring: ring)
-                }
-            } else if mcu.session == nil, !mcu.entering {
-                firmwareStart(slot: slot, stream: stream, group: group, ring: ring)
+              let isProtected = groups.update(ring.group, { $0.nextIsProtected(queue: ring.queue) }) ?? nil else { return }
+        if isProtected {
+            if mcu.session != nil, mcu.slots[slot].protectedStreams.contains(stream) {
+                firmwareStart(slot: slot, stream: stream, ring: ring)
+            } else if !state.waitingForProtectedMode {
+                firmwareRaiseProtectedModePending(slot: slot, stream: stream, ring: ring)
             }
+        } else if mcu.session == nil, !mcu.entering {
+            firmwareStart(slot: slot, stream: stream, ring: ring)
         }
     }
 
     /// The stream reached a protected region: `CS_STATUS_WAIT_PROTM`, then the
     /// `CS_PROTM_PENDING` event through the CSG's `cs_irq_req` and `JOB_INT_CSG_IF`.
-    private func firmwareRaiseProtectedModePending(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
+    private mutating func firmwareRaiseProtectedModePending(slot: Int, stream: Int, ring: RingReference) {
         mcu.slots[slot].streams[stream].waitingForProtectedMode = true
         mcu.groups[slot].streams[stream].raiseProtectedModePending()
-        group.queues[ring.queue].ring[group.queues[ring.queue].extract].setWaitingForProtectedMode()
+        groups.update(ring.group) { $0.queues[ring.queue].markNextWaitingForProtectedMode() }
         firmwareSignalStream(slot: slot, stream: stream)
     }
 
     /// Toggles the stream's bit in `cs_irq_req` (unless already pending) and interrupts.
-    func firmwareSignalStream(slot: Int, stream: Int) {
+    mutating func firmwareSignalStream(slot: Int, stream: Int) {
         let bit: UInt32 = 1 << UInt32(stream)
         if (mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck) & bit == 0 {
             mcu.groups[slot].output.csIRQReq ^= bit
@@ -56,15 +52,12 @@ extension PanthorCore {
         raiseJobInterrupt(.groupInterface(slot))
     }
 
-    private func firmwareStart(slot: Int, stream: Int, group: PanthorGroup, ring: RingReference) {
-        let index = group.queues[ring.queue].extract
-        let isProtected = group.queues[ring.queue].ring[index].job.isProtected
-        let remaining = group.queues[ring.queue].ring[index].remaining
+    private mutating func firmwareStart(slot: Int, stream: Int, ring: RingReference) {
+        let now = self.now
+        let (index, isProtected, remaining) = groups.update(ring.group) { $0.queues[ring.queue].startNext(at: now) }!
         let token = mcu.nextToken
         mcu.nextToken += 1
-        let now = self.now
         mcu.slots[slot].streams[stream].start(.init(index: index, startedAt: now, token: token, isProtected: isProtected))
-        group.queues[ring.queue].ring[index].setRunning(since: now)
         if isProtected {
             mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
         }
@@ -74,49 +67,38 @@ extension PanthorCore {
 
     /// Stops a stream's job (suspend, terminate): it goes back to the ring's head with what is
     /// left of its run, so a resumed stream picks it up again.
-    func firmwareStopStream(slot: Int, stream: Int) {
+    mutating func firmwareStopStream(slot: Int, stream: Int) {
         // A stream already stopped, with nothing running or waiting, has nothing to undo.
         let state = mcu.slots[slot].streams[stream]
         guard state.active != nil || state.started || state.waitingForProtectedMode
             || mcu.groups[slot].streams[stream].output.statusWait.contains(.protectedMode) else { return }
         if let active = state.active, let ring = state.ring {
-            withGroup(ring.group) { group in
-                guard group.queues[ring.queue].extract == active.index else { return }
-                let ran = now.duration(since: active.startedAt)
-                group.queues[ring.queue].ring[active.index].remaining = group.queues[ring.queue].ring[active.index].remaining - ran
-                group.queues[ring.queue].ring[active.index].setQueued()
-            }
+            let ran = now.duration(since: active.startedAt)
+            groups.update(ring.group) { $0.queues[ring.queue].stop(active.index, ran: ran) }
         }
         if state.waitingForProtectedMode, let ring = state.ring {
-            withGroup(ring.group) { group in
-                guard group.queues[ring.queue].extract < group.queues[ring.queue].ring.count else { return }
-                group.queues[ring.queue].ring[group.queues[ring.queue].extract].setQueued()
-            }
+            groups.update(ring.group) { $0.queues[ring.queue].requeueNext() }
         }
         mcu.slots[slot].streams[stream].stop()
         mcu.groups[slot].streams[stream].output.statusWait.remove(.protectedMode)
     }
 
-    func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
+    mutating func firmwareComplete(slot: Int, stream: Int, token: UInt64) {
         guard let active = mcu.slots[slot].streams[stream].active, active.token == token,
-              let ring = mcu.slots[slot].streams[stream].ring, let group = groups.reference(ring.group) else { return }
-        // Borrowed, the group and its VM: nothing a completion does releases either.
-        borrow(group) { group in
-            guard let vm = vms.reference(group.vm) else { return }
-            borrow(vm) { vm in
-                firmwareComplete(slot: slot, stream: stream, active: active, ring: ring, group: group, vm: vm)
-            }
-        }
+              let ring = mcu.slots[slot].streams[stream].ring, let vm = groups.update(ring.group, { $0.vm }), let space = vms.update(vm, { $0.space }) else { return }
+        firmwareComplete(slot: slot, stream: stream, active: active, ring: ring, space: space)
     }
 
-    private func firmwareComplete(slot: Int, stream: Int, active: FirmwareModelState.ActiveJob, ring: RingReference, group: PanthorGroup, vm: PanthorVM) {
-        guard group.queues[ring.queue].extract == active.index else {
+    private mutating func firmwareComplete(slot: Int, stream: Int, active: FirmwareModelState.ActiveJob, ring: RingReference, space: GPUAddressSpace) {
+        // The operations, if the job is still the one the firmware runs.
+        guard let operations = groups.update(ring.group, { group in
+            group.queues[ring.queue].extract == active.index ? group.queues[ring.queue].ring[active.index].job.operations : nil
+        }) ?? nil else {
             // The host failed the group while the job ran: its result no longer matters.
             mcu.slots[slot].streams[stream].active = nil
             return
         }
         let handle = JobHandle(group: ring.group, queue: ring.queue, sequence: UInt64(active.index))
-        let operations = group.queues[ring.queue].ring[active.index].job.operations
         let inProtectedMode = registers.status.contains(.protectedModeActive)
         var readBack: [UInt8]?
         var fault: GPUFault?
@@ -126,7 +108,7 @@ extension PanthorCore {
             let operation = operations[position]
             position += 1
             do {
-                if let bytes = try memoryAccess.perform(operation, in: vm.space, protectedMode: inProtectedMode) { readBack = bytes }
+                if let bytes = try memoryAccess.perform(operation, in: space, protectedMode: inProtectedMode) { readBack = bytes }
             } catch {
                 fault = error
                 break
@@ -134,8 +116,7 @@ extension PanthorCore {
         }
         mcu.slots[slot].streams[stream].active = nil
         if let fault {
-            group.queues[ring.queue].ring[active.index].fail(.fault(fault))
-            group.queues[ring.queue].extract += 1
+            groups.update(ring.group) { $0.queues[ring.queue].failJob(active.index, .fault(fault)) }
             metrics.jobsFailed += 1
             record(.jobFailed(handle, .fault(fault)))
             mcu.slots[slot].streams[stream].started = false
@@ -149,8 +130,8 @@ extension PanthorCore {
             }
             return
         }
-        group.queues[ring.queue].ring[active.index].complete(at: now, readBack: readBack)
-        group.queues[ring.queue].extract += 1
+        let now = self.now
+        groups.update(ring.group) { $0.queues[ring.queue].completeJob(active.index, at: now, readBack: readBack) }
         metrics.jobsCompleted += 1
         record(.jobCompleted(handle))
         firmwareRaiseGroupEvent(slot: slot, .syncUpdate)
@@ -160,7 +141,7 @@ extension PanthorCore {
     }
 
     /// Raises a CSG event (`CSG_SYNC_UPDATE`, `CSG_IDLE`, …) and `JOB_INT_CSG_IF`.
-    func firmwareRaiseGroupEvent(slot: Int, _ event: GroupRequest) {
+    mutating func firmwareRaiseGroupEvent(slot: Int, _ event: GroupRequest) {
         if RequestAcknowledge.pending(req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack, mask: event.rawValue) == 0 {
             mcu.groups[slot].output.ack ^= event.rawValue
         }

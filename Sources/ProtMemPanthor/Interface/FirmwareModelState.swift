@@ -79,11 +79,11 @@ struct FirmwareModelState {
     private(set) var runningSlots = SlotSet()
     var global: GlobalInterface
     /// Written in place (see ``FirmwareSlotArray``): the interface pages, one per CSG slot.
+    /// A copy of the state shares them; the device keeps one state and builds a fresh one at
+    /// every boot and reset.
     let groups: FirmwareSlotArray<GroupInterface>
     /// The MCU's own state of each CSG slot, likewise.
     let slots: FirmwareSlotArray<Slot>
-    /// Owns the memory of ``groups``, ``slots`` and each slot's streams.
-    private let storage: FirmwareSlotStorage
     var session: ProtectedSession?
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
     /// The sampled streams are each slot's ``Slot/enteringStreams``.
@@ -95,14 +95,12 @@ struct FirmwareModelState {
         global = GlobalInterface(control: GlobalControl(version: parameters.interfaceVersion, features: 0, groupCount: parameters.groupSlots))
         let control = GroupControl(features: 0, suspendSize: parameters.suspendSize, protectedSuspendSize: parameters.protectedSuspendSize,
                                    streamCount: parameters.streamsPerGroup)
-        let storage = FirmwareSlotStorage()
-        self.storage = storage
-        groups = FirmwareSlotArray(count: parameters.groupSlots, in: storage) {
+        groups = FirmwareSlotArray(count: parameters.groupSlots) {
             GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup))
         }
         // Each slot's streams built apart: slots sharing one stream array would share its streams.
-        slots = FirmwareSlotArray(count: parameters.groupSlots, in: storage) {
-            Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup, in: storage) { Stream() })
+        slots = FirmwareSlotArray(count: parameters.groupSlots) {
+            Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup) { Stream() })
         }
     }
 
@@ -115,9 +113,7 @@ struct FirmwareModelState {
     /// Protected mode ends: no stream is in a session any more.
     mutating func endSession() {
         session = nil
-        slots.withUnsafeMutableBufferPointer { slots in
-            for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
-        }
+        for slot in slots.indices { slots[slot].protectedStreams = StreamSet() }
     }
 
     /// The streams of `slot` a kick could start: started, idle, with a ring. The others would
@@ -127,10 +123,9 @@ struct FirmwareModelState {
     /// nothing differently.
     func kickableStreams(slot: Int) -> StreamSet {
         var kickable = StreamSet()
-        slots[slot].streams.withUnsafeBufferPointer { streams in
-            for stream in streams.indices where streams[stream].started && streams[stream].active == nil && streams[stream].ring != nil {
-                kickable.insert(stream)
-            }
+        let streams = slots[slot].streams
+        for stream in streams.indices where streams[stream].started && streams[stream].active == nil && streams[stream].ring != nil {
+            kickable.insert(stream)
         }
         return kickable
     }
@@ -141,15 +136,13 @@ struct FirmwareModelState {
     /// state alone.
     func streamsToStop(slot: Int) -> StreamSet {
         var busy = StreamSet()
-        slots[slot].streams.withUnsafeBufferPointer { states in
-            groups[slot].streams.withUnsafeBufferPointer { interfaces in
-                for stream in states.indices {
-                    let state = states[stream]
-                    if state.active != nil || state.started || state.waitingForProtectedMode
-                        || (stream < interfaces.count && interfaces[stream].output.statusWait.contains(.protectedMode)) {
-                        busy.insert(stream)
-                    }
-                }
+        let states = slots[slot].streams
+        let interfaces = groups[slot].streams.count
+        for stream in states.indices {
+            let state = states[stream]
+            if state.active != nil || state.started || state.waitingForProtectedMode
+                || (stream < interfaces && groups[slot].streams[stream].output.statusWait.contains(.protectedMode)) {
+                busy.insert(stream)
             }
         }
         return busy
@@ -157,21 +150,26 @@ struct FirmwareModelState {
 
     /// The firmware reads every CS input page of `slot`: which ring it runs, and START or STOP
     /// (a stream starts only on a running CSG); the state field is acknowledged. It runs on
-    /// every CSG doorbell, so it walks the two stream arrays through buffer pointers: the
-    /// interface pages' `Array` with one uniqueness check rather than three per stream, the
-    /// slot's fixed storage in place.
-    mutating func applyStreamRequests(slot: Int) {
-        let running = slots[slot].running
-        groups[slot].streams.withUnsafeMutableBufferPointer { interfaces in
-            slots[slot].streams.withUnsafeMutableBufferPointer { states in
-                for stream in 0..<min(interfaces.count, states.count) {
-                    let input = interfaces[stream].input
-                    states[stream].ring = input.ring
-                    states[stream].started = running && input.req & StreamRequest.stateMask.rawValue == StreamRequest.stateStart
-                    interfaces[stream].output.ack = RequestAcknowledge.update(
-                        req: interfaces[stream].output.ack, value: input.req, mask: StreamRequest.stateMask.rawValue)
-                }
-            }
+    /// every CSG doorbell, so the interface pages' streams are walked through one
+    /// `MutableSpan` (one uniqueness check rather than three per stream), the slot's fixed
+    /// storage in place.
+    func applyStreamRequests(slot: Int) {
+        groups[slot].applyStreamRequests(running: slots[slot].running, to: slots[slot].streams)
+    }
+
+    /// Checks the state's structure (`precondition`, so release builds check too): as many
+    /// interface pages as slots, as many streams in each slot's page as in its state,
+    /// ``runningSlots`` exactly the running slots, and the slot arrays' own invariants.
+    func _checkInvariants() {
+        groups._checkInvariants()
+        slots._checkInvariants()
+        precondition(groups.count == slots.count, "\(groups.count) CSG interfaces for \(slots.count) slots")
+        for slot in slots.indices {
+            slots[slot].streams._checkInvariants()
+            precondition(groups[slot].streams.count == slots[slot].streams.count,
+                         "slot \(slot): \(groups[slot].streams.count) CS interfaces for \(slots[slot].streams.count) streams")
+            precondition(runningSlots.contains(slot) == slots[slot].running, "slot \(slot): running set and flag disagree")
+            precondition(session != nil || slots[slot].protectedStreams.isEmpty, "slot \(slot): protected streams outside a session")
         }
     }
 
@@ -185,6 +183,22 @@ struct FirmwareModelState {
             }
         }
         return false
+    }
+}
+
+extension GroupInterface {
+    /// The firmware's half of ``FirmwareModelState/applyStreamRequests(slot:)`` for this slot:
+    /// each CS input page's ring and START or STOP into `states` (started only when the CSG is
+    /// `running`), and the state field acknowledged.
+    mutating func applyStreamRequests(running: Bool, to states: FirmwareSlotArray<FirmwareModelState.Stream>) {
+        var interfaces = streams.mutableSpan
+        for stream in 0..<min(interfaces.count, states.count) {
+            let input = interfaces[stream].input
+            states[stream].ring = input.ring
+            states[stream].started = running && input.req & StreamRequest.stateMask.rawValue == StreamRequest.stateStart
+            interfaces[stream].output.ack = RequestAcknowledge.update(
+                req: interfaces[stream].output.ack, value: input.req, mask: StreamRequest.stateMask.rawValue)
+        }
     }
 }
 

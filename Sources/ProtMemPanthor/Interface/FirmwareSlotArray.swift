@@ -1,73 +1,64 @@
 /// A fixed number of values (the CSG slots of the firmware, the CS slots of one CSG), written
-/// in place through a subscript that does not mutate the array itself.
+/// in place through a subscript.
 ///
-/// The firmware model writes these on nearly every step (`mcu.slots[s].streams[i].active = …`);
-/// through an `Array` each such write asked the runtime whether the buffer was uniquely
-/// referenced, once per array on the path, and a class holding the elements would be retained
-/// and released around every read instead. The slots never change in number and the firmware
-/// state is their only holder, so this is a bare pointer and a count: copying it costs
-/// nothing, and a write is a store. The memory belongs to a ``FirmwareSlotStorage``, which
-/// the firmware state holds and which frees it with the state (a reset builds fresh ones).
+/// **Why it is unsafe inside.** The firmware model writes these on nearly every step
+/// (`mcu.slots[s].streams[i].active = …`). Through an `Array` each such write asked the
+/// runtime whether the buffer was uniquely referenced, once per array on the path, and a
+/// class holding its values as stored properties would pay a dynamic exclusivity check on
+/// every access. The slots never change in number, so the values live in one block of memory
+/// this object allocates in `init` and frees in `deinit`, and a write is a bounds check and a
+/// store. This is one of the module's listed storage types: nothing unsafe leaves it (its API
+/// is the bounds-checked subscript; no pointer or buffer is lent out).
 ///
-/// A copy shares the elements, and outlives them if it outlives the state's storage: only
-/// the firmware state keeps one, and callers copy elements out, never the array.
-struct FirmwareSlotArray<Element>: RandomAccessCollection {
-    typealias Indices = Range<Int>
+/// **Invariants** (``_checkInvariants()``): ``count`` is fixed at `init`, never negative, and
+/// every one of its elements is initialised from `init` until `deinit`; an index outside
+/// `0..<count` traps (`precondition`, release builds included). The memory is this object's,
+/// so every holder of a reference keeps it alive: no copy can outlive it.
+///
+/// Not thread-safe: the firmware state that holds it lives in the device's core, under the
+/// device's lock, and is not `Sendable`. An access must not nest another access to the same
+/// element (the subscript's `_modify` yields the element in place).
+package final class FirmwareSlotArray<Element>: RandomAccessCollection {
+    package typealias Indices = Range<Int>
 
     private let base: UnsafeMutablePointer<Element>
-    let count: Int
+    package let count: Int
 
-    /// `count` elements, each made by its own call of `make`, in memory that `storage` owns.
-    init(count: Int, in storage: FirmwareSlotStorage, _ make: () -> Element) {
+    /// `count` elements (none when `count` is negative), each made by its own call of `make`.
+    package init(count: Int, _ make: () -> Element) {
         let count = Swift.max(0, count)
         let base = UnsafeMutablePointer<Element>.allocate(capacity: count)
         for index in 0..<count { (base + index).initialize(to: make()) }
-        storage.adopt(base, count: count)
         self.base = base
         self.count = count
     }
 
-    var startIndex: Int { 0 }
-    var endIndex: Int { count }
-    var indices: Range<Int> { 0..<count }
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
 
-    subscript(position: Int) -> Element {
-        get {
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { count }
+    package var indices: Range<Int> { 0..<count }
+
+    package subscript(position: Int) -> Element {
+        _read {
             precondition(position >= 0 && position < count, "slot index out of range")
-            return base[position]
+            yield base[position]
         }
-        nonmutating _modify {
+        _modify {
             precondition(position >= 0 && position < count, "slot index out of range")
             yield &base[position]
         }
-        nonmutating set {
-            precondition(position >= 0 && position < count, "slot index out of range")
-            base[position] = newValue
+    }
+
+    /// Checks the invariants above that can be checked (`precondition`, so release builds
+    /// check too): the count, and that `check`, when given, holds for every element.
+    package func _checkInvariants(_ check: (borrowing Element) -> Bool = { _ in true }) {
+        precondition(count >= 0, "negative slot count \(count)")
+        for index in 0..<count {
+            precondition(check(base[index]), "slot \(index) breaks its invariant")
         }
-    }
-
-    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: base, count: count))
-    }
-
-    func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: base, count: count))
-    }
-}
-
-/// The memory of one firmware state's ``FirmwareSlotArray``s, freed (elements destroyed
-/// first) when the state that holds this goes.
-final class FirmwareSlotStorage {
-    private var frees: [() -> Void] = []
-
-    func adopt<Element>(_ base: UnsafeMutablePointer<Element>, count: Int) {
-        frees.append {
-            base.deinitialize(count: count)
-            base.deallocate()
-        }
-    }
-
-    deinit {
-        for free in frees.reversed() { free() }
     }
 }

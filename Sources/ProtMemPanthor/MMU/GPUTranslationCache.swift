@@ -11,7 +11,21 @@
 ///
 /// Two-way set associative (a few dozen sets): buffers sit at aligned VAs, and two of them
 /// sharing a set must not evict each other every frame. A miss costs one translation, as
-/// before. Used under the device's lock only.
+/// before. Used under the device's lock only (the memory access that holds it lives in the
+/// device's core, and is not `Sendable`).
+///
+/// **Why it is unsafe inside.** A hit, on nearly every GPU access, reads and writes the
+/// entries in place: in an `Array` every write (the way used last, a fill) asked whether the
+/// buffer was uniquely referenced, and as stored properties of this class every access paid a
+/// dynamic exclusivity check. So the entries live in two fixed blocks of memory this object
+/// allocates in `init` and frees in `deinit`. This is one of the module's listed storage
+/// types: its API is the translation, nothing unsafe leaves it.
+///
+/// **Invariants** (``_checkInvariants()``): the blocks hold `2 × setCount` entries and
+/// `setCount` ways-used-last, all initialised from `init` to `deinit`, and every index is
+/// below those counts by construction (a set comes from the hash's top `setShift` bits, a way
+/// is 0 or 1); each way-used-last is 0 or 1; every entry filled (version not 0) sits in the
+/// set its key hashes to, and its chunks cover exactly its size.
 final class GPUTranslationCache {
     private struct Entry {
         var version: UInt64 = 0
@@ -61,6 +75,21 @@ final class GPUTranslationCache {
         recent[fill] = UInt8(way)
         (entries + (2 * fill + way)).pointee = Entry(version: translated.version, start: start, size: range.size, access: access, chunks: translated.chunks)
         return translated.chunks
+    }
+
+    /// Checks the invariants in the type's documentation (`precondition`, so release builds
+    /// check too).
+    func _checkInvariants() {
+        for set in 0..<Self.setCount {
+            precondition(recent[set] <= 1, "set \(set): way used last is \(recent[set])")
+            for way in 0..<2 {
+                let entry = entries[2 * set + way]
+                guard entry.version != 0 else { continue }
+                precondition(Self.set(version: entry.version, start: entry.start, access: entry.access) == set,
+                             "set \(set) way \(way) holds an entry of another set")
+                precondition(entry.chunks.totalSize == entry.size, "set \(set) way \(way): chunks of \(entry.chunks.totalSize) bytes for \(entry.size)")
+            }
+        }
     }
 
     /// Multiplicative hashing, taking the product's top bits (which every bit of the key

@@ -1,6 +1,7 @@
 /// A handle the device hands out from 1 upwards and never reuses.
 protocol SequentialHandle: Comparable {
     var rawValue: UInt32 { get }
+    init(rawValue: UInt32)
 }
 
 extension GroupHandle: SequentialHandle {}
@@ -10,53 +11,79 @@ extension VMHandle: SequentialHandle {}
 /// handles are small and sequential, so a lookup (several per firmware step) is an index, not
 /// a hash. Iteration goes in handle order.
 ///
-/// The firmware model and the scheduler look a group up on nearly every step and hand it on;
-/// a strong reference read out of the table is retained for that and released after, a pair
-/// per lookup. So the table also keeps each value unmanaged: ``reference(_:)`` hands it out
-/// as a plain value, and the caller uses it through `_withUnsafeGuaranteedRef` (for groups,
-/// ``PanthorCore/withGroup(_:_:)``) with no reference count touched. The table's own strong
-/// reference keeps the value alive, and no caller removes a value from the table while it
-/// uses one (a group is released only off its slot, by ``PanthorCore/release(_:)``, never
-/// from such a body). Lent through a method of the table instead, the body would run while
-/// the table itself is borrowed, and the compiler copies the table (retaining its arrays) to
-/// keep it stable across the body.
-struct HandleTable<Handle: SequentialHandle, Value: AnyObject> {
+/// The values are plain values kept in place. The firmware model and the scheduler look a
+/// group up on nearly every step, so the ways in are those the optimiser turns into plain
+/// loads and stores: ``contains(_:)`` reads a flag, and ``update(_:_:)`` lends the value
+/// `inout`, in place (the array's element projected, nothing copied), to read or write it.
+/// ``subscript(_:)`` copies the value out (retaining all it holds): for the paths that run
+/// once per call, not per step.
+struct HandleTable<Handle: SequentialHandle, Value> {
     private var slots: [Value?] = []
-    /// The same values unmanaged, for ``reference(_:)``: reading one is a plain load.
-    private var unmanaged: [Unmanaged<Value>?] = []
-    private var handles: [Handle?] = []
-    private(set) var count = 0
+    /// Whether each slot holds a value, as plain flags: the test reads no value.
+    private var present: [Bool] = []
 
     subscript(handle: Handle) -> Value? {
-        get {
-            let index = Int(handle.rawValue)
-            return index < slots.count ? slots[index] : nil
-        }
-        set {
-            let index = Int(handle.rawValue)
-            if index >= slots.count {
-                guard newValue != nil else { return }
-                slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
-                unmanaged.append(contentsOf: repeatElement(nil, count: index + 1 - unmanaged.count))
-                handles.append(contentsOf: repeatElement(nil, count: index + 1 - handles.count))
-            }
-            count += (newValue != nil ? 1 : 0) - (slots[index] != nil ? 1 : 0)
-            unmanaged[index] = newValue.map { Unmanaged.passUnretained($0) }
-            handles[index] = newValue == nil ? nil : handle
-            slots[index] = newValue
-        }
-    }
-
-    /// The value of `handle`, unretained: valid while the table holds it.
-    @inline(__always)
-    func reference(_ handle: Handle) -> Unmanaged<Value>? {
         let index = Int(handle.rawValue)
-        return index < unmanaged.count ? unmanaged[index] : nil
+        return index < slots.count ? slots[index] : nil
     }
 
-    var isEmpty: Bool { count == 0 }
+    /// Keeps `value` for `handle` (a new handle, or in place of what it had).
+    mutating func insert(_ value: Value, for handle: Handle) {
+        let index = Int(handle.rawValue)
+        if index >= slots.count {
+            slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
+            present.append(contentsOf: repeatElement(false, count: index + 1 - present.count))
+        }
+        slots[index] = value
+        present[index] = true
+    }
+
+    /// Forgets the value of `handle`, if any.
+    mutating func remove(_ handle: Handle) {
+        guard contains(handle) else { return }
+        let index = Int(handle.rawValue)
+        slots[index] = nil
+        present[index] = false
+    }
+
+    /// Whether the table holds a value for `handle`.
+    @inline(__always)
+    func contains(_ handle: Handle) -> Bool {
+        let index = Int(handle.rawValue)
+        return index < present.count && present[index]
+    }
+
+    /// Runs `body` on the value of `handle` in place; `nil` when there is none.
+    @inline(__always) @discardableResult
+    mutating func update<R>(_ handle: Handle, _ body: (inout Value) throws -> R) rethrows -> R? {
+        guard contains(handle) else { return nil }
+        return try body(&slots[Int(handle.rawValue)]!)
+    }
+
     /// The values, in handle order.
     var values: [Value] { slots.compactMap { $0 } }
     /// The handles, in order.
-    var keys: [Handle] { handles.compactMap { $0 } }
+    var keys: [Handle] {
+        var keys: [Handle] = []
+        for index in present.indices where present[index] { keys.append(Handle(rawValue: UInt32(index))) }
+        return keys
+    }
+
+    /// Whether any value satisfies `predicate`.
+    func contains(where predicate: (Value) -> Bool) -> Bool {
+        for index in slots.indices {
+            if let value = slots[index], predicate(value) { return true }
+        }
+        return false
+    }
+
+    /// Checks that the flags say which slots hold a value, and that handle 0, never handed
+    /// out, holds none (`precondition`, so release builds check too).
+    func _checkInvariants() {
+        precondition(present.count == slots.count, "\(present.count) flags for \(slots.count) slots")
+        for index in slots.indices {
+            precondition(present[index] == (slots[index] != nil), "slot \(index): flag \(present[index]) for what it holds")
+        }
+        precondition(slots.isEmpty || !present[0], "handle 0 is never handed out")
+    }
 }

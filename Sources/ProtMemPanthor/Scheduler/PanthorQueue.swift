@@ -39,7 +39,7 @@ struct PanthorQueue {
                 case .running: .running(since: time)
                 case .waitingForProtectedMode: .waitingForProtectedMode
                 case .completed: .completed(at: time, readBack: readBack)
-                case .failed: .failed(failure.unsafelyUnwrapped.failure)
+                case .failed: .failed(failure!.failure)
                 }
             }
             set {
@@ -118,4 +118,45 @@ struct PanthorQueue {
     /// the firmware asks on every kick, without copying the entry (its job's label and
     /// operations) out of the ring.
     var nextIsProtected: Bool? { isEmpty ? nil : ring[extract].job.isProtected }
+
+    /// The firmware starts the next job at `now`: returns its index, whether it is protected,
+    /// and what is left of its run.
+    mutating func startNext(at now: VirtualInstant) -> (index: Int, isProtected: Bool, remaining: VirtualDuration) {
+        let index = extract
+        let isProtected = ring[index].job.isProtected
+        let remaining = ring[index].remaining
+        ring[index].setRunning(since: now)
+        return (index, isProtected, remaining)
+    }
+
+    /// The next job reached a protected region and waits for protected mode.
+    mutating func markNextWaitingForProtectedMode() {
+        ring[extract].setWaitingForProtectedMode()
+    }
+
+    /// Job `index`, which ran for `ran`, is stopped (a suspend or terminate): back at the head
+    /// with what is left of its run. Nothing happens unless it is still the next job.
+    mutating func stop(_ index: Int, ran: VirtualDuration) {
+        guard extract == index else { return }
+        ring[index].remaining = ring[index].remaining - ran
+        ring[index].setQueued()
+    }
+
+    /// The next job, waiting for protected mode, goes back to queued (its stream stopped).
+    mutating func requeueNext() {
+        guard extract < ring.count else { return }
+        ring[extract].setQueued()
+    }
+
+    /// Job `index` (the next one) failed: the firmware moves past it.
+    mutating func failJob(_ index: Int, _ failure: JobFailure) {
+        ring[index].fail(failure)
+        extract += 1
+    }
+
+    /// Job `index` (the next one) completed: the firmware moves past it.
+    mutating func completeJob(_ index: Int, at time: VirtualInstant, readBack: [UInt8]?) {
+        ring[index].complete(at: time, readBack: readBack)
+        extract += 1
+    }
 }

@@ -37,15 +37,13 @@ struct PickList {
     mutating func insert(_ group: PickedGroup, at index: Int) {
         precondition(index >= 0 && index <= count, "pick index out of range")
         if count == storage.count { storage.append(group) }
-        let end = count
-        storage.withUnsafeMutableBufferPointer { picks in
-            var position = end
-            while position > index {
-                picks[position] = picks[position - 1]
-                position -= 1
-            }
-            picks[index] = group
+        var position = count
+        var picks = storage.mutableSpan
+        while position > index {
+            picks[position] = picks[position - 1]
+            position -= 1
         }
+        picks[index] = group
         count += 1
     }
 

@@ -1,7 +1,7 @@
 /// The driver's interrupt processing: `panthor_job_irq_handler` → the scheduler's global and
 /// CSG event processing, and the GPU interrupt's protected-mode fault.
 extension PanthorCore {
-    func handleJobInterrupt(_ status: JobInterrupt) {
+    mutating func handleJobInterrupt(_ status: JobInterrupt) {
         if status.contains(.globalInterface) { processGlobalEvents() }
         // The raised CSG bits in slot order, rather than a test of every slot's bit.
         var pending = status.rawValue & ~JobInterrupt.globalInterface.rawValue
@@ -15,7 +15,7 @@ extension PanthorCore {
 
     /// `sched_process_global_irq_locked`: a `GLB_PROTM_EXIT` event is acknowledged (its `ack`
     /// bit copied into `req`) and a tick queued (RFC patch 5).
-    private func processGlobalEvents() {
+    private mutating func processGlobalEvents() {
         let events = mcu.global.pendingEvents
         guard !events.isEmpty else { return }
         mcu.global.input.req = RequestAcknowledge.update(req: mcu.global.input.req, value: mcu.global.output.ack, mask: events.rawValue)
@@ -26,39 +26,35 @@ extension PanthorCore {
     }
 
     /// `sched_process_csg_irq_locked` and `cs_slot_process_irq_locked`.
-    private func processGroupEvents(_ slot: Int) {
+    private mutating func processGroupEvents(_ slot: Int) {
         let groupEvents = GroupRequest(rawValue: RequestAcknowledge.pending(
             req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack, mask: GroupRequest.eventMask.rawValue))
         mcu.groups[slot].input.req = RequestAcknowledge.update(req: mcu.groups[slot].input.req, value: mcu.groups[slot].output.ack,
                                                                mask: groupEvents.rawValue)
         let streams = mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck
         mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
-        guard let handle = slots[slot] else { return }
-        // Borrowed: failing a group or noting its protected request releases nothing.
-        withGroup(handle) { group in
-            // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
-            var signalled = streams
-            let count = mcu.groups[slot].streams.count
-            while signalled != 0 {
-                let stream = signalled.trailingZeroBitCount
-                signalled &= signalled - 1
-                guard stream < count else { break }
-                processStreamEvents(slot: slot, stream: stream, group: group)
-            }
-            if groupEvents.contains(.syncUpdate) || !group.hasWork { queueTick() }
+        guard let handle = slots[slot], groups.contains(handle) else { return }
+        // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
+        var signalled = streams
+        let count = mcu.groups[slot].streams.count
+        while signalled != 0 {
+            let stream = signalled.trailingZeroBitCount
+            signalled &= signalled - 1
+            guard stream < count else { break }
+            processStreamEvents(slot: slot, stream: stream, group: handle)
         }
+        // Failing a group or noting its protected request releases nothing: still there.
+        if groupEvents.contains(.syncUpdate) || groups.update(handle, { $0.hasWork }) == false { queueTick() }
     }
 
-    private func processStreamEvents(slot: Int, stream: Int, group: PanthorGroup) {
+    private mutating func processStreamEvents(slot: Int, stream: Int, group: GroupHandle) {
         let events = mcu.groups[slot].streams[stream].pendingEvents
         if !events.intersection([.fault, .fatal]).isEmpty {
             // Panthor acknowledges FATAL and FAULT here, and only those.
             mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
                 req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
                 mask: StreamRequest([.fault, .fatal]).rawValue)
-            let fault = group.queues[stream].ring[..<group.queues[stream].extract].reversed().lazy.compactMap { entry -> GPUFault? in
-                if case .failed(.fault(let fault)) = entry.state { fault } else { nil }
-            }.first
+            let fault = groups.update(group) { $0.lastFault(queue: stream) } ?? nil
             failGroup(group, .jobFault(fault ?? .bus(.init(master: .gpu, address: .init(0), size: 0, kind: .read, source: "gpu", reason: "unknown"))))
         }
         if events.contains(.protectedModePending) {
@@ -69,18 +65,19 @@ extension PanthorCore {
     /// `cs_slot_process_protm_pending_event_locked`: remember the queue and tick at once. The
     /// event itself stays unacknowledged until the tick acknowledges it for the top group.
     /// Without protected memory the RFC WARNs and the job stays blocked.
-    private func processProtectedModePending(group: PanthorGroup, queue: Int) {
-        guard protectedMemoryReady, group.protectedSuspendBuffer != nil else {
-            record(.protectedModePendingIgnored(group.handle, queue: queue))
+    private mutating func processProtectedModePending(group: GroupHandle, queue: Int) {
+        guard protectedMemoryReady, groups.update(group, { $0.protectedSuspendBuffer != nil }) == true else {
+            record(.protectedModePendingIgnored(group, queue: queue))
             return
         }
-        group.protectedPendingMask |= 1 << UInt32(queue)
-        record(.protectedModePending(group.handle, queue: queue))
+        groups.update(group) { $0.protectedPendingMask |= 1 << UInt32(queue) }
+        record(.protectedModePending(group, queue: queue))
         queueTick()
     }
 
     /// Whether protected mode can be entered at all: a source, and the firmware's PROT
     /// sections in place (under the userspace design, once userspace has handed them in).
+    @inline(__always)
     var protectedMemoryReady: Bool {
         guard source != nil, let firmware else { return false }
         return firmware.protectedSectionsPlaced && firmware.hasProtectedSections
@@ -89,28 +86,29 @@ extension PanthorCore {
     /// The GPU interrupt. A protected-mode fault is handled as the 2026 series does: the
     /// interrupt is masked, the group running protected fails, and the GPU is reset (mainline
     /// only warns "GPU Fault in protected mode").
-    func handleGPUInterrupt(_ status: GPUInterrupt) {
+    mutating func handleGPUInterrupt(_ status: GPUInterrupt) {
         guard status.contains(.protectedModeFault) else { return }
         registers.gpuMask.remove(.protectedModeFault)
         let victims: Set<GroupHandle> = protectedGroup.map { [$0] } ?? []
-        for handle in victims { if let group = groups[handle] { failGroup(group, .protectedModeFault(nil)) } }
+        for handle in victims where groups.contains(handle) { failGroup(handle, .protectedModeFault(nil)) }
         scheduleReset("GPU Fault in protected mode", victims: .groups(victims, .protectedModeFault(nil)))
     }
 
     /// Marks a group failed: every job not yet finished fails with it.
-    func failGroup(_ group: PanthorGroup, _ failure: GroupFailure) {
-        guard !group.isFailed else { return }
-        group.state = .failed(failure)
-        group.protectedPendingMask = 0
-        record(.groupFailed(group.handle, failure))
-        for queue in group.queues.indices {
-            for index in group.queues[queue].extract..<group.queues[queue].ring.count {
-                group.queues[queue].ring[index].fail(.groupFailed(failure))
-                metrics.jobsFailed += 1
-                record(.jobFailed(JobHandle(group: group.handle, queue: queue, sequence: UInt64(index)), .groupFailed(failure)))
-            }
-            group.queues[queue].extract = group.queues[queue].ring.count
+    mutating func failGroup(_ handle: GroupHandle, _ failure: GroupFailure) {
+        guard let queueCount = groups.update(handle, { $0.isFailed ? nil : $0.queues.count }) ?? nil else { return }
+        groups.update(handle) { group in
+            group.state = .failed(failure)
+            group.protectedPendingMask = 0
         }
-        if group.slot != nil { queueTick() }
+        record(.groupFailed(handle, failure))
+        for queue in 0..<queueCount {
+            let (first, end) = groups.update(handle) { $0.failJobs(queue: queue, failure) }!
+            for index in first..<end {
+                metrics.jobsFailed += 1
+                record(.jobFailed(JobHandle(group: handle, queue: queue, sequence: UInt64(index)), .groupFailed(failure)))
+            }
+        }
+        if groups.update(handle, { $0.slot != nil }) == true { queueTick() }
     }
 }

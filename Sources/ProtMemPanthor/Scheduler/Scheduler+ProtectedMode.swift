@@ -7,23 +7,23 @@ extension PanthorCore {
     /// under the req/ack protocol does. (The RFC writes a fixed 1 there, which acknowledges
     /// only an odd-numbered event; the 2026 review asked for the acks to move into
     /// panthor_fw.c.)
-    func acknowledgeProtectedModePending(_ group: PanthorGroup, slot: Int) {
-        let mask = group.protectedPendingMask
+    mutating func acknowledgeProtectedModePending(_ group: GroupHandle, slot: Int) {
+        let mask = groups.update(group) { $0.protectedPendingMask }!
         for stream in mcu.groups[slot].streams.indices where mask & (1 << UInt32(stream)) != 0 {
             mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
                 req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
                 mask: StreamRequest.protectedModePending.rawValue)
         }
-        group.protectedPendingMask = 0
+        groups.update(group) { $0.protectedPendingMask = 0 }
         protectedPending = true
-        protectedGroup = group.handle
-        record(.protectedModePendingAcknowledged(group.handle, queues: mask))
+        protectedGroup = group
+        record(.protectedModePendingAcknowledged(group, queues: mask))
     }
 
     /// `glb_protm_enter`, after every slot update of the tick is in: toggle `GLB_PROTM_ENTER`,
     /// ring doorbell 0, wait 4000 ms. On expiry: "FW protm enter timeout, scheduling a reset",
     /// and every CSG update of the tick counts as failed.
-    func enterProtectedModeIfPending() {
+    mutating func enterProtectedModeIfPending() {
         guard protectedPending else {
             finishTick()
             return
@@ -37,12 +37,13 @@ extension PanthorCore {
     }
 
     /// Whether the firmware has acknowledged `GLB_PROTM_ENTER`.
+    @inline(__always)
     var protectedModeEnterAcknowledged: Bool {
         !mcu.global.pendingRequests.contains(.protectedModeEnter)
     }
 
     /// The end of the `GLB_PROTM_ENTER` wait: acknowledged, or a reset when it timed out.
-    func protectedModeEnterWaitEnded(timedOut: Bool) {
+    mutating func protectedModeEnterWaitEnded(timedOut: Bool) {
         if timedOut {
             metrics.protectedModeEnterTimeouts += 1
             record(.protectedModeEnterTimedOut)

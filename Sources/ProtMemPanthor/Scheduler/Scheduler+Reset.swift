@@ -5,7 +5,7 @@ import ProtMemTime
 /// and its firmware restart; every section is reloaded (a full reload, after a hang); the
 /// global interface is set up again; a tick resumes the survivors.
 extension PanthorCore {
-    func scheduleReset(_ reason: String, victims: ResetVictims) {
+    mutating func scheduleReset(_ reason: String, victims: ResetVictims) {
         if reset != nil {
             if case .everyBoundGroup = victims { reset?.victims = victims }
             return
@@ -15,7 +15,7 @@ extension PanthorCore {
         after(.zero, "reset", survivesReset: true, .reset)
     }
 
-    func performReset() {
+    mutating func performReset() {
         guard let state = reset else { return }
         epoch &+= 1
         dropWaits()
@@ -26,36 +26,33 @@ extension PanthorCore {
             metrics.protectedModeTime = metrics.protectedModeTime + now.duration(since: session.since)
             record(.protectedModeExited(.reset))
         }
-        for (slot, handle) in slots.enumerated() {
-            guard let handle, let group = groups[handle] else { continue }
+        for slot in slots.indices {
+            guard let handle = slots[slot], groups.contains(handle) else { continue }
             slots[slot] = nil
-            group.slot = nil
-            group.slotPriority = nil
+            groups.update(handle) { group in
+                group.slot = nil
+                group.slotPriority = nil
+            }
             switch state.victims {
             case .everyBoundGroup(let failure):
-                failGroup(group, failure)
+                failGroup(handle, failure)
             case .groups(let victims, let failure):
-                if victims.contains(handle) { failGroup(group, failure) }
+                if victims.contains(handle) { failGroup(handle, failure) }
             }
-            if !group.isFailed {
-                group.state = .suspended
-                for queue in group.queues.indices where !group.queues[queue].isEmpty {
-                    group.queues[queue].ring[group.queues[queue].extract].setQueued()
-                }
-            }
+            groups.update(handle) { if !$0.isFailed { $0.suspendForReset() } }
         }
         protectedPending = false
         protectedGroup = nil
-        for group in groups.values where group.protectedPendingMask != 0 { group.protectedPendingMask = 0 }
+        for handle in groups.keys { groups.update(handle) { if $0.protectedPendingMask != 0 { $0.protectedPendingMask = 0 } } }
         registers = GPURegisterFile()
         interruptScheduled = false
         mcu = FirmwareModelState(parameters: parameters)
-        if let firmware { FirmwareLoader.reload(firmware, full: true, bus: environment.bus) }
+        if firmware != nil { FirmwareLoader.reload(&firmware!, full: true, bus: environment.bus) }
         after(parameters.resetDuration, "reset done", survivesReset: true, .resetDone)
     }
 
     /// Stops every stream without saving anything: the firmware is about to be reset.
-    private func firmwareStopAll() {
+    private mutating func firmwareStopAll() {
         for slot in mcu.slots.indices {
             for stream in mcu.slots[slot].streams.indices { firmwareStopStream(slot: slot, stream: stream) }
         }
@@ -63,13 +60,13 @@ extension PanthorCore {
         registers.status.remove(.protectedModeActive)
     }
 
-    func finishReset() {
+    mutating func finishReset() {
         bootFirmware()
         reset = nil
         metrics.resets += 1
         record(.resetCompleted)
-        for group in groups.values.sorted(by: { $0.handle < $1.handle }) where group.destroyed && group.slot == nil {
-            release(group)
+        for handle in groups.keys where groups.update(handle, { $0.destroyed && $0.slot == nil }) == true {
+            release(handle)
         }
         // Queues that were waiting for protected mode raise CS_PROTM_PENDING again when they run.
         queueTick()
@@ -78,7 +75,7 @@ extension PanthorCore {
     /// `panthor_fw_start` and `panthor_fw_init_global_iface`: the firmware boots, the host
     /// enables the interrupts it cares about (with `GLB_PROTM_ENTER | GLB_PROTM_EXIT`
     /// unconditionally, as the RFC's review asked), configures, and rings doorbell 0.
-    func bootFirmware() {
+    mutating func bootFirmware() {
         mcu = FirmwareModelState(parameters: parameters)
         mcu.booted = true
         let enabled: GlobalRequest = [.configAllocEnable, .ping, .configProgressTimer, .configPoweroffTimer, .idleEnable, .idle,

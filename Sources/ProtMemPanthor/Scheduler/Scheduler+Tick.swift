@@ -20,7 +20,7 @@ import ProtMemTime
 /// needs it. While groups compete for slots a periodic tick rotates groups of equal
 /// priority, which is what forces a long protected job off the GPU.
 extension PanthorCore {
-    func queueTick() {
+    mutating func queueTick() {
         guard probed, !unplugged, reset == nil else { return }
         if tick.inProgress {
             tick.requested = true
@@ -31,7 +31,7 @@ extension PanthorCore {
         after(VirtualDuration(nanoseconds: 0), "tick", .tick)
     }
 
-    func runTick() {
+    mutating func runTick() {
         tick.scheduled = false
         guard mcu.booted, reset == nil, !tick.inProgress else { return }
         tick.inProgress = true
@@ -39,7 +39,7 @@ extension PanthorCore {
         metrics.ticks += 1
         if tick.rotate {
             tick.rotate = false
-            let bound = runOrder.filter { withGroup($0, { $0.slot != nil }) == true }
+            let bound = runOrder.filter { groups[$0]?.slot != nil }
             runOrder.removeAll { bound.contains($0) }
             runOrder += bound
         }
@@ -48,7 +48,7 @@ extension PanthorCore {
         var evicted = SlotSet()
         for slot in slots.indices {
             guard let handle = slots[slot], !tick.picked.contains(handle: handle),
-                  let canRun = withGroup(handle, { $0.canRun }) else { continue }
+                  let canRun = groups.update(handle, { $0.canRun }) else { continue }
             let state: GroupSlotState = canRun ? .suspend : .terminate
             requestSlotState(slot, state)
             record(.groupEvicted(handle, slot: slot, state: state))
@@ -58,12 +58,11 @@ extension PanthorCore {
         for index in tick.picked.indices {
             let priority = Self.slotPriority(at: index)
             // Just picked from the table, so found.
-            withGroup(tick.picked[index].handle) { group in
-                if let slot = group.slot, group.slotPriority != priority {
-                    setSlotPriority(slot, priority)
-                    group.slotPriority = priority
-                    changed.insert(slot)
-                }
+            let handle = tick.picked[index].handle
+            if let slot = groups.update(handle, { $0.slotPriority != priority ? $0.slot : nil }) ?? nil {
+                setSlotPriority(slot, priority)
+                groups.update(handle) { $0.slotPriority = priority }
+                changed.insert(slot)
             }
         }
         tick.evicted = evicted
@@ -74,7 +73,7 @@ extension PanthorCore {
     /// Fills ``TickState/picked`` with the groups that get slots: runnable groups by priority,
     /// then run order (a stable insertion sort, into a buffer the ticks reuse), at most one per
     /// slot. Returns how many groups were runnable.
-    private func pickGroups() -> Int {
+    private mutating func pickGroups() -> Int {
         // Mostly empty already (step 2 empties it).
         tick.picked.removeAll()
         // By index: a `for … in` iterator would retain its own copy of the run order.
@@ -82,7 +81,7 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let priority = withGroup(handle, { $0.canRun && $0.hasWork ? $0.priority : nil }) ?? nil else { continue }
+            guard let priority = groups.update(handle, { $0.runnablePriority }) ?? nil else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < priority { index -= 1 }
             let picked = PickedGroup(handle: handle, priority: priority)
@@ -103,7 +102,7 @@ extension PanthorCore {
     /// slot first, so their slots need no new CSG requests. So an idle group keeps its slot
     /// while no runnable group needs it, and its next job only rings its doorbell; a runnable
     /// group still takes the slot first.
-    private func pickIdleGroups() {
+    private mutating func pickIdleGroups() {
         let firstIdle = tick.picked.endIndex
         var position = 0
         // Every idle candidate is sorted in before any is cut, so an idle group on a slot late
@@ -111,7 +110,7 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let (priority, onSlot) = withGroup(handle, { $0.canRun && !$0.hasWork ? ($0.priority, $0.slot != nil) : nil }) ?? nil else { continue }
+            guard let (priority, onSlot) = groups.update(handle, { $0.idlePlace }) ?? nil else { continue }
             // Sorted by priority, then on a slot before not; stable in run order.
             var index = tick.picked.endIndex
             while index > firstIdle {
@@ -135,30 +134,27 @@ extension PanthorCore {
     }
 
     /// Step 2: bind new groups, acknowledge protected-mode requests of the top group.
-    private func bindAndAcknowledge() {
+    private mutating func bindAndAcknowledge() {
         var changed = SlotSet()
         var index = 0
         while index < tick.picked.count {
             let priority = Self.slotPriority(at: index)
             // A group destroyed (and so released) while the tick waited cannot run either.
-            // Borrowed: binding and acknowledging release no group.
-            let slotsFull = withGroup(tick.picked[index].handle) { group -> Bool in
-                guard group.canRun else { return false }
-                let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != group.handle
-                let acknowledge = priority == GroupEndpoint.maximumPriority && group.protectedPendingMask != 0 && !protectedForAnother
-                if let slot = group.slot {
+            let handle = tick.picked[index].handle
+            if let (pendingMask, boundSlot) = groups.update(handle, { $0.canRun ? ($0.protectedPendingMask, $0.slot) : nil }) ?? nil {
+                let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != handle
+                let acknowledge = priority == GroupEndpoint.maximumPriority && pendingMask != 0 && !protectedForAnother
+                if let slot = boundSlot {
                     if acknowledge {
-                        acknowledgeProtectedModePending(group, slot: slot)
+                        acknowledgeProtectedModePending(handle, slot: slot)
                         changed.insert(slot)
                     }
-                    return false
+                } else {
+                    guard let slot = freeSlot() else { break }
+                    bind(handle, to: slot, priority: priority, acknowledgeProtectedMode: acknowledge)
+                    changed.insert(slot)
                 }
-                guard let slot = freeSlot() else { return true }
-                bind(group, to: slot, priority: priority, acknowledgeProtectedMode: acknowledge)
-                changed.insert(slot)
-                return false
             }
-            if slotsFull == true { break }
             index += 1
         }
         tick.picked.removeAll()
@@ -167,6 +163,7 @@ extension PanthorCore {
 
     /// The first CSG slot with no group, by index (`firstIndex(where:)` would walk a retained
     /// copy of the slots).
+    @inline(__always)
     private func freeSlot() -> Int? {
         var slot = 0
         while slot < slots.count {
@@ -180,7 +177,7 @@ extension PanthorCore {
     /// tick's next step runs once they are in. A timeout schedules a reset that fails those
     /// groups. What the wait needs lives in ``tick`` (one tick runs at a time), so the wait
     /// itself is only its kind.
-    private func applySlotUpdates(_ changed: SlotSet, stage: TickState.Stage) {
+    private mutating func applySlotUpdates(_ changed: SlotSet, stage: TickState.Stage) {
         tick.stage = stage
         tick.updating = changed
         guard !changed.isEmpty else {
@@ -194,7 +191,7 @@ extension PanthorCore {
 
     /// The end of a slot-update wait: the tick goes on, or a reset fails the groups of the
     /// slots whose updates timed out.
-    func slotUpdateWaitEnded(timedOut: Bool) {
+    mutating func slotUpdateWaitEnded(timedOut: Bool) {
         if timedOut {
             let victims = Set(tick.updating.compactMap { slots[$0] })
             record(.warning("CSG slots update timeout"))
@@ -207,6 +204,7 @@ extension PanthorCore {
 
     /// Whether the firmware has acknowledged every request of the slots being updated and
     /// their doorbell bits.
+    @inline(__always)
     var slotUpdatesAcknowledged: Bool {
         let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
         for slot in tick.updating {
@@ -218,7 +216,7 @@ extension PanthorCore {
     }
 
     /// The tick's step after its slot updates are in.
-    private func continueTick() {
+    private mutating func continueTick() {
         switch tick.stage {
         case .evictAndReprioritise:
             let evicted = tick.evicted
@@ -230,7 +228,7 @@ extension PanthorCore {
         }
     }
 
-    func finishTick() {
+    mutating func finishTick() {
         tick.inProgress = false
         // A tick that timed out never reached the steps that empty these.
         tick.picked.removeAll()
@@ -241,14 +239,14 @@ extension PanthorCore {
         }
     }
 
-    private func armPeriodicTick(contended: Bool) {
+    private mutating func armPeriodicTick(contended: Bool) {
         guard contended, !tick.periodicArmed else { return }
         tick.periodicArmed = true
         after(configuration.timeouts.tickPeriod, "periodic tick", .periodicTick)
     }
 
     /// The periodic tick: the next tick rotates groups of equal priority.
-    func periodicTickFired() {
+    mutating func periodicTickFired() {
         tick.periodicArmed = false
         tick.rotate = true
         queueTick()
