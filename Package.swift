@@ -51,10 +51,7 @@ let package = Package(
         // Layer 6, devices: the Panthor GPU (firmware image and load, GPU MMU, CSF interface,
         // scheduler, protected mode) and the codec, display and camera masters. It never imports
         // the board: boards hand it their bus, heaps and memory.
-        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime", "CProtMemFill"]),
-        // The frame pattern's fill in the processor's widest vectors (AVX2 where it has it),
-        // which Swift cannot ask for function by function: the baseline build is SSE2.
-        .target(name: "CProtMemFill"),
+        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
         .target(
             name: "ProtMemUserspace",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]

@@ -228,7 +228,7 @@ final class Lab {
     /// What bytes read as: `zeros`, `protected content #n`, or `other data`.
     static func describe(_ bytes: [UInt8]) -> String {
         if bytes.allSatisfy({ $0 == 0 }) { return "zeros" }
-        let found: UInt64? = bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) }
+        let found = ContentMarker.firstID(in: bytes.span.bytes)
         if let found { return "protected content #\(found)" }
         return "other data"
     }

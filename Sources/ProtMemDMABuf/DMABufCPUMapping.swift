@@ -93,20 +93,17 @@ public final class DMABufCPUMapping: Sendable {
             try writePrivate(at: offset, bytes: bytes)
             return
         }
-        let failure: AccessFault? = bytes.withUnsafeBytes { raw in
-            var consumed = 0
-            for piece in pieces {
-                let count = Int(piece.range.size)
-                do throws(AccessFault) {
-                    try buffer.list.bus.write(.cpuNonSecure, at: piece.range.base, from: UnsafeRawBufferPointer(rebasing: raw[consumed..<(consumed + count)]))
-                } catch {
-                    return error
-                }
-                consumed += count
+        let raw = bytes.span.bytes
+        var consumed = 0
+        for piece in pieces {
+            let count = Int(piece.range.size)
+            do {
+                try buffer.list.bus.write(.cpuNonSecure, at: piece.range.base, from: raw.extracting(consumed..<(consumed + count)))
+            } catch {
+                throw .fault(error)
             }
-            return nil
+            consumed += count
         }
-        if let failure { throw .fault(failure) }
     }
 
     /// `munmap` / `dma_buf_vunmap`: drops the mapping's reference.

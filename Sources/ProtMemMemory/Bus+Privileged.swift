@@ -9,8 +9,8 @@ public struct PrivilegedBusAccess: Sendable {
     public let bus: Bus
 
     @inline(__always)
-    public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) throws(AccessFault) {
-        try bus.read(master, at: address, into: buffer, privileged: true)
+    public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: inout MutableRawSpan) throws(AccessFault) {
+        try bus.read(master, at: address, into: &buffer, privileged: true)
     }
 
     @inline(__always)
@@ -19,7 +19,7 @@ public struct PrivilegedBusAccess: Sendable {
     }
 
     @inline(__always)
-    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
+    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: RawSpan) throws(AccessFault) {
         try bus.write(master, at: address, from: bytes, privileged: true)
     }
 

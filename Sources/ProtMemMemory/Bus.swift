@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
 
 /// The interconnect: the only way any master reaches DRAM.
@@ -19,103 +12,85 @@ public final class Bus: Sendable {
     public let faults: FaultLog
 
     /// The filters and the observer a transaction consults. A path is never changed once
-    /// published: installing a filter or setting the observer publishes a new one. So a
-    /// transaction reads the current path with one atomic load, takes no lock and retains
-    /// nothing, where it used to take the bus's lock and retain the observer every time.
+    /// published: installing a filter or setting the observer publishes a new one, and a
+    /// transaction takes the current one once (a lock held for a load, and a reference),
+    /// then asks its filters and tells its observer without the lock.
     private final class Path: Sendable {
         let filters: [any BusAccessFilter]
-        /// The same filters, for the checks to call without retaining each (`filters` holds
-        /// them for as long as the path lives).
-        let borrowed: [BorrowedFilter]
-        /// The observer, unretained: the bus holds it while it is installed
-        /// (``Bus/installedObserver``), not every path that ever named it. An observer (the
-        /// invariant checker) usually holds the board, and so the bus; kept by every path,
-        /// which live as long as the bus, it would keep the whole board alive for ever.
-        let borrowedObserver: BorrowedObserver?
+        /// The same filters as a chain, first installed first, which the checks walk.
+        let chain: FilterChain?
+        let observer: (any BusObserver)?
 
         init(filters: [any BusAccessFilter], observer: (any BusObserver)?) {
             self.filters = filters
-            self.borrowed = filters.map { BorrowedFilter($0) }
-            self.borrowedObserver = observer.map { BorrowedObserver($0) }
+            self.chain = filters.reversed().reduce(nil) { FilterChain($1, then: $0) }
+            self.observer = observer
         }
     }
 
-    /// An observer unretained, with its type, told through the type, borrowed (the bus holds
-    /// it while it is installed): as for the filters, a call through the existential would
-    /// retain it.
-    private struct BorrowedObserver: @unchecked Sendable {
-        let object: UnsafeRawPointer
-        let type: any BusObserver.Type
+    /// A filter and the ones after it. The checks walk the chain from link to link through its
+    /// `let`s, so each filter is called borrowed from the path (which the transaction holds),
+    /// where a call on an element of an array retains and releases the filter every time.
+    private final class FilterChain: Sendable {
+        let filter: any BusAccessFilter
+        let next: FilterChain?
 
-        init(_ observer: some BusObserver) {
-            object = UnsafeRawPointer(Unmanaged.passUnretained(observer).toOpaque())
-            type = Swift.type(of: observer)
+        init(_ filter: any BusAccessFilter, then next: FilterChain?) {
+            self.filter = filter
+            self.next = next
         }
 
-        func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-            type.borrowedObserveRead(object, master, range, data)
+        /// Whether this filter and every one after it permit.
+        func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
+            guard filter.permits(master, range, kind) else { return false }
+            return next?.permits(master, range, kind) ?? true
         }
 
-        func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-            type.borrowedObserveWrite(object, master, range, data)
+        /// The first refusal of this filter or one after it.
+        func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> AccessFault? {
+            if let refused = filter.check(master, range, kind) {
+                return AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: filter.filterName, reason: refused.reason)
+            }
+            return next?.check(master, range, kind)
         }
 
-        func observeFill(_ master: BusMaster, _ range: PhysicalRange, _ byte: UInt8) {
-            type.borrowedObserveFill(object, master, range, byte)
-        }
-
-        func observeFault(_ fault: AccessFault) {
-            type.borrowedObserveFault(object, fault)
-        }
-    }
-
-    /// A filter unretained, with its type: it is asked through the type, borrowed, since a
-    /// call through the existential retains and releases the filter on every transaction.
-    private struct BorrowedFilter: @unchecked Sendable {
-        let object: UnsafeRawPointer
-        let type: any BusAccessFilter.Type
-
-        init(_ filter: some BusAccessFilter) {
-            object = UnsafeRawPointer(Unmanaged.passUnretained(filter).toOpaque())
-            type = Swift.type(of: filter)
+        /// `end`, or the lowest boundary inside `(start, end)` that this filter or one after it
+        /// gives (only a boundary inside the piece counts: anything else would not make
+        /// progress).
+        func boundary(from start: UInt64, before end: UInt64) -> UInt64 {
+            var end = end
+            if let boundary = filter.boundary(in: PhysicalRange(base: PhysicalAddress(start), size: end - start)!), boundary.rawValue > start, boundary.rawValue < end {
+                end = boundary.rawValue
+            }
+            return next?.boundary(from: start, before: end) ?? end
         }
     }
 
-    /// Every path ever published, so each stays alive as long as the bus: a transaction that
-    /// loaded one may still be using it when the next is published. Paths change a handful
-    /// of times in a bus's life (a filter per firewall, the checker on and off), so keeping
-    /// them costs nothing that grows with traffic. Writers publish under this lock, which
-    /// also guards ``installedObserver``.
-    private let paths: Mutex<(paths: [Path], observer: (any BusObserver)?)>
-    /// The current path, unretained (its address; `paths` holds the reference).
-    private let current: Atomic<UInt>
+    /// The current path. The bus holds only this one, so it holds the observer only while it
+    /// is installed (``observe(with:)``): an observer (the invariant checker) usually holds
+    /// the board, and so the bus, and a path kept for ever would keep the whole board alive.
+    /// A transaction under way holds the path it took until it is done.
+    private let current: Mutex<Path>
 
     public init(memory: PhysicalMemory, faults: FaultLog = FaultLog()) {
         self.memory = memory
         self.faults = faults
-        let first = Path(filters: [], observer: nil)
-        self.paths = Mutex(([first], nil))
-        self.current = Atomic(UInt(bitPattern: Unmanaged.passUnretained(first).toOpaque()))
+        self.current = Mutex(Path(filters: [], observer: nil))
     }
 
-    /// The current path, borrowed: valid for as long as the bus, which holds every path.
+    /// The current path, held for the caller.
     @inline(__always)
-    private var path: Unmanaged<Path> {
-        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: current.load(ordering: .acquiring))!)
-    }
+    private var path: Path { current.withLock { $0 } }
 
     /// Publishes a path with `filter` added and `observer` set, or with the current ones where
     /// `nil` (`observer: .some(nil)` removes it).
     private func publish(adding filter: (any BusAccessFilter)? = nil, observer: (any BusObserver)?? = nil) {
-        // The observer let go of is released after the lock: its deinit may do anything.
-        let released: (any BusObserver)? = paths.withLock { state in
-            let last = state.paths[state.paths.count - 1]
-            let previous = state.observer
-            if let observer { state.observer = observer }
-            let next = Path(filters: last.filters + (filter.map { [$0] } ?? []), observer: state.observer)
-            state.paths.append(next)
-            current.store(UInt(bitPattern: Unmanaged.passUnretained(next).toOpaque()), ordering: .releasing)
-            return observer == nil ? nil : previous
+        // The path let go of (and with it maybe the last reference to an observer) is released
+        // after the lock: an observer's deinit may do anything.
+        let released: Path = current.withLock { path in
+            let previous = path
+            path = Path(filters: previous.filters + (filter.map { [$0] } ?? []), observer: observer ?? previous.observer)
+            return previous
         }
         _ = consume released
     }
@@ -128,7 +103,7 @@ public final class Bus: Sendable {
         publish(adding: filter)
     }
 
-    public var installedFilters: [any BusAccessFilter] { path._withUnsafeGuaranteedRef { $0.filters } }
+    public var installedFilters: [any BusAccessFilter] { path.filters }
 
     /// Sets (or with `nil` removes) the observer that sees the data of every completed
     /// transaction: the invariant checker's view. Costs nothing while unset. The secure
@@ -138,8 +113,8 @@ public final class Bus: Sendable {
     /// The bus holds the observer while it is installed and lets go of it here when it is
     /// replaced or removed, so an observer that holds the bus (or the board) keeps it alive
     /// only until it is removed. A transaction already under way on another thread may still
-    /// tell the previous observer: keep it alive until such transactions are done (whoever
-    /// installs one normally holds it anyway).
+    /// tell the previous observer, which that transaction holds (with the path it took) until
+    /// it is done.
     @_spi(SecureWorld)
     public func observe(with observer: (any BusObserver)?) {
         publish(observer: .some(observer))
@@ -147,18 +122,18 @@ public final class Bus: Sendable {
 
     /// The observer installed now, if any.
     @_spi(SecureWorld)
-    public var installedObserver: (any BusObserver)? { paths.withLock { $0.observer } }
+    public var installedObserver: (any BusObserver)? { path.observer }
 
     /// What the bus would answer, without recording anything: for set-up code that must
     /// confirm a region is protected before it relies on it.
     public func verdict(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> AccessFault? {
-        path._withUnsafeGuaranteedRef { check(master, range, kind, $0).fault }
+        check(master, range, kind, path)
     }
 
     /// Whether `master` may perform `kind` on every byte of `range`: the verdict's answer
     /// without its reason, recorded nowhere.
     public func permits(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
-        path._withUnsafeGuaranteedRef { admitted(master, range, kind, $0) != nil }
+        admitted(master, range, kind, path)
     }
 
     /// The first stretch of `range` that `master` may perform `kind` on, as far as it runs
@@ -170,20 +145,19 @@ public final class Bus: Sendable {
     /// (``BusAccessFilter/boundary(in:)``), and each piece is asked whole, as a transaction
     /// would be: O(filters × pieces), never a question per byte or per page.
     public func firstPermitted(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> PhysicalRange? {
-        path._withUnsafeGuaranteedRef { path in
-            var start = range.base.rawValue
-            var first: UInt64?
-            while start < range.end {
-                let end = uniformEnd(from: start, before: range.end, path)
-                if admitted(master, PhysicalRange(base: PhysicalAddress(start), size: end - start)!, kind, path) != nil {
-                    if first == nil { first = start }
-                } else if let first {
-                    return PhysicalRange(base: PhysicalAddress(first), size: start - first)
-                }
-                start = end
+        let path = self.path
+        var start = range.base.rawValue
+        var first: UInt64?
+        while start < range.end {
+            let end = uniformEnd(from: start, before: range.end, path)
+            if admitted(master, PhysicalRange(base: PhysicalAddress(start), size: end - start)!, kind, path) {
+                if first == nil { first = start }
+            } else if let first {
+                return PhysicalRange(base: PhysicalAddress(first), size: start - first)
             }
-            return first.map { PhysicalRange(base: PhysicalAddress($0), size: range.end - $0)! }
+            start = end
         }
+        return first.map { PhysicalRange(base: PhysicalAddress($0), size: range.end - $0)! }
     }
 
     /// Where the piece of memory from `start` (below `limit`) that the bus answers alike for
@@ -191,24 +165,17 @@ public final class Bus: Sendable {
     /// filter says its answer may change, whichever comes first.
     private func uniformEnd(from start: UInt64, before limit: UInt64, _ path: Path) -> UInt64 {
         var end = limit
-        let banks = memory.bankTable
-        for index in 0..<banks.count {
-            let bank = banks[index].range
+        var bankIndex = 0
+        while bankIndex < memory.banks.count {
+            let bank = memory.banks[bankIndex].range
             if bank.base.rawValue <= start, start < bank.end {
                 end = min(end, bank.end)
             } else if start < bank.base.rawValue {
                 end = min(end, bank.base.rawValue)
             }
+            bankIndex += 1
         }
-        let filters = path.borrowed
-        for index in filters.indices {
-            let piece = PhysicalRange(base: PhysicalAddress(start), size: end - start)!
-            // Only a boundary inside the piece counts: anything else would not make progress.
-            if let boundary = filters[index].type.borrowedBoundary(filters[index].object, piece), boundary.rawValue > start, boundary.rawValue < end {
-                end = boundary.rawValue
-            }
-        }
-        return end
+        return path.chain?.boundary(from: start, before: end) ?? end
     }
 
     // MARK: Transactions
@@ -218,9 +185,9 @@ public final class Bus: Sendable {
     // the one body below, inlined with the flag constant, so the check costs one test of the
     // master's bits on the public path and nothing on the other.
 
-    /// Reads `buffer.count` bytes at `address` into `buffer`.
-    public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) throws(AccessFault) {
-        try read(master, at: address, into: buffer, privileged: false)
+    /// Reads `buffer.byteCount` bytes at `address` into `buffer`.
+    public func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: inout MutableRawSpan) throws(AccessFault) {
+        try read(master, at: address, into: &buffer, privileged: false)
     }
 
     /// Reads the bytes of `range`.
@@ -229,23 +196,23 @@ public final class Bus: Sendable {
     }
 
     /// Writes `bytes` at `address`.
-    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer) throws(AccessFault) {
+    public func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: RawSpan) throws(AccessFault) {
         try write(master, at: address, from: bytes, privileged: false)
     }
 
     /// Writes `count` bytes at `address` that `produce` puts straight into DRAM: for a device
     /// that generates its output (a decoder's frame), which would otherwise build it in a
     /// temporary only to copy it. The whole range is checked first, exactly as for the other
-    /// writes; `produce` runs only once it is admitted and must fill every byte; the observer
-    /// then sees what was written.
-    public func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
+    /// writes; `produce` runs only once it is admitted, is lent exactly those `count` bytes
+    /// and must fill every one; the observer then sees what was written.
+    public func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, producing produce: (inout MutableRawSpan) -> Void) throws(AccessFault) {
         try write(master, at: address, count: count, privileged: false, producing: produce)
     }
 
     /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
     /// for a master that only looks at what it reads (a scan-out engine). The range is checked
     /// first and the observer sees the bytes, as for the copying reads.
-    public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
+    public func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, viewing consume: (RawSpan) -> Void) throws(AccessFault) {
         try read(master, at: address, count: count, privileged: false, viewing: consume)
     }
 
@@ -266,74 +233,63 @@ public final class Bus: Sendable {
         try fill(master, range, with: byte, privileged: false)
     }
 
-    // The bodies.
+    // The bodies. Each asks ``admit(_:_:_:_:_:)`` for the range and the path, then moves the
+    // bytes through ``PhysicalMemory``'s checked operations and tells the path's observer.
 
-    /// Reads `buffer.count` bytes at `address` into `buffer`.
+    /// Reads `buffer.byteCount` bytes at `address` into `buffer`.
     @inline(__always)
-    func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer, privileged: Bool) throws(AccessFault) {
-        guard buffer.count > 0, let base = buffer.baseAddress else { return }
-        let (source, path) = try admit(master, address, UInt64(buffer.count), .read, privileged)
-        memcpy(base, source, buffer.count)
-        tell(path) { $0.observeRead(master, PhysicalRange(base: address, size: UInt64(buffer.count))!, UnsafeRawBufferPointer(buffer)) }
+    func read(_ master: BusMaster, at address: PhysicalAddress, into buffer: inout MutableRawSpan, privileged: Bool) throws(AccessFault) {
+        guard buffer.byteCount > 0 else { return }
+        let (range, path) = try admit(master, address, UInt64(buffer.byteCount), .read, privileged)
+        memory.copy(range, into: &buffer)
+        path.observer?.observeRead(master, range, buffer.bytes)
     }
 
     /// Reads the bytes of `range`.
     @inline(__always)
     func read(_ master: BusMaster, _ range: PhysicalRange, privileged: Bool) throws(AccessFault) -> [UInt8] {
-        let (source, path) = try admit(master, range.base, range.size, .read, privileged)
+        let (_, path) = try admit(master, range.base, range.size, .read, privileged)
         guard range.size > 0 else { return [] }
-        let bytes = [UInt8](unsafeUninitializedCapacity: Int(range.size)) { buffer, count in
-            memcpy(buffer.baseAddress!, source, Int(range.size))
-            count = Int(range.size)
-        }
-        tell(path) { observer in bytes.withUnsafeBytes { observer.observeRead(master, range, $0) } }
+        let bytes = memory.bytes(range)
+        path.observer?.observeRead(master, range, bytes.span.bytes)
         return bytes
     }
 
     /// Writes `bytes` at `address`.
     @inline(__always)
-    func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: UnsafeRawBufferPointer, privileged: Bool) throws(AccessFault) {
-        guard bytes.count > 0, let base = bytes.baseAddress else { return }
-        let (destination, path) = try admit(master, address, UInt64(bytes.count), .write, privileged)
-        memcpy(destination, base, bytes.count)
-        tell(path) { $0.observeWrite(master, PhysicalRange(base: address, size: UInt64(bytes.count))!, UnsafeRawBufferPointer(start: destination, count: bytes.count)) }
+    func write(_ master: BusMaster, at address: PhysicalAddress, from bytes: RawSpan, privileged: Bool) throws(AccessFault) {
+        guard bytes.byteCount > 0 else { return }
+        let (range, path) = try admit(master, address, UInt64(bytes.byteCount), .write, privileged)
+        memory.copy(from: bytes, to: address)
+        tellWrite(path, master, range)
     }
 
-    /// Writes `count` bytes at `address` that `produce` puts straight into DRAM: for a device
-    /// that generates its output (a decoder's frame), which would otherwise build it in a
-    /// temporary only to copy it. The whole range is checked first, exactly as for the other
-    /// writes; `produce` runs only once it is admitted and must fill every byte; the observer
-    /// then sees what was written.
+    /// Writes `count` bytes at `address` that `produce` puts straight into DRAM (see the
+    /// public form).
     @inline(__always)
-    func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, privileged: Bool, producing produce: (UnsafeMutableRawBufferPointer) -> Void) throws(AccessFault) {
+    func write(_ master: BusMaster, at address: PhysicalAddress, count: Int, privileged: Bool, producing produce: (inout MutableRawSpan) -> Void) throws(AccessFault) {
         guard count > 0 else { return }
-        let (destination, path) = try admit(master, address, UInt64(count), .write, privileged)
-        produce(UnsafeMutableRawBufferPointer(start: destination, count: count))
-        tell(path) { $0.observeWrite(master, PhysicalRange(base: address, size: UInt64(count))!, UnsafeRawBufferPointer(start: destination, count: count)) }
+        let (range, path) = try admit(master, address, UInt64(count), .write, privileged)
+        memory.withMutableBytes(range, produce)
+        tellWrite(path, master, range)
     }
 
-    /// Reads `count` bytes at `address` and lends them to `consume` in place, without a copy:
-    /// for a master that only looks at what it reads (a scan-out engine). The range is checked
-    /// first and the observer sees the bytes, as for the copying reads.
+    /// Reads `count` bytes at `address` and lends them to `consume` in place (see the public
+    /// form).
     @inline(__always)
-    func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, privileged: Bool, viewing consume: (UnsafeRawBufferPointer) -> Void) throws(AccessFault) {
-        let (source, path) = try admit(master, address, UInt64(count), .read, privileged)
-        let bytes = UnsafeRawBufferPointer(start: count > 0 ? source : nil, count: count)
-        if count > 0 { tell(path) { $0.observeRead(master, PhysicalRange(base: address, size: UInt64(count))!, bytes) } }
-        consume(bytes)
+    func read(_ master: BusMaster, at address: PhysicalAddress, count: Int, privileged: Bool, viewing consume: (RawSpan) -> Void) throws(AccessFault) {
+        precondition(count >= 0, "a read of \(count) bytes")
+        let (range, path) = try admit(master, address, UInt64(count), .read, privileged)
+        memory.withBytes(range) { bytes in
+            if count > 0 { path.observer?.observeRead(master, range, bytes) }
+            consume(bytes)
+        }
     }
 
     /// Writes `bytes` at `address`.
+    @inline(__always)
     func write(_ master: BusMaster, at address: PhysicalAddress, bytes: [UInt8], privileged: Bool) throws(AccessFault) {
-        let result: Result<Void, AccessFault> = bytes.withUnsafeBytes { raw in
-            do throws(AccessFault) {
-                try write(master, at: address, from: raw, privileged: privileged)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
+        try write(master, at: address, from: bytes.span.bytes, privileged: privileged)
     }
 
     /// A DMA copy by one master: it must be allowed to read the source and write the
@@ -343,31 +299,35 @@ public final class Bus: Sendable {
         guard count > 0 else { return }
         let (from, path) = try admit(master, source, count, .read, privileged)
         let (to, _) = try admit(master, destination, count, .write, privileged)
-        tell(path) { $0.observeRead(master, PhysicalRange(base: source, size: count)!, UnsafeRawBufferPointer(start: from, count: Int(count))) }
-        memmove(to, from, Int(count))
-        tell(path) { $0.observeWrite(master, PhysicalRange(base: destination, size: count)!, UnsafeRawBufferPointer(start: to, count: Int(count))) }
+        if path.observer != nil { memory.withBytes(from) { path.observer?.observeRead(master, from, $0) } }
+        memory.move(from: source, to: destination, count: count)
+        tellWrite(path, master, to)
     }
 
     /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
     /// is how scrubbing keeps a board sparse.
     @inline(__always)
     func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8, privileged: Bool) throws(AccessFault) {
-        let (destination, path) = try admit(master, range.base, range.size, .write, privileged)
+        let (_, path) = try admit(master, range.base, range.size, .write, privileged)
         guard range.size > 0 else { return }
-        if byte == 0 {
-            memory.zero(destination, count: Int(range.size))
-        } else {
-            memset(destination, Int32(byte), Int(range.size))
-        }
-        tell(path) { $0.observeFill(master, range, byte) }
+        memory.fill(range, with: byte)
+        path.observer?.observeFill(master, range, byte)
+    }
+
+    /// Tells the path's observer, if any, what `range` holds now that `master` wrote it.
+    @inline(__always)
+    private func tellWrite(_ path: Path, _ master: BusMaster, _ range: PhysicalRange) {
+        // Asked through the path each time (not bound to a local), so the observer is called
+        // borrowed from the path rather than retained for the call.
+        if path.observer != nil { memory.withBytes(range) { path.observer?.observeWrite(master, range, $0) } }
     }
 
     // MARK: Checking
 
-    /// The host pointer for an admitted transaction (and the path whose observer to tell),
-    /// or the recorded fault.
+    /// The range of an admitted transaction (and the path whose observer to tell), or the
+    /// recorded fault.
     @inline(__always)
-    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind, _ privileged: Bool) throws(AccessFault) -> (UnsafeMutableRawPointer, Unmanaged<Path>) {
+    private func admit(_ master: BusMaster, _ address: PhysicalAddress, _ size: UInt64, _ kind: AccessKind, _ privileged: Bool) throws(AccessFault) -> (PhysicalRange, Path) {
         if !privileged, master.isPrivileged {
             let fault = AccessFault(master: master, address: address, size: size, kind: kind, source: "interconnect",
                                     reason: "\(master) transactions are issued only by the secure world or a device's protected mode, never by normal-world software")
@@ -382,78 +342,26 @@ public final class Bus: Sendable {
         let path = self.path
         // The usual answer, yes, without building a verdict (an optional fault, large enough
         // to be returned through memory); a refusal is judged again for its reason.
-        if let pointer = path._withUnsafeGuaranteedRef({ admitted(master, range, kind, $0) }) { return (pointer, path) }
-        let (pointer, fault) = path._withUnsafeGuaranteedRef { check(master, range, kind, $0) }
-        if let fault {
+        if admitted(master, range, kind, path) { return (range, path) }
+        if let fault = check(master, range, kind, path) {
             faults.record(fault)
-            tell(path) { $0.observeFault(fault) }
+            path.observer?.observeFault(fault)
             throw fault
         }
-        return (pointer!, path)
+        return (range, path)
     }
 
-    /// Hands the path's observer, if any, to `body`, borrowed.
+    /// Whether `range` decodes to DRAM and every filter permits.
     @inline(__always)
-    private func tell(_ path: Unmanaged<Path>, _ body: (BorrowedObserver) -> Void) {
-        path._withUnsafeGuaranteedRef { path in
-            if let observer = path.borrowedObserver { body(observer) }
+    private func admitted(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> Bool {
+        guard memory.contains(range) else { return false }
+        return path.chain?.permits(master, range, kind) ?? true
+    }
+
+    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> AccessFault? {
+        guard memory.contains(range) else {
+            return AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)")
         }
-    }
-
-    /// The host pointer for `range` when the address decodes and every filter permits.
-    @inline(__always)
-    private func admitted(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> UnsafeMutableRawPointer? {
-        guard let pointer = memory.hostPointer(for: range) else { return nil }
-        let filters = path.borrowed
-        for index in filters.indices where !filters[index].type.borrowedPermits(filters[index].object, master, range, kind) { return nil }
-        return pointer
-    }
-
-    private func check(_ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind, _ path: Path) -> (pointer: UnsafeMutableRawPointer?, fault: AccessFault?) {
-        guard let pointer = memory.hostPointer(for: range) else {
-            return (nil, AccessFault(master: master, address: range.base, size: range.size, kind: kind, source: "interconnect", reason: "no DRAM decodes the whole range \(range) (decode error)"))
-        }
-        let filters = path.borrowed
-        for index in filters.indices {
-            if let refused = filters[index].type.borrowedCheck(filters[index].object, master, range, kind) {
-                return (pointer, AccessFault(master: master, address: refused.address, size: range.size, kind: kind, source: path.filters[index].filterName, reason: refused.reason))
-            }
-        }
-        return (pointer, nil)
-    }
-}
-
-extension BusAccessFilter {
-    /// ``check(_:_:_:)`` of the filter at `object`, borrowed (the bus's path keeps it alive).
-    fileprivate static func borrowedCheck(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> (address: PhysicalAddress, reason: String)? {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.check(master, range, kind) }
-    }
-
-    /// ``boundary(in:)`` of the filter at `object`, borrowed.
-    fileprivate static func borrowedBoundary(_ object: UnsafeRawPointer, _ range: PhysicalRange) -> PhysicalAddress? {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.boundary(in: range) }
-    }
-
-    /// ``permits(_:_:_:)`` of the filter at `object`, borrowed.
-    fileprivate static func borrowedPermits(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ kind: AccessKind) -> Bool {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.permits(master, range, kind) }
-    }
-}
-
-extension BusObserver {
-    fileprivate static func borrowedObserveRead(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeRead(master, range, data) }
-    }
-
-    fileprivate static func borrowedObserveWrite(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeWrite(master, range, data) }
-    }
-
-    fileprivate static func borrowedObserveFill(_ object: UnsafeRawPointer, _ master: BusMaster, _ range: PhysicalRange, _ byte: UInt8) {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeFill(master, range, byte) }
-    }
-
-    fileprivate static func borrowedObserveFault(_ object: UnsafeRawPointer, _ fault: AccessFault) {
-        Unmanaged<Self>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.observeFault(fault) }
+        return path.chain?.check(master, range, kind)
     }
 }

@@ -14,16 +14,41 @@ import Darwin
 /// copy on the bus keeps pace with a raw one. Zeroing whole pages hands them back to the
 /// host (`MADV_DONTNEED`), so scrubbing also keeps the board sparse.
 ///
-/// Nothing outside this module reaches these bytes except through ``Bus``: the raw access
-/// below is `package`-level, used by the bus after it has checked a transaction.
+/// Nothing outside this module reaches these bytes except through ``Bus``: the access
+/// operations below are `package`-level, used by the bus after it has checked a transaction;
+/// the one exception, ``withSurroundings(of:margin:_:)``, is the secure world's and the
+/// oracle's (`@_spi(SecureWorld)`), for the invariant checker to look around a transaction.
+///
+/// This is one of the few storage types that hold unsafe code (see the README), and the only
+/// one that touches host memory: the banks are `mmap`ed memory, reached through raw pointers,
+/// since no Swift collection can be a 16 GiB sparse mapping. Every operation takes a physical
+/// range and checks, with `precondition` (in release builds too), that one bank holds all of
+/// it before a byte moves, so no caller can reach outside a mapping; what the bus lends out
+/// is a `RawSpan` or `MutableRawSpan` of exactly the range, valid only inside the closure.
+///
+/// Invariants (``_checkInvariants()``): the banks are non-empty, page-aligned, sorted,
+/// disjoint and not adjacent (adjacent ranges were merged), below ``physicalAddressLimit``
+/// and at most ``maximumSize`` in all; each has its own host mapping of its size, which the
+/// host reports as mapped.
 ///
 /// Thread-safety: the bank table never changes after `init`. Concurrent transactions to the
 /// same bytes race exactly as they would on hardware; the model does not serialise them.
 public final class PhysicalMemory: @unchecked Sendable {
     /// One contiguous bank of DRAM.
-    public struct Bank: @unchecked Sendable {
+    public struct Bank: Sendable {
         public let range: PhysicalRange
+    }
+
+    /// A bank with its host mapping: what every operation's address decode walks.
+    @usableFromInline struct HostBank {
+        @usableFromInline let base: UInt64
+        @usableFromInline let end: UInt64
         @usableFromInline let storage: UnsafeMutableRawPointer
+
+        @inlinable @inline(__always)
+        func holds(_ range: PhysicalRange) -> Bool {
+            base <= range.base.rawValue && range.end <= end
+        }
     }
 
     /// Why a set of DRAM ranges cannot become a memory.
@@ -65,9 +90,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     public static let maximumSizeText = "is more than the 1 TiB a board may have in the model"
 
     public let banks: [Bank]
-    /// The banks again, in memory of their own that never changes: what every transaction's
-    /// address decode walks, without retaining an array or checking bounds.
-    @usableFromInline let bankTable: UnsafeMutableBufferPointer<Bank>
+    /// The banks with their host mappings, in the same order.
+    @usableFromInline let hostBanks: [HostBank]
 
     /// Total DRAM in bytes.
     public var size: UInt64 { banks.reduce(0) { $0 + $1.range.size } }
@@ -96,61 +120,131 @@ public final class PhysicalMemory: @unchecked Sendable {
             }
             merged.append(range)
         }
-        var banks: [Bank] = []
+        var hostBanks: [HostBank] = []
         for range in merged {
             guard let storage = Self.reserve(range.size) else {
                 let code = errno
-                for bank in banks { Self.release(bank) }
+                for bank in hostBanks { Self.release(bank) }
                 throw .hostRefused(range, errno: code)
             }
-            banks.append(Bank(range: range, storage: storage))
+            hostBanks.append(HostBank(base: range.base.rawValue, end: range.end, storage: storage))
         }
-        self.banks = banks
-        self.bankTable = .allocate(capacity: banks.count)
-        _ = bankTable.initialize(from: banks)
+        self.banks = merged.map(Bank.init(range:))
+        self.hostBanks = hostBanks
     }
 
     deinit {
-        for bank in banks { Self.release(bank) }
-        bankTable.deallocate()
+        for bank in hostBanks { Self.release(bank) }
     }
 
-    /// The host pointer for `range` when it lies wholly in one bank, else `nil` (a decode
-    /// error on the interconnect).
+    /// The index of the bank that holds all of `range`, or `nil` (a decode error on the
+    /// interconnect).
     @inlinable @inline(__always)
-    package func hostPointer(for range: PhysicalRange) -> UnsafeMutableRawPointer? {
-        for index in 0..<bankTable.count where bankTable[index].range.contains(range) {
-            return bankTable[index].storage + Int(range.base.rawValue - bankTable[index].range.base.rawValue)
-        }
+    func bankIndex(for range: PhysicalRange) -> Int? {
+        for index in hostBanks.indices where hostBanks[index].holds(range) { return index }
         return nil
     }
 
-    /// The DRAM around `range`, in place and read-only: from up to `margin` bytes before it to
-    /// up to `margin` bytes after, as far as the bank holding `range` reaches, with the
-    /// address of the first byte; `nil` when no one bank holds `range`. For an observer that
-    /// must look past a transaction's ends without a transaction of its own (the invariant
-    /// checker, for protected content split across transactions), which would tell it again.
+    /// The host address of `range`'s first byte; traps unless one bank holds all of `range`.
     @inlinable @inline(__always)
-    package func surroundings(of range: PhysicalRange, margin: UInt64) -> (base: PhysicalAddress, bytes: UnsafeRawBufferPointer)? {
-        for index in 0..<bankTable.count where bankTable[index].range.contains(range) {
-            let bank = bankTable[index].range
-            let lo = max(bank.base.rawValue, range.base.rawValue - min(margin, range.base.rawValue))
-            let (after, wraps) = range.end.addingReportingOverflow(margin)
-            let hi = wraps ? bank.end : min(bank.end, after)
-            let start = bankTable[index].storage + Int(lo - bank.base.rawValue)
-            return (PhysicalAddress(lo), UnsafeRawBufferPointer(start: start, count: Int(hi - lo)))
-        }
-        return nil
+    func host(_ range: PhysicalRange) -> UnsafeMutableRawPointer {
+        guard let index = bankIndex(for: range) else { preconditionFailure("\(range) does not lie in one DRAM bank") }
+        return hostBanks[index].storage + Int(range.base.rawValue - hostBanks[index].base)
     }
 
-    /// Whether every byte of `range` is backed by DRAM.
+    /// Whether every byte of `range` is backed by DRAM, in one bank.
+    @inlinable @inline(__always)
     public func contains(_ range: PhysicalRange) -> Bool {
-        banks.contains { $0.range.contains(range) }
+        bankIndex(for: range) != nil
     }
 
-    /// Zeroes `range` (already known to be inside one bank): partial pages with `memset`,
-    /// whole pages by handing them back to the host, which reads them as zero again.
-    package func zero(_ pointer: UnsafeMutableRawPointer, count: Int) {
+    // MARK: Access (the bus's, after it has admitted a transaction)
+
+    /// Copies the bytes of `range` into `destination`, which must be exactly as long.
+    package func copy(_ range: PhysicalRange, into destination: inout MutableRawSpan) {
+        precondition(UInt64(destination.byteCount) == range.size, "a \(destination.byteCount)-byte buffer for the \(range.size) bytes of \(range)")
+        guard range.size > 0 else { return }
+        let source = host(range)
+        destination.withUnsafeMutableBytes { _ = memcpy($0.baseAddress!, source, $0.count) }
+    }
+
+    /// The bytes of `range`, copied out.
+    package func bytes(_ range: PhysicalRange) -> [UInt8] {
+        let count = Int(range.size)
+        guard count > 0 else { return [] }
+        let source = host(range)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            memcpy(buffer.baseAddress!, source, count)
+            initialized = count
+        }
+    }
+
+    /// Copies `source` into DRAM at `address`, all of it inside one bank.
+    package func copy(from source: RawSpan, to address: PhysicalAddress) {
+        guard source.byteCount > 0 else { return }
+        guard let range = PhysicalRange(base: address, size: UInt64(source.byteCount)) else { preconditionFailure("\(source.byteCount) bytes at \(address) wrap past 2^64") }
+        let destination = host(range)
+        source.withUnsafeBytes { _ = memcpy(destination, $0.baseAddress!, $0.count) }
+    }
+
+    /// Copies `count` bytes from `source` to `destination` as `memmove` does (the ranges may
+    /// overlap); each range inside one bank.
+    package func move(from source: PhysicalAddress, to destination: PhysicalAddress, count: UInt64) {
+        guard count > 0 else { return }
+        guard let from = PhysicalRange(base: source, size: count), let to = PhysicalRange(base: destination, size: count) else {
+            preconditionFailure("a \(count)-byte move from \(source) to \(destination) wraps past 2^64")
+        }
+        memmove(host(to), host(from), Int(count))
+    }
+
+    /// Lends the bytes of `range` to `body`, read-only and in place.
+    @inlinable
+    package func withBytes<Result, E: Error>(_ range: PhysicalRange, _ body: (RawSpan) throws(E) -> Result) throws(E) -> Result {
+        guard range.size > 0 else { return try body(RawSpan()) }
+        let span = RawSpan(_unsafeStart: UnsafeRawPointer(host(range)), byteCount: Int(range.size))
+        return try body(span)
+    }
+
+    /// Lends the bytes of `range` to `body` to write in place.
+    @inlinable
+    package func withMutableBytes<Result, E: Error>(_ range: PhysicalRange, _ body: (inout MutableRawSpan) throws(E) -> Result) throws(E) -> Result {
+        guard range.size > 0 else {
+            var empty = MutableRawSpan()
+            return try body(&empty)
+        }
+        var span = MutableRawSpan(_unsafeStart: host(range), byteCount: Int(range.size))
+        return try body(&span)
+    }
+
+    /// The DRAM around `range`, in place and read-only, lent to `body` with the address of
+    /// its first byte: from up to `margin` bytes before `range` to up to `margin` bytes after,
+    /// as far as the bank holding `range` reaches; `nil` (and `body` not called) when no one
+    /// bank holds `range`. For an observer that must look past a transaction's ends without a
+    /// transaction of its own (the invariant checker, for protected content split across
+    /// transactions), which would tell it again. The secure world's and the oracle's only, as
+    /// an observer is: it reads DRAM past every filter.
+    @_spi(SecureWorld) @inlinable @inline(__always)
+    public func withSurroundings<Result>(of range: PhysicalRange, margin: UInt64, _ body: (PhysicalAddress, RawSpan) -> Result) -> Result? {
+        guard let index = bankIndex(for: range) else { return nil }
+        let bank = hostBanks[index]
+        let lo = max(bank.base, range.base.rawValue - min(margin, range.base.rawValue))
+        let (after, wraps) = range.end.addingReportingOverflow(margin)
+        let hi = wraps ? bank.end : min(bank.end, after)
+        let span = RawSpan(_unsafeStart: UnsafeRawPointer(bank.storage + Int(lo - bank.base)), byteCount: Int(hi - lo))
+        return body(PhysicalAddress(lo), span)
+    }
+
+    /// Fills `range` (inside one bank) with `byte`. A zero fill hands the whole pages in it
+    /// back to the host, which reads them as zero again, and `memset`s only the partial pages
+    /// at its ends.
+    package func fill(_ range: PhysicalRange, with byte: UInt8) {
+        guard range.size > 0 else { return }
+        let pointer = host(range)
+        let count = Int(range.size)
+        guard byte == 0 else {
+            memset(pointer, Int32(byte), count)
+            return
+        }
         let start = UInt(bitPattern: pointer)
         let mask = UInt(pageSize - 1)
         let firstWhole = (start + mask) & ~mask
@@ -172,17 +266,17 @@ public final class PhysicalMemory: @unchecked Sendable {
     /// tests and reports of how sparse a run stayed.
     public func residentPageCount(in range: PhysicalRange? = nil) -> Int {
         var total = 0
-        for bank in banks {
+        for bank in hostBanks {
             let window: PhysicalRange
             if let range {
-                let lo = max(range.base.rawValue, bank.range.base.rawValue)
-                let hi = min(range.end, bank.range.end)
+                let lo = max(range.base.rawValue, bank.base)
+                let hi = min(range.end, bank.end)
                 guard lo < hi, let w = PhysicalRange(base: PhysicalAddress(lo & ~(pageSize - 1)), size: hi - (lo & ~(pageSize - 1))) else { continue }
                 window = w
             } else {
-                window = bank.range
+                window = PhysicalRange(base: PhysicalAddress(bank.base), size: bank.end - bank.base)!
             }
-            let offset = Int(window.base.rawValue - bank.range.base.rawValue)
+            let offset = Int(window.base.rawValue - bank.base)
             let pages = Int((window.size + pageSize - 1) / pageSize)
             var vector = [UInt8](repeating: 0, count: pages)
             #if os(Linux)
@@ -210,7 +304,7 @@ public final class PhysicalMemory: @unchecked Sendable {
         return pointer
     }
 
-    private static func release(_ bank: Bank) {
-        munmap(bank.storage, Int(bank.range.size))
+    private static func release(_ bank: HostBank) {
+        munmap(bank.storage, Int(bank.end - bank.base))
     }
 }

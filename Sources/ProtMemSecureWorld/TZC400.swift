@@ -15,7 +15,7 @@ import Darwin
 /// A check walks the segments of the address map the enabled regions make (at most two per
 /// region) that the request meets, so it costs O(regions) at worst per transaction whatever
 /// its length, and for the usual request inside one buffer a segment or two.
-public final class TZC400: BusAccessFilter, @unchecked Sendable {
+public final class TZC400: BusAccessFilter, Sendable {
     /// Regions including the background region 0; 8 by default as the board has,
     /// up to the TZC-400's 9.
     public let regionCount: Int
@@ -25,7 +25,7 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// transaction on the bus. Rebuilt whenever a region is programmed (a handful of times in
     /// a run), so a check walks only the few segments its range meets instead of splitting
     /// the range at region edges, region by region, as the regions alone would make it.
-    private struct State {
+    private struct State: Sendable {
         var regions: [FirewallRegion]
         /// The address space cut where any enabled region begins or ends, lowest first, the
         /// first segment starting at 0 and the last running to the top of the address space;
@@ -62,7 +62,7 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
 
     /// Who a region lets in, as one word a check tests a single bit of: bit `n` for reads from
     /// NSAID `n`, bit `16 + n` for writes from it, bits 32 and 33 for secure reads and writes.
-    private struct Rights {
+    private struct Rights: Sendable {
         let bits: UInt64
 
         init(_ region: FirewallRegion) {
@@ -84,7 +84,7 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
         }
     }
 
-    private struct Segment {
+    private struct Segment: Sendable {
         let start: UInt64
         let rights: Rights
         let region: Int
@@ -100,7 +100,7 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// and the map changes a handful of times a run, so a check takes no lock at all. A
     /// refusal's reason is built under the lock, from the regions as they decided.
     private let sequence = Atomic<UInt64>(0)
-    private let map: UnsafeMutablePointer<Atomic<UInt64>>
+    private let map: AtomicWordArray
     /// The count word, then two words a segment: at most 17 segments, the one from 0 and one
     /// more at each of the two edges of up to 8 regions besides the background.
     private static let mapCapacity = 1 + 2 * 17
@@ -114,7 +114,7 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// again; a reader takes the words only between two reads of one even version. An entry
     /// whose map sequence is not the current one never answers, so programming a region
     /// retires every answer at once.
-    private let memo: UnsafeMutablePointer<Atomic<UInt64>>
+    private let memo: AtomicWordArray
     private static let memoEntries = 128
     /// The shift that leaves an entry's index (`memoEntries` is 2^(64 - memoShift)).
     private static let memoShift: UInt64 = 57
@@ -123,19 +123,10 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
         precondition((1...9).contains(regionCount), "a TZC-400 has 1 to 9 regions")
         self.regionCount = regionCount
         let state = State((0..<regionCount).map(FirewallRegion.init(resetIndex:)))
-        self.map = .allocate(capacity: Self.mapCapacity)
-        for word in 0..<Self.mapCapacity { (map + word).initialize(to: Atomic(0)) }
-        self.memo = .allocate(capacity: 4 * Self.memoEntries)
-        for word in 0..<4 * Self.memoEntries { (memo + word).initialize(to: Atomic(0)) }
+        self.map = AtomicWordArray(count: Self.mapCapacity)
+        self.memo = AtomicWordArray(count: 4 * Self.memoEntries)
         self.regions = Mutex(state)
         publish(state.segments)
-    }
-
-    deinit {
-        map.deinitialize(count: Self.mapCapacity)
-        map.deallocate()
-        memo.deinitialize(count: 4 * Self.memoEntries)
-        memo.deallocate()
     }
 
     /// Writes `segments` into the map the checks read; called with `regions` locked (or
@@ -145,10 +136,10 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
         let before = sequence.load(ordering: .relaxed)
         sequence.store(before &+ 1, ordering: .relaxed)
         atomicMemoryFence(ordering: .releasing)
-        map[0].store(UInt64(segments.count), ordering: .relaxed)
+        map.storeRelaxed(UInt64(segments.count), at: 0)
         for (index, segment) in segments.enumerated() {
-            map[1 + 2 * index].store(segment.start, ordering: .relaxed)
-            map[2 + 2 * index].store(segment.rights.bits | UInt64(segment.region) << 48, ordering: .relaxed)
+            map.storeRelaxed(segment.start, at: 1 + 2 * index)
+            map.storeRelaxed(segment.rights.bits | UInt64(segment.region) << 48, at: 2 + 2 * index)
         }
         sequence.store(before &+ 2, ordering: .releasing)
     }
@@ -186,24 +177,24 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
         // The question mixed by multiplication, its top bits the entry: a range's two ends
         // differ in few bits, which a plain xor of them would cancel.
         let mixed = (lo &* 0x9e37_79b9_7f4a_7c15) ^ (hi &* 0xc2b2_ae3d_27d4_eb4f) ^ (bitIndex &* 0x1656_67b1_9e37_79f9)
-        let entry = memo + 4 * Int(truncatingIfNeeded: mixed >> Self.memoShift)
+        let entry = 4 * Int(truncatingIfNeeded: mixed >> Self.memoShift)
         let current = sequence.load(ordering: .acquiring)
         let tag = current << 7 | bitIndex << 1
-        let version = entry[0].load(ordering: .acquiring)
-        if version & 1 == 0, entry[1].load(ordering: .relaxed) == lo, entry[2].load(ordering: .relaxed) == hi {
-            let last = entry[3].load(ordering: .relaxed)
+        let version = memo.loadAcquiring(entry)
+        if version & 1 == 0, memo.loadRelaxed(entry + 1) == lo, memo.loadRelaxed(entry + 2) == hi {
+            let last = memo.loadRelaxed(entry + 3)
             atomicMemoryFence(ordering: .acquiring)
-            if last & ~1 == tag, entry[0].load(ordering: .relaxed) == version { return last & 1 != 0 }
+            if last & ~1 == tag, memo.loadRelaxed(entry) == version { return last & 1 != 0 }
         }
         let (denial, read) = publishedDenialAndSequence(lo, hi, 1 << bitIndex)
         let answer = denial == nil
         // Kept only when the entry was free to take: a reader mid-read sees its version move.
-        if version & 1 == 0, entry[0].compareExchange(expected: version, desired: version &+ 1, ordering: .relaxed).exchanged {
+        if version & 1 == 0, memo.compareExchangeRelaxed(entry, expected: version, desired: version &+ 1).exchanged {
             atomicMemoryFence(ordering: .releasing)
-            entry[1].store(lo, ordering: .relaxed)
-            entry[2].store(hi, ordering: .relaxed)
-            entry[3].store(read << 7 | bitIndex << 1 | (answer ? 1 : 0), ordering: .relaxed)
-            entry[0].store(version &+ 2, ordering: .releasing)
+            memo.storeRelaxed(lo, at: entry + 1)
+            memo.storeRelaxed(hi, at: entry + 2)
+            memo.storeRelaxed(read << 7 | bitIndex << 1 | (answer ? 1 : 0), at: entry + 3)
+            memo.storeReleasing(version &+ 2, at: entry)
         }
         return answer
     }
@@ -211,16 +202,16 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// ``firstDenial(_:_:_:_:)`` over the map's words. A read that races a writer may see any
     /// mix of words (it is thrown away), so it stays within the map whatever it reads.
     @inline(__always)
-    private static func firstDenial(_ map: UnsafeMutablePointer<Atomic<UInt64>>, _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
-        let count = min(Int(truncatingIfNeeded: map[0].load(ordering: .relaxed) & 0xff), (mapCapacity - 1) / 2)
+    private static func firstDenial(_ map: borrowing AtomicWordArray, _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
+        let count = min(Int(truncatingIfNeeded: map.loadRelaxed(0) & 0xff), (mapCapacity - 1) / 2)
         guard count > 0 else { return nil }
         var index = 0
-        while index + 1 < count, map[3 + 2 * index].load(ordering: .relaxed) <= lo { index += 1 }
+        while index + 1 < count, map.loadRelaxed(3 + 2 * index) <= lo { index += 1 }
         while true {
-            let word = map[2 + 2 * index].load(ordering: .relaxed)
-            if word & bit == 0 { return (max(lo, map[1 + 2 * index].load(ordering: .relaxed)), Int(truncatingIfNeeded: word >> 48)) }
+            let word = map.loadRelaxed(2 + 2 * index)
+            if word & bit == 0 { return (max(lo, map.loadRelaxed(1 + 2 * index)), Int(truncatingIfNeeded: word >> 48)) }
             index += 1
-            if index == count || map[1 + 2 * index].load(ordering: .relaxed) >= hi { return nil }
+            if index == count || map.loadRelaxed(1 + 2 * index) >= hi { return nil }
         }
     }
 
@@ -262,10 +253,10 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
                 sched_yield()
                 continue
             }
-            let count = min(Int(truncatingIfNeeded: map[0].load(ordering: .relaxed) & 0xff), (Self.mapCapacity - 1) / 2)
+            let count = min(Int(truncatingIfNeeded: map.loadRelaxed(0) & 0xff), (Self.mapCapacity - 1) / 2)
             var answer: UInt64?
             for index in 0..<count {
-                let start = map[1 + 2 * index].load(ordering: .relaxed)
+                let start = map.loadRelaxed(1 + 2 * index)
                 if start > lo {
                     if start < hi { answer = start }
                     break
@@ -282,16 +273,14 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
     /// range, begins).
     @inline(__always)
     private static func firstDenial(_ segments: borrowing [Segment], _ lo: UInt64, _ hi: UInt64, _ bit: UInt64) -> (UInt64, Int)? {
-        segments.withUnsafeBufferPointer { segments in
-            var index = 0
-            let count = segments.count
-            while index + 1 < count, segments[index + 1].start <= lo { index += 1 }
-            while true {
-                let segment = segments[index]
-                if segment.rights.bits & bit == 0 { return (max(lo, segment.start), segment.region) }
-                index += 1
-                if index == count || segments[index].start >= hi { return nil }
-            }
+        var index = 0
+        let count = segments.count
+        while index + 1 < count, segments[index + 1].start <= lo { index += 1 }
+        while true {
+            let segment = segments[index]
+            if segment.rights.bits & bit == 0 { return (max(lo, segment.start), segment.region) }
+            index += 1
+            if index == count || segments[index].start >= hi { return nil }
         }
     }
 
@@ -322,7 +311,13 @@ public final class TZC400: BusAccessFilter, @unchecked Sendable {
             fresh.rebuild()
             precondition(fresh.segments.map(\.start) == state.segments.map(\.start) && fresh.segments.map(\.region) == state.segments.map(\.region)
                           && fresh.segments.map(\.rights.bits) == state.segments.map(\.rights.bits), "TZC-400 address map out of date")
-            let published = (0..<Int(map[0].load(ordering: .relaxed))).map { (map[1 + 2 * $0].load(ordering: .relaxed), map[2 + 2 * $0].load(ordering: .relaxed)) }
+            map._checkInvariants()
+            memo._checkInvariants()
+            precondition(map.count == Self.mapCapacity && memo.count == 4 * Self.memoEntries, "TZC-400 map or memo of the wrong size")
+            var published: [(UInt64, UInt64)] = []
+            for index in 0..<Int(map.loadRelaxed(0)) {
+                published.append((map.loadRelaxed(1 + 2 * index), map.loadRelaxed(2 + 2 * index)))
+            }
             precondition(published.map(\.0) == state.segments.map(\.start)
                           && published.map(\.1) == state.segments.map { $0.rights.bits | UInt64($0.region) << 48 }, "TZC-400 published map out of date")
             precondition(regions[0].enabled && regions[0].range == nil, "TZC-400 background region must cover everything")

@@ -1,9 +1,4 @@
 import ProtMemMemory
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The tag every piece of protected content carries in the simulation: 8 bytes of magic
 /// (`PROTMEM!`) and the 8-byte id of the content, little-endian. Devices that produce
@@ -14,17 +9,14 @@ public enum ContentMarker {
     public static let size = 16
 
     public static func bytes(id: UInt64) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            write(id: id, into: UnsafeMutableRawBufferPointer(buffer))
-            initialized = size
-        }
+        magic + (0..<8).map { UInt8(truncatingIfNeeded: id >> (8 * UInt64($0))) }
     }
 
     /// The marker for `id` written into the first ``size`` bytes of `buffer` (a device writes
     /// one per frame, so it goes straight where it belongs rather than through an array).
-    public static func write(id: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
-        precondition(buffer.count >= size, "a content marker needs \(size) bytes")
-        buffer.storeBytes(of: magicWord, as: UInt64.self)
+    public static func write(id: UInt64, into buffer: inout MutableRawSpan) {
+        precondition(buffer.byteCount >= size, "a content marker needs \(size) bytes")
+        buffer.storeBytes(of: magicWord.littleEndian, as: UInt64.self)
         buffer.storeBytes(of: id.littleEndian, toByteOffset: 8, as: UInt64.self)
     }
 
@@ -49,28 +41,28 @@ public enum ContentMarker {
 
     /// The id of the first complete marker in `data`, or `nil`. `memchr` finds candidates for
     /// the magic's first byte, so a large read costs about what copying it did.
-    public static func firstID(in data: UnsafeRawBufferPointer) -> UInt64? {
+    public static func firstID(in data: RawSpan) -> UInt64? {
         first(in: data, from: 0)?.id
     }
 
     /// The first complete marker in `data` that starts at `offset` or later: where it starts
     /// and its id.
-    public static func first(in data: UnsafeRawBufferPointer, from offset: Int) -> (offset: Int, id: UInt64)? {
-        guard let base = data.baseAddress, offset >= 0, data.count - offset >= size else { return nil }
+    public static func first(in data: RawSpan, from offset: Int) -> (offset: Int, id: UInt64)? {
+        let count = data.byteCount
+        guard offset >= 0, count - offset >= size else { return nil }
         // A few places a marker could start (a 16-byte firmware record has one): comparing
         // each word in place costs less than the call into `memchr` that finds none.
-        if data.count - offset <= directScanLimit {
-            for position in offset...(data.count - size) where data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
-                return (position, UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
+        if count - offset <= directScanLimit {
+            for position in offset...(count - size) where RawSpanReader.word(data, at: position) == magicWord {
+                return (position, RawSpanReader.word(data, at: position + 8))
             }
             return nil
         }
         var offset = offset
-        while offset + size <= data.count {
-            guard let hit = memchr(base + offset, Int32(UInt8(ascii: "P")), data.count - size + 1 - offset) else { return nil }
-            let position = UnsafeRawPointer(hit) - base
-            if data.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord {
-                return (position, UInt64(littleEndian: data.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self)))
+        while offset + size <= count {
+            guard let position = RawSpanReader.firstOffset(of: UInt8(ascii: "P"), in: data, from: offset, to: count - size + 1) else { return nil }
+            if RawSpanReader.word(data, at: position) == magicWord {
+                return (position, RawSpanReader.word(data, at: position + 8))
             }
             offset = position + 1
         }
@@ -90,10 +82,10 @@ public enum ContentMarker {
     /// first byte, so a transaction with no marker at its ends (nearly every one) costs four
     /// word loads, whatever its size.
     @inline(__always)
-    public static func forEachStraddling(_ offset: Int, _ count: Int, in memory: UnsafeRawBufferPointer, _ body: (Int, UInt64) -> Bool) {
+    public static func forEachStraddling(_ offset: Int, _ count: Int, in memory: RawSpan, _ body: (Int, UInt64) -> Bool) {
         let end = offset + count
         // The highest place a whole marker fits at.
-        let last = memory.count - size
+        let last = memory.byteCount - size
         guard last >= 0, count > 0 else { return }
         if !forEachMarker(from: max(0, offset - (size - 1)), through: min(offset - 1, last), in: memory, body) { return }
         _ = forEachMarker(from: max(offset, end - (size - 1)), through: min(end - 1, last), in: memory, body)
@@ -102,19 +94,19 @@ public enum ContentMarker {
     /// Every marker starting in `first...last` (at most `size - 1` places, all with a whole
     /// marker's room in `memory`) handed to `body`; `false` once `body` has said stop.
     @inline(__always)
-    private static func forEachMarker(from first: Int, through last: Int, in memory: UnsafeRawBufferPointer, _ body: (Int, UInt64) -> Bool) -> Bool {
+    private static func forEachMarker(from first: Int, through last: Int, in memory: RawSpan, _ body: (Int, UInt64) -> Bool) -> Bool {
         var chunk = first
         while chunk <= last {
             // The bytes equal to "P" in these eight: zero bytes of the word xor "PPPPPPPP",
             // found (with false hits only above a true one, which the compare drops) by the
             // usual has-zero-byte trick. In bounds: a marker fits at `chunk`.
-            let word = memory.loadUnaligned(fromByteOffset: chunk, as: UInt64.self) ^ 0x5050_5050_5050_5050
+            let word = RawSpanReader.word(memory, at: chunk) ^ 0x5050_5050_5050_5050
             var hits = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
             while hits != 0 {
                 let position = chunk + hits.trailingZeroBitCount / 8
                 guard position <= last else { return true }
-                if memory.loadUnaligned(fromByteOffset: position, as: UInt64.self) == magicWord,
-                   !body(position, UInt64(littleEndian: memory.loadUnaligned(fromByteOffset: position + 8, as: UInt64.self))) {
+                if RawSpanReader.word(memory, at: position) == magicWord,
+                   !body(position, RawSpanReader.word(memory, at: position + 8)) {
                     return false
                 }
                 hits &= hits &- 1

@@ -43,7 +43,7 @@ public struct InvariantViolation: Hashable, Sendable, CustomStringConvertible {
 ///
 /// The structural checks run on demand (after every event in tests); the content checks run
 /// on every bus transaction once ``install()`` has made the checker the bus's observer.
-public final class InvariantChecker: BusObserver, @unchecked Sendable {
+public final class InvariantChecker: BusObserver, Sendable {
     public let board: Board
     private let seen = Mutex<[InvariantViolation]>([])
     /// The board's bus, memory and secure side, held here so the content checks, which run on
@@ -63,10 +63,9 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     /// asked on every read by one, without the lock.
     private let grantMemo: GrantMemo
     /// The standard masters, by id (held here: the global list is a lazily initialised
-    /// global, checked on every access), in memory of the checker's own, so a question
-    /// compares one in place without retaining the list or the name.
-    private let standardMasters: UnsafeMutablePointer<BusMaster>
-    private let standardMasterCount = BusMaster.standard.count
+    /// global, checked on every access). A master is plain bits, so comparing one retains
+    /// nothing.
+    private let standardMasters: [BusMaster]
     private let standardNames = BusMaster.standard.map(\.name)
     /// The normal-world CPU, whose view of memory every write is judged by (held here: a
     /// static of `BusMaster` is a lazily initialised global, checked on every access).
@@ -80,13 +79,7 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
         self.hypervisor = board.secureMonitor.hypervisor
         let standard = BusMaster.standard
         self.grantMemo = GrantMemo(slots: standard.count)
-        self.standardMasters = .allocate(capacity: standard.count)
-        for index in standard.indices { (standardMasters + index).initialize(to: standard[index]) }
-    }
-
-    deinit {
-        standardMasters.deinitialize(count: standardMasterCount)
-        standardMasters.deallocate()
+        self.standardMasters = standard
     }
 
     /// Starts watching every transaction's data.
@@ -183,8 +176,7 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     private func entitled(_ master: BusMaster, everyPageOf range: PhysicalRange) -> Bool {
         let (lo, hi) = ReadGrantMap.pages(of: range)
         let slot = Int(master.id.rawValue)
-        // Compared in place: copying the entry out of an array would retain its name.
-        guard slot < standardMasterCount, standardMasters[slot] == master else {
+        guard slot < standardMasters.count, standardMasters[slot] == master else {
             return currentGrants { $0.grants(name: master.name, everyPageOf: range) }.answer
         }
         let generation = protectionGeneration
@@ -253,7 +245,7 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     /// about the master's right to all of it or about the memory.
     static let smallTransfer = 64
 
-    public func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+    public func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: RawSpan) {
         guard !master.isSecure else { return }
         // Every marker the read carries any byte of lies in its neighbourhood: a master
         // entitled to all of that (a protected frame scanned out) can leak none, and nothing
@@ -261,7 +253,7 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
         guard !entitled(master, everyPageOf: Self.neighbourhood(of: range)) else { return }
         // Markers wholly inside the data; for a large read by a master entitled to all of the
         // data, none can matter.
-        if data.count <= Self.smallTransfer || !entitled(master, everyPageOf: range) {
+        if data.byteCount <= Self.smallTransfer || !entitled(master, everyPageOf: range) {
             var offset = 0
             while let found = ContentMarker.first(in: data, from: offset) {
                 if !entitled(master, everyPageOf: Self.marker(at: range.base.rawValue + UInt64(found.offset))) {
@@ -283,9 +275,9 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
         }
     }
 
-    public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
+    public func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: RawSpan) {
         var offset = 0
-        if data.count > Self.smallTransfer {
+        if data.byteCount > Self.smallTransfer {
             // Every marker the write touches lies in its neighbourhood: where the normal world
             // may read none of that (a frame decoded into protected memory), none can leak.
             guard let open = bus.firstPermitted(normalWorld, Self.neighbourhood(of: range), .read) else { return }
@@ -329,9 +321,10 @@ public final class InvariantChecker: BusObserver, @unchecked Sendable {
     /// to `body` (its range, its id) until `body` answers `false`.
     @inline(__always)
     private func forEachStraddlingMarker(_ range: PhysicalRange, _ body: (PhysicalRange, UInt64) -> Bool) {
-        guard let (base, around) = memory.surroundings(of: range, margin: UInt64(ContentMarker.size - 1)) else { return }
-        ContentMarker.forEachStraddling(Int(range.base.rawValue - base.rawValue), Int(range.size), in: around) { position, id in
-            body(Self.marker(at: base.rawValue + UInt64(position)), id)
+        _ = memory.withSurroundings(of: range, margin: UInt64(ContentMarker.size - 1)) { base, around in
+            ContentMarker.forEachStraddling(Int(range.base.rawValue - base.rawValue), Int(range.size), in: around) { position, id in
+                body(Self.marker(at: base.rawValue + UInt64(position)), id)
+            }
         }
     }
 

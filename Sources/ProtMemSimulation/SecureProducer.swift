@@ -50,6 +50,6 @@ public struct SecureProducer {
             throw AccessFault(master: master, address: marker.base, size: marker.size, kind: .write, source: Self.faultSource,
                               reason: "output \(output) is not a secure buffer: no protection in force lets \(master.name) write protected content there")
         }
-        try bus.write(master, at: output.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: $0) }
+        try bus.write(master, at: output.base, count: ContentMarker.size) { ContentMarker.write(id: id, into: &$0) }
     }
 }

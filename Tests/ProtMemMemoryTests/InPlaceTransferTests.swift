@@ -9,11 +9,13 @@ import Testing
 @Suite struct InPlaceTransferTests {
     final class Seen: BusObserver {
         let log = Mutex<[(kind: String, master: BusMaster, range: PhysicalRange, bytes: [UInt8])]>([])
-        func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-            log.withLock { $0.append(("read", master, range, Array(data))) }
+        func observeRead(_ master: BusMaster, _ range: PhysicalRange, _ data: RawSpan) {
+            let bytes = RawSpanReader.array(data)
+            log.withLock { $0.append(("read", master, range, bytes)) }
         }
-        func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: UnsafeRawBufferPointer) {
-            log.withLock { $0.append(("write", master, range, Array(data))) }
+        func observeWrite(_ master: BusMaster, _ range: PhysicalRange, _ data: RawSpan) {
+            let bytes = RawSpanReader.array(data)
+            log.withLock { $0.append(("write", master, range, bytes)) }
         }
     }
 
@@ -54,7 +56,8 @@ import Testing
     @Test func producedWriteLandsAndIsObserved() throws {
         let address = PhysicalAddress(protected.base.rawValue + 3)
         try bus.write(.codec, at: address, count: 10) { buffer in
-            for index in buffer.indices { buffer[index] = UInt8(index * 7) }
+            #expect(buffer.byteCount == 10)
+            for index in buffer.byteOffsets { buffer.storeBytes(of: UInt8(index * 7), toByteOffset: index, as: UInt8.self) }
         }
         let expected = (0..<10).map { UInt8($0 * 7) }
         #expect(try bus.privileged.read(.cpuSecure, PhysicalRange(base: address, size: 10)!) == expected)
@@ -69,7 +72,7 @@ import Testing
         #expect(throws: AccessFault.self) {
             try bus.write(.camera, at: straddling, count: 16) { buffer in
                 ran = true
-                buffer.initializeMemory(as: UInt8.self, repeating: 0xFF)
+                for index in buffer.byteOffsets { buffer.storeBytes(of: 0xFF, toByteOffset: index, as: UInt8.self) }
             }
         }
         #expect(!ran)
@@ -82,7 +85,7 @@ import Testing
         let range = PhysicalRange(base: protected.base, size: 32)!
         try bus.privileged.fill(.cpuSecure, range, with: 0x5A)
         var sum = 0
-        try bus.read(.display, at: range.base, count: 32) { bytes in sum = bytes.reduce(0) { $0 + Int($1) } }
+        try bus.read(.display, at: range.base, count: 32) { bytes in sum = bytes.byteOffsets.reduce(0) { $0 + Int(RawSpanReader.byte(bytes, at: $1)) } }
         #expect(sum == 32 * 0x5A)
         let read = try #require(seen.log.withLock { $0.last })
         #expect(read.kind == "read" && read.master == .display && read.range == range && read.bytes == [UInt8](repeating: 0x5A, count: 32))

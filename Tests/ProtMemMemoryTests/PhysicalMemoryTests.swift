@@ -17,6 +17,47 @@ import Testing
         #expect(try bus.read(.cpuNonSecure, PhysicalRange(checkedBase: 0x8000_0000 + (16 << 30) - 4096, size: 4096)).allSatisfy { $0 == 0 })
     }
 
+    /// The bank table holds after every way a memory is made (one bank, merged ranges, banks
+    /// far apart), and each checked operation moves exactly the bytes of its range.
+    @Test func theBankTableHoldsAndOperationsStayInTheirRange() throws {
+        let memories = [
+            try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0x8000_0000, size: 1 << 20)]),
+            try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0x10000, size: 0x10000), PhysicalRange(checkedBase: 0, size: 0x10000),
+                                        PhysicalRange(checkedBase: 0x40000, size: 0x10000)]),
+            try PhysicalMemory(ranges: [PhysicalRange(checkedBase: 0, size: 4096), PhysicalRange(checkedBase: (1 << 52) - 4096, size: 4096)]),
+        ]
+        for memory in memories { memory._checkInvariants() }
+        let memory = memories[1]
+        let range = PhysicalRange(checkedBase: 0xFFF0, size: 32)
+        let pattern = [UInt8](1...32)
+        memory.copy(from: pattern.span.bytes, to: range.base)
+        #expect(memory.bytes(range) == pattern)
+        #expect(memory.bytes(PhysicalRange(checkedBase: 0xFFEF, size: 1)) == [0] && memory.bytes(PhysicalRange(checkedBase: 0x10010, size: 1)) == [0])
+        var out = [UInt8](repeating: 0, count: 4)
+        do {
+            var elements = out.mutableSpan
+            var raw = elements.mutableBytes
+            memory.copy(PhysicalRange(checkedBase: 0xFFF2, size: 4), into: &raw)
+        }
+        #expect(out == [3, 4, 5, 6])
+        memory.move(from: range.base, to: PhysicalAddress(0xFFF4), count: 8)
+        #expect(memory.bytes(PhysicalRange(checkedBase: 0xFFF0, size: 12)) == [1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8])
+        memory.withMutableBytes(PhysicalRange(checkedBase: 0xFFF0, size: 2)) { bytes in
+            bytes.storeBytes(of: 0xAA, toByteOffset: 0, as: UInt8.self)
+            bytes.storeBytes(of: 0xBB, toByteOffset: 1, as: UInt8.self)
+        }
+        #expect(memory.withBytes(PhysicalRange(checkedBase: 0xFFF0, size: 3)) { RawSpanReader.array($0) } == [0xAA, 0xBB, 3])
+        memory.fill(PhysicalRange(checkedBase: 0xFFF1, size: 2), with: 9)
+        #expect(memory.bytes(PhysicalRange(checkedBase: 0xFFF0, size: 4)) == [0xAA, 9, 9, 4])
+        // A zero fill of many whole pages hands them back and reads as zero, edges included.
+        let wide = PhysicalRange(checkedBase: 0x100, size: 0x18000)
+        memory.fill(wide, with: 0x11)
+        memory.fill(wide, with: 0)
+        #expect(memory.residentPageCount(in: PhysicalRange(checkedBase: 0x1000, size: 0x17000)) == 0)
+        #expect(memory.bytes(wide).allSatisfy { $0 == 0 } && memory.bytes(PhysicalRange(checkedBase: 0xFF, size: 1)) == [0])
+        for memory in memories { memory._checkInvariants() }
+    }
+
     @Test func configurationErrors() {
         #expect(throws: PhysicalMemory.ConfigurationError.empty) { try PhysicalMemory(ranges: []) }
         let unaligned = PhysicalRange(checkedBase: 0x1000, size: 0x1800)

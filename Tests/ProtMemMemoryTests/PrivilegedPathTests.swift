@@ -32,17 +32,21 @@ import Testing
         expectRefused("fill") { () throws(AccessFault) in try bus.fill(master, page, with: 9) }
         expectRefused("copy") { () throws(AccessFault) in try bus.copy(master, from: page.base, to: PhysicalAddress(0x3000), count: 4) }
         expectRefused("write producing") { () throws(AccessFault) in
-            try bus.write(master, at: page.base, count: 4) { $0.initializeMemory(as: UInt8.self, repeating: 9) }
+            try bus.write(master, at: page.base, count: 4) { bytes in
+                for offset in bytes.byteOffsets { bytes.storeBytes(of: 9, toByteOffset: offset, as: UInt8.self) }
+            }
         }
         expectRefused("read viewing") { () throws(AccessFault) in
             try bus.read(master, at: page.base, count: 4) { _ in Issue.record("bytes were lent out") }
         }
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 8)
-        defer { scratch.deallocate() }
-        scratch.initializeMemory(as: UInt8.self, repeating: 0)
-        expectRefused("read into") { () throws(AccessFault) in try bus.read(master, at: page.base, into: scratch) }
+        var scratch = [UInt8](repeating: 0, count: 4)
+        expectRefused("read into") { () throws(AccessFault) in
+            var elements = scratch.mutableSpan
+            var raw = elements.mutableBytes
+            try bus.read(master, at: page.base, into: &raw)
+        }
         #expect(try bus.read(.cpuNonSecure, PhysicalRange(base: page.base, size: 4)!) == [1, 2, 3, 4])
-        #expect(Array(scratch) == [0, 0, 0, 0])
+        #expect(scratch == [0, 0, 0, 0])
     }
 
     @Test func thePrivilegedPathIsTheSameBusWithTheSameChecks() throws {

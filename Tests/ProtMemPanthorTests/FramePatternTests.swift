@@ -38,7 +38,11 @@ import Testing
         for start in [0, 1, 5, 8, 13, 64] {
             for length in [0, 1, 3, 8, 9, 31, 200 - start] where start + length <= whole.count {
                 var piece = [UInt8](repeating: 0xEE, count: length)
-                piece.withUnsafeMutableBytes { FramePattern.fill($0, stream: 1, frame: 42, offset: UInt64(start)) }
+                do {
+                    var elements = piece.mutableSpan
+                    var raw = elements.mutableBytes
+                    FramePattern.fill(&raw, stream: 1, frame: 42, offset: UInt64(start))
+                }
                 #expect(piece == Array(whole[start..<(start + length)]), "offset \(start), length \(length)")
             }
         }
@@ -53,9 +57,11 @@ import Testing
             for length in [0, 8, 56, 63, 64, 65, 72, 127, 128, 129, 200, 513, 600 - start] where start + length <= whole.count {
                 for misalignment in [0, 1, 3, 8] {
                     var buffer = [UInt8](repeating: 0xEE, count: misalignment + length + 8)
-                    buffer.withUnsafeMutableBytes { raw in
-                        let piece = UnsafeMutableRawBufferPointer(rebasing: raw[misalignment..<(misalignment + length)])
-                        FramePattern.fill(piece, stream: 5, frame: 7, offset: UInt64(start))
+                    do {
+                        var elements = buffer.mutableSpan
+                        var raw = elements.mutableBytes
+                        var piece = raw._mutatingExtracting(misalignment..<(misalignment + length))
+                        FramePattern.fill(&piece, stream: 5, frame: 7, offset: UInt64(start))
                     }
                     #expect(Array(buffer[misalignment..<(misalignment + length)]) == Array(whole[start..<(start + length)]),
                             "offset \(start), length \(length), misalignment \(misalignment)")

@@ -5,19 +5,24 @@ import Testing
     /// The marker written in place is the marker's bytes: `PROTMEM!` then the id, little-endian.
     @Test func writtenInPlaceIsTheMarker() {
         var bytes = [UInt8](repeating: 0, count: 40)
-        bytes.withUnsafeMutableBytes { ContentMarker.write(id: 0x0102_0304_0506_0708, into: UnsafeMutableRawBufferPointer(rebasing: $0[5...])) }
+        do {
+            var elements = bytes.mutableSpan
+            var raw = elements.mutableBytes
+            var piece = raw._mutatingExtracting(5...)
+            ContentMarker.write(id: 0x0102_0304_0506_0708, into: &piece)
+        }
         #expect(Array(bytes[5..<21]) == Array("PROTMEM!".utf8) + [8, 7, 6, 5, 4, 3, 2, 1])
         #expect(Array(bytes[5..<21]) == ContentMarker.bytes(id: 0x0102_0304_0506_0708))
-        #expect(bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) } == 0x0102_0304_0506_0708)
+        #expect(ContentMarker.firstID(in: bytes.span.bytes) == 0x0102_0304_0506_0708)
     }
 
     /// A near miss (the magic's first byte, or all but its last) is no marker.
     @Test func nearMissesAreNoMarker() {
         var bytes = [UInt8](repeating: UInt8(ascii: "P"), count: 64)
         bytes.replaceSubrange(10..<17, with: Array("PROTMEM".utf8))
-        #expect(bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) } == nil)
+        #expect(ContentMarker.firstID(in: bytes.span.bytes) == nil)
         bytes.replaceSubrange(40..<56, with: ContentMarker.bytes(id: 9))
-        #expect(bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) } == 9)
+        #expect(ContentMarker.firstID(in: bytes.span.bytes) == 9)
     }
 
     /// Short data is scanned word by word and longer data through `memchr`: at every length
@@ -47,7 +52,7 @@ import Testing
                 }
             }
             for bytes in cases {
-                #expect(bytes.withUnsafeBytes { ContentMarker.firstID(in: $0) } == reference(bytes), "\(count) bytes: \(bytes)")
+                #expect(ContentMarker.firstID(in: bytes.span.bytes) == reference(bytes), "\(count) bytes: \(bytes)")
             }
         }
     }
@@ -59,13 +64,13 @@ import Testing
         for (index, start) in [3, 40, 41 + 16, 250].enumerated() { bytes.replaceSubrange(start..<start + 16, with: ContentMarker.bytes(id: UInt64(index + 1))) }
         var found: [Int] = []
         var offset = 0
-        while let next = bytes.withUnsafeBytes({ ContentMarker.first(in: $0, from: offset) }) {
+        while let next = ContentMarker.first(in: bytes.span.bytes, from: offset) {
             found.append(next.offset)
             #expect(next.id == UInt64(found.count))
             offset = next.offset + 1
         }
         #expect(found == [3, 40, 57, 250])
-        #expect(bytes.withUnsafeBytes { ContentMarker.first(in: $0, from: 290) } == nil)
+        #expect(ContentMarker.first(in: bytes.span.bytes, from: 290) == nil)
     }
 
     /// Markers overlapping a range but not inside it are found at every place and for every
@@ -78,11 +83,11 @@ import Testing
             for offset in 0..<memory.count {
                 for count in 1...(memory.count - offset) where count <= 40 {
                     var found: [Int] = []
-                    memory.withUnsafeBytes { ContentMarker.forEachStraddling(offset, count, in: $0) { position, id in
+                    ContentMarker.forEachStraddling(offset, count, in: memory.span.bytes) { position, id in
                         #expect(id == UInt64(position) + 1)
                         found.append(position)
                         return true
-                    } }
+                    }
                     let overlaps = start < offset + count && offset < start + size
                     let inside = start >= offset && start + size <= offset + count
                     #expect(found == (overlaps && !inside ? [start] : []), "marker at \(start), range \(offset)+\(count)")

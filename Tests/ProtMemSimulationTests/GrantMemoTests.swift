@@ -19,7 +19,7 @@ import Testing
 
     /// The memo is built for sharing between threads (its words are atomics); the box only
     /// lets the test hand it to several.
-    final class Shared: @unchecked Sendable {
+    final class Shared: Sendable {
         let memo = GrantMemo(slots: 1)
     }
 

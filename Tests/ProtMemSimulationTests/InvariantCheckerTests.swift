@@ -119,8 +119,9 @@ import Testing
     @Test func markersAreFoundAnywhereInARead() {
         var data = [UInt8](repeating: 0x50, count: 10_000)
         data.replaceSubrange(9_000..<9_016, with: ContentMarker.bytes(id: 0xDEAD))
-        #expect(data.withUnsafeBytes { ContentMarker.firstID(in: $0) } == 0xDEAD)
-        #expect([UInt8](ContentMarker.magic).withUnsafeBytes { ContentMarker.firstID(in: $0) } == nil)
+        #expect(ContentMarker.firstID(in: data.span.bytes) == 0xDEAD)
+        let magic = ContentMarker.magic
+        #expect(ContentMarker.firstID(in: magic.span.bytes) == nil)
     }
 }
 

@@ -54,22 +54,23 @@ struct GPUMemoryAccess {
 
     /// Writes `record` at `va` of the MCU's space (the firmware saving its own state): the
     /// steps of a job's `write` (translation, the protected-output check, the bus write as the
-    /// mode's master), from the record's constant bytes where they lie rather than from an
-    /// array taken out of a global and released again on every save.
+    /// mode's master).
     func firmwareWrite(_ record: StaticString, at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
-        let bytes = UnsafeRawBufferPointer(start: record.utf8Start, count: record.utf8CodeUnitCount)
+        let text = record.description
+        let utf8 = text.utf8
+        let bytes = utf8.span.bytes
         let master: BusMaster = protectedMode ? .gpuProtected : .gpu
-        let chunks = try translate(va, UInt64(bytes.count), .write, mcu)
+        let chunks = try translate(va, UInt64(bytes.byteCount), .write, mcu)
         try checkOutput(chunks, protectedMode)
         // One chunk holding the whole record (every save): the one piece the scatter walk
         // below would write, written directly.
-        if let chunk = chunks.single, chunk.size >= UInt64(bytes.count) {
+        if let chunk = chunks.single, chunk.size >= UInt64(bytes.byteCount) {
             try busCall { () throws(AccessFault) in
                 if protectedMode { try bus.privileged.write(master, at: chunk.base, from: bytes) } else { try bus.write(master, at: chunk.base, from: bytes) }
             }
             return
         }
-        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(Array(bytes), into: chunks, as: master, bus: bus, privileged: protectedMode) }
+        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(Array(utf8), into: chunks, as: master, bus: bus, privileged: protectedMode) }
     }
 
     private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {

@@ -9,25 +9,19 @@ enum PhysicalChunks {
     static func write<Chunks: Collection<PhysicalRange>>(_ bytes: [UInt8], into chunks: Chunks, at offset: UInt64 = 0, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) -> UInt64 {
         guard !bytes.isEmpty else { return offset }
         // Each piece is written from its part of `bytes` in place, not from a copy of it.
-        let consumed: Result<Int, AccessFault> = bytes.withUnsafeBytes { raw in
-            var consumed = 0
-            do throws(AccessFault) {
-                try forEachPiece(chunks, offset: offset, count: UInt64(bytes.count)) { piece throws(AccessFault) in
-                    let count = Int(piece.size)
-                    let source = UnsafeRawBufferPointer(rebasing: raw[consumed..<(consumed + count)])
-                    if privileged {
-                        try bus.privileged.write(master, at: piece.base, from: source)
-                    } else {
-                        try bus.write(master, at: piece.base, from: source)
-                    }
-                    consumed += count
-                }
-            } catch {
-                return .failure(error)
+        let raw = bytes.span.bytes
+        var consumed = 0
+        try forEachPiece(chunks, offset: offset, count: UInt64(bytes.count)) { piece throws(AccessFault) in
+            let count = Int(piece.size)
+            let source = raw.extracting(consumed..<(consumed + count))
+            if privileged {
+                try bus.privileged.write(master, at: piece.base, from: source)
+            } else {
+                try bus.write(master, at: piece.base, from: source)
             }
-            return .success(consumed)
+            consumed += count
         }
-        return offset + UInt64(try consumed.get())
+        return offset + UInt64(consumed)
     }
 
     /// Fills the chunks from byte `offset` to their end with `byte`.

@@ -62,7 +62,7 @@ final class DMAMaster: Sendable {
             var offset: UInt64 = 0
             try PhysicalChunks.forEachPiece(held.chunks, offset: 0, count: frameSize) { piece throws(AccessFault) in
                 try bus.write(device.master, at: piece.base, count: Int(piece.size)) { destination in
-                    FramePattern.fill(destination, stream: stream, frame: frame, offset: offset)
+                    FramePattern.fill(&destination, stream: stream, frame: frame, offset: offset)
                 }
                 offset += piece.size
             }

@@ -1,4 +1,4 @@
-import CProtMemFill
+import ProtMemMemory
 
 /// Deterministic frame contents: what a decoder or a sensor would produce, reduced to bytes
 /// that depend only on (stream, frame), so a consumer can check it saw the right frame.
@@ -16,10 +16,11 @@ public enum FramePattern {
 
     /// `count` bytes of frame `frame` of stream `stream`.
     public static func bytes(stream: UInt64, frame: UInt64, count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            fill(UnsafeMutableRawBufferPointer(buffer), stream: stream, frame: frame)
-            initialized = count
-        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var elements = bytes.mutableSpan
+        var raw = elements.mutableBytes
+        fill(&raw, stream: stream, frame: frame)
+        return bytes
     }
 
     /// The frame's seed: its identity through the SplitMix64 finaliser.
@@ -35,14 +36,14 @@ public enum FramePattern {
     @inline(__always)
     static func word(_ x: UInt64) -> UInt64 { x ^ (x &>> 29) }
 
-    /// Writes bytes `[offset, offset + buffer.count)` of frame `frame` of stream `stream` into
-    /// `buffer`: the same bytes as ``bytes(stream:frame:count:)``, generated where they go (a
-    /// device writing its output straight into DRAM), for any piece of a scattered buffer.
-    public static func fill(_ buffer: UnsafeMutableRawBufferPointer, stream: UInt64, frame: UInt64, offset: UInt64 = 0) {
-        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+    /// Writes bytes `[offset, offset + buffer.byteCount)` of frame `frame` of stream `stream`
+    /// into `buffer`: the same bytes as ``bytes(stream:frame:count:)``, generated where they go
+    /// (a device writing its output straight into DRAM), for any piece of a scattered buffer.
+    public static func fill(_ buffer: inout MutableRawSpan, stream: UInt64, frame: UInt64, offset: UInt64 = 0) {
+        let count = buffer.byteCount
+        guard count > 0 else { return }
         // The point of the word the piece starts inside.
         var x = seed(stream: stream, frame: frame) &+ (offset / 8 &+ 1) &* gamma
-        let count = buffer.count
         var index = 0
         // The rest of the word the piece starts inside, then whole words in a loop with no
         // other test in it, then the start of the word it ends inside.
@@ -51,29 +52,42 @@ public enum FramePattern {
             x &+= gamma
             var shift = offset % 8 &* 8
             while shift < 64, index < count {
-                base.storeBytes(of: UInt8(truncatingIfNeeded: value &>> shift), toByteOffset: index, as: UInt8.self)
+                buffer.storeBytes(of: UInt8(truncatingIfNeeded: value &>> shift), toByteOffset: index, as: UInt8.self)
                 index &+= 1
                 shift &+= 8
             }
         }
         let words = (count &- index) / 8
-        let cursor = base + index
-        // Whole words in the widest vectors the processor has, where it has wider than the
-        // build's baseline (most of a frame); then the rest here.
-        let vectorWords = Int(cprotmem_weyl_fill(cursor, words, x, gamma))
-        x &+= UInt64(truncatingIfNeeded: vectorWords) &* gamma
-        // The point advances by an add per word (the vectoriser keeps it as an induction
-        // variable: no multiply in the loop).
-        for k in vectorWords..<words {
-            cursor.storeBytes(of: word(x).littleEndian, toByteOffset: k &* 8, as: UInt64.self)
+        var k = 0
+        #if _endian(little)
+        // Eight words a store, as eight lanes of one vector (the lanes' bytes in memory are the
+        // words' little-endian bytes, in order): one bounds check per 64 bytes, and the lanes
+        // advance by an add each (no multiply in the loop).
+        let blocks = words / 8
+        if blocks > 0 {
+            // The points of eight consecutive words from the first's: x + (0, γ, 2γ, …, 7γ).
+            var lanes = SIMD8<UInt64>(repeating: x) &+ SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &* gamma
+            let step = SIMD8<UInt64>(repeating: 8 &* gamma)
+            for block in 0..<blocks {
+                buffer.storeBytes(of: lanes ^ (lanes &>> 29), toByteOffset: index &+ block &* 64, as: SIMD8<UInt64>.self)
+                lanes &+= step
+            }
+            k = blocks &* 8
+            x &+= UInt64(truncatingIfNeeded: k) &* gamma
+        }
+        #endif
+        // The rest word by word.
+        while k < words {
+            buffer.storeBytes(of: word(x).littleEndian, toByteOffset: index &+ k &* 8, as: UInt64.self)
             x &+= gamma
+            k &+= 1
         }
         index &+= words &* 8
         if index < count {
             let value = word(x)
             var shift: UInt64 = 0
             while index < count {
-                base.storeBytes(of: UInt8(truncatingIfNeeded: value &>> shift), toByteOffset: index, as: UInt8.self)
+                buffer.storeBytes(of: UInt8(truncatingIfNeeded: value &>> shift), toByteOffset: index, as: UInt8.self)
                 index &+= 1
                 shift &+= 8
             }
@@ -107,20 +121,19 @@ public enum FramePattern {
     /// FNV-1a over 64-bit little-endian words (the tail byte by byte): the checksum a display's
     /// CRC unit would report, in spirit.
     public static func checksum(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { raw in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            var offset = 0
-            while offset + 8 <= raw.count {
-                hash ^= UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                hash = hash &* 0x100_0000_01b3
-                offset += 8
-            }
-            while offset < raw.count {
-                hash ^= UInt64(raw[offset])
-                hash = hash &* 0x100_0000_01b3
-                offset += 1
-            }
-            return hash
+        let raw = bytes.span.bytes
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var offset = 0
+        while offset + 8 <= raw.byteCount {
+            hash ^= RawSpanReader.word(raw, at: offset)
+            hash = hash &* 0x100_0000_01b3
+            offset += 8
         }
+        while offset < raw.byteCount {
+            hash ^= UInt64(bytes[offset])
+            hash = hash &* 0x100_0000_01b3
+            offset += 1
+        }
+        return hash
     }
 }
