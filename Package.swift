@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
@@ -6,7 +6,9 @@ import PackageDescription
 // 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → the attack catalogue → CLI.
 let package = Package(
     name: "ProtMem",
-    platforms: [.macOS(.v15)],
+    // macOS 26: the bus and its devices take and lend spans of arrays (`Array.span`,
+    // `mutableSpan`), which Apple's platforms have from 26 on.
+    platforms: [.macOS(.v26)],
     products: [
         .library(name: "ProtMemMemory", targets: ["ProtMemMemory"]),
         .library(name: "ProtMemDMABuf", targets: ["ProtMemDMABuf"]),

@@ -1,11 +1,11 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // Benchmarks for ProtMem's hot paths, in their own package (as swift-nio keeps them) so the
 // main package's build and tests never pay for ordo-one/benchmark.
 let package = Package(
     name: "ProtMemBenchmarks",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS(.v26)],
     dependencies: [
         .package(name: "ProtMem", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),

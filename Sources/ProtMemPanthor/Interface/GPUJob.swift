@@ -34,32 +34,31 @@ public struct JobHandle: Hashable, Sendable, CustomStringConvertible {
     /// The job's position in its queue's ring (`insert` when it was submitted).
     public let sequence: UInt64
     /// `job G.Q.S`. The trace names every job it draws, so the digits are written straight
-    /// into a string of the exact length (inline, without allocating, up to 15 bytes).
+    /// into bytes of the exact length, which make a string stored inline (up to 15 bytes).
     public var description: String {
         guard queue >= 0 else { return "job \(group.rawValue).\(queue).\(sequence)" }
         let (g, q, s) = (UInt64(group.rawValue), UInt64(queue), sequence)
         let length = 6 + Self.digitCount(g) + Self.digitCount(q) + Self.digitCount(s)
-        return String(unsafeUninitializedCapacity: length) { buffer in
-            var end = length
-            func prepend(_ byte: UInt8) {
-                end -= 1
-                buffer[end] = byte
-            }
-            func prepend(_ value: UInt64) {
-                var rest = value
-                repeat {
-                    prepend(UInt8(ascii: "0") + UInt8(rest % 10))
-                    rest /= 10
-                } while rest > 0
-            }
-            prepend(s)
-            prepend(UInt8(ascii: "."))
-            prepend(q)
-            prepend(UInt8(ascii: "."))
-            prepend(g)
-            for byte in "job ".utf8.reversed() { prepend(byte) }
-            return length
+        var bytes = [UInt8](repeating: 0, count: length)
+        var end = length
+        func prepend(_ byte: UInt8) {
+            end -= 1
+            bytes[end] = byte
         }
+        func prepend(_ value: UInt64) {
+            var rest = value
+            repeat {
+                prepend(UInt8(ascii: "0") + UInt8(rest % 10))
+                rest /= 10
+            } while rest > 0
+        }
+        prepend(s)
+        prepend(UInt8(ascii: "."))
+        prepend(q)
+        prepend(UInt8(ascii: "."))
+        prepend(g)
+        for byte in "job ".utf8.reversed() { prepend(byte) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func digitCount(_ value: UInt64) -> Int {
