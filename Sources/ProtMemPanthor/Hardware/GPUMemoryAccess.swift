@@ -55,10 +55,8 @@ struct GPUMemoryAccess {
     /// Writes `record` at `va` of the MCU's space (the firmware saving its own state): the
     /// steps of a job's `write` (translation, the protected-output check, the bus write as the
     /// mode's master).
-    func firmwareWrite(_ record: StaticString, at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
-        let text = record.description
-        let utf8 = text.utf8
-        let bytes = utf8.span.bytes
+    func firmwareWrite(_ record: [UInt8], at va: GPUVirtualAddress, in mcu: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) {
+        let bytes = record.span.bytes
         let master: BusMaster = protectedMode ? .gpuProtected : .gpu
         let chunks = try translate(va, UInt64(bytes.byteCount), .write, mcu)
         try checkOutput(chunks, protectedMode)
@@ -70,7 +68,7 @@ struct GPUMemoryAccess {
             }
             return
         }
-        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(Array(utf8), into: chunks, as: master, bus: bus, privileged: protectedMode) }
+        _ = try busCall { () throws(AccessFault) in try PhysicalChunks.write(record, into: chunks, as: master, bus: bus, privileged: protectedMode) }
     }
 
     private func translate(_ va: GPUVirtualAddress, _ size: UInt64, _ access: GPUAccessType, _ space: GPUAddressSpace) throws(GPUFault) -> PhysicalChunkList {

@@ -102,6 +102,7 @@ extension PanthorCore {
 
     /// What the firmware writes when it saves state: the model keeps no real context, only
     /// the fact that the write happened, through the bus, as the right master.
-    /// Its sixteen bytes, NUL included, lie in the binary: a save writes them from there.
-    static var savedStateRecord: StaticString { "csf-saved-state\0" }
+    /// Its sixteen bytes, NUL included, made once: as a `String` the record (one byte past
+    /// what a string keeps inline) allocated on every save, every frame.
+    static let savedStateRecord: [UInt8] = Array("csf-saved-state\0".utf8)
 }
