@@ -9,8 +9,7 @@ extension EventQueue {
         precondition(ScheduledEventPayload.fits(Handler.Event.self),
                      "\(Handler.Event.self) is \(MemoryLayout<Handler.Event>.size) bytes; a value event holds at most \(ScheduledEventPayload.capacity)")
         let number = state.withLock { state in
-            state.handlers.append(EventHandlerEntry(handler))
-            return UInt32(state.handlers.count - 1)
+            state.handlers.append(handler)
         }
         return ScheduledEventChannel(queue: serial, handler: number)
     }

@@ -149,8 +149,8 @@ public final class EventQueue: Sendable {
         switch consume due {
         case .action(let action):
             action.run()
-        case .value(let entry, let payload):
-            entry.handler._run(payload)
+        case .value(let handler, let payload):
+            handler.run(payload)
         }
         return true
     }
@@ -172,12 +172,12 @@ public final class EventQueue: Sendable {
         let events = state.withLock { state in
             state.liveKeysInOrder.map { key in
                 let event = state.slots.event(at: Int(key.slot))
-                return (event.action, event.action == nil ? state.handlers[Int(event.handler)] : nil, event.payload)
+                return (event.action, event.action == nil ? state.handlers[event.handler] : nil, event.payload)
             }
         }
         // Built outside the lock: a label may read anything.
         return events.map { action, entry, payload in
-            action?.scheduledLabel ?? entry!.handler._label(of: payload)
+            action?.scheduledLabel ?? entry!._label(of: payload)
         }
     }
 

@@ -27,14 +27,14 @@ struct EventQueueState: ~Copyable {
     var executed: UInt64 = 0
     /// Registered handlers (``EventQueue/register(_:)``), by number; kept for the queue's life,
     /// so an event names its handler by number.
-    var handlers: [EventHandlerEntry] = []
+    var handlers = EventHandlerTable()
 
     /// An event taken off the queue, to run outside the lock: an action (let go of after it
     /// runs), or a value event's handler and a copy of the event, so its slot can be reused by
     /// whatever the event schedules.
     enum Due {
         case action(any ScheduledAction)
-        case value(EventHandlerEntry, ScheduledEventPayload)
+        case value(LentHandler, ScheduledEventPayload)
     }
 
     /// Adds an event due at `due` (`now` or later) and returns its identifier.
@@ -80,7 +80,7 @@ struct EventQueueState: ~Copyable {
         clock.advance(to: VirtualInstant(rawValue: next.key.deadline))
         switch slots.take(Int(next.key.slot)) {
         case .action(let action): return .action(action)
-        case .value(let handler, let payload): return .value(handlers[Int(handler)], payload)
+        case .value(let handler, let payload): return .value(handlers.lend(handler), payload)
         }
     }
 
@@ -145,6 +145,7 @@ struct EventQueueState: ~Copyable {
         near._checkInvariants()
         far._checkInvariants()
         slots._checkInvariants()
+        handlers._checkInvariants()
         precondition(slots.liveCount + cancelledKeys == near.count + far.count, "keys neither live nor counted as cancelled")
         precondition(liveKeysInOrder.count == slots.liveCount, "live events missing from the heaps")
     }

@@ -1,4 +1,5 @@
 @testable import ProtMemTime
+import Synchronization
 import Testing
 
 /// The event queue's storage types, the only code in ProtMemTime allowed unsafe constructs
@@ -92,5 +93,31 @@ extension StorageTypeTests {
         }
         #expect(lane.ordered == expected)
         #expect(lane.first == expected.first && lane.last == expected.last)
+    }
+}
+
+extension StorageTypeTests {
+    final class Counter: ScheduledEventHandler {
+        let runs = Mutex(0)
+        func run(_ event: UInt64) { runs.withLock { $0 += Int(event) } }
+        func label(of event: UInt64) -> String { "add \(event)" }
+    }
+
+    /// The handler table numbers its handlers in order, lends each for a run without holding
+    /// it, and hands it back by number for labels.
+    @Test func handlerTableLendsWhatItKeeps() {
+        var table = EventHandlerTable()
+        let counters = (0..<5).map { _ in Counter() }
+        for (index, counter) in counters.enumerated() {
+            #expect(table.append(counter) == UInt32(index))
+            table._checkInvariants()
+        }
+        for (index, counter) in counters.enumerated() {
+            table.lend(UInt32(index)).run(ScheduledEventPayload(UInt64(index + 1)))
+            #expect(counter.runs.withLock { $0 } == index + 1)
+            #expect(table[UInt32(index)]._label(of: ScheduledEventPayload(UInt64(7))) == "add 7")
+        }
+        #expect(table.count == 5)
+        table._checkInvariants()
     }
 }

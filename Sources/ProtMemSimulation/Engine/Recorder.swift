@@ -437,12 +437,14 @@ final class Recorder: Sendable {
     /// "kernel"; named by their dma-buf name, else by their heap. The buffers are asked
     /// between taking them from the list and recording them, with the lock let go.
     func attributeUnclaimedBuffers(at time: VirtualInstant) {
-        let pending = state.withLock { state -> [(buffer: DMABuf, since: VirtualInstant)] in
-            guard !state.unclaimed.isEmpty else { return [] }
+        // Optional rather than an empty array: this runs after every event, and handing out
+        // the empty array retains and releases its shared storage each time.
+        let pending = state.withLock { state -> [(buffer: DMABuf, since: VirtualInstant)]? in
+            guard !state.unclaimed.isEmpty else { return nil }
             defer { state.unclaimed = [] }
             return state.unclaimed
         }
-        guard !pending.isEmpty else { return }
+        guard let pending else { return }
         let described = pending.map { buffer, since in
             (facts: BufferFacts(buffer), device: buffer.attachedDevices.first?.name, name: buffer.name ?? "\(buffer.heapName ?? buffer.exporterName) buffer",
              since: since)
