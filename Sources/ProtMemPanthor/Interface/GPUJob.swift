@@ -33,42 +33,16 @@ public struct JobHandle: Hashable, Sendable, CustomStringConvertible {
     public let queue: Int
     /// The job's position in its queue's ring (`insert` when it was submitted).
     public let sequence: UInt64
-    /// `job G.Q.S`. The trace names every job it draws, so the digits are written straight
-    /// into bytes of the exact length, which make a string stored inline (up to 15 bytes).
+    /// `job G.Q.S`. The trace names every job it draws: the pieces are small strings, and so
+    /// is the whole up to 15 bytes (stored inline: nothing allocated per job).
     public var description: String {
-        guard queue >= 0 else { return "job \(group.rawValue).\(queue).\(sequence)" }
-        let (g, q, s) = (UInt64(group.rawValue), UInt64(queue), sequence)
-        let length = 6 + Self.digitCount(g) + Self.digitCount(q) + Self.digitCount(s)
-        var bytes = [UInt8](repeating: 0, count: length)
-        var end = length
-        func prepend(_ byte: UInt8) {
-            end -= 1
-            bytes[end] = byte
-        }
-        func prepend(_ value: UInt64) {
-            var rest = value
-            repeat {
-                prepend(UInt8(ascii: "0") + UInt8(rest % 10))
-                rest /= 10
-            } while rest > 0
-        }
-        prepend(s)
-        prepend(UInt8(ascii: "."))
-        prepend(q)
-        prepend(UInt8(ascii: "."))
-        prepend(g)
-        for byte in "job ".utf8.reversed() { prepend(byte) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func digitCount(_ value: UInt64) -> Int {
-        var count = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            count += 1
-        }
-        return count
+        var text = "job "
+        text += String(group.rawValue)
+        text += "."
+        text += String(queue)
+        text += "."
+        text += String(sequence)
+        return text
     }
 }
 
