@@ -10,7 +10,10 @@ extension Board {
     ///
     /// The device is created, not probed: probing (and deferring) is the caller's step, as the
     /// driver core's is.
+    /// A heap the device tree names is found as `heapLookup` says (the RFC's property, the
+    /// series' module parameter, or the device tree as its review asked).
     public func makeGPU(firmware: [UInt8], events: EventQueue, userspaceProtectedMemory: Bool = false,
+                        heapLookup: ProtectedHeapLookup = ProtectedHeapLookup(),
                         parameters: CSFParameters = CSFParameters()) throws(BoardError) -> PanthorDevice {
         guard let gpu else { throw BoardError("board \(name) has no Valhall CSF GPU") }
         let protectedMemory: ProtectedMemoryConfiguration
@@ -32,7 +35,7 @@ extension Board {
                 protectedMemory = .heapDevice(heap)
             }
         }
-        let configuration = PanthorConfiguration(deviceName: gpu.deviceName, protectedMemory: protectedMemory, firmware: parameters)
+        let configuration = PanthorConfiguration(deviceName: gpu.deviceName, protectedMemory: protectedMemory, heapLookup: heapLookup, firmware: parameters)
         let environment = PanthorEnvironment(bus: bus, pages: pageAllocator, heaps: heaps, scrubber: scrubber, events: events)
         return PanthorDevice(configuration: configuration, environment: environment, firmware: firmware)
     }

@@ -45,13 +45,16 @@ public struct PanthorConfiguration: Sendable {
     /// `dev_name()`, what `bufinfo` lists among a buffer's attached devices.
     public var deviceName: String
     public var protectedMemory: ProtectedMemoryConfiguration
+    /// How a heap named by ``ProtectedMemoryConfiguration/heapByName(_:)`` is found.
+    public var heapLookup: ProtectedHeapLookup
     public var firmware: CSFParameters
     public var timeouts: PanthorTimeouts
 
-    public init(deviceName: String = "fb000000.gpu", protectedMemory: ProtectedMemoryConfiguration,
+    public init(deviceName: String = "fb000000.gpu", protectedMemory: ProtectedMemoryConfiguration, heapLookup: ProtectedHeapLookup = ProtectedHeapLookup(),
                 firmware: CSFParameters = CSFParameters(), timeouts: PanthorTimeouts = PanthorTimeouts()) {
         self.deviceName = deviceName
         self.protectedMemory = protectedMemory
+        self.heapLookup = heapLookup
         self.firmware = firmware
         self.timeouts = timeouts
     }

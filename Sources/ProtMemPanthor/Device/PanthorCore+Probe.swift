@@ -17,7 +17,7 @@ extension PanthorCore {
         if let problem = parameters.problem {
             throw PanthorError(.invalidArgument, "\(configuration.deviceName): firmware parameters: \(problem)")
         }
-        let source = try makeSource()
+        let (source, protectedModeOff) = try makeSource()
         let image: FirmwareImage
         do {
             image = try FirmwareImage.parse(firmwareBytes, protectedSections: source == nil ? .ignore : .load)
@@ -45,37 +45,53 @@ extension PanthorCore {
         let shared = image.sharedSection
         let windowStart = (UInt64(shared.va.upperBound) + GPUAddressSpaceLayout.pageSize - 1) & ~(GPUAddressSpaceLayout.pageSize - 1)
         kernelVA = KernelVirtualAllocator(window: windowStart..<(GPUAddressSpaceLayout.mcuSharedRegionStart + GPUAddressSpaceLayout.mcuSharedRegionSize))
+        self.protectedModeOff = protectedModeOff
         probed = true
         bootFirmware()
         record(.probed(design: source?.design))
     }
 
-    private func makeSource() throws(PanthorError) -> (any ProtectedMemorySource)? {
+    /// The protected memory the board's design gives, or `nil` with why protected mode is off
+    /// although a heap is named (`nil` reason: the board names none).
+    private func makeSource() throws(PanthorError) -> (source: (any ProtectedMemorySource)?, off: String?) {
         let name = configuration.deviceName
         switch configuration.protectedMemory {
         case .none:
-            return nil
-        case .heapByName(let heapName):
+            return (nil, nil)
+        case .heapByName(let deviceTreeName):
+            let lookup = configuration.heapLookup
+            guard let heapName = lookup.name(deviceTree: deviceTreeName) else {
+                return (nil, "protected_heap_name is empty: no protected mode")
+            }
             do {
-                return try HeapByNameSource.find(heapName, in: environment.heaps, device: dmaDevice)
+                return (try HeapByNameSource.find(heapName, in: environment.heaps, device: dmaDevice, matching: lookup.matches), nil)
             } catch .probeDefer {
-                throw PanthorError(.probeDefer, "\(name): protected heap \"\(heapName)\" is not registered yet")
+                let missing = "protected heap \"\(heapName)\" is not registered" + (lookup.source == .moduleParameter ? " (protected_heap_name)" : "")
+                switch lookup.whenMissing {
+                case .deferProbe:
+                    throw PanthorError(.probeDefer, "\(name): \(missing) yet")
+                case .noSuchDevice:
+                    throw PanthorError(.noSuchDevice, "\(name): \(missing)")
+                case .withoutProtectedMode:
+                    return (nil, "\(missing): no protected mode")
+                }
             } catch {
-                throw PanthorError(error, "\(name): protected-heap-name \"\(heapName)\" is invalid")
+                let what = lookup.source == .moduleParameter ? "protected_heap_name" : "protected-heap-name"
+                throw PanthorError(error, "\(name): \(what) \"\(heapName)\" is invalid")
             }
         case .reservedRegion(let region):
             guard let scrubber = environment.scrubber else {
                 throw PanthorError(.invalidArgument, "\(name): memory-region \(region) needs the secure world's scrub service, and the board has none")
             }
             do {
-                return try ReservedRegionSource(region: region, bus: environment.bus, scrubber: scrubber)
+                return (try ReservedRegionSource(region: region, bus: environment.bus, scrubber: scrubber), nil)
             } catch {
                 throw PanthorError(.invalidArgument, "\(name): \(error)")
             }
         case .heapDevice(let heap):
-            return HeapDeviceSource(heap: heap, registry: environment.heaps, device: dmaDevice)
+            return (HeapDeviceSource(heap: heap, registry: environment.heaps, device: dmaDevice), nil)
         case .userspace:
-            return UserspaceProtectedMemory(device: dmaDevice)
+            return (UserspaceProtectedMemory(device: dmaDevice), nil)
         }
     }
 

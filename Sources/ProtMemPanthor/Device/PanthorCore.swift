@@ -48,6 +48,9 @@ struct PanthorCore: ~Copyable {
 
     // Driver: firmware and protected memory.
     var source: (any ProtectedMemorySource)?
+    /// Why the probe went on without protected mode although the board names a heap (an
+    /// empty `protected_heap_name`, or a missing heap under ``ProtectedHeapLookup/WhenMissing/withoutProtectedMode``).
+    var protectedModeOff: String?
     var firmware: LoadedFirmware?
     var kernelVA = KernelVirtualAllocator(window: 0..<0)
 

@@ -96,6 +96,12 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// Where each firmware section lives.
     public var firmwareSections: [FirmwareSectionPlacement] { withCore { $0.firmware?.placements ?? [] } }
     /// What the driver warned about and carried on from (in the events the trace holds).
+    /// Why the probe went on without protected mode although the board names a heap, if it
+    /// did: the driver's own line, as `protmem simulate` reports it.
+    public var protectedModeOff: String? {
+        withCore { $0.protectedModeOff }
+    }
+
     public var warnings: [String] {
         withCore { core in
             (core.firmware?.warnings ?? []) + core.trace.events().compactMap { if case .warning(let text) = $0.kind { text } else { nil } }

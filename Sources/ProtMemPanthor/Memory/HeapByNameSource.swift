@@ -31,10 +31,11 @@ public final class HeapByNameSource: ProtectedMemorySource {
     /// `dma_heap_find(name)`: the source holding the heap's reference, or `EPROBE_DEFER` when
     /// no heap of that name is registered yet. An empty name is `EINVAL` (a property with no
     /// value is a broken device tree, not a heap still to come).
-    public static func find(_ heapName: String, in registry: DMAHeapRegistry, device: DMADevice) throws(Errno) -> HeapByNameSource {
+    public static func find(_ heapName: String, in registry: DMAHeapRegistry, device: DMADevice,
+                            matching: (String, String) -> Bool = { $0 == $1 }) throws(Errno) -> HeapByNameSource {
         guard !heapName.isEmpty else { throw .invalidArgument }
-        guard let heap = registry.find(heapName) else { throw .probeDefer }
-        return HeapByNameSource(heapName: heapName, heap: heap, registry: registry, device: device)
+        guard let registered = registry.names.first(where: { matching($0, heapName) }), let heap = registry.find(registered) else { throw .probeDefer }
+        return HeapByNameSource(heapName: registered, heap: heap, registry: registry, device: device)
     }
 
     public func allocate(_ request: ProtectedMemoryRequest) throws(Errno) -> ProtectedAllocation {

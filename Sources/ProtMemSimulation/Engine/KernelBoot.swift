@@ -40,7 +40,7 @@ struct KernelBoot {
             for attempt in attempts[seenAttempts...] {
                 switch attempt.outcome {
                 case .bound:
-                    steps.append("\(attempt.device): bound")
+                    steps.append("\(attempt.device): bound" + (device.device?.protectedModeOff.map { " without protected mode (\($0))" } ?? ""))
                     boundBy = trigger
                 case .deferred(let error):
                     // The driver's reason names the device already.
@@ -49,7 +49,9 @@ struct KernelBoot {
                 case .waitingForSupplier(let name):
                     steps.append("\(attempt.device): deferred by the driver core: wait for supplier \(name) (probe not called)")
                 case .failed(let error):
-                    throw SimulationError(device.creationError ?? "the GPU did not come up under the \(designName) design: \(error)")
+                    let reason = error.reason.hasPrefix("\(attempt.device): ") ? String(error.reason.dropFirst(attempt.device.count + 2)) : error.reason
+                    steps.append("\(attempt.device): probe failed (\(error.errno.name)): \(reason); not retried")
+                    throw SimulationError(device.creationError ?? "the GPU did not come up under the \(designName) design; the boot: \(steps.joined(separator: "; "))")
                 }
             }
             seenAttempts = attempts.count
@@ -99,7 +101,7 @@ struct KernelBoot {
         var parts: [String] = []
         if probeDeferrals > 0 { parts.append("deferred \(probeDeferrals)× (EPROBE_DEFER from its probe)") }
         if supplierWaits > 0, let supplier { parts.append("deferred \(supplierWaits)× by the driver core (wait for supplier \(supplier.path))") }
-        parts.append("bound \(boundBy)")
+        parts.append("bound \(boundBy)" + (gpu.protectedModeOff != nil ? " without protected mode" : ""))
         return Outcome(gpu: gpu, steps: steps, deferrals: probeDeferrals + supplierWaits, summary: parts.joined(separator: "; "))
     }
 

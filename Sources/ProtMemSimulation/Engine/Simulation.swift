@@ -75,7 +75,7 @@ public struct Simulation: Sendable {
         if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = (device.path, device.heapName) }
         let boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
             do {
-                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace)
+                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace, heapLookup: scenario.heapLookup)
             } catch {
                 throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
             }

@@ -12,14 +12,19 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var duration: ScenarioDuration
     /// When the GPU driver probes relative to the heaps' drivers (`probe_order`).
     public var probeOrder: ProbeOrder
+    /// How the heap-by-name design finds its heap (`heap_source`, `missing_heap`,
+    /// `protected_heap_name`); the other designs look no heap up by name and ignore it.
+    public var heapLookup: ProtectedHeapLookup
     public var workloads: [Workload]
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
     public var expect: Expectation?
 
     public init(name: String, seed: UInt64 = 1, board: BoardChoice = .builtin, design: Design = .heapByName,
-                duration: ScenarioDuration, probeOrder: ProbeOrder = .linkOrder, workloads: [Workload], expect: Expectation? = nil) {
+                duration: ScenarioDuration, probeOrder: ProbeOrder = .linkOrder, heapLookup: ProtectedHeapLookup = ProtectedHeapLookup(),
+                workloads: [Workload], expect: Expectation? = nil) {
         self.name = name
+        self.heapLookup = heapLookup
         self.expect = expect
         self.probeOrder = probeOrder
         self.seed = seed
@@ -30,7 +35,8 @@ public struct Scenario: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, seed, board, design, duration, probeOrder = "probe_order", workloads, expect
+        case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
+             protectedHeapName = "protected_heap_name", workloads, expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,8 +47,31 @@ public struct Scenario: Hashable, Sendable, Codable {
         design = try container.decodeChoice(Design.self, forKey: .design, naming: "design") ?? .heapByName
         duration = try container.decode(ScenarioDuration.self, forKey: .duration)
         probeOrder = try container.decodeChoice(ProbeOrder.self, forKey: .probeOrder, naming: "probe order") ?? .linkOrder
+        heapLookup = ProtectedHeapLookup(
+            source: try container.decodeChoice(ProtectedHeapLookup.NameSource.self, forKey: .heapSource, naming: "heap source") ?? .rfc,
+            whenMissing: try container.decodeChoice(ProtectedHeapLookup.WhenMissing.self, forKey: .missingHeap, naming: "missing-heap behaviour") ?? .deferProbe,
+            moduleParameter: try container.decodeIfPresent(String.self, forKey: .protectedHeapName))
+        if heapLookup.moduleParameter != nil, heapLookup.source != .moduleParameter {
+            throw DecodingError.dataCorruptedError(forKey: .protectedHeapName, in: container, debugDescription:
+                "protected_heap_name is the module parameter of heap_source: module-param, not of \(heapLookup.source)")
+        }
         workloads = try container.decode([Workload].self, forKey: .workloads)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(board, forKey: .board)
+        try container.encode(design, forKey: .design)
+        try container.encode(duration, forKey: .duration)
+        try container.encode(probeOrder.rawValue, forKey: .probeOrder)
+        try container.encode(heapLookup.source.rawValue, forKey: .heapSource)
+        try container.encode(heapLookup.whenMissing.rawValue, forKey: .missingHeap)
+        try container.encodeIfPresent(heapLookup.moduleParameter, forKey: .protectedHeapName)
+        try container.encode(workloads, forKey: .workloads)
+        try container.encodeIfPresent(expect, forKey: .expect)
     }
 
     /// What a run of the scenario should report: `faults` (absent: any number) and
