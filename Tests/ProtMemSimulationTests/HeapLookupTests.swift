@@ -66,6 +66,21 @@ import Testing
         #expect(first.protectedMode.entries > 0)
     }
 
+    /// The shipped scenario shows the series' lookup carrying on: bound at once, no protected
+    /// frame run, and the defer it replaces would have brought protected mode up.
+    @Test func theShippedCarryOnScenarioShowsWhatItCosts() throws {
+        var scenario = try SimulationTests.scenario("series-heap-missing-carry-on.yaml")
+        #expect(scenario.heapLookup == ProtectedHeapLookup(source: .moduleParameter, whenMissing: .withoutProtectedMode, moduleParameter: "protected-carveout"))
+        let report = try Self.run(scenario)
+        #expect(report.probe.summary == "bound at once without protected mode")
+        #expect(report.protectedMode.entries == 0)
+        #expect(report.devices.first { $0.name == "fb000000.gpu" }?.work == 0)
+        scenario.heapLookup.whenMissing = .deferProbe
+        let deferred = try Self.run(scenario)
+        #expect(deferred.probe.summary == "deferred 1× (EPROBE_DEFER from its probe); bound at late_initcall")
+        #expect(deferred.protectedMode.entries > 0)
+    }
+
     /// Pixel's kbase answers ENODEV: under link order the GPU is lost, and the run says why.
     @Test func enodevLosesTheGPUUnderLinkOrder() throws {
         #expect {
