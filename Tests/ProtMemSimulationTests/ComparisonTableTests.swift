@@ -9,7 +9,8 @@ import Testing
 /// characters, and every word of every cell somewhere in it (long ones as numbered notes).
 @Suite struct ComparisonTableTests {
     static let shipped = ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml",
-                          "broken-record-into-optee-pool.yaml", "series-heap-missing-carry-on.yaml"]
+                          "broken-record-into-optee-pool.yaml", "series-heap-missing-carry-on.yaml",
+                          "userspace-firmware-buffer-not-protected.yaml"]
 
     /// `text` without its spaces and line breaks (which wrapping moves).
     static func flattened(_ text: String) -> String {

@@ -121,4 +121,28 @@ import Testing
         #expect(!reviewed.matches("protected-carveout", "Protected-carveout"))
         #expect(!ProtectedHeapLookup(source: .rfc).matches("protected-carveout", "protected-carveout\n"))
     }
+
+    /// Chia-I Wu's report, run: an ordinary buffer handed in as the firmware's protected
+    /// sections boots, and faults only at the first protected-mode entry; the protected heap's
+    /// buffer runs clean.
+    @Test func anOrdinaryFirmwareBufferFaultsOnlyAtProtectedModeEntry() throws {
+        var scenario = try SimulationTests.scenario("userspace-firmware-buffer-not-protected.yaml")
+        #expect(scenario.firmwareBufferHeap == "system")
+        let report = try Self.run(scenario)
+        #expect(report.probe.summary == "bound at once")
+        #expect(report.protectedMode.entries == 1)
+        #expect(report.faults.contains { $0.contains("mali-protected-output") && $0.contains("which is not protected memory") })
+        #expect(report.faults.filter { $0.contains("GPU Fault in protected mode") }.count == 6)
+        #expect(report.violations.isEmpty)
+        #expect(scenario.expect.map { $0.judge(report).met } == true)
+        scenario.firmwareBufferHeap = nil
+        let clean = try Self.run(scenario)
+        #expect(clean.faults.isEmpty && clean.protectedMode.entries > 1)
+    }
+
+    @Test func aFirmwareBufferHeapTheBoardLacksIsTheScenariosError() throws {
+        var scenario = try SimulationTests.scenario("userspace-firmware-buffer-not-protected.yaml")
+        scenario.firmwareBufferHeap = "no-such-heap"
+        #expect { _ = try Self.run(scenario) } throws: { "\($0)".contains("board protmem-default has no heap \"no-such-heap\"") }
+    }
 }

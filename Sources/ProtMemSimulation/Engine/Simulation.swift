@@ -57,6 +57,7 @@ public struct Simulation: Sendable {
         }
         show?(board)
         try Self.checkHeapNames(scenario.workloads, on: board)
+        if let heap = scenario.firmwareBufferHeap { try Self.checkHeapName(heap, on: board, field: ["firmware_buffer_heap"]) }
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
@@ -93,7 +94,8 @@ public struct Simulation: Sendable {
         if !recordsTrace { gpu.streamTrace { batch in protectedMode.consume(batch) } }
         for step in booted.steps { context.recorder.instant(step, category: "probe", process: "boot", at: events.now) }
         if userspace {
-            firmwareBuffer = context.allocate(gpu.protectedMemoryRequirements.firmwareSectionsSize, from: heapName, owner: "gpu", name: "fw protected sections")
+            firmwareBuffer = context.allocate(gpu.protectedMemoryRequirements.firmwareSectionsSize, from: scenario.firmwareBufferHeap ?? heapName,
+                                              owner: "gpu", name: "fw protected sections")
             if let firmwareBuffer {
                 do { try gpu.installProtectedFirmwareBuffer(firmwareBuffer) } catch { context.recorder.fault("gpu", "installing the firmware buffer: \(error)", at: events.now) }
             }
@@ -181,7 +183,6 @@ public struct Simulation: Sendable {
     /// a misspelt heap is the scenario's error, found before the boot, not an `ENOENT` from
     /// the first `open` of its device node.
     static func checkHeapNames(_ workloads: [Workload], on board: Board) throws(SimulationError) {
-        let names = board.heaps.heaps.map(\.name) + board.unregisteredHeaps.map(\.name)
         for (index, workload) in workloads.enumerated() {
             let named: String?
             switch workload {
@@ -192,11 +193,15 @@ public struct Simulation: Sendable {
             }
             var fields: [(key: String, heap: String)] = named.map { [("heap", $0)] } ?? []
             if case .secureRecord(let stream) = workload, let bitstream = stream.bitstreamHeap { fields.append(("bitstream_heap", bitstream)) }
-            for (key, heap) in fields where !names.contains(heap) {
-                throw SimulationError("board \(board.name) has no heap \"\(heap)\"; its heaps are \(names.map { "\"\($0)\"" }.joined(separator: ", "))",
-                                      field: ["workloads", String(index), key])
-            }
+            for (key, heap) in fields { try checkHeapName(heap, on: board, field: ["workloads", String(index), key]) }
         }
+    }
+
+    /// `heap`, which the scenario names at `field`, is one the board has.
+    static func checkHeapName(_ heap: String, on board: Board, field: [String]) throws(SimulationError) {
+        let names = board.heaps.heaps.map(\.name) + board.unregisteredHeaps.map(\.name)
+        guard !names.contains(heap) else { return }
+        throw SimulationError("board \(board.name) has no heap \"\(heap)\"; its heaps are \(names.map { "\"\($0)\"" }.joined(separator: ", "))", field: field)
     }
 
     static func make(_ workload: Workload) -> any SimulatedWorkload {

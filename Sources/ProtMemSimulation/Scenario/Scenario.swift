@@ -15,6 +15,11 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// How the heap-by-name design finds its heap (`heap_source`, `missing_heap`,
     /// `protected_heap_name`); the other designs look no heap up by name and ignore it.
     public var heapLookup: ProtectedHeapLookup
+    /// Under the userspace design, the heap userspace allocates the firmware's protected
+    /// sections from (`firmware_buffer_heap`); without it, the protected heap. A heap the normal
+    /// world can read is Chia-I Wu's report: the firmware boots and faults only at
+    /// `GLB_PROTM_ENTER`. The other designs ignore it.
+    public var firmwareBufferHeap: String?
     public var workloads: [Workload]
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
@@ -25,6 +30,7 @@ public struct Scenario: Hashable, Sendable, Codable {
                 workloads: [Workload], expect: Expectation? = nil) {
         self.name = name
         self.heapLookup = heapLookup
+        self.firmwareBufferHeap = nil
         self.expect = expect
         self.probeOrder = probeOrder
         self.seed = seed
@@ -36,7 +42,7 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
-             protectedHeapName = "protected_heap_name", workloads, expect
+             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap", workloads, expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,6 +61,7 @@ public struct Scenario: Hashable, Sendable, Codable {
             throw DecodingError.dataCorruptedError(forKey: .protectedHeapName, in: container, debugDescription:
                 "protected_heap_name is the module parameter of heap_source: module-param, not of \(heapLookup.source)")
         }
+        firmwareBufferHeap = try container.decodeIfPresent(String.self, forKey: .firmwareBufferHeap)
         workloads = try container.decode([Workload].self, forKey: .workloads)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
@@ -70,6 +77,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         try container.encode(heapLookup.source.rawValue, forKey: .heapSource)
         try container.encode(heapLookup.whenMissing.rawValue, forKey: .missingHeap)
         try container.encodeIfPresent(heapLookup.moduleParameter, forKey: .protectedHeapName)
+        try container.encodeIfPresent(firmwareBufferHeap, forKey: .firmwareBufferHeap)
         try container.encode(workloads, forKey: .workloads)
         try container.encodeIfPresent(expect, forKey: .expect)
     }
