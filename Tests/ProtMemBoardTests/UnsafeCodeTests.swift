@@ -42,7 +42,7 @@ import Testing
         StorageType(file: "ProtMemTime/EventLane.swift", type: "EventLane",
                     reason: "the queue's ring of in-order keys over memory it owns"),
         StorageType(file: "ProtMemTime/EventHandlerTable.swift", type: "EventHandlerTable",
-                    reason: "a due value event's handler lent unretained: a retain and release on every event cost a tenth of a run"),
+                    reason: "a due value event's handler lent unretained: a retain and a release on each of 72,000 events a minute of playback, two atomics each"),
         StorageType(file: "ProtMemTime/ScheduledEventPayload.swift", type: "ScheduledEventPayload",
                     reason: "a value event's bytes stored and loaded as the handler's own type"),
         StorageType(file: "ProtMemPanthor/Interface/FirmwareSlotArray.swift", type: "FirmwareSlotArray",

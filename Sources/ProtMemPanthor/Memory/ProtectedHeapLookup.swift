@@ -1,7 +1,7 @@
 /// How the driver finds the protected heap by name, as each proposal has it: where the name
 /// comes from, how it is compared, and what the probe does while no heap of that name is
 /// registered. The design argument of 2025–26 in one value; a board or scenario picks one.
-public struct ProtectedHeapLookup: Hashable, Sendable, CustomStringConvertible {
+public struct ProtectedHeapLookup: Hashable, Sendable {
     /// Where the heap's name comes from.
     public enum NameSource: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
         /// The January 2025 RFC: the GPU node's `protected-heap-name`, matched exactly
@@ -64,7 +64,4 @@ public struct ProtectedHeapLookup: Hashable, Sendable, CustomStringConvertible {
         func trimmed(_ s: String) -> Substring { s.hasSuffix("\n") ? s.dropLast() : s[...] }
         return trimmed(a) == trimmed(b)
     }
-
-    /// What the probe section of a report says: `module-param, enodev when missing`.
-    public var description: String { "\(source), \(whenMissing) when missing" }
 }

@@ -34,6 +34,12 @@ struct KernelBoot {
         var boundBy: String?
         var seenAttempts = 0
 
+        /// The driver's reason without the device's name, which it starts with and the step
+        /// already gives.
+        func reason(_ error: PanthorError, of device: String) -> String {
+            error.reason.hasPrefix("\(device): ") ? String(error.reason.dropFirst(device.count + 2)) : error.reason
+        }
+
         /// Writes down the probe attempts made since the last call; notes what bound the GPU.
         func logAttempts(_ trigger: String) throws(SimulationError) {
             let attempts = queue.attempts
@@ -43,14 +49,11 @@ struct KernelBoot {
                     steps.append("\(attempt.device): bound" + (device.device?.protectedModeOff.map { " without protected mode (\($0))" } ?? ""))
                     boundBy = trigger
                 case .deferred(let error):
-                    // The driver's reason names the device already.
-                    let reason = error.reason.hasPrefix("\(attempt.device): ") ? String(error.reason.dropFirst(attempt.device.count + 2)) : error.reason
-                    steps.append("\(attempt.device): probe deferred (EPROBE_DEFER): \(reason)")
+                    steps.append("\(attempt.device): probe deferred (EPROBE_DEFER): \(reason(error, of: attempt.device))")
                 case .waitingForSupplier(let name):
                     steps.append("\(attempt.device): deferred by the driver core: wait for supplier \(name) (probe not called)")
                 case .failed(let error):
-                    let reason = error.reason.hasPrefix("\(attempt.device): ") ? String(error.reason.dropFirst(attempt.device.count + 2)) : error.reason
-                    steps.append("\(attempt.device): probe failed (\(error.errno.name)): \(reason); not retried")
+                    steps.append("\(attempt.device): probe failed (\(error.errno.name)): \(reason(error, of: attempt.device)); not retried")
                     throw SimulationError(device.creationError ?? "the GPU did not come up under the \(designName) design; the boot: \(steps.joined(separator: "; "))")
                 }
             }

@@ -30,7 +30,6 @@ public struct Scenario: Hashable, Sendable, Codable {
                 workloads: [Workload], expect: Expectation? = nil) {
         self.name = name
         self.heapLookup = heapLookup
-        self.firmwareBufferHeap = nil
         self.expect = expect
         self.probeOrder = probeOrder
         self.seed = seed
