@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
         .target(
             name: "ProtMemUserspace",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard"]
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard", "ProtMemPanthor", "ProtMemTime"]
         ),
         // Above the simulation: the attack catalogue, each attack a scenario on its own board
         // that uses only normal-world capabilities, judged by what the model answers and by

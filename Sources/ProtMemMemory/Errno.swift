@@ -21,6 +21,8 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     /// No such device or address. The corresponding C error is `ENXIO`.
     public static let noSuchDeviceOrAddress = Errno(rawValue: 6)
     /// Bad file descriptor. The corresponding C error is `EBADF`.
+    /// `E2BIG`: an extensible struct carries non-zero bytes past what the kernel knows.
+    public static let argumentListTooLong = Errno(rawValue: 7)
     public static let badFileDescriptor = Errno(rawValue: 9)
     /// Out of memory. The corresponding C error is `ENOMEM`.
     public static let noMemory = Errno(rawValue: 12)
@@ -46,6 +48,8 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     public static let inappropriateIOCTLForDevice = Errno(rawValue: 25)
     /// No space left on device. The corresponding C error is `ENOSPC`.
     public static let noSpace = Errno(rawValue: 28)
+    /// `ETIME`: a wait's deadline passed (`DRM_IOCTL_SYNCOBJ_WAIT`).
+    public static let timerExpired = Errno(rawValue: 62)
     /// Illegal seek. The corresponding C error is `ESPIPE`.
     public static let illegalSeek = Errno(rawValue: 29)
     /// File name too long. The corresponding C error is `ENAMETOOLONG`.
@@ -78,6 +82,7 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
         3: ("ESRCH", "No such process"),
         4: ("EINTR", "Interrupted system call"),
         6: ("ENXIO", "No such device or address"),
+        7: ("E2BIG", "Argument list too long"),
         9: ("EBADF", "Bad file descriptor"),
         12: ("ENOMEM", "Cannot allocate memory"),
         13: ("EACCES", "Permission denied"),
@@ -88,6 +93,7 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
         20: ("ENOTDIR", "Not a directory"),
         21: ("EISDIR", "Is a directory"),
         22: ("EINVAL", "Invalid argument"),
+        62: ("ETIME", "Timer expired"),
         24: ("EMFILE", "Too many open files"),
         25: ("ENOTTY", "Inappropriate ioctl for device"),
         28: ("ENOSPC", "No space left on device"),

@@ -21,6 +21,8 @@ public final class DeviceFilesystem: Sendable {
     public static let nameMaximum = 255
 
     let heaps: DMAHeapRegistry
+    /// `/dev/dri/renderD128` exists (the board's GPU was handed to the userspace).
+    let hasRenderNode: Bool
 
     private struct ExtraNode {
         let device: DeviceNumber
@@ -37,8 +39,14 @@ public final class DeviceFilesystem: Sendable {
 
     private static let directories: [String: UInt64] = ["/": 2, "/dev": 1, "/dev/dma_heap": 3]
 
-    init(heaps: DMAHeapRegistry) {
+    init(heaps: DMAHeapRegistry, hasRenderNode: Bool = false) {
         self.heaps = heaps
+        self.hasRenderNode = hasRenderNode
+    }
+
+    /// The directories there are: `/dev/dri` only with a render node, as DRM creates it.
+    private func isDirectory(_ path: String) -> Bool {
+        Self.directories[path] != nil || (hasRenderNode && path == "/dev/dri")
     }
 
     /// Looks `path` up.
@@ -48,7 +56,7 @@ public final class DeviceFilesystem: Sendable {
         var current = "/"
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             guard component.utf8.count <= Self.nameMaximum else { throw .nameTooLong }
-            guard Self.directories[current] != nil else { throw .notDirectory }
+            guard isDirectory(current) else { throw .notDirectory }
             switch component {
             case ".": continue
             case "..": current = Self.parent(of: current)
@@ -98,6 +106,8 @@ public final class DeviceFilesystem: Sendable {
     private func node(at path: String) -> DeviceNode? {
         if let inode = Self.directories[path] { return .directory(path: path, inode: inode) }
         switch path {
+        case "/dev/dri" where hasRenderNode: return .directory(path: path, inode: 6)
+        case "/dev/dri/renderD128" where hasRenderNode: return .characterDevice(path: path, device: .renderD128, inode: 7)
         case "/dev/null": return .characterDevice(path: path, device: .null, inode: 4)
         case "/dev/udmabuf": return .characterDevice(path: path, device: .udmabuf, inode: 5)
         default: break
@@ -117,6 +127,7 @@ public final class DeviceFilesystem: Sendable {
 
     private func allPaths() -> [String] {
         var paths = Array(Self.directories.keys) + ["/dev/null", "/dev/udmabuf"]
+        if hasRenderNode { paths += ["/dev/dri", "/dev/dri/renderD128"] }
         paths += heaps.names.map { "/dev/dma_heap/\($0)" }
         paths += state.withLock { Array($0.extra.keys) }
         return paths

@@ -1,5 +1,6 @@
 import ProtMemDMABuf
 import ProtMemMemory
+import ProtMemPanthor
 
 extension Kernel {
     /// `do_filp_open` on the model's file system, in the VFS's order:
@@ -53,6 +54,11 @@ extension Kernel {
         case DeviceNumber.miscMajor:
             guard device == .udmabuf else { throw .noSuchDevice }
             return .udmabufDevice(udmabuf)
+        case DeviceNumber.drmMajor:
+            // `drm_open`: a minor with no DRM device behind it is ENODEV.
+            guard device == .renderD128, let gpu else { throw .noSuchDevice }
+            guard gpu.isProbed else { throw .noSuchDevice }
+            return .drmRender(PanthorRenderFile(gpu: gpu))
         case DeviceNumber.memMajor:
             guard device == .null else { throw .noSuchDeviceOrAddress }
             return .null

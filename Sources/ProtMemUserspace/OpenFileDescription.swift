@@ -35,6 +35,8 @@ public enum FileObject: Sendable {
     case memfd(MemFD)
     /// A `sync_file` from `DMA_BUF_IOCTL_EXPORT_SYNC_FILE`.
     case syncFile(SyncFile)
+    /// `/dev/dri/renderD128`: one `drm_file` of the Panthor GPU.
+    case drmRender(PanthorRenderFile)
     /// `/dev/null`
     case null
     /// A directory opened read-only.
@@ -134,6 +136,7 @@ public final class OpenFileDescription: Sendable, CustomStringConvertible {
         }
         guard last else { return }
         if case .memfd(let memfd) = object { memfd.release() }
+        if case .drmRender(let file) = object { file.release() }
     }
 
     /// `FIONBIO`: sets or clears `O_NONBLOCK` for every descriptor of this file.

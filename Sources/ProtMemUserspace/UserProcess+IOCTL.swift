@@ -57,6 +57,8 @@ extension UserProcess {
             return try DMABufFile.ioctl(buffer, request, argument, caller: self)
         case .udmabufDevice(let device):
             return try device.ioctl(request, argument, caller: self)
+        case .drmRender(let render):
+            return try render.ioctl(request, argument, caller: self)
         case .memfd, .syncFile, .null, .directory, .path:
             throw .inappropriateIOCTLForDevice
         }

@@ -72,7 +72,7 @@ extension UserProcess {
             try file.retain()
             let mapping = MemFDMapping(memfd: memfd, fileOffset: offset, length: aligned, shared: shared, mayWrite: mayWrite)
             object = MappedObject(.memfd(mapping, file: file))
-        case .dmaHeap, .udmabufDevice, .syncFile, .null, .directory, .path:
+        case .dmaHeap, .udmabufDevice, .drmRender, .syncFile, .null, .directory, .path:
             throw .noSuchDevice
         }
         return try insert(object, start: start, length: aligned, protection: protection)

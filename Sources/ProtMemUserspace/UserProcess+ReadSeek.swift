@@ -37,7 +37,7 @@ extension UserProcess {
             let bytes = try memfd.readFile(at: start, count: length)
             file.setPosition(start + length)
             return bytes
-        case .dmaBuf, .dmaHeap, .udmabufDevice, .syncFile, .path:
+        case .dmaBuf, .dmaHeap, .udmabufDevice, .drmRender, .syncFile, .path:
             throw .invalidArgument
         }
     }
@@ -76,7 +76,7 @@ extension UserProcess {
             guard offset >= 0, whence == .set else { throw .invalidArgument }
             file.setPosition(UInt64(offset))
             return UInt64(offset)
-        case .dmaHeap, .udmabufDevice, .syncFile, .path:
+        case .dmaHeap, .udmabufDevice, .drmRender, .syncFile, .path:
             throw .illegalSeek
         }
     }

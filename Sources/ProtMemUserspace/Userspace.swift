@@ -2,6 +2,7 @@ import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
+import ProtMemPanthor
 import Synchronization
 
 /// The userspace side of one modelled kernel: its file system, its devices, and the
@@ -26,12 +27,13 @@ public final class Userspace: Sendable {
 
     private let state = Mutex(State())
 
-    /// `udmabufSizeLimitMB` is the udmabuf module's `size_limit_mb` parameter.
-    public init(board: Board, udmabufSizeLimitMB: UInt64 = UDMABufDevice.defaultSizeLimitMB) {
+    /// `udmabufSizeLimitMB` is the udmabuf module's `size_limit_mb` parameter. With `gpu`
+    /// (the board's Panthor GPU, probed by the caller) `/dev/dri/renderD128` reaches it.
+    public init(board: Board, udmabufSizeLimitMB: UInt64 = UDMABufDevice.defaultSizeLimitMB, gpu: PanthorDevice? = nil) {
         self.board = board
-        self.devices = DeviceFilesystem(heaps: board.heaps)
+        self.devices = DeviceFilesystem(heaps: board.heaps, hasRenderNode: gpu != nil)
         self.udmabuf = UDMABufDevice(list: board.dmaBufs, sizeLimitMB: udmabufSizeLimitMB)
-        self.kernel = Kernel(board: board, devices: devices, udmabuf: udmabuf)
+        self.kernel = Kernel(board: board, devices: devices, udmabuf: udmabuf, gpu: gpu)
     }
 
     /// A new process with descriptors 0, 1 and 2 open on `/dev/null`, as a daemon has them.
@@ -81,10 +83,14 @@ final class Kernel: Sendable {
     /// `get_next_ino()` for shmem inodes.
     private let nextShmemInode = Mutex<UInt64>(2048)
 
-    init(board: Board, devices: DeviceFilesystem, udmabuf: UDMABufDevice) {
+    /// The GPU behind `/dev/dri/renderD128`, when the userspace has one.
+    let gpu: PanthorDevice?
+
+    init(board: Board, devices: DeviceFilesystem, udmabuf: UDMABufDevice, gpu: PanthorDevice?) {
         self.board = board
         self.devices = devices
         self.udmabuf = udmabuf
+        self.gpu = gpu
     }
 
     var heaps: DMAHeapRegistry { board.heaps }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import ProtMemBoard
+import ProtMemPanthor
 import ProtMemSimulation
+import ProtMemTime
 import ProtMemUserspace
 
 /// `protmem abi`: the userspace ABI of the model, driven by scripts.
@@ -28,6 +30,14 @@ struct ABIRun: ParsableCommand {
     @Argument(help: "The script: one JSON object per line; blank lines and lines starting with # are skipped.")
     var file: String
 
+    @Flag(name: .customLong("userspace-import"),
+          help: "The GPU takes its protected memory from userspace (Boris Brezillon's May 2026 proposal): DEV_QUERY reports what to import, FW_PROTECTED_IMPORT takes the firmware's sections, GROUP_CREATE the suspend buffer.")
+    var userspaceImport = false
+
+    @Option(name: .customLong("protected-heap-name"),
+            help: "The series' panthor.protected_heap_name module parameter (patch 4) instead of the board's device-tree property; empty means no protected mode.")
+    var protectedHeapName: String?
+
     func run() throws {
         let data: [UInt8]
         do {
@@ -41,7 +51,28 @@ struct ABIRun: ParsableCommand {
         } catch {
             throw ValidationError("cannot build the board: \(error)")
         }
-        let userspace = Userspace(board: board)
+        // The board's GPU behind /dev/dri/renderD128, probed once at "boot": a probe that
+        // fails or defers leaves the node absent, as a driver that never bound does.
+        let events = EventQueue()
+        let lookup = protectedHeapName.map { ProtectedHeapLookup(source: .moduleParameter, whenMissing: .withoutProtectedMode, moduleParameter: $0) }
+            ?? ProtectedHeapLookup()
+        var gpu: PanthorDevice?
+        if board.gpu != nil {
+            let firmware: [UInt8]
+            do {
+                firmware = try FirmwareLocator.load(nil).bytes
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            do {
+                let device = try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspaceImport, heapLookup: lookup)
+                try device.probe()
+                gpu = device
+            } catch {
+                Diagnostics.print("protmem abi run: the GPU did not probe, so /dev/dri/renderD128 is absent: \(error)")
+            }
+        }
+        let userspace = Userspace(board: board, gpu: gpu)
         let process = userspace.spawn(name: "abi-script")
         defer { process.exit() }
         let runner = ABIScriptRunner(process: process)

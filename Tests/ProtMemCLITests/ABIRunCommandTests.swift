@@ -20,6 +20,14 @@ import Testing
             .filter { $0.hasSuffix(".jsonl") }.sorted()
     }
 
+    /// The options a script runs with: a JSON array of strings in `<script>.args` beside it
+    /// (the board's GPU design, the series' module parameter), none without one.
+    static func arguments(of script: String) throws -> [String] {
+        let path = examples.appendingPathComponent((script as NSString).deletingPathExtension + ".args").path
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String])
+    }
+
     @Test func everyScriptHasItsExpectedOutputAndBack() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path)
         #expect(Self.scripts.count >= 8)
@@ -27,6 +35,7 @@ import Testing
             let stem = (file as NSString).deletingPathExtension
             if file.hasSuffix(".jsonl") { #expect(files.contains(stem + ".expected"), "\(file) has no .expected") }
             if file.hasSuffix(".expected") { #expect(files.contains(stem + ".jsonl"), "\(file) has no script") }
+            if file.hasSuffix(".args") { #expect(files.contains(stem + ".jsonl"), "\(file) has no script") }
         }
     }
 
@@ -34,7 +43,7 @@ import Testing
     func exampleGivesItsExpectedOutput(_ script: String) throws {
         let path = Self.examples.appendingPathComponent(script).path
         let expected = try String(contentsOfFile: path.replacingOccurrences(of: ".jsonl", with: ".expected"), encoding: .utf8)
-        let result = try runProtMem(["abi", "run", path])
+        let result = try runProtMem(["abi", "run", path] + Self.arguments(of: script))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
         if result.stdout != expected {
@@ -56,7 +65,11 @@ import Testing
             }
         }
         #expect(seen == ["open", "alloc", "ioctl", "sync", "set_name", "mmap", "write", "read", "munmap", "fdinfo", "dup",
-                         "close", "memfd", "udmabuf_create"])
+                         "close", "memfd", "udmabuf_create",
+                         // The render node (Documentation/abi-script-render-node.md).
+                         "drm_version", "prime_import", "gem_close", "syncobj_create", "syncobj_wait", "dev_query", "vm_create",
+                         "vm_destroy", "vm_bind", "group_create", "group_submit", "group_get_state", "group_destroy",
+                         "fw_protected_import"])
     }
 
     /// A script with one bad line: the lines before it run and print, the bad one stops the

@@ -13,12 +13,20 @@ extension PanthorCore {
     /// device has protected memory, its protected suspend buffer of `protm_suspend_size` bytes
     /// (`panthor_fw_alloc_protm_suspend_buf_mem`, or the buffer userspace passed under the
     /// userspace design), each mapped NOEXEC in the MCU's VM. Nothing is left behind on error.
-    mutating func createGroup(vm: VMHandle, priority: GroupPriority, queueCount: Int, protectedSuspendBuffer userBuffer: DMABuf?) throws(Errno) -> GroupHandle {
+    ///
+    /// `protected` is the series' `DRM_PANTHOR_GROUP_CREATE_PROTECTED` (patch 8): only a group
+    /// created with it gets a protected suspend buffer, and without protected memory asking
+    /// for one is `EINVAL` (`panthor_gem_create_protected` finds no heap). `nil` is the RFC,
+    /// which gives every group one whenever the device has protected memory.
+    mutating func createGroup(vm: VMHandle, priority: GroupPriority, queueCount: Int, protectedSuspendBuffer userBuffer: DMABuf?,
+                              protected: Bool? = nil) throws(Errno) -> GroupHandle {
         try checkUsable()
         guard vms.contains(vm), (1...parameters.streamsPerGroup).contains(queueCount) else { throw .invalidArgument }
         let isUserspace = source?.design == .userspace
-        guard userBuffer == nil || isUserspace else { throw .invalidArgument }
-        guard !isUserspace || userBuffer != nil else { throw .invalidArgument }
+        if protected == true, source == nil || protectedModeOff != nil { throw .invalidArgument }
+        let wantsProtected = protected ?? true
+        guard userBuffer == nil || (isUserspace && wantsProtected) else { throw .invalidArgument }
+        guard !isUserspace || !wantsProtected || userBuffer != nil else { throw .invalidArgument }
         let handle = GroupHandle(rawValue: nextGroup)
         let mcuSpace = mmu!.mcu
         var taken = GroupCreation(suspend: try KernelBuffer.allocate(UInt64(parameters.suspendSize), from: environment.pages))
@@ -35,7 +43,7 @@ extension PanthorCore {
         }
         taken.suspendMapped = true
         var protectedVA: GPUVirtualRange?
-        if let source {
+        if let source, wantsProtected {
             let request = ProtectedMemoryRequest(size: UInt64(parameters.protectedSuspendSize), purpose: .groupSuspendBuffer(group: handle.rawValue),
                                                  userBuffer: userBuffer)
             do throws(Errno) {

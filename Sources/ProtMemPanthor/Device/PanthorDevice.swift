@@ -93,6 +93,10 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         try perform({ (core: inout PanthorCore) throws(PanthorError) in try core.installProtectedFirmwareBuffer(buffer) })
     }
 
+    /// Whether the firmware's PROT sections have their protected memory (the userspace
+    /// design's DEV_QUERY reports it).
+    public var firmwareProtectedSectionsPlaced: Bool { withCore { $0.firmware?.protectedSectionsPlaced ?? false } }
+
     /// Where each firmware section lives.
     public var firmwareSections: [FirmwareSectionPlacement] { withCore { $0.firmware?.placements ?? [] } }
     /// What the driver warned about and carried on from (in the events the trace holds).
@@ -134,9 +138,13 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     /// `queues` must lie in 1...streamsPerGroup. Under the userspace design
     /// `protectedSuspendBuffer` is required (at least `protm_suspend_size` bytes); under the
     /// others it must be `nil`.
-    public func createGroup(vm: VMHandle, priority: GroupPriority, queues: Int = 1, protectedSuspendBuffer: DMABuf? = nil) throws(Errno) -> GroupHandle {
+    ///
+    /// `protected`: the series' `DRM_PANTHOR_GROUP_CREATE_PROTECTED`; `nil` is the RFC, where
+    /// every group gets a protected suspend buffer when the device has protected memory.
+    public func createGroup(vm: VMHandle, priority: GroupPriority, queues: Int = 1, protectedSuspendBuffer: DMABuf? = nil,
+                            protected: Bool? = nil) throws(Errno) -> GroupHandle {
         try perform({ (core: inout PanthorCore) throws(Errno) in
-            try core.createGroup(vm: vm, priority: priority, queueCount: queues, protectedSuspendBuffer: protectedSuspendBuffer)
+            try core.createGroup(vm: vm, priority: priority, queueCount: queues, protectedSuspendBuffer: protectedSuspendBuffer, protected: protected)
         })
     }
 

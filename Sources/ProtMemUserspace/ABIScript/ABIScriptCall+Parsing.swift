@@ -42,8 +42,9 @@ private struct FieldReader {
     mutating func call() throws(ABIScriptError) -> ABIScriptCall {
         guard let opValue = members.first(where: { $0.key == "op" })?.value else { throw fail("missing field \"op\"") }
         guard case .string(let op) = opValue else { throw fail("field \"op\" must be a string, found \(opValue.kindName)", value: "op") }
-        guard let known = ABIScriptCall.fields[op] else {
-            throw fail("unknown op \"\(op)\" (known: \(ABIScriptCall.fields.keys.sorted().joined(separator: ", ")))", value: "op")
+        guard let known = ABIScriptCall.fields[op] ?? ABIScriptDRMCall.ops[op] else {
+            let names = Array(ABIScriptCall.fields.keys) + Array(ABIScriptDRMCall.ops.keys)
+            throw fail("unknown op \"\(op)\" (known: \(names.sorted().joined(separator: ", ")))", value: "op")
         }
         self.op = op
         for member in members where member.key != "op" && !known.required.contains(member.key) && !known.optional.contains(member.key) {
@@ -52,6 +53,7 @@ private struct FieldReader {
         for field in known.required where !members.contains(where: { $0.key == field }) {
             throw fail("op \"\(op)\" needs field \"\(field)\"")
         }
+        if ABIScriptDRMCall.ops[op] != nil { return .drm(try drmCall(known: known)) }
         switch op {
         case "open":
             return .open(path: try string("path"), flags: UInt32(try flags("flags", ABIFlagNames.open, bits: 32)), as: try name("as"))
@@ -95,6 +97,30 @@ private struct FieldReader {
                                   size: try integer("size", bits: 64),
                                   flags: UInt32(try flags("flags", ABIFlagNames.udmabuf, bits: 32)), as: try name("as"))
         }
+    }
+
+    /// A render-node line: names for the handle fields and `buf`, numbers (or C names) for
+    /// the rest.
+    func drmCall(known: (required: [String], optional: [String])) throws(ABIScriptError) -> ABIScriptDRMCall {
+        var handles: [String: String] = [:]
+        var numbers: [String: UInt64] = [:]
+        var buffer: String?
+        var binds: String?
+        for field in known.required + known.optional where value(field) != nil {
+            switch field {
+            case "fd": break
+            case "as": binds = try name(field)
+            case "buf": buffer = try name(field)
+            case _ where ABIScriptDRMCall.handleFields.contains(field): handles[field] = try name(field)
+            default:
+                if let names = ABIScriptDRMCall.flagNames(op: op, field: field) {
+                    numbers[field] = try flags(field, names, bits: 64)
+                } else {
+                    numbers[field] = try integer(field, bits: 64)
+                }
+            }
+        }
+        return ABIScriptDRMCall(op: op, fd: try name("fd"), handles: handles, buffer: buffer, numbers: numbers, binds: binds)
     }
 
     private func value(_ field: String) -> JSONValue? {

@@ -15,6 +15,8 @@ public enum ABIScriptCall: Equatable, Sendable {
     case close(fd: String)
     case memfd(length: UInt64, seals: UInt32, as: String)
     case udmabufCreate(fd: String, memfd: String, offset: UInt64, size: UInt64, flags: UInt32, as: String)
+    /// A render-node op (`/dev/dri/renderD128`): see ``ABIScriptDRMCall``.
+    case drm(ABIScriptDRMCall)
 
     /// The most bytes one `read` line may load: 16 MiB, the script's own limit (Linux puts
     /// none on loads from a mapping). A read's bytes are printed as hex on one line, so this
@@ -39,6 +41,7 @@ public enum ABIScriptCall: Equatable, Sendable {
         case .close: "close"
         case .memfd: "memfd"
         case .udmabufCreate: "udmabuf_create"
+        case .drm(let call): call.op
         }
     }
 
@@ -60,18 +63,28 @@ public enum ABIScriptCall: Equatable, Sendable {
         "udmabuf_create": (["fd", "memfd", "size", "as"], ["offset", "flags"]),
     ]
 
-    /// The fields of this call that name an object: the field, the name, and whether it must
-    /// name a mapping (else a descriptor).
-    var references: [(field: String, name: String, isMapping: Bool)] {
+    /// What a name must stand for.
+    enum ReferenceKind: Sendable {
+        case descriptor, mapping, handle
+    }
+
+    /// The fields of this call that name an object: the field, the name, and what it must
+    /// name.
+    var references: [(field: String, name: String, kind: ReferenceKind)] {
         switch self {
-        case .open, .memfd: []
+        case .drm(let call):
+            var references: [(field: String, name: String, kind: ReferenceKind)] = [("fd", call.fd, .descriptor)]
+            if let buffer = call.buffer { references.append(("buf", buffer, .descriptor)) }
+            for (field, name) in call.handles.sorted(by: { $0.key < $1.key }) { references.append((field, name, .handle)) }
+            return references
+        case .open, .memfd: return []
         case .alloc(let fd, _, _, _, _, _), .ioctl(let fd, _, _), .sync(let fd, _), .setName(let fd, _),
              .mmap(let fd, _, _, _, _, _), .fdinfo(let fd), .dup(let fd, _), .close(let fd):
-            [("fd", fd, false)]
+            return [("fd", fd, .descriptor)]
         case .write(let map, _, _), .read(let map, _, _), .munmap(let map):
-            [("map", map, true)]
+            return [("map", map, .mapping)]
         case .udmabufCreate(let fd, let memfd, _, _, _, _):
-            [("fd", fd, false), ("memfd", memfd, false)]
+            return [("fd", fd, .descriptor), ("memfd", memfd, .descriptor)]
         }
     }
 
@@ -81,6 +94,8 @@ public enum ABIScriptCall: Equatable, Sendable {
         case .open(_, _, let name), .alloc(_, _, _, _, _, let name), .mmap(_, _, _, _, _, let name), .dup(_, let name),
              .memfd(_, _, let name), .udmabufCreate(_, _, _, _, _, let name):
             name
+        case .drm(let call):
+            call.binds
         default:
             nil
         }

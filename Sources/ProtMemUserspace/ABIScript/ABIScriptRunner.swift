@@ -16,12 +16,16 @@ import ProtMemMemory
 public final class ABIScriptRunner {
     public let process: UserProcess
 
-    private enum Binding {
+    enum Binding {
         case descriptor(FileDescriptor, closed: Bool)
         case mapping(VirtualAddress, length: UInt64, unmapped: Bool)
+        /// A render-node handle (GEM object, VM, group, syncobj).
+        case handle(UInt32)
     }
 
-    private var bindings: [String: Binding] = [:]
+    var bindings: [String: Binding] = [:]
+    /// Anonymous memory the runner puts the arrays and strings of render-node calls in.
+    var scratch: VirtualAddress?
 
     public init(process: UserProcess) {
         self.process = process
@@ -45,12 +49,16 @@ public final class ABIScriptRunner {
             switch bindings[reference.name] {
             case nil:
                 throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line), problem: "field \"\(reference.field)\" names \"\(reference.name)\", which no earlier line created")
-            case .descriptor where reference.isMapping:
-                throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line), problem: "field \"\(reference.field)\" names \"\(reference.name)\", a descriptor, where a mapping is needed")
-            case .mapping where !reference.isMapping:
-                throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line), problem: "field \"\(reference.field)\" names \"\(reference.name)\", a mapping, where a descriptor is needed")
-            default:
-                break
+            case .some(let binding):
+                let found: ABIScriptCall.ReferenceKind = switch binding {
+                case .descriptor: .descriptor
+                case .mapping: .mapping
+                case .handle: .handle
+                }
+                guard found == reference.kind else {
+                    throw ABIScriptError(line: number, column: ABIScriptCall.valueColumn(of: reference.field, in: line),
+                                         problem: "field \"\(reference.field)\" names \"\(reference.name)\", \(found.article), where \(reference.kind.article) is needed")
+                }
             }
         }
         let outcome: ABIScriptResult.Outcome
@@ -64,12 +72,12 @@ public final class ABIScriptRunner {
 
     /// The descriptor a name stands for now: `-1` (which every call answers with `EBADF`)
     /// once it has been closed.
-    private func descriptor(_ name: String) -> FileDescriptor {
+    func descriptor(_ name: String) -> FileDescriptor {
         guard case .descriptor(let fd, let closed) = bindings[name]! else { return .invalid }
         return closed ? .invalid : fd
     }
 
-    private func bind(_ name: String, _ fd: FileDescriptor) {
+    func bind(_ name: String, _ fd: FileDescriptor) {
         bindings[name] = .descriptor(fd, closed: false)
     }
 
@@ -121,6 +129,9 @@ public final class ABIScriptRunner {
         case .close(let fd):
             try process.close(descriptor(fd))
             if case .descriptor(let number, _) = bindings[fd]! { bindings[fd] = .descriptor(number, closed: true) }
+
+        case .drm(let call):
+            return try execute(call)
 
         case .memfd(let length, let seals, let name):
             let fd = try process.memfdCreate(name: "protmem", flags: .allowSealing)
