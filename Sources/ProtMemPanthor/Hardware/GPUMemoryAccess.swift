@@ -1,3 +1,4 @@
+import ProtMemDMABuf
 @_spi(SecureWorld) import ProtMemMemory
 
 /// How the GPU's shader cores and its MCU reach memory: through a GPU address space, then onto

@@ -1,12 +1,16 @@
-@_spi(SecureWorld) import ProtMemMemory
+import ProtMemMemory
 
-/// Bus transfers over a scatter list: a buffer's bytes laid end to end across its chunks.
-/// `privileged` transfers (the GPU's protected mode) take the bus's privileged path.
-enum PhysicalChunks {
+/// Bus transfers over a scatter list: a buffer's bytes laid end to end across its chunks, for
+/// every importer that moves a buffer's bytes itself (the GPU, the codec, display and camera).
+/// Inlinable, so each importer's transfers are specialised for its own chunk collection. The
+/// GPU's protected-mode transfers, which take the bus's privileged path, are its own
+/// (`PhysicalChunks+Privileged.swift` in the GPU's module, the only place that imports the
+/// secure world's SPI for them).
+package enum PhysicalChunks {
     /// Writes `bytes` from the start of `chunks` as `master`; returns the byte offset after
     /// them. Stops at the first refused piece and throws its fault.
-    @discardableResult
-    static func write<Chunks: Collection<PhysicalRange>>(_ bytes: [UInt8], into chunks: Chunks, at offset: UInt64 = 0, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) -> UInt64 {
+    @discardableResult @inlinable
+    package static func write<Chunks: Collection<PhysicalRange>>(_ bytes: [UInt8], into chunks: Chunks, at offset: UInt64 = 0, as master: BusMaster, bus: Bus) throws(AccessFault) -> UInt64 {
         guard !bytes.isEmpty else { return offset }
         // Each piece is written from its part of `bytes` in place, not from a copy of it.
         let raw = bytes.span.bytes
@@ -14,31 +18,29 @@ enum PhysicalChunks {
         try forEachPiece(chunks, offset: offset, count: UInt64(bytes.count)) { piece throws(AccessFault) in
             let count = Int(piece.size)
             let source = raw.extracting(consumed..<(consumed + count))
-            if privileged {
-                try bus.privileged.write(master, at: piece.base, from: source)
-            } else {
-                try bus.write(master, at: piece.base, from: source)
-            }
+            try bus.write(master, at: piece.base, from: source)
             consumed += count
         }
         return offset + UInt64(consumed)
     }
 
     /// Fills the chunks from byte `offset` to their end with `byte`.
-    static func fill<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) {
+    @inlinable
+    package static func fill<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, from offset: UInt64, with byte: UInt8, as master: BusMaster, bus: Bus) throws(AccessFault) {
         let total = chunks.reduce(0) { $0 + $1.size }
         guard offset < total else { return }
         try forEachPiece(chunks, offset: offset, count: total - offset) { piece throws(AccessFault) in
-            if privileged { try bus.privileged.fill(master, piece, with: byte) } else { try bus.fill(master, piece, with: byte) }
+            try bus.fill(master, piece, with: byte)
         }
     }
 
     /// Reads `count` bytes from byte `offset` of the chunks.
-    static func read<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus, privileged: Bool = false) throws(AccessFault) -> [UInt8] {
+    @inlinable
+    package static func read<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64 = 0, count: UInt64, as master: BusMaster, bus: Bus) throws(AccessFault) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(count))
         try forEachPiece(chunks, offset: offset, count: count) { piece throws(AccessFault) in
-            bytes += try privileged ? bus.privileged.read(master, piece) : bus.read(master, piece)
+            bytes += try bus.read(master, piece)
         }
         return bytes
     }
@@ -46,7 +48,8 @@ enum PhysicalChunks {
     /// Calls `body` with each physical piece behind bytes `[offset, offset + count)` (clamped
     /// to the chunks), in order, without building a list of them (transfers run several times
     /// per frame and are mostly one piece). Stops at the first error.
-    static func forEachPiece<Chunks: Collection<PhysicalRange>, E: Error>(_ chunks: Chunks, offset: UInt64, count: UInt64, _ body: (PhysicalRange) throws(E) -> Void) throws(E) {
+    @inlinable
+    package static func forEachPiece<Chunks: Collection<PhysicalRange>, E: Error>(_ chunks: Chunks, offset: UInt64, count: UInt64, _ body: (PhysicalRange) throws(E) -> Void) throws(E) {
         var cursor: UInt64 = 0
         let end = offset + count
         for chunk in chunks {
@@ -60,7 +63,8 @@ enum PhysicalChunks {
     }
 
     /// The first piece ``forEachPiece(_:offset:count:_:)`` would give.
-    static func firstPiece<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64, count: UInt64) -> PhysicalRange? {
+    @inlinable
+    package static func firstPiece<Chunks: Collection<PhysicalRange>>(_ chunks: Chunks, offset: UInt64, count: UInt64) -> PhysicalRange? {
         var cursor: UInt64 = 0
         let end = offset + count
         for chunk in chunks {
