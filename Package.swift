@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
         .library(name: "ProtMemTime", targets: ["ProtMemTime"]),
+        .library(name: "ProtMemCSF", targets: ["ProtMemCSF"]),
         .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
         .library(name: "ProtMemDevices", targets: ["ProtMemDevices"]),
         .library(name: "ProtMemReport", targets: ["ProtMemReport"]),
@@ -52,10 +53,16 @@ let package = Package(
         ),
         // Layer 8's clock and event queue, with no dependencies, so devices can run in virtual time.
         .target(name: "ProtMemTime"),
-        // Layer 6, devices: the Panthor GPU driver (firmware image and load, GPU MMU, CSF interface,
-        // scheduler, protected mode). It never imports the board: boards hand it their bus, heaps
-        // and memory.
-        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
+        // Layer 6, devices: the Mali GPU's hardware (registers, MMU, its path to memory) and the CSF
+        // firmware model (MCU) with the shared interface section and command-stream rings it
+        // meets the driver at. It does not depend on the driver's target, so the compiler keeps
+        // the firmware from reaching the driver's types (DriverFirmwareBoundaryTests checks it).
+        .target(name: "ProtMemCSF", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemTime"]),
+        // Layer 6, devices: the Panthor kernel driver (firmware image and load, probe, the
+        // scheduler tick, protected-mode entry and exit, reset, groups, VMs), over the GPU and
+        // firmware of ProtMemCSF, which it re-exports. It never imports the board: boards hand it
+        // their bus, heaps and memory.
+        .target(name: "ProtMemPanthor", dependencies: ["ProtMemCSF", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
         // Layer 6, devices: the codec, display and camera DMA masters, apart from the GPU: each
         // attaches and maps dma-bufs and reaches memory only through the bus.
         .target(name: "ProtMemDevices", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
@@ -98,7 +105,7 @@ let package = Package(
         .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime", "ProtMemMemory"]),
         .testTarget(
             name: "ProtMemPanthorTests",
-            dependencies: ["ProtMemPanthor", "ProtMemDevices", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard",
+            dependencies: ["ProtMemPanthor", "ProtMemCSF", "ProtMemDevices", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard",
                            "ProtMemTestSupport"]
         ),
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport", "ProtMemTestSupport"]),

@@ -26,7 +26,7 @@
 /// below those counts by construction (a set comes from the hash's top `setShift` bits, a way
 /// is 0 or 1); each way-used-last is 0 or 1; every entry filled (version not 0) sits in the
 /// set its key hashes to, and its chunks cover exactly its size.
-final class GPUTranslationCache {
+package final class GPUTranslationCache {
     private struct Entry {
         var version: UInt64 = 0
         var start: UInt64 = 0
@@ -79,7 +79,7 @@ final class GPUTranslationCache {
 
     /// Checks the invariants in the type's documentation (`precondition`, so release builds
     /// check too).
-    func _checkInvariants() {
+    package func _checkInvariants() {
         for set in 0..<Self.setCount {
             precondition(recent[set] <= 1, "set \(set): way used last is \(recent[set])")
             for way in 0..<2 {

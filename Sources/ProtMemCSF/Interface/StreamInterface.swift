@@ -44,7 +44,7 @@ public struct StreamInput: Hashable, Sendable {
     public var config: UInt32 = 0
     public var ackIRQMask: UInt32 = 0
     /// `ringbuf_base` and its companions, reduced to which queue's ring the slot runs.
-    var ring: RingReference?
+    package var ring: RingReference?
 }
 
 /// `struct panthor_fw_cs_output_iface` (the fields the model uses), written by the firmware.
@@ -66,7 +66,7 @@ public struct StreamInterface: Hashable, Sendable {
 
     /// The firmware reached a protected region: `CS_STATUS_WAIT_PROTM`, and the
     /// `CS_PROTM_PENDING` event (its `ack` bit toggled, unless the event is pending already).
-    mutating func raiseProtectedModePending() {
+    package mutating func raiseProtectedModePending() {
         output.statusWait.insert(.protectedMode)
         if !pendingEvents.contains(.protectedModePending) {
             output.ack ^= StreamRequest.protectedModePending.rawValue

@@ -49,13 +49,15 @@ public enum GPURegister {
 }
 
 /// The GPU's interrupt and status registers as the model keeps them.
-struct GPURegisterFile {
-    var status: GPUStatus = []
+package struct GPURegisterFile {
+    package var status: GPUStatus = []
     /// `GPU_INT_RAWSTAT`; `GPU_INT_STAT` is this masked.
-    var gpuRaw: GPUInterrupt = []
+    package var gpuRaw: GPUInterrupt = []
     /// `GPU_INT_MASK`
-    var gpuMask: GPUInterrupt = [.fault, .protectedModeFault]
-    var jobRaw: JobInterrupt = []
+    package var gpuMask: GPUInterrupt = [.fault, .protectedModeFault]
+    package var jobRaw: JobInterrupt = []
 
-    var gpuStat: GPUInterrupt { gpuRaw.intersection(gpuMask) }
+    package init() {}
+
+    package var gpuStat: GPUInterrupt { gpuRaw.intersection(gpuMask) }
 }

@@ -1,13 +1,11 @@
 /// A handle the device hands out from 1 upwards and never reuses.
-protocol SequentialHandle: Comparable {
+package protocol SequentialHandle: Comparable {
     var rawValue: UInt32 { get }
     init(rawValue: UInt32)
 }
 
-extension GroupHandle: SequentialHandle {}
-extension VMHandle: SequentialHandle {}
-
-/// The device's groups or VMs by handle: a dense array indexed by the handle's number, since
+/// The driver's groups or VMs by handle, or the rings of each group in GPU memory
+/// (``CommandRingTable``): a dense array indexed by the handle's number, since
 /// handles are small and sequential, so a lookup (several per firmware step) is an index, not
 /// a hash. Iteration goes in handle order.
 ///
@@ -17,18 +15,26 @@ extension VMHandle: SequentialHandle {}
 /// `inout`, in place (the array's element projected, nothing copied), to read or write it.
 /// ``subscript(_:)`` copies the value out (retaining all it holds): for the paths that run
 /// once per call, not per step.
-struct HandleTable<Handle: SequentialHandle, Value> {
-    private var slots: [Value?] = []
+///
+/// Inlinable: the driver's module looks its groups up on every step, as the firmware's looks up
+/// rings, and each must be specialised for its own value type.
+package struct HandleTable<Handle: SequentialHandle, Value> {
+    @usableFromInline var slots: [Value?] = []
     /// Whether each slot holds a value, as plain flags: the test reads no value.
-    private var present: [Bool] = []
+    @usableFromInline var present: [Bool] = []
 
-    subscript(handle: Handle) -> Value? {
+    @inlinable
+    package init() {}
+
+    @inlinable
+    package subscript(handle: Handle) -> Value? {
         let index = Int(handle.rawValue)
         return index < slots.count ? slots[index] : nil
     }
 
     /// Keeps `value` for `handle` (a new handle, or in place of what it had).
-    mutating func insert(_ value: Value, for handle: Handle) {
+    @inlinable
+    package mutating func insert(_ value: Value, for handle: Handle) {
         let index = Int(handle.rawValue)
         if index >= slots.count {
             slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
@@ -39,7 +45,8 @@ struct HandleTable<Handle: SequentialHandle, Value> {
     }
 
     /// Forgets the value of `handle`, if any.
-    mutating func remove(_ handle: Handle) {
+    @inlinable
+    package mutating func remove(_ handle: Handle) {
         guard contains(handle) else { return }
         let index = Int(handle.rawValue)
         slots[index] = nil
@@ -47,30 +54,33 @@ struct HandleTable<Handle: SequentialHandle, Value> {
     }
 
     /// Whether the table holds a value for `handle`.
-    @inline(__always)
-    func contains(_ handle: Handle) -> Bool {
+    @inlinable @inline(__always)
+    package func contains(_ handle: Handle) -> Bool {
         let index = Int(handle.rawValue)
         return index < present.count && present[index]
     }
 
     /// Runs `body` on the value of `handle` in place; `nil` when there is none.
-    @inline(__always) @discardableResult
-    mutating func update<R>(_ handle: Handle, _ body: (inout Value) throws -> R) rethrows -> R? {
+    @inlinable @inline(__always) @discardableResult
+    package mutating func update<R>(_ handle: Handle, _ body: (inout Value) throws -> R) rethrows -> R? {
         guard contains(handle) else { return nil }
         return try body(&slots[Int(handle.rawValue)]!)
     }
 
     /// The values, in handle order.
-    var values: [Value] { slots.compactMap { $0 } }
+    @inlinable
+    package var values: [Value] { slots.compactMap { $0 } }
     /// The handles, in order.
-    var keys: [Handle] {
+    @inlinable
+    package var keys: [Handle] {
         var keys: [Handle] = []
         for index in present.indices where present[index] { keys.append(Handle(rawValue: UInt32(index))) }
         return keys
     }
 
     /// Whether any value satisfies `predicate`.
-    func contains(where predicate: (Value) -> Bool) -> Bool {
+    @inlinable
+    package func contains(where predicate: (Value) -> Bool) -> Bool {
         for index in slots.indices {
             if let value = slots[index], predicate(value) { return true }
         }
@@ -79,7 +89,7 @@ struct HandleTable<Handle: SequentialHandle, Value> {
 
     /// Checks that the flags say which slots hold a value, and that handle 0, never handed
     /// out, holds none (`precondition`, so release builds check too).
-    func _checkInvariants() {
+    package func _checkInvariants() {
         precondition(present.count == slots.count, "\(present.count) flags for \(slots.count) slots")
         for index in slots.indices {
             precondition(present[index] == (slots[index] != nil), "slot \(index): flag \(present[index]) for what it holds")

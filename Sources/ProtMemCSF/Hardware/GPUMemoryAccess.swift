@@ -21,13 +21,17 @@ import ProtMemDMABuf
 ///
 /// The protected-mode identity is the GPU hardware's alone: its transactions take the bus's
 /// privileged path (`@_spi(SecureWorld)`), which normal-world software does not have.
-struct GPUMemoryAccess {
+package struct GPUMemoryAccess {
     /// The fault source name for rule 2.
     static let protectedOutputSource = "mali-protected-output"
 
     let bus: Bus
     /// The GPU's recent translations (see ``GPUTranslationCache``).
-    let translations = GPUTranslationCache()
+    package let translations = GPUTranslationCache()
+
+    package init(bus: Bus) {
+        self.bus = bus
+    }
 
     /// Performs `operation` in `space`; returns what a read saw.
     func perform(_ operation: GPUJobOperation, in space: GPUAddressSpace, protectedMode: Bool) throws(GPUFault) -> [UInt8]? {

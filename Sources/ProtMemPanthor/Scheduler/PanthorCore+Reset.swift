@@ -1,3 +1,4 @@
+import ProtMemCSF
 import ProtMemTime
 
 /// GPU reset (`panthor_device_schedule_reset` → `panthor_device_reset_work`): the scheduler
@@ -20,12 +21,10 @@ extension PanthorCore {
         epoch &+= 1
         dropWaits()
         tick = TickState()
-        if let session = mcu.session {
-            firmwareStopAll()
-            metrics.protectedModeExits += 1
-            metrics.protectedModeTime = metrics.protectedModeTime + now.duration(since: session.since)
-            record(.protectedModeExited(.reset))
-        }
+        firmwareBooted = false
+        // In protected mode, the reset stops every stream and ends the session (an exit).
+        mcu.reset(now: now, gpu: &gpu)
+        carryOutFirmwareActions()
         for slot in slots.indices {
             guard let handle = slots[slot], groups.contains(handle) else { continue }
             slots[slot] = nil
@@ -39,25 +38,22 @@ extension PanthorCore {
             case .groups(let victims, let failure):
                 if victims.contains(handle) { failGroup(handle, failure) }
             }
-            groups.update(handle) { if !$0.isFailed { $0.suspendForReset() } }
+            if groups.update(handle, { group in
+                guard !group.isFailed else { return false }
+                group.state = .suspended
+                return true
+            }) == true {
+                gpu.rings.update(handle.ringSet) { $0.requeueHeads() }
+            }
         }
         protectedPending = false
         protectedGroup = nil
         for handle in groups.keys { groups.update(handle) { if $0.protectedPendingMask != 0 { $0.protectedPendingMask = 0 } } }
-        registers = GPURegisterFile()
+        gpu.registers = GPURegisterFile()
         interruptScheduled = false
-        mcu = FirmwareModelState(parameters: parameters)
+        mcu.powerOff(gpu: &gpu)
         if firmware != nil { FirmwareLoader.reload(&firmware!, full: true, bus: environment.bus) }
         after(parameters.resetDuration, "reset done", survivesReset: true, .resetDone)
-    }
-
-    /// Stops every stream without saving anything: the firmware is about to be reset.
-    private mutating func firmwareStopAll() {
-        for slot in mcu.slots.indices {
-            for stream in mcu.slots[slot].streams.indices { firmwareStopStream(slot: slot, stream: stream) }
-        }
-        mcu.endSession()
-        registers.status.remove(.protectedModeActive)
     }
 
     mutating func finishReset() {
@@ -76,14 +72,14 @@ extension PanthorCore {
     /// enables the interrupts it cares about (with `GLB_PROTM_ENTER | GLB_PROTM_EXIT`
     /// unconditionally, as the RFC's review asked), configures, and rings doorbell 0.
     mutating func bootFirmware() {
-        mcu = FirmwareModelState(parameters: parameters)
-        mcu.booted = true
+        mcu.boot(mcuSpace: mmu?.mcu, protectedStateVA: firmware?.protectedStateVA, gpu: &gpu)
+        firmwareBooted = true
         let enabled: GlobalRequest = [.configAllocEnable, .ping, .configProgressTimer, .configPoweroffTimer, .idleEnable, .idle,
                                       .protectedModeEnter, .protectedModeExit]
-        mcu.global.input.ackIRQMask = enabled.rawValue
-        mcu.global.input.req = RequestAcknowledge.update(req: mcu.global.input.req, value: GlobalRequest.idleEnable.rawValue,
+        gpu.interface.global.input.ackIRQMask = enabled.rawValue
+        gpu.interface.global.input.req = RequestAcknowledge.update(req: gpu.interface.global.input.req, value: GlobalRequest.idleEnable.rawValue,
                                                          mask: GlobalRequest.idleEnable.rawValue)
-        mcu.global.input.req = RequestAcknowledge.toggle(req: mcu.global.input.req, ack: mcu.global.output.ack,
+        gpu.interface.global.input.req = RequestAcknowledge.toggle(req: gpu.interface.global.input.req, ack: gpu.interface.global.output.ack,
                                                          mask: GlobalRequest([.configAllocEnable, .configPoweroffTimer, .configProgressTimer]).rawValue)
         ringDoorbell(GPURegister.globalDoorbell)
     }

@@ -1,18 +1,19 @@
+import ProtMemCSF
 /// Programming CSG and CS slots (`group_bind_locked`, `csg_slot_prog_locked`,
 /// `cs_slot_prog_locked`, `group_unbind_locked`): the driver writes input pages only.
 extension PanthorCore {
     /// Writes a CSG state request (a field, so `update`, not `toggle`).
     mutating func requestSlotState(_ slot: Int, _ state: GroupSlotState) {
-        mcu.groups[slot].input.req = RequestAcknowledge.update(req: mcu.groups[slot].input.req, value: state.rawValue,
+        gpu.interface.groups[slot].input.req = RequestAcknowledge.update(req: gpu.interface.groups[slot].input.req, value: state.rawValue,
                                                                mask: GroupRequest.stateMask.rawValue)
     }
 
     /// `CSG_EP_REQ_PRIORITY` and a toggled `CSG_ENDPOINT_CONFIG`.
     mutating func setSlotPriority(_ slot: Int, _ priority: UInt8) {
-        mcu.groups[slot].input.endpointReq = RequestAcknowledge.update(req: mcu.groups[slot].input.endpointReq,
+        gpu.interface.groups[slot].input.endpointReq = RequestAcknowledge.update(req: gpu.interface.groups[slot].input.endpointReq,
                                                                        value: UInt32(priority) << GroupEndpoint.priorityShift,
                                                                        mask: GroupEndpoint.priorityMask)
-        mcu.groups[slot].input.req = RequestAcknowledge.toggle(req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack,
+        gpu.interface.groups[slot].input.req = RequestAcknowledge.toggle(req: gpu.interface.groups[slot].input.req, ack: gpu.interface.groups[slot].output.ack,
                                                                mask: GroupRequest.endpointConfig.rawValue)
     }
 
@@ -24,13 +25,13 @@ extension PanthorCore {
         let (suspendVA, protectedSuspendVA, queueCount, wasSuspended) = groups.update(handle) { group in
             group.slot = slot
             group.slotPriority = priority
-            return (group.suspendBufferVA.start.rawValue, group.protectedSuspendBufferVA?.start.rawValue ?? 0, group.queues.count,
+            return (group.suspendBufferVA.start.rawValue, group.protectedSuspendBufferVA?.start.rawValue ?? 0, group.queueCount,
                     group.state == .suspended)
         }!
-        mcu.groups[slot].input.suspendBuffer = suspendVA
-        mcu.groups[slot].input.protectedSuspendBuffer = protectedSuspendVA
-        mcu.groups[slot].input.ackIRQMask = GroupRequest.eventMask.rawValue
-        mcu.groups[slot].bindStreams(to: handle, queueCount: queueCount, slot: slot, priority: priority)
+        gpu.interface.groups[slot].input.suspendBuffer = suspendVA
+        gpu.interface.groups[slot].input.protectedSuspendBuffer = protectedSuspendVA
+        gpu.interface.groups[slot].input.ackIRQMask = GroupRequest.eventMask.rawValue
+        gpu.interface.groups[slot].bindStreams(to: handle.ringSet, queueCount: queueCount, slot: slot, priority: priority)
         setSlotPriority(slot, priority)
         requestSlotState(slot, wasSuspended ? .resume : .start)
         groups.update(handle) { $0.state = .active }
@@ -45,7 +46,7 @@ extension PanthorCore {
             guard let handle = slots[slot], groups.contains(handle) else { continue }
             slots[slot] = nil
             let destroyed = groups.update(handle) { $0.leaveSlot() }!
-            mcu.groups[slot].unbindStreams()
+            gpu.interface.groups[slot].unbindStreams()
             if destroyed { release(handle) }
         }
     }

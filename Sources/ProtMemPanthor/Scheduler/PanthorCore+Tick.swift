@@ -1,3 +1,4 @@
+import ProtMemCSF
 import ProtMemTime
 
 /// The scheduler's tick (`tick_work` → `tick_ctx_init` / `tick_ctx_apply`), in three steps:
@@ -33,7 +34,7 @@ extension PanthorCore {
 
     mutating func runTick() {
         tick.scheduled = false
-        guard mcu.booted, reset == nil, !tick.inProgress else { return }
+        guard firmwareBooted, reset == nil, !tick.inProgress else { return }
         tick.inProgress = true
         tick.requested = false
         metrics.ticks += 1
@@ -81,7 +82,8 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let priority = groups.update(handle, { $0.runnablePriority }) ?? nil else { continue }
+            let hasWork = gpu.rings.update(handle.ringSet) { $0.hasWork } ?? false
+            guard let priority = groups.update(handle, { $0.runnablePriority(hasWork: hasWork) }) ?? nil else { continue }
             var index = tick.picked.endIndex
             while index > 0, tick.picked[index - 1].priority < priority { index -= 1 }
             let picked = PickedGroup(handle: handle, priority: priority)
@@ -110,7 +112,8 @@ extension PanthorCore {
         while position < runOrder.count {
             let handle = runOrder[position]
             position += 1
-            guard let (priority, onSlot) = groups.update(handle, { $0.idlePlace }) ?? nil else { continue }
+            let hasWork = gpu.rings.update(handle.ringSet) { $0.hasWork } ?? false
+            guard let (priority, onSlot) = groups.update(handle, { $0.idlePlace(hasWork: hasWork) }) ?? nil else { continue }
             // Sorted by priority, then on a slot before not; stable in run order.
             var index = tick.picked.endIndex
             while index > firstIdle {
@@ -142,7 +145,7 @@ extension PanthorCore {
             // A group destroyed (and so released) while the tick waited cannot run either.
             let handle = tick.picked[index].handle
             if let (pendingMask, boundSlot) = groups.update(handle, { $0.canRun ? ($0.protectedPendingMask, $0.slot) : nil }) ?? nil {
-                let protectedForAnother = registers.status.contains(.protectedModeActive) && protectedGroup != handle
+                let protectedForAnother = gpu.registers.status.contains(.protectedModeActive) && protectedGroup != handle
                 let acknowledge = priority == GroupEndpoint.maximumPriority && pendingMask != 0 && !protectedForAnother
                 if let slot = boundSlot {
                     if acknowledge {
@@ -184,7 +187,7 @@ extension PanthorCore {
             continueTick()
             return
         }
-        for slot in changed { mcu.global.input.doorbellReq ^= 1 << UInt32(slot) }
+        for slot in changed { gpu.interface.global.input.doorbellReq ^= 1 << UInt32(slot) }
         ringDoorbell(GPURegister.globalDoorbell)
         wait(.slotUpdate(stage), timeout: configuration.timeouts.slotUpdate)
     }
@@ -206,10 +209,10 @@ extension PanthorCore {
     /// their doorbell bits.
     @inline(__always)
     var slotUpdatesAcknowledged: Bool {
-        let doorbells = mcu.global.input.doorbellReq ^ mcu.global.output.doorbellAck
+        let doorbells = gpu.interface.global.input.doorbellReq ^ gpu.interface.global.output.doorbellAck
         for slot in tick.updating {
             guard doorbells & (1 << UInt32(slot)) == 0,
-                  RequestAcknowledge.pending(req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack,
+                  RequestAcknowledge.pending(req: gpu.interface.groups[slot].input.req, ack: gpu.interface.groups[slot].output.ack,
                                              mask: GroupRequest.requestMask.rawValue) == 0 else { return false }
         }
         return true
@@ -251,26 +254,4 @@ extension PanthorCore {
         tick.rotate = true
         queueTick()
     }
-}
-
-/// CSG slots a tick changed, as a bit mask (`csg_upd_ctx.update_mask`): no hashing, and it
-/// iterates in slot order. Slots are below ``CSFParameters/groupSlotRange``'s upper bound (32).
-struct SlotSet: Sequence {
-    private var mask: UInt64 = 0
-
-    var isEmpty: Bool { mask == 0 }
-
-    mutating func insert(_ slot: Int) {
-        mask |= 1 << UInt64(slot)
-    }
-
-    mutating func remove(_ slot: Int) {
-        mask &= ~(1 << UInt64(slot))
-    }
-
-    func contains(_ slot: Int) -> Bool {
-        mask & (1 << UInt64(slot)) != 0
-    }
-
-    func makeIterator() -> SetBitIterator<UInt64> { SetBitIterator(rest: mask) }
 }

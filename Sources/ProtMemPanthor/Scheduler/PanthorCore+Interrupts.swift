@@ -1,3 +1,4 @@
+import ProtMemCSF
 /// The driver's interrupt processing: `panthor_job_irq_handler` → the scheduler's global and
 /// CSG event processing, and the GPU interrupt's protected-mode fault.
 extension PanthorCore {
@@ -16,9 +17,9 @@ extension PanthorCore {
     /// `sched_process_global_irq_locked`: a `GLB_PROTM_EXIT` event is acknowledged (its `ack`
     /// bit copied into `req`) and a tick queued (RFC patch 5).
     private mutating func processGlobalEvents() {
-        let events = mcu.global.pendingEvents
+        let events = gpu.interface.global.pendingEvents
         guard !events.isEmpty else { return }
-        mcu.global.input.req = RequestAcknowledge.update(req: mcu.global.input.req, value: mcu.global.output.ack, mask: events.rawValue)
+        gpu.interface.global.input.req = RequestAcknowledge.update(req: gpu.interface.global.input.req, value: gpu.interface.global.output.ack, mask: events.rawValue)
         if events.contains(.protectedModeExit) {
             protectedGroup = nil
             queueTick()
@@ -28,15 +29,15 @@ extension PanthorCore {
     /// `sched_process_csg_irq_locked` and `cs_slot_process_irq_locked`.
     private mutating func processGroupEvents(_ slot: Int) {
         let groupEvents = GroupRequest(rawValue: RequestAcknowledge.pending(
-            req: mcu.groups[slot].input.req, ack: mcu.groups[slot].output.ack, mask: GroupRequest.eventMask.rawValue))
-        mcu.groups[slot].input.req = RequestAcknowledge.update(req: mcu.groups[slot].input.req, value: mcu.groups[slot].output.ack,
+            req: gpu.interface.groups[slot].input.req, ack: gpu.interface.groups[slot].output.ack, mask: GroupRequest.eventMask.rawValue))
+        gpu.interface.groups[slot].input.req = RequestAcknowledge.update(req: gpu.interface.groups[slot].input.req, value: gpu.interface.groups[slot].output.ack,
                                                                mask: groupEvents.rawValue)
-        let streams = mcu.groups[slot].output.csIRQReq ^ mcu.groups[slot].input.csIRQAck
-        mcu.groups[slot].input.csIRQAck = mcu.groups[slot].output.csIRQReq
+        let streams = gpu.interface.groups[slot].output.csIRQReq ^ gpu.interface.groups[slot].input.csIRQAck
+        gpu.interface.groups[slot].input.csIRQAck = gpu.interface.groups[slot].output.csIRQReq
         guard let handle = slots[slot], groups.contains(handle) else { return }
         // The signalled streams' bits, lowest first, as a walk over every stream would meet them.
         var signalled = streams
-        let count = mcu.groups[slot].streams.count
+        let count = gpu.interface.groups[slot].streams.count
         while signalled != 0 {
             let stream = signalled.trailingZeroBitCount
             signalled &= signalled - 1
@@ -44,17 +45,17 @@ extension PanthorCore {
             processStreamEvents(slot: slot, stream: stream, group: handle)
         }
         // Failing a group or noting its protected request releases nothing: still there.
-        if groupEvents.contains(.syncUpdate) || groups.update(handle, { $0.hasWork }) == false { queueTick() }
+        if groupEvents.contains(.syncUpdate) || gpu.rings.update(handle.ringSet, { $0.hasWork }) == false { queueTick() }
     }
 
     private mutating func processStreamEvents(slot: Int, stream: Int, group: GroupHandle) {
-        let events = mcu.groups[slot].streams[stream].pendingEvents
+        let events = gpu.interface.groups[slot].streams[stream].pendingEvents
         if !events.intersection([.fault, .fatal]).isEmpty {
             // Panthor acknowledges FATAL and FAULT here, and only those.
-            mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
-                req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
+            gpu.interface.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
+                req: gpu.interface.groups[slot].streams[stream].input.req, value: gpu.interface.groups[slot].streams[stream].output.ack,
                 mask: StreamRequest([.fault, .fatal]).rawValue)
-            let fault = groups.update(group) { $0.lastFault(queue: stream) } ?? nil
+            let fault = gpu.rings.update(group.ringSet) { $0.lastFault(queue: stream) } ?? nil
             failGroup(group, .jobFault(fault ?? .bus(.init(master: .gpu, address: .init(0), size: 0, kind: .read, source: "gpu", reason: "unknown"))))
         }
         if events.contains(.protectedModePending) {
@@ -88,7 +89,7 @@ extension PanthorCore {
     /// only warns "GPU Fault in protected mode").
     mutating func handleGPUInterrupt(_ status: GPUInterrupt) {
         guard status.contains(.protectedModeFault) else { return }
-        registers.gpuMask.remove(.protectedModeFault)
+        gpu.registers.gpuMask.remove(.protectedModeFault)
         let victims: Set<GroupHandle> = protectedGroup.map { [$0] } ?? []
         for handle in victims where groups.contains(handle) { failGroup(handle, .protectedModeFault(nil)) }
         scheduleReset("GPU Fault in protected mode", victims: .groups(victims, .protectedModeFault(nil)))
@@ -96,14 +97,14 @@ extension PanthorCore {
 
     /// Marks a group failed: every job not yet finished fails with it.
     mutating func failGroup(_ handle: GroupHandle, _ failure: GroupFailure) {
-        guard let queueCount = groups.update(handle, { $0.isFailed ? nil : $0.queues.count }) ?? nil else { return }
+        guard let queueCount = groups.update(handle, { $0.isFailed ? nil : $0.queueCount }) ?? nil else { return }
         groups.update(handle) { group in
             group.state = .failed(failure)
             group.protectedPendingMask = 0
         }
         record(.groupFailed(handle, failure))
         for queue in 0..<queueCount {
-            let (first, end) = groups.update(handle) { $0.failJobs(queue: queue, failure) }!
+            let (first, end) = gpu.rings.update(handle.ringSet) { $0.cancelJobs(queue: queue) }!
             for index in first..<end {
                 metrics.jobsFailed += 1
                 record(.jobFailed(JobHandle(group: handle, queue: queue, sequence: UInt64(index)), .groupFailed(failure)))

@@ -1,3 +1,4 @@
+import ProtMemCSF
 /// The driver's half of protected mode (RFC patch 5 and the 2026 series).
 extension PanthorCore {
     /// `cs_slot_prog_locked(..., protm_ack)`: acknowledges `CS_PROTM_PENDING` on the group's
@@ -9,9 +10,9 @@ extension PanthorCore {
     /// panthor_fw.c.)
     mutating func acknowledgeProtectedModePending(_ group: GroupHandle, slot: Int) {
         let mask = groups.update(group) { $0.protectedPendingMask }!
-        for stream in mcu.groups[slot].streams.indices where mask & (1 << UInt32(stream)) != 0 {
-            mcu.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
-                req: mcu.groups[slot].streams[stream].input.req, value: mcu.groups[slot].streams[stream].output.ack,
+        for stream in gpu.interface.groups[slot].streams.indices where mask & (1 << UInt32(stream)) != 0 {
+            gpu.interface.groups[slot].streams[stream].input.req = RequestAcknowledge.update(
+                req: gpu.interface.groups[slot].streams[stream].input.req, value: gpu.interface.groups[slot].streams[stream].output.ack,
                 mask: StreamRequest.protectedModePending.rawValue)
         }
         groups.update(group) { $0.protectedPendingMask = 0 }
@@ -28,7 +29,7 @@ extension PanthorCore {
             finishTick()
             return
         }
-        mcu.global.input.req = RequestAcknowledge.toggle(req: mcu.global.input.req, ack: mcu.global.output.ack,
+        gpu.interface.global.input.req = RequestAcknowledge.toggle(req: gpu.interface.global.input.req, ack: gpu.interface.global.output.ack,
                                                          mask: GlobalRequest.protectedModeEnter.rawValue)
         ringDoorbell(GPURegister.globalDoorbell)
         metrics.protectedModeEnterRequests += 1
@@ -39,7 +40,7 @@ extension PanthorCore {
     /// Whether the firmware has acknowledged `GLB_PROTM_ENTER`.
     @inline(__always)
     var protectedModeEnterAcknowledged: Bool {
-        !mcu.global.pendingRequests.contains(.protectedModeEnter)
+        !gpu.interface.global.pendingRequests.contains(.protectedModeEnter)
     }
 
     /// The end of the `GLB_PROTM_ENTER` wait: acknowledged, or a reset when it timed out.

@@ -1,31 +1,5 @@
+import ProtMemCSF
 import ProtMemTime
-
-/// What a job does to memory when it runs, through its group's GPU address space.
-public enum GPUJobOperation: Hashable, Sendable {
-    /// Reads `size` bytes; the job's result keeps what the last read saw.
-    case read(GPUVirtualAddress, size: UInt64)
-    case write(GPUVirtualAddress, bytes: [UInt8])
-    case fill(GPUVirtualAddress, size: UInt64, byte: UInt8)
-    /// A DMA copy by the GPU (a blit, or a composition pass reduced to its memory traffic).
-    case copy(from: GPUVirtualAddress, to: GPUVirtualAddress, size: UInt64)
-}
-
-/// One job on a queue: a run of command-stream instructions, reduced to how long it runs, what
-/// it touches, and whether it lies inside a `PROT_REGION` (Mesa marks protected commands with
-/// that CS instruction, so the firmware reaches it and raises `CS_PROTM_PENDING`).
-public struct GPUJob: Hashable, Sendable {
-    public var label: String
-    public var isProtected: Bool
-    public var duration: VirtualDuration
-    public var operations: [GPUJobOperation]
-
-    public init(_ label: String, protected: Bool = false, duration: VirtualDuration = .microseconds(100), operations: [GPUJobOperation] = []) {
-        self.label = label
-        self.isProtected = protected
-        self.duration = duration
-        self.operations = operations
-    }
-}
 
 /// Names one submitted job.
 public struct JobHandle: Hashable, Sendable, CustomStringConvertible {
@@ -68,17 +42,6 @@ public enum JobState: Hashable, Sendable {
     }
 }
 
-/// Where a job stands, reduced to what a poller needs (``PanthorDevice/jobProgress(_:)``).
-public enum JobProgress: Hashable, Sendable, BitwiseCopyable {
-    /// Queued, running, or waiting for protected mode.
-    case pending
-    case completed(at: VirtualInstant)
-    /// Failed; ``PanthorDevice/jobState(_:)`` says why.
-    case failed
-
-    public var isFinished: Bool { self != .pending }
-}
-
 /// Why a job did not complete.
 public enum JobFailure: Hashable, Sendable, CustomStringConvertible {
     /// One of its own accesses faulted.
@@ -91,5 +54,12 @@ public enum JobFailure: Hashable, Sendable, CustomStringConvertible {
         case .fault(let fault): fault.description
         case .groupFailed(let reason): "group failed: \(reason)"
         }
+    }
+}
+
+extension JobHandle {
+    /// Job `index` of the ring `ring`: the group whose handle numbers the ring set.
+    init(_ ring: RingReference, _ index: Int) {
+        self.init(group: GroupHandle(rawValue: ring.set.rawValue), queue: ring.queue, sequence: UInt64(index))
     }
 }

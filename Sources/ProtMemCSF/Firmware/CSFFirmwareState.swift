@@ -1,27 +1,9 @@
 import ProtMemTime
 
-/// Which queue's ring a CS slot runs: what `ringbuf_base` and friends point the firmware at.
-///
-/// The queue is kept as 32 bits (a queue is a CS slot index, below 32): the reference sits in
-/// every CS slot's input and state, which the firmware walks a CSG at a time, and at 8 bytes
-/// rather than 16 more of those slots share a cache line.
-struct RingReference: Hashable {
-    let group: GroupHandle
-    private let queueIndex: UInt32
-
-    var queue: Int { Int(queueIndex) }
-
-    init(group: GroupHandle, queue: Int) {
-        precondition(queue >= 0 && queue <= Int(UInt32.max), "queue \(queue) is not a CS slot index")
-        self.group = group
-        self.queueIndex = UInt32(queue)
-    }
-}
-
-/// The firmware's own state as the model keeps it: the interface pages it shares with the host,
-/// and what the MCU is doing with each slot. The microcode is not executed; this is its
-/// behaviour.
-struct FirmwareModelState {
+/// The firmware's own state as the model keeps it: what the MCU is doing with each slot (the
+/// interface pages it shares with the host are ``CSFInterfaceMemory``, in ``GPUHardware``).
+/// The microcode is not executed; this is its behaviour. Rebuilt at every boot.
+struct CSFFirmwareState {
     /// The flag last, so an optional job takes its tag from the flag's spare bits.
     struct ActiveJob {
         let index: Int
@@ -57,14 +39,14 @@ struct FirmwareModelState {
     }
 
     struct Slot {
-        /// Written through ``FirmwareModelState/setRunning(_:_:)`` only, which keeps
-        /// ``FirmwareModelState/runningSlots`` in step.
+        /// Written through ``CSFFirmwareState/setRunning(_:_:)`` only, which keeps
+        /// ``CSFFirmwareState/runningSlots`` in step.
         fileprivate(set) var running = false
         let streams: FirmwareSlotArray<Stream>
-        /// While ``FirmwareModelState/entering``: this slot's streams sampled at
+        /// While ``CSFFirmwareState/entering``: this slot's streams sampled at
         /// `GLB_PROTM_ENTER` (their `CS_PROTM_PENDING` acknowledged).
         var enteringStreams = StreamSet()
-        /// While there is a ``FirmwareModelState/session``: this slot's streams in it.
+        /// While there is a ``CSFFirmwareState/session``: this slot's streams in it.
         var protectedStreams = StreamSet()
     }
 
@@ -77,12 +59,9 @@ struct FirmwareModelState {
     /// The slots whose ``Slot/running`` is set: what walks over "every running slot" (kicks,
     /// the drain check before protected mode) visit, rather than testing all of them.
     private(set) var runningSlots = SlotSet()
-    var global: GlobalInterface
-    /// Written in place (see ``FirmwareSlotArray``): the interface pages, one per CSG slot.
-    /// A copy of the state shares them; the device keeps one state and builds a fresh one at
+    /// The MCU's own state of each CSG slot, written in place (see ``FirmwareSlotArray``). A
+    /// copy of the state shares it; the firmware keeps one state and builds a fresh one at
     /// every boot and reset.
-    let groups: FirmwareSlotArray<GroupInterface>
-    /// The MCU's own state of each CSG slot, likewise.
     let slots: FirmwareSlotArray<Slot>
     var session: ProtectedSession?
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
@@ -92,12 +71,6 @@ struct FirmwareModelState {
     var nextToken: UInt64 = 1
 
     init(parameters: CSFParameters) {
-        global = GlobalInterface(control: GlobalControl(version: parameters.interfaceVersion, features: 0, groupCount: parameters.groupSlots))
-        let control = GroupControl(features: 0, suspendSize: parameters.suspendSize, protectedSuspendSize: parameters.protectedSuspendSize,
-                                   streamCount: parameters.streamsPerGroup)
-        groups = FirmwareSlotArray(count: parameters.groupSlots) {
-            GroupInterface(control: control, streams: Array(repeating: StreamInterface(), count: parameters.streamsPerGroup))
-        }
         // Each slot's streams built apart: slots sharing one stream array would share its streams.
         slots = FirmwareSlotArray(count: parameters.groupSlots) {
             Slot(streams: FirmwareSlotArray(count: parameters.streamsPerGroup) { Stream() })
@@ -131,10 +104,10 @@ struct FirmwareModelState {
     }
 
     /// The streams of `slot` that a stop has something to undo for (see
-    /// ``PanthorCore/firmwareStopStream(slot:stream:)``: running, started, or waiting for
+    /// ``CSFFirmware/stopStream(slot:stream:gpu:)``: running, started, or waiting for
     /// protected mode), sifted in one read-only pass; stopping one stream leaves the others'
     /// state alone.
-    func streamsToStop(slot: Int) -> StreamSet {
+    func streamsToStop(slot: Int, in groups: FirmwareSlotArray<GroupInterface>) -> StreamSet {
         var busy = StreamSet()
         let states = slots[slot].streams
         let interfaces = groups[slot].streams.count
@@ -153,14 +126,14 @@ struct FirmwareModelState {
     /// every CSG doorbell, so the interface pages' streams are walked through one
     /// `MutableSpan` (one uniqueness check rather than three per stream), the slot's fixed
     /// storage in place.
-    func applyStreamRequests(slot: Int) {
+    func applyStreamRequests(slot: Int, in groups: FirmwareSlotArray<GroupInterface>) {
         groups[slot].applyStreamRequests(running: slots[slot].running, to: slots[slot].streams)
     }
 
     /// Checks the state's structure (`precondition`, so release builds check too): as many
     /// interface pages as slots, as many streams in each slot's page as in its state,
     /// ``runningSlots`` exactly the running slots, and the slot arrays' own invariants.
-    func _checkInvariants() {
+    func _checkInvariants(_ groups: FirmwareSlotArray<GroupInterface>) {
         groups._checkInvariants()
         slots._checkInvariants()
         precondition(groups.count == slots.count, "\(groups.count) CSG interfaces for \(slots.count) slots")
@@ -187,10 +160,10 @@ struct FirmwareModelState {
 }
 
 extension GroupInterface {
-    /// The firmware's half of ``FirmwareModelState/applyStreamRequests(slot:)`` for this slot:
+    /// The firmware's half of ``CSFFirmwareState/applyStreamRequests(slot:in:)`` for this slot:
     /// each CS input page's ring and START or STOP into `states` (started only when the CSG is
     /// `running`), and the state field acknowledged.
-    mutating func applyStreamRequests(running: Bool, to states: FirmwareSlotArray<FirmwareModelState.Stream>) {
+    mutating func applyStreamRequests(running: Bool, to states: FirmwareSlotArray<CSFFirmwareState.Stream>) {
         var interfaces = streams.mutableSpan
         for stream in 0..<min(interfaces.count, states.count) {
             let input = interfaces[stream].input
@@ -207,6 +180,8 @@ extension GroupInterface {
 /// order.
 struct StreamSet: Sequence, Equatable {
     private var mask: UInt32 = 0
+
+    init() {}
 
     var isEmpty: Bool { mask == 0 }
 

@@ -1,0 +1,66 @@
+import ProtMemTime
+
+/// What the firmware asks of the system around it in one step, in the order it asked: the
+/// device carries each out once the step is over (the firmware never calls the driver).
+package enum FirmwareAction {
+    /// Run `timer` `after` from now: a later step of the firmware's own.
+    case schedule(after: VirtualDuration, FirmwareTimer)
+    /// The firmware raised an interrupt line (its bits are set in the registers): the host's
+    /// interrupt handler is to run.
+    case interrupt
+    /// Something happened that the device's trace records.
+    case trace(FirmwareTraceEvent)
+}
+
+/// A later step of the firmware.
+package enum FirmwareTimer: BitwiseCopyable, Sendable {
+    /// The switch into protected mode ends (``CSFFirmware/activateProtectedMode(now:gpu:)``).
+    case protectedModeSwitch
+    /// The run `token` of job `index` of `ring` on a stream ends
+    /// (``CSFFirmware/complete(slot:stream:token:now:gpu:)``).
+    case jobDone(slot: Int, stream: Int, token: UInt64, ring: RingReference, index: Int)
+}
+
+/// What the firmware reports for the device's trace, in its own terms: rings and slots, not
+/// the host's groups and jobs.
+package enum FirmwareTraceEvent {
+    case jobStarted(RingReference, index: Int, protected: Bool)
+    case jobCompleted(RingReference, index: Int)
+    case jobFailed(RingReference, index: Int, GPUFault)
+    /// `GPU_STATUS_PROTM_ACTIVE` went up for the rings of `set` (the first slot's in protected mode).
+    case protectedModeEntered(RingSetID)
+    case protectedModeExited(ProtectedModeExitReason)
+    /// `GPU_IRQ_PROTM_FAULT` was raised.
+    case protectedModeFault
+    case warning(String)
+}
+
+/// Why the GPU left protected mode.
+public enum ProtectedModeExitReason: Hashable, Sendable, CustomStringConvertible {
+    /// The protected streams finished their protected regions.
+    case workDone
+    /// The scheduler suspended or terminated the protected group (rotation, or the group was
+    /// destroyed), which forces the firmware out.
+    case forcedBySlotChange
+    /// A GPU reset took the GPU out.
+    case reset
+
+    public var description: String {
+        switch self {
+        case .workDone: "protected work done"
+        case .forcedBySlotChange: "forced out by a CSG slot change"
+        case .reset: "GPU reset"
+        }
+    }
+}
+
+/// The firmware's counters, kept across boots and resets.
+package struct FirmwareMetrics: Hashable, Sendable {
+    package var protectedModeEntries = 0
+    package var protectedModeExits = 0
+    package var protectedModeFaults = 0
+    package var jobsCompleted = 0
+    package var jobsFailed = 0
+    /// Time spent in protected mode, summed over completed sessions.
+    package var protectedModeTime: VirtualDuration = .zero
+}

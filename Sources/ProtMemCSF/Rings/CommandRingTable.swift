@@ -1,0 +1,121 @@
+/// The host's name for one group's rings in GPU memory. Panthor numbers them as it numbers the
+/// group (its handle); the firmware sees only the number, through the CS slots' `ringbuf_base`.
+package struct RingSetID: SequentialHandle, Hashable, Sendable, BitwiseCopyable {
+    package let rawValue: UInt32
+
+    @inlinable
+    package init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    @inlinable
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Which queue's ring a CS slot runs: what `ringbuf_base` and friends point the firmware at.
+///
+/// The queue is kept as 32 bits (a queue is a CS slot index, below 32): the reference sits in
+/// every CS slot's input and state, which the firmware walks a CSG at a time, and at 8 bytes
+/// rather than 16 more of those slots share a cache line.
+package struct RingReference: Hashable, Sendable, BitwiseCopyable {
+    package let set: RingSetID
+    private let queueIndex: UInt32
+
+    package var queue: Int { Int(queueIndex) }
+
+    package init(set: RingSetID, queue: Int) {
+        precondition(queue >= 0 && queue <= Int(UInt32.max), "queue \(queue) is not a CS slot index")
+        self.set = set
+        self.queueIndex = UInt32(queue)
+    }
+}
+
+/// One group's rings and the GPU address space its jobs run in (the CSG's address space, which
+/// the host programs when it binds the group).
+package struct CommandRingSet {
+    package let space: GPUAddressSpace
+    package var rings: [CommandStreamRing]
+
+    package init(space: GPUAddressSpace, queueCount: Int) {
+        self.space = space
+        self.rings = Array(repeating: CommandStreamRing(), count: queueCount)
+    }
+
+    /// Has work that has not finished: jobs queued, running or waiting for protected mode.
+    /// Asked of every group on every tick; by index, so no copy of the rings is retained.
+    package var hasWork: Bool {
+        var queue = 0
+        while queue < rings.count {
+            if !rings[queue].isEmpty { return true }
+            queue += 1
+        }
+        return false
+    }
+
+    /// Whether the next job of `queue` lies in a protected region; `nil` when there is no such
+    /// queue or its ring is empty.
+    func nextIsProtected(queue: Int) -> Bool? {
+        queue < rings.count ? rings[queue].nextIsProtected : nil
+    }
+
+    /// `read` of the ring entry `sequence` of `queue`, when the queue holds one.
+    @inline(__always)
+    package func readEntry<R>(queue: Int, sequence: UInt64, _ read: (borrowing CommandStreamRing.Entry) -> R) -> R? {
+        guard queue >= 0, queue < rings.count, sequence < UInt64(rings[queue].ring.count),
+              sequence >= UInt64(rings[queue].ring.startIndex) else { return nil }
+        return read(rings[queue].ring[Int(sequence)])
+    }
+
+    /// The fault of the last job of `queue` that failed with one, among those finished.
+    package func lastFault(queue: Int) -> GPUFault? {
+        rings[queue].ring[..<rings[queue].extract].reversed().lazy.compactMap { entry -> GPUFault? in
+            if case .faulted(let fault) = entry.status { fault } else { nil }
+        }.first
+    }
+
+    /// Appends `entry` to `queue`'s ring (forgetting old finished jobs at each chunk boundary);
+    /// cancelled at once when `cancelled` (its group has failed). Returns its index.
+    @inline(__always)
+    package mutating func append(_ entry: consuming CommandStreamRing.Entry, queue: Int, cancelled: Bool) -> Int {
+        let index = rings[queue].ring.count
+        if index & 0xff == 0 { rings[queue].ring.retire(finishedBelow: rings[queue].extract) }
+        rings[queue].ring.append(entry)
+        if cancelled {
+            rings[queue].ring[index].cancel()
+            rings[queue].extract = rings[queue].ring.count
+        }
+        return index
+    }
+
+    /// Cancels every job of `queue` not finished yet (its group failed); returns the range of
+    /// their indices.
+    package mutating func cancelJobs(queue: Int) -> (Int, Int) {
+        let first = rings[queue].extract
+        let end = rings[queue].ring.count
+        for index in first..<end { rings[queue].ring[index].cancel() }
+        rings[queue].extract = end
+        return (first, end)
+    }
+
+    /// A reset the group survives: each queue's running or waiting job back at the ring's head.
+    package mutating func requeueHeads() {
+        for queue in rings.indices where !rings[queue].isEmpty {
+            rings[queue].ring[rings[queue].extract].setQueued()
+        }
+    }
+
+    /// Jobs the rings hold, finished ones not yet forgotten included.
+    package var heldJobs: Int {
+        var held = 0
+        for ring in rings { held += ring.ring.count - ring.ring.startIndex }
+        return held
+    }
+
+    /// Checks that every queue's extract pointer lies in its ring (`precondition`).
+    package func _checkInvariants(_ owner: String) {
+        for ring in rings {
+            precondition(ring.extract >= 0 && ring.extract <= ring.ring.count, "\(owner): extract \(ring.extract) past its ring")
+        }
+    }
+}
+
+/// The rings of every group, in GPU memory: the driver writes jobs in, the firmware runs them.
+package typealias CommandRingTable = HandleTable<RingSetID, CommandRingSet>
