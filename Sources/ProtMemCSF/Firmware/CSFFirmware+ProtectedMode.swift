@@ -14,7 +14,7 @@ extension CSFFirmware {
         guard !mcu.entering else { return }
         if ignoreProtectedModeEnters > 0 {
             ignoreProtectedModeEnters -= 1
-            trace(.warning("injected: firmware ignores GLB_PROTM_ENTER"))
+            warn("injected: firmware ignores GLB_PROTM_ENTER")
             return
         }
         if mcu.session != nil {
@@ -152,7 +152,7 @@ extension CSFFirmware {
     mutating func protectedFault(_ fault: GPUFault?, gpu: inout GPUHardware) {
         metrics.protectedModeFaults += 1
         trace(.protectedModeFault)
-        if let fault { trace(.warning("protected-mode fault: \(fault)")) }
+        if let fault { warn("protected-mode fault: \(fault)") }
         for slot in mcu.slots.indices {
             for stream in mcu.slots[slot].streams.indices where mcu.slots[slot].streams[stream].active?.isProtected == true {
                 mcu.slots[slot].streams[stream].active = nil

@@ -120,7 +120,7 @@ extension CSFFirmware {
         if let fault {
             gpu.rings.update(ring.set) { $0.rings[ring.queue].failJob(active.index, fault) }
             metrics.jobsFailed += 1
-            trace(.jobFailed(ring, index: active.index, fault))
+            traceJobFailed(ring, index: active.index, fault)
             mcu.slots[slot].streams[stream].started = false
             if inProtectedMode {
                 protectedFault(fault, gpu: &gpu)

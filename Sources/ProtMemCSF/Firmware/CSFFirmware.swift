@@ -32,9 +32,16 @@ package struct CSFFirmware {
     var protectedFaultAtNextEntry = false
     /// Counted across boots and resets.
     package internal(set) var metrics = FirmwareMetrics()
-    /// What the last step asked of the system, in order; the device empties it after every
-    /// step (``FirmwareAction``).
-    package var actions: [FirmwareAction] = []
+    /// What the last step asked of the system, in order: the first ``actionCount`` of
+    /// ``actions``, which the device carries out and clears (``clearActions()``) after every
+    /// step (``FirmwareAction``). The array is reused, never emptied, so a step's list costs a
+    /// store per action.
+    package private(set) var actions: [FirmwareAction] = []
+    package private(set) var actionCount = 0
+    /// The faults of the ``FirmwareTraceEvent/jobFailed(_:index:)`` actions, and the texts of
+    /// the ``FirmwareTraceEvent/warning`` ones, in order; emptied with ``actions``.
+    package private(set) var faults: [GPUFault] = []
+    package private(set) var warnings: [String] = []
 
     package init(parameters: CSFParameters) {
         self.parameters = parameters
@@ -95,23 +102,50 @@ package struct CSFFirmware {
     /// Raises `JOB_IRQ` bits.
     mutating func raiseJobInterrupt(_ bits: JobInterrupt, gpu: inout GPUHardware) {
         gpu.registers.jobRaw.formUnion(bits)
-        actions.append(.interrupt)
+        act(.interrupt)
     }
 
     /// Raises `GPU_IRQ` bits.
     mutating func raiseGPUInterrupt(_ bits: GPUInterrupt, gpu: inout GPUHardware) {
         gpu.registers.gpuRaw.formUnion(bits)
-        actions.append(.interrupt)
+        act(.interrupt)
     }
 
     @inline(__always)
     mutating func schedule(after delay: VirtualDuration, _ timer: FirmwareTimer) {
-        actions.append(.schedule(after: delay, timer))
+        act(.schedule(afterNanoseconds: delay.nanoseconds, timer))
     }
 
     @inline(__always)
-    mutating func trace(_ event: consuming FirmwareTraceEvent) {
-        actions.append(.trace(event))
+    mutating func trace(_ event: FirmwareTraceEvent) {
+        act(.trace(event))
+    }
+
+    @inline(__always)
+    mutating func act(_ action: FirmwareAction) {
+        if actionCount < actions.count {
+            actions[actionCount] = action
+        } else {
+            actions.append(action)
+        }
+        actionCount += 1
+    }
+
+    /// The device has carried out the step's actions.
+    package mutating func clearActions() {
+        actionCount = 0
+        if !faults.isEmpty { faults.removeAll() }
+        if !warnings.isEmpty { warnings.removeAll() }
+    }
+
+    mutating func traceJobFailed(_ ring: RingReference, index: Int, _ fault: GPUFault) {
+        faults.append(fault)
+        trace(.jobFailed(ring, index: index))
+    }
+
+    mutating func warn(_ text: String) {
+        warnings.append(text)
+        trace(.warning)
     }
 
     /// Checks the state's structure against the interface section's (`precondition`, so

@@ -2,9 +2,13 @@ import ProtMemTime
 
 /// What the firmware asks of the system around it in one step, in the order it asked: the
 /// device carries each out once the step is over (the firmware never calls the driver).
-package enum FirmwareAction {
-    /// Run `timer` `after` from now: a later step of the firmware's own.
-    case schedule(after: VirtualDuration, FirmwareTimer)
+/// Plain bits, so the list of a step costs no retain or release; the rare payloads that hold
+/// references (a fault, a warning's text) wait in ``CSFFirmware/faults`` and
+/// ``CSFFirmware/warnings``, in the order of the actions that name them.
+package enum FirmwareAction: BitwiseCopyable {
+    /// Run `timer` `afterNanoseconds` from now: a later step of the firmware's own (the delay
+    /// as its nanoseconds, which are plain bits).
+    case schedule(afterNanoseconds: UInt64, FirmwareTimer)
     /// The firmware raised an interrupt line (its bits are set in the registers): the host's
     /// interrupt handler is to run.
     case interrupt
@@ -23,20 +27,22 @@ package enum FirmwareTimer: BitwiseCopyable, Sendable {
 
 /// What the firmware reports for the device's trace, in its own terms: rings and slots, not
 /// the host's groups and jobs.
-package enum FirmwareTraceEvent {
+package enum FirmwareTraceEvent: BitwiseCopyable {
     case jobStarted(RingReference, index: Int, protected: Bool)
     case jobCompleted(RingReference, index: Int)
-    case jobFailed(RingReference, index: Int, GPUFault)
+    /// Its fault is the next of ``CSFFirmware/faults``.
+    case jobFailed(RingReference, index: Int)
     /// `GPU_STATUS_PROTM_ACTIVE` went up for the rings of `set` (the first slot's in protected mode).
     case protectedModeEntered(RingSetID)
     case protectedModeExited(ProtectedModeExitReason)
     /// `GPU_IRQ_PROTM_FAULT` was raised.
     case protectedModeFault
-    case warning(String)
+    /// Its text is the next of ``CSFFirmware/warnings``.
+    case warning
 }
 
 /// Why the GPU left protected mode.
-public enum ProtectedModeExitReason: Hashable, Sendable, CustomStringConvertible {
+public enum ProtectedModeExitReason: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     /// The protected streams finished their protected regions.
     case workDone
     /// The scheduler suspended or terminated the protected group (rotation, or the group was

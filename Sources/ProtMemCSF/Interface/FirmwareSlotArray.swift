@@ -18,14 +18,15 @@
 /// Not thread-safe: the firmware state that holds it lives in the device's core, under the
 /// device's lock, and is not `Sendable`. An access must not nest another access to the same
 /// element (the subscript's `_modify` yields the element in place).
-package final class FirmwareSlotArray<Element>: RandomAccessCollection {
-    package typealias Indices = Range<Int>
+@_spi(CSFHost) public final class FirmwareSlotArray<Element>: RandomAccessCollection {
+    public typealias Indices = Range<Int>
 
-    private let base: UnsafeMutablePointer<Element>
-    package let count: Int
+    @usableFromInline let base: UnsafeMutablePointer<Element>
+    public let count: Int
 
     /// `count` elements (none when `count` is negative), each made by its own call of `make`.
-    package init(count: Int, _ make: () -> Element) {
+    @inlinable
+    public init(count: Int, _ make: () -> Element) {
         let count = Swift.max(0, count)
         let base = UnsafeMutablePointer<Element>.allocate(capacity: count)
         for index in 0..<count { (base + index).initialize(to: make()) }
@@ -38,11 +39,15 @@ package final class FirmwareSlotArray<Element>: RandomAccessCollection {
         base.deallocate()
     }
 
-    package var startIndex: Int { 0 }
-    package var endIndex: Int { count }
-    package var indices: Range<Int> { 0..<count }
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
+    @inlinable public var indices: Range<Int> { 0..<count }
 
-    package subscript(position: Int) -> Element {
+    /// Inlinable, as the rest of the type's accessors: the driver's module writes the CSG
+    /// interfaces through it on every tick and interrupt, and an unspecialised call of a
+    /// generic class's accessor looks its metadata up at run time.
+    @inlinable
+    public subscript(position: Int) -> Element {
         _read {
             precondition(position >= 0 && position < count, "slot index out of range")
             yield base[position]
@@ -55,7 +60,7 @@ package final class FirmwareSlotArray<Element>: RandomAccessCollection {
 
     /// Checks the invariants above that can be checked (`precondition`, so release builds
     /// check too): the count, and that `check`, when given, holds for every element.
-    package func _checkInvariants(_ check: (borrowing Element) -> Bool = { _ in true }) {
+    public func _checkInvariants(_ check: (borrowing Element) -> Bool = { _ in true }) {
         precondition(count >= 0, "negative slot count \(count)")
         for index in 0..<count {
             precondition(check(base[index]), "slot \(index) breaks its invariant")

@@ -1,13 +1,13 @@
 /// The host's name for one group's rings in GPU memory. Panthor numbers them as it numbers the
 /// group (its handle); the firmware sees only the number, through the CS slots' `ringbuf_base`.
-package struct RingSetID: SequentialHandle, Hashable, Sendable, BitwiseCopyable {
-    package let rawValue: UInt32
+@_spi(CSFHost) public struct RingSetID: SequentialHandle, Hashable, Sendable, BitwiseCopyable {
+    public let rawValue: UInt32
 
     @inlinable
-    package init(rawValue: UInt32) { self.rawValue = rawValue }
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     @inlinable
-    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Which queue's ring a CS slot runs: what `ringbuf_base` and friends point the firmware at.
@@ -56,12 +56,25 @@ package struct CommandRingSet {
         queue < rings.count ? rings[queue].nextIsProtected : nil
     }
 
-    /// `read` of the ring entry `sequence` of `queue`, when the queue holds one.
+    /// Where job `sequence` of `queue` stands, when the queue holds it (not forgotten yet).
+    /// Not generic, as everything the driver's module calls every step: a generic call across
+    /// modules that is not specialised looks its types' metadata up at run time.
+    package func progress(queue: Int, sequence: UInt64) -> JobProgress? {
+        guard let index = entryIndex(queue: queue, sequence: sequence) else { return nil }
+        return rings[queue].ring[index].progress
+    }
+
+    /// Where job `sequence` of `queue` stands, with what it read or why it failed.
+    package func status(queue: Int, sequence: UInt64) -> CommandStreamRing.Status? {
+        guard let index = entryIndex(queue: queue, sequence: sequence) else { return nil }
+        return rings[queue].ring[index].status
+    }
+
     @inline(__always)
-    package func readEntry<R>(queue: Int, sequence: UInt64, _ read: (borrowing CommandStreamRing.Entry) -> R) -> R? {
+    private func entryIndex(queue: Int, sequence: UInt64) -> Int? {
         guard queue >= 0, queue < rings.count, sequence < UInt64(rings[queue].ring.count),
               sequence >= UInt64(rings[queue].ring.startIndex) else { return nil }
-        return read(rings[queue].ring[Int(sequence)])
+        return Int(sequence)
     }
 
     /// The fault of the last job of `queue` that failed with one, among those finished.

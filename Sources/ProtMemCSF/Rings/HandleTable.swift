@@ -1,5 +1,5 @@
-/// A handle the device hands out from 1 upwards and never reuses.
-package protocol SequentialHandle: Comparable {
+/// A handle the device hands out from 1 upwards and never reuses (what ``HandleTable`` keys by).
+public protocol SequentialHandle: Comparable {
     var rawValue: UInt32 { get }
     init(rawValue: UInt32)
 }
@@ -18,23 +18,23 @@ package protocol SequentialHandle: Comparable {
 ///
 /// Inlinable: the driver's module looks its groups up on every step, as the firmware's looks up
 /// rings, and each must be specialised for its own value type.
-package struct HandleTable<Handle: SequentialHandle, Value> {
+@_spi(CSFHost) public struct HandleTable<Handle: SequentialHandle, Value> {
     @usableFromInline var slots: [Value?] = []
     /// Whether each slot holds a value, as plain flags: the test reads no value.
     @usableFromInline var present: [Bool] = []
 
     @inlinable
-    package init() {}
+    public init() {}
 
     @inlinable
-    package subscript(handle: Handle) -> Value? {
+    public subscript(handle: Handle) -> Value? {
         let index = Int(handle.rawValue)
         return index < slots.count ? slots[index] : nil
     }
 
     /// Keeps `value` for `handle` (a new handle, or in place of what it had).
     @inlinable
-    package mutating func insert(_ value: Value, for handle: Handle) {
+    public mutating func insert(_ value: Value, for handle: Handle) {
         let index = Int(handle.rawValue)
         if index >= slots.count {
             slots.append(contentsOf: repeatElement(nil, count: index + 1 - slots.count))
@@ -46,7 +46,7 @@ package struct HandleTable<Handle: SequentialHandle, Value> {
 
     /// Forgets the value of `handle`, if any.
     @inlinable
-    package mutating func remove(_ handle: Handle) {
+    public mutating func remove(_ handle: Handle) {
         guard contains(handle) else { return }
         let index = Int(handle.rawValue)
         slots[index] = nil
@@ -55,24 +55,24 @@ package struct HandleTable<Handle: SequentialHandle, Value> {
 
     /// Whether the table holds a value for `handle`.
     @inlinable @inline(__always)
-    package func contains(_ handle: Handle) -> Bool {
+    public func contains(_ handle: Handle) -> Bool {
         let index = Int(handle.rawValue)
         return index < present.count && present[index]
     }
 
     /// Runs `body` on the value of `handle` in place; `nil` when there is none.
     @inlinable @inline(__always) @discardableResult
-    package mutating func update<R>(_ handle: Handle, _ body: (inout Value) throws -> R) rethrows -> R? {
+    public mutating func update<R>(_ handle: Handle, _ body: (inout Value) throws -> R) rethrows -> R? {
         guard contains(handle) else { return nil }
         return try body(&slots[Int(handle.rawValue)]!)
     }
 
     /// The values, in handle order.
     @inlinable
-    package var values: [Value] { slots.compactMap { $0 } }
+    public var values: [Value] { slots.compactMap { $0 } }
     /// The handles, in order.
     @inlinable
-    package var keys: [Handle] {
+    public var keys: [Handle] {
         var keys: [Handle] = []
         for index in present.indices where present[index] { keys.append(Handle(rawValue: UInt32(index))) }
         return keys
@@ -80,7 +80,7 @@ package struct HandleTable<Handle: SequentialHandle, Value> {
 
     /// Whether any value satisfies `predicate`.
     @inlinable
-    package func contains(where predicate: (Value) -> Bool) -> Bool {
+    public func contains(where predicate: (Value) -> Bool) -> Bool {
         for index in slots.indices {
             if let value = slots[index], predicate(value) { return true }
         }
@@ -89,7 +89,7 @@ package struct HandleTable<Handle: SequentialHandle, Value> {
 
     /// Checks that the flags say which slots hold a value, and that handle 0, never handed
     /// out, holds none (`precondition`, so release builds check too).
-    package func _checkInvariants() {
+    public func _checkInvariants() {
         precondition(present.count == slots.count, "\(present.count) flags for \(slots.count) slots")
         for index in slots.indices {
             precondition(present[index] == (slots[index] != nil), "slot \(index): flag \(present[index]) for what it holds")

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemMemory
 
@@ -144,16 +144,14 @@ extension PanthorCore {
         return jobHandle
     }
 
-    mutating func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
-
-    mutating func jobState(_ job: JobHandle) -> JobState? {
-        guard let group = groups[job.group] else { return nil }
-        return readEntry(job) { group.jobState($0) }
+    /// Where `job` stands, from its ring in GPU memory, while its group's rings hold it.
+    mutating func jobProgress(_ job: JobHandle) -> JobProgress? {
+        gpu.rings.update(job.group.ringSet) { $0.progress(queue: job.queue, sequence: job.sequence) } ?? nil
     }
 
-    /// `read` of the ring entry of `job`, when its group's rings and queue hold one.
-    @inline(__always)
-    private mutating func readEntry<R>(_ job: JobHandle, _ read: (borrowing CommandStreamRing.Entry) -> R) -> R? {
-        gpu.rings.update(job.group.ringSet) { $0.readEntry(queue: job.queue, sequence: job.sequence, read) } ?? nil
+    mutating func jobState(_ job: JobHandle) -> JobState? {
+        guard let status = gpu.rings.update(job.group.ringSet, { $0.status(queue: job.queue, sequence: job.sequence) }) ?? nil,
+              let group = groups[job.group] else { return nil }
+        return group.jobState(status)
     }
 }

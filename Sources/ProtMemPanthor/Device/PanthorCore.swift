@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
@@ -140,17 +140,20 @@ struct PanthorCore: ~Copyable {
     /// driver's terms (a ring set is the group of that handle).
     @inline(__always)
     mutating func carryOutFirmwareActions() {
-        if !mcu.actions.isEmpty { carryOutPendingFirmwareActions() }
+        if mcu.actionCount != 0 { carryOutPendingFirmwareActions() }
     }
 
     @inline(never)
     private mutating func carryOutPendingFirmwareActions() {
         var index = 0
-        while index < mcu.actions.count {
+        var fault = 0
+        var warning = 0
+        while index < mcu.actionCount {
             switch mcu.actions[index] {
             case .interrupt:
                 scheduleInterruptHandler()
-            case .schedule(let delay, let timer):
+            case .schedule(let nanoseconds, let timer):
+                let delay = VirtualDuration(nanoseconds: nanoseconds)
                 switch timer {
                 case .protectedModeSwitch:
                     after(delay, "protected mode switch", .protectedModeSwitch)
@@ -158,24 +161,23 @@ struct PanthorCore: ~Copyable {
                     after(delay, .jobRun(queue: ring.queue, index: job, group: ring.set.rawValue), .jobDone(slot: slot, stream: stream, token: token))
                 }
             case .trace(let event):
-                record(Self.traceKind(event, protectedGroup: protectedGroup))
+                switch event {
+                case .jobStarted(let ring, let job, let isProtected): record(.jobStarted(JobHandle(ring, job), protected: isProtected))
+                case .jobCompleted(let ring, let job): record(.jobCompleted(JobHandle(ring, job)))
+                case .jobFailed(let ring, let job):
+                    record(.jobFailed(JobHandle(ring, job), .fault(mcu.faults[fault])))
+                    fault += 1
+                case .protectedModeEntered(let set): record(.protectedModeEntered(GroupHandle(rawValue: set.rawValue)))
+                case .protectedModeExited(let reason): record(.protectedModeExited(reason))
+                case .protectedModeFault: record(.protectedModeFault(protectedGroup))
+                case .warning:
+                    record(.warning(mcu.warnings[warning]))
+                    warning += 1
+                }
             }
             index += 1
         }
-        mcu.actions.removeAll(keepingCapacity: true)
-    }
-
-    /// A firmware trace event as the driver's trace tells it.
-    private static func traceKind(_ event: FirmwareTraceEvent, protectedGroup: GroupHandle?) -> PanthorTraceEvent.Kind {
-        switch event {
-        case .jobStarted(let ring, let index, let isProtected): .jobStarted(JobHandle(ring, index), protected: isProtected)
-        case .jobCompleted(let ring, let index): .jobCompleted(JobHandle(ring, index))
-        case .jobFailed(let ring, let index, let fault): .jobFailed(JobHandle(ring, index), .fault(fault))
-        case .protectedModeEntered(let set): .protectedModeEntered(GroupHandle(rawValue: set.rawValue))
-        case .protectedModeExited(let reason): .protectedModeExited(reason)
-        case .protectedModeFault: .protectedModeFault(protectedGroup)
-        case .warning(let text): .warning(text)
-        }
+        mcu.clearActions()
     }
 
     private mutating func scheduleInterruptHandler() {

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
 /// What a device event is called in the queue's listing (``EventQueue/pendingLabels``): kept as

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 
 /// Groups and VMs are numbered from 1 and never reused, so the device keeps them in
 /// ``HandleTable``s.

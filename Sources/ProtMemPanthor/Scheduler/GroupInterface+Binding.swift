@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 
 /// The driver's writes of a CSG slot's CS input pages when it binds and unbinds a group.
 extension GroupInterface {

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 /// The driver's interrupt processing: `panthor_job_irq_handler` → the scheduler's global and
 /// CSG event processing, and the GPU interrupt's protected-mode fault.
 extension PanthorCore {

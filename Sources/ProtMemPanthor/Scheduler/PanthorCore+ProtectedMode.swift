@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 /// The driver's half of protected mode (RFC patch 5 and the 2026 series).
 extension PanthorCore {
     /// `cs_slot_prog_locked(..., protm_ack)`: acknowledges `CS_PROTM_PENDING` on the group's

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
 /// GPU reset (`panthor_device_schedule_reset` → `panthor_device_reset_work`): the scheduler

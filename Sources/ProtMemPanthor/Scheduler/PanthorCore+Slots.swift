@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 /// Programming CSG and CS slots (`group_bind_locked`, `csg_slot_prog_locked`,
 /// `cs_slot_prog_locked`, `group_unbind_locked`): the driver writes input pages only.
 extension PanthorCore {

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
 /// The scheduler's tick (`tick_work` → `tick_ctx_init` / `tick_ctx_apply`), in three steps:

@@ -1,4 +1,4 @@
-import ProtMemCSF
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
 /// One group as the scheduler keeps it (`struct panthor_group`): its slot when it has one, the
@@ -70,10 +70,10 @@ struct PanthorGroup {
     /// tick's second pass (idle groups) picks by.
     func idlePlace(hasWork: Bool) -> (priority: GroupPriority, onSlot: Bool)? { canRun && !hasWork ? (priority, slot != nil) : nil }
 
-    /// The state of `entry`, one of this group's ring entries: a job the ring shows cancelled
-    /// failed with the group.
-    func jobState(_ entry: borrowing CommandStreamRing.Entry) -> JobState {
-        switch entry.status {
+    /// The state of a job of this group whose ring shows `status`: a job the ring shows
+    /// cancelled failed with the group.
+    func jobState(_ status: CommandStreamRing.Status) -> JobState {
+        switch status {
         case .queued: .queued
         case .running(let since): .running(since: since)
         case .waitingForProtectedMode: .waitingForProtectedMode
