@@ -108,6 +108,8 @@ let package = Package(
             dependencies: ["ProtMemPanthor", "ProtMemCSF", "ProtMemDevices", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard",
                            "ProtMemTestSupport"]
         ),
+        // The firmware model alone, driven as a host drives it: no driver in the build.
+        .testTarget(name: "ProtMemCSFTests", dependencies: ["ProtMemCSF", "ProtMemMemory", "ProtMemTime"]),
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemDevices", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),

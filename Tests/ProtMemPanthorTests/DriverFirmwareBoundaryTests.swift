@@ -70,6 +70,9 @@ import Testing
         // Nor on anything built on the driver.
         let onDriver = graph.keys.filter { Self.closure(of: $0, in: graph).contains("ProtMemPanthor") }
         #expect(below.isDisjoint(with: onDriver), "ProtMemCSF depends on \(below.intersection(onDriver).sorted()), built on the driver")
+        // The firmware's own tests drive it with no driver in their build.
+        #expect(graph["ProtMemCSFTests"] != nil && !Self.closure(of: "ProtMemCSFTests", in: graph).contains("ProtMemPanthor"),
+                "ProtMemCSFTests missing or built on the driver")
         // The devices moved out of the GPU's module stand apart from it.
         #expect(graph["ProtMemDevices"] != nil, "no ProtMemDevices target in Package.swift")
         let devices = Self.closure(of: "ProtMemDevices", in: graph)

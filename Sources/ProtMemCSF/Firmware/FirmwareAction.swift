@@ -40,33 +40,3 @@ package enum FirmwareTraceEvent: BitwiseCopyable {
     /// Its text is the next of ``CSFFirmware/warnings``.
     case warning
 }
-
-/// Why the GPU left protected mode.
-public enum ProtectedModeExitReason: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
-    /// The protected streams finished their protected regions.
-    case workDone
-    /// The scheduler suspended or terminated the protected group (rotation, or the group was
-    /// destroyed), which forces the firmware out.
-    case forcedBySlotChange
-    /// A GPU reset took the GPU out.
-    case reset
-
-    public var description: String {
-        switch self {
-        case .workDone: "protected work done"
-        case .forcedBySlotChange: "forced out by a CSG slot change"
-        case .reset: "GPU reset"
-        }
-    }
-}
-
-/// The firmware's counters, kept across boots and resets.
-package struct FirmwareMetrics: Hashable, Sendable {
-    package var protectedModeEntries = 0
-    package var protectedModeExits = 0
-    package var protectedModeFaults = 0
-    package var jobsCompleted = 0
-    package var jobsFailed = 0
-    /// Time spent in protected mode, summed over completed sessions.
-    package var protectedModeTime: VirtualDuration = .zero
-}

@@ -8,7 +8,9 @@
 /// every access. The slots never change in number, so the values live in one block of memory
 /// this object allocates in `init` and frees in `deinit`, and a write is a bounds check and a
 /// store. This is one of the module's listed storage types: nothing unsafe leaves it (its API
-/// is the bounds-checked subscript; no pointer or buffer is lent out).
+/// is the bounds-checked subscript; no pointer or buffer is lent out). Its accessors are
+/// inlinable, so the driver's module writes the CSG interfaces as directly as the firmware's
+/// module does: the pointer is `@usableFromInline` for that, and still reached only through them.
 ///
 /// **Invariants** (``_checkInvariants()``): ``count`` is fixed at `init`, never negative, and
 /// every one of its elements is initialised from `init` until `deinit`; an index outside
