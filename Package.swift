@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers, lowest first; a layer imports only the layers below it (see ARCHITECTURE.md):
 // 1 memory → 2 dma-buf core → 3 heaps (and the TEE drivers) → 4 secure world → 5 device tree →
-// 6 devices (Panthor) → board composition → 7 userspace → 8 simulation → the attack catalogue → CLI.
+// 6 devices (the Mali GPU and its CSF firmware model; the Panthor driver; the codec, display and camera
+// masters) → board composition → 7 userspace → 8 simulation → the attack catalogue → CLI.
 let package = Package(
     name: "ProtMem",
     // macOS 26: the bus and its devices take and lend spans of arrays (`Array.span`,
@@ -18,7 +19,9 @@ let package = Package(
         .library(name: "ProtMemDeviceTree", targets: ["ProtMemDeviceTree"]),
         .library(name: "ProtMemBoard", targets: ["ProtMemBoard"]),
         .library(name: "ProtMemTime", targets: ["ProtMemTime"]),
+        .library(name: "ProtMemCSF", targets: ["ProtMemCSF"]),
         .library(name: "ProtMemPanthor", targets: ["ProtMemPanthor"]),
+        .library(name: "ProtMemDevices", targets: ["ProtMemDevices"]),
         .library(name: "ProtMemReport", targets: ["ProtMemReport"]),
         .library(name: "ProtMemSimulation", targets: ["ProtMemSimulation"]),
         .library(name: "ProtMemUserspace", targets: ["ProtMemUserspace"]),
@@ -35,7 +38,7 @@ let package = Package(
         .target(name: "ProtMemReport"),
         .target(
             name: "ProtMemSimulation",
-            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemBoard", "ProtMemPanthor", "ProtMemTime",
+            dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemBoard", "ProtMemPanthor", "ProtMemDevices", "ProtMemTime",
                            "ProtMemUserspace", "ProtMemReport", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "ProtMemDMABuf", dependencies: ["ProtMemMemory"]),
@@ -50,10 +53,19 @@ let package = Package(
         ),
         // Layer 8's clock and event queue, with no dependencies, so devices can run in virtual time.
         .target(name: "ProtMemTime"),
-        // Layer 6, devices: the Panthor GPU (firmware image and load, GPU MMU, CSF interface,
-        // scheduler, protected mode) and the codec, display and camera masters. It never imports
-        // the board: boards hand it their bus, heaps and memory.
-        .target(name: "ProtMemPanthor", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
+        // Layer 6, devices: the Mali GPU's hardware (registers, MMU, its path to memory) and the CSF
+        // firmware model (MCU) with the shared interface section and command-stream rings it
+        // meets the driver at. It does not depend on the driver's target, so the compiler keeps
+        // the firmware from reaching the driver's types (DriverFirmwareBoundaryTests checks it).
+        .target(name: "ProtMemCSF", dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemTime"]),
+        // Layer 6, devices: the Panthor kernel driver (firmware image and load, probe, the
+        // scheduler tick, protected-mode entry and exit, reset, groups, VMs), over the GPU and
+        // firmware of ProtMemCSF, which it re-exports. It never imports the board: boards hand it
+        // their bus, heaps and memory.
+        .target(name: "ProtMemPanthor", dependencies: ["ProtMemCSF", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTime"]),
+        // Layer 6, devices: the codec, display and camera DMA masters, apart from the GPU: each
+        // attaches and maps dma-bufs and reaches memory only through the bus.
+        .target(name: "ProtMemDevices", dependencies: ["ProtMemMemory", "ProtMemDMABuf"]),
         .target(
             name: "ProtMemUserspace",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard", "ProtMemPanthor", "ProtMemTime"]
@@ -64,7 +76,7 @@ let package = Package(
         .target(
             name: "ProtMemAttacks",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemSecureWorld", "ProtMemDeviceTree",
-                           "ProtMemBoard", "ProtMemPanthor", "ProtMemTime", "ProtMemUserspace", "ProtMemSimulation"]
+                           "ProtMemBoard", "ProtMemPanthor", "ProtMemDevices", "ProtMemTime", "ProtMemUserspace", "ProtMemSimulation"]
         ),
         .target(
             name: "ProtMemTestSupport",
@@ -93,10 +105,13 @@ let package = Package(
         .testTarget(name: "ProtMemTimeTests", dependencies: ["ProtMemTime", "ProtMemMemory"]),
         .testTarget(
             name: "ProtMemPanthorTests",
-            dependencies: ["ProtMemPanthor", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard", "ProtMemTestSupport"]
+            dependencies: ["ProtMemPanthor", "ProtMemCSF", "ProtMemDevices", "ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemTEE", "ProtMemTime", "ProtMemBoard",
+                           "ProtMemTestSupport"]
         ),
+        // The firmware model alone, driven as a host drives it: no driver in the build.
+        .testTarget(name: "ProtMemCSFTests", dependencies: ["ProtMemCSF", "ProtMemMemory", "ProtMemTime"]),
         .testTarget(name: "ProtMemReportTests", dependencies: ["ProtMemReport", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemDevices", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemAttackTests", dependencies: ["ProtMemAttacks"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemDeviceTree", "ProtMemTestSupport"]),

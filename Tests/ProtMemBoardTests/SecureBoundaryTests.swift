@@ -9,8 +9,8 @@ import Testing
     static let allowed: [String: String] = [
         "ProtMemBoard/Board.swift": "the board is the hardware: it boots the secure world (firewall, OP-TEE, TAs, hypervisor)",
         "ProtMemBoard/DeviceTree/BoardConfiguration+ReservedRegion.swift": "boot firmware firewalls the tree's protected regions",
-        "ProtMemPanthor/Hardware/GPUMemoryAccess.swift": "the GPU hardware's protected-mode identity",
-        "ProtMemPanthor/Memory/PhysicalChunks.swift": "scatter transfers for the GPU's protected mode",
+        "ProtMemCSF/Hardware/GPUMemoryAccess.swift": "the GPU hardware's protected-mode identity",
+        "ProtMemCSF/Hardware/PhysicalChunks+Privileged.swift": "scatter transfers for the GPU's protected mode",
         "ProtMemSimulation/InvariantChecker.swift": "the oracle: it observes every transaction and reads free protected memory",
         "ProtMemTestSupport/HeapConformance.swift": "tests read protected heaps as the secure CPU",
     ]

@@ -1,6 +1,7 @@
 import ProtMemBoard
 import ProtMemDMABuf
 @_spi(SecureWorld) import ProtMemMemory
+import ProtMemDevices
 import ProtMemPanthor
 import ProtMemTestSupport
 import ProtMemTime

@@ -1,5 +1,6 @@
 import ProtMemBoard
 import ProtMemDMABuf
+import ProtMemDevices
 import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTestSupport

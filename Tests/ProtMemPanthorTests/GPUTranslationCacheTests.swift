@@ -1,5 +1,5 @@
 import ProtMemMemory
-@testable import ProtMemPanthor
+@testable import ProtMemCSF
 import Testing
 
 /// The GPU's translation cache (a listed storage type): whatever mix of hits, misses,

@@ -1,4 +1,5 @@
 import ProtMemBoard
+import ProtMemDevices
 import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTestSupport

@@ -1,4 +1,5 @@
 import ProtMemBoard
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemMemory
 import ProtMemPanthor

@@ -1,3 +1,4 @@
+import ProtMemDevices
 @testable import ProtMemSimulation
 import ProtMemBoard
 import ProtMemMemory

@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemMemory
 
@@ -63,6 +64,7 @@ extension PanthorCore {
             }
         }
         nextGroup += 1
+        gpu.rings.insert(CommandRingSet(space: vms[vm]!.space, queueCount: queueCount), for: handle.ringSet)
         let group = PanthorGroup(handle: handle, priority: priority, vm: vm, queueCount: queueCount, suspendBuffer: taken.suspend,
                                  suspendBufferVA: suspendVA, protectedSuspendBuffer: taken.protectedBuffer, protectedSuspendBufferVA: protectedVA)
         groups.insert(group, for: handle)
@@ -118,6 +120,7 @@ extension PanthorCore {
         group.suspendBuffer.free()
         group.protectedSuspendBuffer?.free()
         groups.remove(handle)
+        gpu.rings.remove(handle.ringSet)
         runOrder.removeAll { $0 == handle }
         record(.groupDestroyed(handle))
     }
@@ -126,14 +129,15 @@ extension PanthorCore {
     /// on a slot, or ticks to give it one. A job for a failed group fails at once.
     mutating func submit(_ job: consuming GPUJob, to handle: GroupHandle, queue: Int) throws(Errno) -> JobHandle {
         try checkUsable()
-        guard let (queueCount, destroyed, failure, slot) = groups.update(handle, { ($0.queues.count, $0.destroyed, $0.failure, $0.slot) }),
+        guard let (queueCount, destroyed, failure, slot) = groups.update(handle, { ($0.queueCount, $0.destroyed, $0.failure, $0.slot) }),
               !destroyed, queue >= 0, queue < queueCount else {
             throw .invalidArgument
         }
         let duration = job.duration
         // Moved into the ring, not copied: the closure takes it out of `entry`.
-        var entry: PanthorQueue.Entry? = PanthorQueue.Entry(job: job, remaining: duration)
-        let index = groups.update(handle) { Self.append(entry.take()!, to: &$0.queues[queue], failure: failure) }!
+        var entry: CommandStreamRing.Entry? = CommandStreamRing.Entry(job: job, remaining: duration)
+        let cancelled = failure != nil
+        let index = gpu.rings.update(handle.ringSet) { $0.append(entry.take()!, queue: queue, cancelled: cancelled) }!
         let jobHandle = JobHandle(group: handle, queue: queue, sequence: UInt64(index))
         if let failure {
             metrics.jobsFailed += 1
@@ -148,27 +152,14 @@ extension PanthorCore {
         return jobHandle
     }
 
-    /// Appends `entry` to `queue`'s ring (forgetting old finished jobs at each chunk boundary);
-    /// failed at once when the group has failed. Returns its index.
-    @inline(__always)
-    private static func append(_ entry: consuming PanthorQueue.Entry, to queue: inout PanthorQueue, failure: GroupFailure?) -> Int {
-        let index = queue.ring.count
-        if index & 0xff == 0 { queue.ring.retire(finishedBelow: queue.extract) }
-        queue.ring.append(entry)
-        if let failure {
-            queue.ring[index].fail(.groupFailed(failure))
-            queue.extract = queue.ring.count
-        }
-        return index
+    /// Where `job` stands, from its ring in GPU memory, while its group's rings hold it.
+    mutating func jobProgress(_ job: JobHandle) -> JobProgress? {
+        gpu.rings.update(job.group.ringSet) { $0.progress(queue: job.queue, sequence: job.sequence) } ?? nil
     }
 
-    mutating func jobProgress(_ job: JobHandle) -> JobProgress? { readEntry(job) { $0.progress } }
-
-    mutating func jobState(_ job: JobHandle) -> JobState? { readEntry(job) { $0.state } }
-
-    /// `read` of the ring entry of `job`, when its group and queue hold one.
-    @inline(__always)
-    private mutating func readEntry<R>(_ job: JobHandle, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
-        groups.update(job.group) { $0.readEntry(queue: job.queue, sequence: job.sequence, read) } ?? nil
+    mutating func jobState(_ job: JobHandle) -> JobState? {
+        guard let status = gpu.rings.update(job.group.ringSet, { $0.status(queue: job.queue, sequence: job.sequence) }) ?? nil,
+              let group = groups[job.group] else { return nil }
+        return group.jobState(status)
     }
 }

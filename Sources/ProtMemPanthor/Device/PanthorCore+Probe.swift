@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemMemory
 
@@ -145,7 +146,8 @@ extension PanthorCore {
         firmware = nil
         source?.release()
         source = nil
-        registers = GPURegisterFile()
-        mcu = FirmwareModelState(parameters: parameters)
+        gpu.registers = GPURegisterFile()
+        firmwareBooted = false
+        mcu.powerOff(gpu: &gpu)
     }
 }

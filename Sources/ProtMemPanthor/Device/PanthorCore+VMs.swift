@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemMemory
 

@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
@@ -5,13 +6,17 @@ import ProtMemTime
 import Synchronization
 
 /// Everything one Panthor GPU and its driver keep, behind the device's one lock: the hardware
-/// registers, the firmware model, and the driver's firmware, groups and scheduler.
+/// both sides reach (``GPUHardware``: registers, the firmware's interface section, the rings),
+/// the firmware model (``CSFFirmware``, in its own module, which knows nothing of the driver),
+/// and the driver's firmware image, groups and scheduler.
 ///
 /// The simulation runs on the event queue, one event at a time, each event holding the lock
 /// for the whole of its step; the bus, heaps and queue it calls never call back into it, so
-/// the lock is never taken twice. The driver and the firmware model live side by side here
-/// but talk only as they do on hardware: the driver writes interface inputs and rings
-/// doorbells, the firmware writes interface outputs and raises interrupts.
+/// the lock is never taken twice. The driver and the firmware model talk only as they do on
+/// hardware: the driver writes interface inputs and rings doorbells (``ringDoorbell(_:)``, an
+/// event that runs the firmware later), the firmware writes interface outputs and raises
+/// interrupts; what else it asks (its timers, its trace) the core carries out after each of
+/// its steps (``carryOutFirmwareActions()``).
 ///
 /// A non-copyable value held in the device's `Mutex` (``OwnerReference/core``) and reached
 /// only through `withLock`, so every step works on it in place through an `inout` access:
@@ -28,7 +33,6 @@ struct PanthorCore: ~Copyable {
     let environment: PanthorEnvironment
     let dmaDevice: DMADevice
     let firmwareBytes: [UInt8]
-    let memoryAccess: GPUMemoryAccess
     /// Where the device's events go: its ``OwnerReference``'s channel on its queue.
     let channel: ScheduledEventChannel<OwnerReference>
     /// The timeouts of waits that a reset or unplug dropped wholesale (``dropWaits()``), in
@@ -43,7 +47,8 @@ struct PanthorCore: ~Copyable {
 
     // Hardware.
     var mmu: GPUMMU?
-    var registers = GPURegisterFile()
+    /// Registers, the firmware's interface section and the rings: what both sides reach.
+    var gpu: GPUHardware
     var interruptScheduled = false
 
     // Driver: firmware and protected memory.
@@ -54,11 +59,10 @@ struct PanthorCore: ~Copyable {
     var firmware: LoadedFirmware?
     var kernelVA = KernelVirtualAllocator(window: 0..<0)
 
-    // Firmware model.
-    var mcu: FirmwareModelState
-    /// Injected faults, kept outside the firmware state so a reset does not forget them.
-    var ignoreProtectedModeEnters = 0
-    var protectedFaultAtNextEntry = false
+    // The firmware model, on the MCU.
+    var mcu: CSFFirmware
+    /// The driver booted the firmware (`panthor_fw_start`) and has not reset or unplugged it since.
+    var firmwareBooted = false
 
     // Scheduler.
     var groups = HandleTable<GroupHandle, PanthorGroup>()
@@ -93,8 +97,8 @@ struct PanthorCore: ~Copyable {
         self.dmaDevice = DMADevice(name: configuration.deviceName, master: .gpu)
         self.firmwareBytes = firmware
         self.channel = channel
-        self.memoryAccess = GPUMemoryAccess(bus: environment.bus)
-        self.mcu = FirmwareModelState(parameters: configuration.firmware)
+        self.gpu = GPUHardware(parameters: configuration.firmware, memoryAccess: GPUMemoryAccess(bus: environment.bus))
+        self.mcu = CSFFirmware(parameters: configuration.firmware)
         self.slots = Array(repeating: nil, count: max(0, configuration.firmware.groupSlots))
     }
 
@@ -123,16 +127,57 @@ struct PanthorCore: ~Copyable {
             after: delay, on: channel, PanthorEvent(label: label, epoch: epoch, survivesReset: survivesReset, body: body))
     }
 
-    // MARK: Interrupts
+    // MARK: Doorbells and interrupts
 
-    mutating func raiseJobInterrupt(_ bits: JobInterrupt) {
-        registers.jobRaw.formUnion(bits)
-        scheduleInterruptHandler()
+    /// `gpu_write(CSF_DOORBELL(index), 1)`: the firmware looks after `acknowledgeLatency`.
+    @inline(__always)
+    func ringDoorbell(_ index: Int) {
+        after(parameters.acknowledgeLatency, .doorbell(index), .doorbell(index))
     }
 
-    mutating func raiseGPUInterrupt(_ bits: GPUInterrupt) {
-        registers.gpuRaw.formUnion(bits)
-        scheduleInterruptHandler()
+    /// Carries out what the firmware's last step asked, in the order it asked: its timers as
+    /// device events, its interrupts as the IRQ handler's event, its trace events in the
+    /// driver's terms (a ring set is the group of that handle).
+    @inline(__always)
+    mutating func carryOutFirmwareActions() {
+        if mcu.actionCount != 0 { carryOutPendingFirmwareActions() }
+    }
+
+    @inline(never)
+    private mutating func carryOutPendingFirmwareActions() {
+        var index = 0
+        var fault = 0
+        var warning = 0
+        while index < mcu.actionCount {
+            switch mcu.actions[index] {
+            case .interrupt:
+                scheduleInterruptHandler()
+            case .schedule(let nanoseconds, let timer):
+                let delay = VirtualDuration(nanoseconds: nanoseconds)
+                switch timer {
+                case .protectedModeSwitch:
+                    after(delay, "protected mode switch", .protectedModeSwitch)
+                case .jobDone(let slot, let stream, let token, let ring, let job):
+                    after(delay, .jobRun(queue: ring.queue, index: job, group: ring.set.rawValue), .jobDone(slot: slot, stream: stream, token: token))
+                }
+            case .trace(let event):
+                switch event {
+                case .jobStarted(let ring, let job, let isProtected): record(.jobStarted(JobHandle(ring, job), protected: isProtected))
+                case .jobCompleted(let ring, let job): record(.jobCompleted(JobHandle(ring, job)))
+                case .jobFailed(let ring, let job):
+                    record(.jobFailed(JobHandle(ring, job), .fault(mcu.faults[fault])))
+                    fault += 1
+                case .protectedModeEntered(let set): record(.protectedModeEntered(GroupHandle(rawValue: set.rawValue)))
+                case .protectedModeExited(let reason): record(.protectedModeExited(reason))
+                case .protectedModeFault: record(.protectedModeFault(protectedGroup))
+                case .warning:
+                    record(.warning(mcu.warnings[warning]))
+                    warning += 1
+                }
+            }
+            index += 1
+        }
+        mcu.clearActions()
     }
 
     private mutating func scheduleInterruptHandler() {
@@ -144,11 +189,11 @@ struct PanthorCore: ~Copyable {
     /// The threaded IRQ handlers: GPU first (a protected fault resets), then job.
     mutating func handleInterrupts() {
         interruptScheduled = false
-        let gpu = registers.gpuStat
-        registers.gpuRaw.subtract(gpu)
-        if !gpu.isEmpty { handleGPUInterrupt(gpu) }
-        let job = registers.jobRaw
-        registers.jobRaw = []
+        let status = gpu.registers.gpuStat
+        gpu.registers.gpuRaw.subtract(status)
+        if !status.isEmpty { handleGPUInterrupt(status) }
+        let job = gpu.registers.jobRaw
+        gpu.registers.jobRaw = []
         if !job.isEmpty { handleJobInterrupt(job) }
     }
 
@@ -259,13 +304,15 @@ extension PanthorCore {
             let group = groups[handle]!
             if let slot = group.slot { precondition(slots[slot] == handle, "\(handle) is on slot \(slot), which does not hold it") }
             precondition(vms[group.vm] != nil || unplugged, "\(handle) uses \(group.vm), which is gone")
-            for queue in group.queues {
-                precondition(queue.extract >= 0 && queue.extract <= queue.ring.count, "\(handle): extract \(queue.extract) past its ring")
-            }
+            let rings = gpu.rings[handle.ringSet]
+            precondition(rings?.rings.count == group.queueCount, "\(handle): its rings are not its \(group.queueCount) queues")
+            rings?._checkInvariants("\(handle)")
         }
-        mcu._checkInvariants()
+        precondition(gpu.rings.keys.map(\.rawValue) == live.map(\.rawValue), "the rings in GPU memory are not the live groups'")
+        gpu.rings._checkInvariants()
+        mcu._checkInvariants(gpu)
         trace._checkInvariants()
-        memoryAccess.translations._checkInvariants()
+        gpu.memoryAccess.translations._checkInvariants()
     }
 }
 

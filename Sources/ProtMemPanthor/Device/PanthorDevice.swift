@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemDMABuf
 import ProtMemMemory
 import ProtMemTime
@@ -184,7 +185,7 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     // MARK: Observation and injection
 
     /// `GPU_STATUS`.
-    public var gpuStatus: GPUStatus { withCore { $0.registers.status } }
+    public var gpuStatus: GPUStatus { withCore { $0.gpu.registers.status } }
     /// Every event the device has recorded, or, after ``streamTrace(_:)``, those it still holds.
     public var trace: [PanthorTraceEvent] { withCore { $0.trace.events() } }
     /// How many events the device has recorded, held or streamed. The trace only grows, so
@@ -215,13 +216,24 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     package var heldJobs: Int {
         withCore { core in
             var held = 0
-            for group in core.groups.values {
-                for queue in group.queues { held += queue.ring.count - queue.ring.startIndex }
-            }
+            for rings in core.gpu.rings.values { held += rings.heldJobs }
             return held
         }
     }
-    public var metrics: PanthorMetrics { withCore { $0.metrics } }
+    public var metrics: PanthorMetrics {
+        withCore { core in
+            // The firmware counts what it did (entries, exits, faults, jobs run), the driver the rest.
+            var metrics = core.metrics
+            let firmware = core.mcu.metrics
+            metrics.protectedModeEntries += firmware.protectedModeEntries
+            metrics.protectedModeExits += firmware.protectedModeExits
+            metrics.protectedModeFaults += firmware.protectedModeFaults
+            metrics.jobsCompleted += firmware.jobsCompleted
+            metrics.jobsFailed += firmware.jobsFailed
+            metrics.protectedModeTime = metrics.protectedModeTime + firmware.protectedModeTime
+            return metrics
+        }
+    }
 
     /// Checks the invariants of the device's core and of the storage types it holds (its
     /// trace, the firmware state's slot arrays, the GPU's translation cache), under its lock:
@@ -229,24 +241,22 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
     package func _checkInvariants() {
         withCore { $0._checkInvariants() }
     }
-    /// The global interface pages as the firmware model holds them.
-    public var globalInterface: GlobalInterface { withCore { $0.mcu.global } }
+    /// The global interface pages of the firmware's shared section.
+    public var globalInterface: GlobalInterface { withCore { $0.gpu.interface.global } }
     /// One CSG slot's interface pages.
     public func groupInterface(slot: Int) -> GroupInterface? {
-        withCore { core in core.mcu.groups.indices.contains(slot) ? core.mcu.groups[slot] : nil }
+        withCore { core in core.gpu.interface.groups.indices.contains(slot) ? core.gpu.interface.groups[slot] : nil }
     }
 
     public func inject(_ fault: PanthorFaultInjection) {
         withCore { core in
             switch fault {
             case .ignoreNextProtectedModeEnter:
-                core.ignoreProtectedModeEnters += 1
+                core.mcu.ignoreNextProtectedModeEnter()
             case .protectedModeFault:
-                if core.mcu.session != nil {
-                    core.firmwareProtectedFault(nil)
-                } else {
-                    core.protectedFaultAtNextEntry = true
-                }
+                let now = core.now
+                core.mcu.injectProtectedModeFault(now: now, gpu: &core.gpu)
+                core.carryOutFirmwareActions()
             }
             core.settle()
         }

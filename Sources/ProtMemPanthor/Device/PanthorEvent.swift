@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
 /// What a device event is called in the queue's listing (``EventQueue/pendingLabels``): kept as
@@ -42,15 +43,15 @@ enum PanthorEventBody: BitwiseCopyable, Sendable {
     /// The periodic tick fires (``PanthorCore/periodicTickFired()``).
     case periodicTick
     /// The firmware's switch into protected mode ends
-    /// (``PanthorCore/firmwareActivateProtectedMode()``).
+    /// (``CSFFirmware/activateProtectedMode(now:gpu:)``).
     case protectedModeSwitch
     /// A scheduled reset starts (``PanthorCore/performReset()``).
     case reset
     /// A reset's time is up (``PanthorCore/finishReset()``).
     case resetDone
-    /// The firmware looks at doorbell `index` (``PanthorCore/firmwareDoorbell(_:)``).
+    /// The firmware looks at doorbell `index` (``CSFFirmware/doorbell(_:now:gpu:)``).
     case doorbell(Int)
-    /// The job run `token` on a stream ends (``PanthorCore/firmwareComplete(slot:stream:token:)``).
+    /// The job run `token` on a stream ends (``CSFFirmware/complete(slot:stream:token:now:gpu:)``).
     case jobDone(slot: Int, stream: Int, token: UInt64)
     /// Host wait `id` times out (``PanthorCore/waitTimedOut(_:)``).
     case waitTimeout(Int)
@@ -100,11 +101,17 @@ extension PanthorCore {
         case .interrupts: handleInterrupts()
         case .tick: runTick()
         case .periodicTick: periodicTickFired()
-        case .protectedModeSwitch: firmwareActivateProtectedMode()
+        case .protectedModeSwitch:
+            mcu.activateProtectedMode(now: now, gpu: &gpu)
+            carryOutFirmwareActions()
         case .reset: performReset()
         case .resetDone: finishReset()
-        case .doorbell(let index): firmwareDoorbell(index)
-        case .jobDone(let slot, let stream, let token): firmwareComplete(slot: slot, stream: stream, token: token)
+        case .doorbell(let index):
+            mcu.doorbell(index, now: now, gpu: &gpu)
+            carryOutFirmwareActions()
+        case .jobDone(let slot, let stream, let token):
+            mcu.complete(slot: slot, stream: stream, token: token, now: now, gpu: &gpu)
+            carryOutFirmwareActions()
         case .waitTimeout(let id): waitTimedOut(id)
         }
         settle()

@@ -1,3 +1,4 @@
+import ProtMemDMABuf
 import ProtMemHeaps
 import ProtMemMemory
 

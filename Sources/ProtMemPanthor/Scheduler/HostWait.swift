@@ -1,3 +1,4 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
 /// A wait of the driver on the firmware (`panthor_fw_glb_wait_acks`, `csgs_upd_ctx_apply_locked`):

@@ -1,16 +1,19 @@
+@_spi(CSFHost) import ProtMemCSF
 import ProtMemTime
 
-/// One group as the scheduler keeps it (`struct panthor_group`): its queues, its slot when it
-/// has one, the queues waiting for protected mode, and the suspend buffers the firmware saves
-/// it into.
+/// One group as the scheduler keeps it (`struct panthor_group`): its slot when it has one, the
+/// queues waiting for protected mode, and the suspend buffers the firmware saves it into. Its
+/// queues' rings lie in GPU memory (``GPUHardware/rings``, under ``GroupHandle/ringSet``),
+/// where the firmware reads them.
 ///
 /// A plain value, kept in place in the device's group table (``HandleTable``) and changed
-/// there: the scheduler and the firmware model name a group by its handle.
+/// there: the scheduler names a group by its handle.
 struct PanthorGroup {
     let handle: GroupHandle
     let priority: GroupPriority
     let vm: VMHandle
-    var queues: [PanthorQueue]
+    /// Its queues: as many rings under its ``GroupHandle/ringSet``.
+    let queueCount: Int
     var state: GroupState = .created
     /// The CSG slot and its priority while bound.
     var slot: Int?
@@ -30,7 +33,7 @@ struct PanthorGroup {
         self.handle = handle
         self.priority = priority
         self.vm = vm
-        self.queues = Array(repeating: PanthorQueue(), count: queueCount)
+        self.queueCount = queueCount
         self.suspendBuffer = suspendBuffer
         self.suspendBufferVA = suspendBufferVA
         self.protectedSuspendBuffer = protectedSuspendBuffer
@@ -50,57 +53,6 @@ struct PanthorGroup {
     /// `group_can_run`: not failed, not destroyed.
     var canRun: Bool { !isFailed && !destroyed }
 
-    /// Has work that has not finished: jobs queued, running or waiting for protected mode.
-    /// Asked of every group on every tick; by index, so no copy of the queues is retained.
-    var hasWork: Bool {
-        var queue = 0
-        while queue < queues.count {
-            if !queues[queue].isEmpty { return true }
-            queue += 1
-        }
-        return false
-    }
-
-    /// Whether the next job of `queue` lies in a protected region; `nil` when there is no such
-    /// queue or its ring is empty.
-    func nextIsProtected(queue: Int) -> Bool? {
-        queue < queues.count ? queues[queue].nextIsProtected : nil
-    }
-
-    /// `read` of the ring entry `sequence` of `queue`, when the queue holds one.
-    @inline(__always)
-    func readEntry<R>(queue: Int, sequence: UInt64, _ read: (borrowing PanthorQueue.Entry) -> R) -> R? {
-        guard queue >= 0, queue < queues.count, sequence < UInt64(queues[queue].ring.count),
-              sequence >= UInt64(queues[queue].ring.startIndex) else { return nil }
-        return read(queues[queue].ring[Int(sequence)])
-    }
-
-    /// The fault of the last job of `queue` that failed with one, among those finished.
-    func lastFault(queue: Int) -> GPUFault? {
-        queues[queue].ring[..<queues[queue].extract].reversed().lazy.compactMap { entry -> GPUFault? in
-            if case .failed(.fault(let fault)) = entry.state { fault } else { nil }
-        }.first
-    }
-
-    /// Fails every job of `queue` not finished yet, with the group's `failure`; returns the
-    /// range of their indices.
-    mutating func failJobs(queue: Int, _ failure: GroupFailure) -> (Int, Int) {
-        let first = queues[queue].extract
-        let end = queues[queue].ring.count
-        for index in first..<end { queues[queue].ring[index].fail(.groupFailed(failure)) }
-        queues[queue].extract = end
-        return (first, end)
-    }
-
-    /// Off its slot for a reset it survives: suspended, each queue's running or waiting job
-    /// back at the ring's head.
-    mutating func suspendForReset() {
-        state = .suspended
-        for queue in queues.indices where !queues[queue].isEmpty {
-            queues[queue].ring[queues[queue].extract].setQueued()
-        }
-    }
-
     /// Off its slot after a SUSPEND or TERMINATE: suspended, or terminated when destroyed
     /// (unless failed). Returns whether it was destroyed (and so is to be released).
     mutating func leaveSlot() -> Bool {
@@ -110,10 +62,30 @@ struct PanthorGroup {
         return destroyed
     }
 
-    /// Its priority when it can run and has work: what a tick's first pass picks by.
-    var runnablePriority: GroupPriority? { canRun && hasWork ? priority : nil }
+    /// Its priority when it can run and has work (its rings hold jobs not finished): what a
+    /// tick's first pass picks by.
+    func runnablePriority(hasWork: Bool) -> GroupPriority? { canRun && hasWork ? priority : nil }
 
     /// Its priority and whether it has a slot, when it can run but has no work: what a
     /// tick's second pass (idle groups) picks by.
-    var idlePlace: (priority: GroupPriority, onSlot: Bool)? { canRun && !hasWork ? (priority, slot != nil) : nil }
+    func idlePlace(hasWork: Bool) -> (priority: GroupPriority, onSlot: Bool)? { canRun && !hasWork ? (priority, slot != nil) : nil }
+
+    /// The state of a job of this group whose ring shows `status`: a job the ring shows
+    /// cancelled failed with the group.
+    func jobState(_ status: CommandStreamRing.Status) -> JobState {
+        switch status {
+        case .queued: .queued
+        case .running(let since): .running(since: since)
+        case .waitingForProtectedMode: .waitingForProtectedMode
+        case .completed(let at, let readBack): .completed(at: at, readBack: readBack)
+        case .faulted(let fault): .failed(.fault(fault))
+        case .cancelled: .failed(.groupFailed(failure!))
+        }
+    }
+}
+
+extension GroupHandle {
+    /// Where the group's rings lie in GPU memory: panthor numbers them as the group.
+    @inline(__always)
+    var ringSet: RingSetID { RingSetID(rawValue: rawValue) }
 }

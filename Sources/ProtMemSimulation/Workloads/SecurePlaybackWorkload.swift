@@ -1,4 +1,5 @@
 import ProtMemDMABuf
+import ProtMemDevices
 import ProtMemMemory
 import ProtMemPanthor
 import ProtMemTime
