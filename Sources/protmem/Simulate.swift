@@ -57,7 +57,7 @@ struct Simulate: ParsableCommand {
     var bufinfoOutput: String?
 
     func validate() throws {
-        if let design, Design(rawValue: design) == nil {
+        if let design, Design(name: design) == nil {
             throw ValidationError("unknown design \"\(design)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         try BufinfoOptions.validate(times: bufinfoTimes, output: bufinfoOutput, json: json)
@@ -65,7 +65,7 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         for path in [trace, html, bufinfoOutput].compactMap(\.self) { try Output.checkWritable(path) }
-        let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap(Design.init(rawValue:)),
+        let result = try ScenarioRun(scenarioPath: scenario, boardOptions: boardOptions, design: design.flatMap { Design(name: $0) },
                                      seed: seed, firmware: firmware, checkEveryEvent: checkEveryEvent, recordsTrace: trace != nil,
                                      bufinfoTimes: bufinfoTimes).run(showProgress: true)
         try write(result)

@@ -68,7 +68,7 @@ import Testing
         let path = try Self.brokenCopy(of: "churn.yaml", replacing: "design: heap-by-name", with: "design: heap-by-nam", in: directory)
         let result = try runProtMem(["simulate", "--scenario", path])
         #expect(result.status == 1 && result.stdout.isEmpty)
-        #expect(result.stderr == "\(path):6:9: error: design: unknown design \"heap-by-nam\"; expected one of heap-by-name, reserved-region, heap-device, userspace\n",
+        #expect(result.stderr == "\(path):6:9: error: design: unknown design \"heap-by-nam\"; expected one of heap-by-name, reserved-region, heap-device, userspace-import\n",
                 "\(result.stderr)")
     }
 

@@ -146,3 +146,39 @@ import Testing
         #expect { _ = try Self.run(scenario) } throws: { "\($0)".contains("board protmem-default has no heap \"no-such-heap\"") }
     }
 }
+
+/// `heap_source: userspace-import` selects Boris Brezillon's proposal, and nothing else may
+/// claim the scenario's design at the same time.
+@Suite struct UserspaceImportHeapSourceTests {
+    static func scenario(_ extra: String) throws -> Scenario {
+        try Scenario.parse("""
+        name: s
+        duration: 100ms
+        \(extra)
+        workloads:
+          - kind: secure-playback
+            resolution: 1920x1080
+            frame_rate: 30
+            buffers: 4
+        """)
+    }
+
+    @Test func theHeapSourceSelectsTheUserspaceImportDesign() throws {
+        #expect(try Self.scenario("heap_source: userspace-import").design == .userspace)
+        #expect(try Self.scenario("design: userspace").design == .userspace)
+        #expect(Design.userspace.rawValue == "userspace-import")
+    }
+
+    @Test func aClashingDesignOrAnUnknownSourceIsAnError() {
+        #expect {
+            try Self.scenario("heap_source: userspace-import\ndesign: heap-by-name")
+        } throws: { error in
+            "\(error)".contains("heap_source: userspace-import is the userspace-import design, not design heap-by-name")
+        }
+        #expect {
+            try Self.scenario("heap_source: userspce-import")
+        } throws: { error in
+            "\(error)".contains("expected one of rfc, module-param, device-tree, userspace-import")
+        }
+    }
+}

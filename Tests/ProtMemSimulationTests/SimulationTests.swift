@@ -102,7 +102,7 @@ import Testing
         var scenario = Scenario.builtin
         scenario.duration = ScenarioDuration(nanoseconds: 100_000_000)
         let comparison = DesignComparison.run(scenario, configuration: .builtinDefault, firmware: SyntheticFirmware.image)
-        #expect(comparison.rows.map(\.design) == ["heap-by-name", "reserved-region", "heap-device", "userspace"])
+        #expect(comparison.rows.map(\.design) == ["heap-by-name", "reserved-region", "heap-device", "userspace-import"])
         for row in comparison.rows {
             #expect(row.failure.isEmpty, "\(row.design): \(row.failure)")
             #expect(row.protectedModeEntries == 6, "\(row.design)")

@@ -13,11 +13,19 @@ public enum ProtectedMemoryDesign: String, Hashable, Sendable, Codable, CaseIter
     /// (Florent Tomasin's experiment, without casting private data).
     case heapDevice = "heap-device"
     /// Userspace allocates from a protected heap and hands the buffers in (Boris Brezillon's
-    /// May 2026 proposal): the firmware's protected sections at init, a protected suspend
-    /// buffer per group at GROUP_CREATE.
-    case userspace
+    /// May 2026 proposal in the series' review, named as the review calls it): after a
+    /// DEV_QUERY that reports readiness and sizes, the firmware's protected sections through a
+    /// new import ioctl, a protected suspend buffer per group at GROUP_CREATE; the kernel
+    /// looks no heap up.
+    case userspace = "userspace-import"
 
     public var description: String { rawValue }
+
+    /// The design a scenario or the command line names: its raw value, or `userspace`, the
+    /// proposal's earlier name in ProtMem.
+    public init?(name: String) {
+        if name == "userspace" { self = .userspace } else { self.init(rawValue: name) }
+    }
 }
 
 /// What a protected allocation is for.

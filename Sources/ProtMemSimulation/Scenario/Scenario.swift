@@ -49,11 +49,36 @@ public struct Scenario: Hashable, Sendable, Codable {
         name = try container.decode(String.self, forKey: .name)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         board = try container.decodeIfPresent(BoardChoice.self, forKey: .board) ?? .builtin
-        design = try container.decodeChoice(Design.self, forKey: .design, naming: "design") ?? .heapByName
+        if let name = try container.decodeIfPresent(String.self, forKey: .design) {
+            guard let named = Design(name: name) else {
+                throw DecodingError.dataCorruptedError(forKey: .design, in: container, debugDescription:
+                    "unknown design \"\(name)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            design = named
+        } else {
+            design = .heapByName
+        }
         duration = try container.decode(ScenarioDuration.self, forKey: .duration)
         probeOrder = try container.decodeChoice(ProbeOrder.self, forKey: .probeOrder, naming: "probe order") ?? .linkOrder
+        // `heap_source: userspace-import` is Boris Brezillon's proposal: no name, no lookup;
+        // userspace hands the buffers in (the userspace-import design).
+        let sourceName = try container.decodeIfPresent(String.self, forKey: .heapSource)
+        let userspaceImport = sourceName == Design.userspace.rawValue
+        if let sourceName, !userspaceImport, ProtectedHeapLookup.NameSource(rawValue: sourceName) == nil {
+            let names = ProtectedHeapLookup.NameSource.allCases.map(\.rawValue) + [Design.userspace.rawValue]
+            throw DecodingError.dataCorruptedError(forKey: .heapSource, in: container, debugDescription:
+                "unknown heap source \"\(sourceName)\"; expected one of \(names.joined(separator: ", "))")
+        }
+        if userspaceImport {
+            if container.contains(.design), design != .userspace {
+                throw DecodingError.dataCorruptedError(forKey: .heapSource, in: container, debugDescription:
+                    "heap_source: userspace-import is the userspace-import design, not design \(design)")
+            }
+            design = .userspace
+        }
         heapLookup = ProtectedHeapLookup(
-            source: try container.decodeChoice(ProtectedHeapLookup.NameSource.self, forKey: .heapSource, naming: "heap source") ?? .rfc,
+            source: userspaceImport ? .rfc
+                : try container.decodeChoice(ProtectedHeapLookup.NameSource.self, forKey: .heapSource, naming: "heap source") ?? .rfc,
             whenMissing: try container.decodeChoice(ProtectedHeapLookup.WhenMissing.self, forKey: .missingHeap, naming: "missing-heap behaviour") ?? .deferProbe,
             moduleParameter: try container.decodeIfPresent(String.self, forKey: .protectedHeapName))
         if heapLookup.moduleParameter != nil, heapLookup.source != .moduleParameter {
