@@ -1,9 +1,9 @@
 import ProtMemDMABuf
 import ProtMemMemory
 
-/// Typed forms of the ioctls, each building the kernel's struct and calling ``UserProcess/ioctl(_:_:_:)``
-/// as a C program would.
-extension UserProcess {
+/// Typed forms of the ioctls, each building the kernel's struct and calling ``UserspaceSyscalls/ioctl(_:_:_:)``
+/// as a C program would, so the model and the running kernel share them.
+extension UserspaceSyscalls {
     /// `DMA_HEAP_IOCTL_ALLOC` on a heap descriptor: the new buffer's descriptor.
     public func allocate(_ heapFD: FileDescriptor, length: UInt64, fdFlags: OpenFlags,
                          heapFlags: DMAHeapFlags = []) throws(Errno) -> FileDescriptor {

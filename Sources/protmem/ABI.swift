@@ -13,20 +13,26 @@ struct ABI: ParsableCommand {
 }
 
 /// `protmem abi run FILE`: runs an ABI script against the built-in default board in one
-/// process and prints one JSON result per executed line (see abi-script.md).
+/// process (or, with `--backend linux`, against the running kernel) and prints one JSON result
+/// per executed line (see abi-script.md).
 struct ABIRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run an ABI script (one JSON call per line) against the built-in default board.",
+        abstract: "Run an ABI script (one JSON call per line) against the built-in default board or the running kernel.",
         discussion: """
         Prints one JSON object per executed line. A malformed line (bad JSON, an unknown op or \
         field, a missing field, a name no earlier line created) stops the run before that line \
-        with a message on standard error, exit status 2.
+        with a message on standard error, exit status 2. With --backend linux the calls go to \
+        this machine's kernel (/dev/dma_heap, /dev/udmabuf, memfd); without /dev/dma_heap that \
+        is an error, exit status 1.
         """
     )
 
     @Argument(help: "The script: one JSON object per line; blank lines and lines starting with # are skipped.")
     var file: String
+
+    @Option(help: "Who answers the calls: model (the built-in default board) or linux (the running kernel).")
+    var backend: Backend = .model
 
     func run() throws {
         let data: [UInt8]
@@ -35,15 +41,22 @@ struct ABIRun: ParsableCommand {
         } catch {
             throw DTBFile.failure("\(error)")
         }
-        let board: Board
-        do {
-            board = try Board.builtinDefault()
-        } catch {
-            throw ValidationError("cannot build the board: \(error)")
+        let process: any UserspaceSyscalls
+        var model: UserProcess?
+        switch backend {
+        case .model:
+            let board: Board
+            do {
+                board = try Board.builtinDefault()
+            } catch {
+                throw ValidationError("cannot build the board: \(error)")
+            }
+            model = Userspace(board: board).spawn(name: "abi-script")
+            process = model!
+        case .linux:
+            process = try Backend.linuxProcess()
         }
-        let userspace = Userspace(board: board)
-        let process = userspace.spawn(name: "abi-script")
-        defer { process.exit() }
+        defer { model?.exit() }
         let runner = ABIScriptRunner(process: process)
         var output = FileHandle.standardOutput
         do {
