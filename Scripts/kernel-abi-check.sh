@@ -6,8 +6,10 @@
 #      version its linux-image-amd64 names; the downloads are cached by debian-fetch;
 #   2. installs qemu-system-x86 and busybox-static with apt-get when they are missing;
 #   3. builds protmem (release, --static-swift-stdlib, in .build-static) unless PROTMEM_BINARY
-#      names one, and packs an initramfs: busybox, protmem stripped, the glibc libraries ldd
-#      lists, the scripts, and an /init that mounts devtmpfs and runs
+#      names one (CI gives it the debug build `swift test` made: no second build), and packs an
+#      initramfs: busybox, protmem stripped, every library ldd lists (glibc's; for a build
+#      without the static Swift runtime, Swift's too), the scripts, and an /init that mounts
+#      devtmpfs and runs
 #      `protmem heaps --backend linux` and `protmem abi run --backend linux` on each script,
 #      printing the outputs on the serial console between markers;
 #   4. boots each kernel under qemu (TCG, or KERNEL_ABI_ACCEL) with a timeout, and
@@ -15,6 +17,9 @@
 #   5. fails on any line whose output differs, unless Scripts/kernel-abi-differences.tsv lists
 #      it: the kernel (a version prefix or *), the script, the kernel's exact output line (or *
 #      for the whole script), and the reason.
+# With KERNEL_ABI_TESTS naming the package's test bundle (.build/debug/ProtMemPackageTests.xctest),
+# the VM also runs the ProtMemLinuxTests suite, whose buffer tests skip on machines without
+# /dev/dma_heap or /dev/udmabuf: they must all pass there, none skipped.
 # Prints each kernel's boot-and-run wall time and the total. Work files go to
 # ${KERNEL_ABI_WORK:-.build-kernel-abi}. Options: --suite SUITE (repeatable; default trixie
 # and trixie-backports), --keep-going (compare every kernel before failing).
@@ -78,7 +83,12 @@ cp /bin/busybox "$tree/bin/busybox"
 for tool in sh mount echo cat basename uname poweroff ls; do ln -s busybox "$tree/bin/$tool"; done
 cp "$binary" "$tree/bin/protmem"
 strip "$tree/bin/protmem" 2>/dev/null || true
-ldd "$binary" | awk '/=>/ { print $3 } /^[ \t]*\// { print $1 }' | while read -r library; do
+tests="${KERNEL_ABI_TESTS:-}"
+if [ -n "$tests" ]; then
+  [ -x "$tests" ] || die "no test bundle at $tests"
+  cp "$tests" "$tree/bin/protmem-tests"
+fi
+{ ldd "$binary"; [ -z "$tests" ] || ldd "$tests"; } | awk '/=>/ { print $3 } /^[ \t]*\// { print $1 }' | while read -r library; do
   [ -e "$library" ] || continue
   mkdir -p "$tree$(dirname "$library")"
   cp -L "$library" "$tree$library"
@@ -99,6 +109,11 @@ for script in /abi/*.jsonl; do
   /bin/protmem abi run --backend linux "$script"
   echo "=== end $name rc=$?"
 done
+if [ -x /bin/protmem-tests ]; then
+  echo "=== begin tests"
+  /bin/protmem-tests --testing-library swift-testing --filter ProtMemLinuxTests
+  echo "=== end tests rc=$?"
+fi
 echo "=== done"
 poweroff -f
 EOF
@@ -159,6 +174,15 @@ for suite in "${suites[@]}"; do
     failed=1; [ $keep_going = 1 ] && continue || break
   fi
   sed -n '/^=== begin heaps/,/^=== end heaps/p' "$console.clean" >&2
+  if [ -n "$tests" ]; then
+    sed -n '/^=== begin tests/,/^=== end tests/p' "$console.clean" | sed -e 's/\x1b\[[0-9;]*m//g' > "$work/$suite-tests.txt"
+    if grep -q '^=== end tests rc=0$' "$work/$suite-tests.txt" && ! grep -q 'skipped' "$work/$suite-tests.txt"; then
+      say "$suite: ProtMemLinuxTests: $(grep -o 'Test run with .*' "$work/$suite-tests.txt"), none skipped"
+    else
+      say "$suite: ProtMemLinuxTests failed or skipped tests:"; grep -E 'skipped|✘|recorded an issue|end tests' "$work/$suite-tests.txt" >&2 || true
+      failed=1
+    fi
+  fi
   for script in Examples/abi/*.jsonl; do
     name=$(basename "$script" .jsonl)
     sed -n "/^=== begin $name\$/,/^=== end $name rc=/p" "$console.clean" | sed '1d;$d' | grep '^{' > "$work/$suite-$name.out" || true

@@ -205,6 +205,28 @@ enum Host {
         #expect(throws: Errno.invalidArgument) { try allocator.allocate(heap: "system", length: 0) }
     }
 
+    /// README's example of ProtMemLinux on its own, as written there.
+    @Test(.enabled(if: Host.hasSystemHeap, "needs /dev/dma_heap/system"))
+    func readmeExample() throws {
+        let process = try LinuxProcess()
+        let allocator = DMABufAllocator(process: process)
+        #expect(try allocator.heapNames().contains("system"))
+        let buffer = try allocator.allocate(heap: "system", length: 1 << 20)
+        try process.setName(buffer, "camera-frame-0")
+        let frame = try process.mmap(length: 1 << 20, protection: [.read, .write], flags: .shared,
+                                     fd: buffer, offset: 0)
+        try process.sync(buffer, [.start, .write])
+        try process.store(frame, bytes: [0x10, 0x80, 0x80])
+        try process.sync(buffer, [.end, .write])
+        let (here, there) = try process.socketPair()
+        try process.send(buffer, over: here)
+        let received = try process.receiveDescriptor(from: there)
+        #expect(try process.fdinfo(received).contains("name:\tcamera-frame-0"))
+        try process.munmap(frame, length: 1 << 20)
+        for fd in [buffer, received, here, there] { try process.close(fd) }
+        allocator.close()
+    }
+
     /// A udmabuf over a sealed memfd, on a kernel that has `/dev/udmabuf`.
     @Test(.enabled(if: Host.hasUDMABuf, "needs /dev/udmabuf"))
     func udmabufOverMemfd() throws {
