@@ -241,6 +241,36 @@ enum Host {
         let buffer = try process.udmabufCreate(device, memfd: memfd, size: 8192)
         defer { try? process.close(buffer) }
         #expect(try process.fdinfo(buffer).contains("exp_name:\tudmabuf"))
+        try Self.createListJoinsWindows(process, device: device, memfd: memfd)
+    }
+
+    /// The typed `UDMABUF_CREATE_LIST` on the model, as on the kernel above.
+    @Test func createListOnTheModel() throws {
+        let model = Userspace(board: try Board.builtinDefault()).spawn(name: "model")
+        defer { model.exit() }
+        let device = try model.open("/dev/udmabuf", flags: .readWrite)
+        let memfd = try model.memfdCreate(name: "udmabuf", flags: .allowSealing)
+        try model.ftruncate(memfd, length: 8192)
+        try model.addSeals(memfd, .shrink)
+        try Self.createListJoinsWindows(model, device: device, memfd: memfd)
+        try model.close(memfd)
+        try model.close(device)
+    }
+
+    /// Two windows of an 8 KiB sealed memfd, the second page first, as one buffer.
+    static func createListJoinsWindows(_ process: any UserspaceSyscalls, device: FileDescriptor, memfd: FileDescriptor) throws {
+        let map = try process.mmap(length: 8192, protection: [.read, .write], flags: .shared, fd: memfd, offset: 0)
+        try process.store(map, bytes: [0xaa])
+        try process.store(try #require(map.advanced(by: 4096)), bytes: [0xbb])
+        let list = try process.udmabufCreateList(device, items: [(memfd, 4096, 4096), (memfd, 0, 4096)], flags: 0x01)
+        #expect(try process.fdinfo(list).contains("size:\t8192"))
+        let view = try process.mmap(length: 8192, protection: .read, flags: .shared, fd: list, offset: 0)
+        #expect(try process.load(view, count: 1) == [0xbb])
+        #expect(try process.load(try #require(view.advanced(by: 4096)), count: 1) == [0xaa])
+        try process.munmap(view, length: 8192)
+        try process.munmap(map, length: 8192)
+        try process.close(list)
+        #expect(throws: Errno.invalidArgument) { try process.udmabufCreateList(device, items: []) }
     }
 }
 #endif
