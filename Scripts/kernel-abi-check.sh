@@ -100,6 +100,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "=== kernel $(uname -r)"
+echo "=== udmabuf size_limit_mb $(cat /sys/module/udmabuf/parameters/size_limit_mb 2>/dev/null || echo -)"
 echo "=== begin heaps"
 /bin/protmem heaps --backend linux
 echo "=== end heaps rc=$?"
@@ -168,7 +169,7 @@ for suite in "${suites[@]}"; do
   # The firmware's screen resets and the tty's carriage returns go; each marker starts a line.
   tr -d '\r' < "$console" | sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' -e 's/^.*\(=== \)/\1/' > "$console.clean"
   kernel=$(sed -n 's/^=== kernel //p' "$console.clean" | head -n1)
-  say "$suite: kernel ${kernel:-?}, boot and runs took $((boot_end - boot_start)) s"
+  say "$suite: kernel ${kernel:-?}, boot and runs took $((boot_end - boot_start)) s; $(grep -o 'udmabuf size_limit_mb .*' "$console.clean" | head -n1)"
   if ! grep -q '^=== done' "$console.clean"; then
     say "$suite: the run did not finish within ${timeout_seconds} s; console:"; tail -n 40 "$console.clean" >&2
     failed=1; [ $keep_going = 1 ] && continue || break
