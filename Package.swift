@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "ProtMemUserspace", targets: ["ProtMemUserspace"]),
         .library(name: "ProtMemTestSupport", targets: ["ProtMemTestSupport"]),
         .library(name: "ProtMemAttacks", targets: ["ProtMemAttacks"]),
+        .library(name: "ProtMemLinux", targets: ["ProtMemLinux"]),
         .executable(name: "protmem", targets: ["protmem"]),
     ],
     dependencies: [
@@ -70,6 +71,10 @@ let package = Package(
             name: "ProtMemUserspace",
             dependencies: ["ProtMemMemory", "ProtMemDMABuf", "ProtMemHeaps", "ProtMemBoard", "ProtMemPanthor", "ProtMemTime"]
         ),
+        // Layer 9: the userspace calls on the running kernel (Linux only; elsewhere the module is
+        // empty), and the two glibc calls Swift's Glibc module does not import.
+        .target(name: "CProtMemLinux"),
+        .target(name: "ProtMemLinux", dependencies: ["CProtMemLinux", "ProtMemMemory", "ProtMemDMABuf", "ProtMemUserspace"]),
         // Above the simulation: the attack catalogue, each attack a scenario on its own board
         // that uses only normal-world capabilities, judged by what the model answers and by
         // the invariant checker.
@@ -92,6 +97,7 @@ let package = Package(
                 "ProtMemDeviceTree",
                 "ProtMemUserspace",
                 "ProtMemAttacks",
+                "ProtMemLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -114,6 +120,7 @@ let package = Package(
         .testTarget(name: "ProtMemSimulationTests", dependencies: ["ProtMemSimulation", "ProtMemDevices", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemUserspaceTests", dependencies: ["ProtMemUserspace", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemAttackTests", dependencies: ["ProtMemAttacks"]),
+        .testTarget(name: "ProtMemLinuxTests", dependencies: ["ProtMemLinux", "ProtMemUserspace", "ProtMemBoard"]),
         .testTarget(name: "ProtMemCLITests", dependencies: ["protmem", "ProtMemDeviceTree", "ProtMemTestSupport"]),
     ]
 )

@@ -17,10 +17,12 @@ enum DMAHeapFile {
     ///    short struct (size 8) allocates with `fd_flags` 0, and a longer one is accepted
     ///    with its tail ignored;
     /// 3. `DMA_HEAP_IOCTL_ALLOC`'s checks run in order (``allocate(_:_:caller:)``);
-    /// 4. the struct is copied back whatever the command answered, and a fault there turns
-    ///    the answer into `EFAULT`. A caller whose size or direction does not copy the `fd`
-    ///    field back (size 8, or `_IOW`) gets 0 and never learns its new descriptor, which
-    ///    stays open (leaks) until it exits, exactly as on Linux.
+    /// 4. the struct is copied back only when the command succeeded, and a fault there turns
+    ///    the answer into `EFAULT`; after an error nothing is copied back, so `_IOR` over a
+    ///    short buffer answers `EINVAL` (as 6.12.117 and 7.3.4 answer under qemu,
+    ///    `Scripts/kernel-abi-check.sh`). A caller whose size or direction does not copy the
+    ///    `fd` field back (size 8, or `_IOW`) gets 0 and never learns its new descriptor,
+    ///    which stays open (leaks) until it exits, exactly as on Linux.
     static func ioctl(_ heap: DMAHeap, _ request: IOCTLNumber, _ argument: UserBuffer?, caller: UserProcess) throws(Errno) -> Int32 {
         guard Int(request.number) < commands.count else { throw .invalidArgument }
         let command = commands[Int(request.number)]
@@ -45,6 +47,7 @@ enum DMAHeapFile {
         default:
             throw .inappropriateIOCTLForDevice
         }
+        guard case .success = result else { return try result.get() }
         do throws(Errno) {
             try UserCopy.to(argument, data[..<outSize])
         } catch {

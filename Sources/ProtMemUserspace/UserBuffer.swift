@@ -18,6 +18,15 @@ public final class UserBuffer: Sendable {
     /// The bytes now, after whatever the kernel wrote back.
     public var bytes: [UInt8] { storage.withLock { $0 } }
     public var count: Int { storage.withLock { $0.count } }
+
+    /// Replaces the bytes with `bytes` of the same count: what the running kernel copied back
+    /// into a backend's own copy of the argument (`ProtMemLinux`).
+    package func replaceAll(with bytes: [UInt8]) {
+        storage.withLock { storage in
+            precondition(storage.count == bytes.count, "a copy-back is as long as the argument")
+            storage = bytes
+        }
+    }
 }
 
 /// The kernel's side of user memory: `copy_from_user`, `copy_to_user`, `strnlen_user`.

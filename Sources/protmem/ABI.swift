@@ -15,20 +15,26 @@ struct ABI: ParsableCommand {
 }
 
 /// `protmem abi run FILE`: runs an ABI script against the built-in default board in one
-/// process and prints one JSON result per executed line (see abi-script.md).
+/// process (or, with `--backend linux`, against the running kernel) and prints one JSON result
+/// per executed line (see abi-script.md).
 struct ABIRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run an ABI script (one JSON call per line) against the built-in default board.",
+        abstract: "Run an ABI script (one JSON call per line) against the built-in default board or the running kernel.",
         discussion: """
         Prints one JSON object per executed line. A malformed line (bad JSON, an unknown op or \
         field, a missing field, a name no earlier line created) stops the run before that line \
-        with a message on standard error, exit status 2.
+        with a message on standard error, exit status 2. With --backend linux the calls go to \
+        this machine's kernel (/dev/dma_heap, /dev/udmabuf, memfd); without /dev/dma_heap that \
+        is an error, exit status 1.
         """
     )
 
     @Argument(help: "The script: one JSON object per line; blank lines and lines starting with # are skipped.")
     var file: String
+
+    @Option(help: "Who answers the calls: model (the built-in default board) or linux (the running kernel).")
+    var backend: Backend = .model
 
     @Flag(name: .customLong("userspace-import"),
           help: "The GPU takes its protected memory from userspace (Boris Brezillon's May 2026 proposal): DEV_QUERY reports what to import, FW_PROTECTED_IMPORT takes the firmware's sections, GROUP_CREATE the suspend buffer.")
@@ -45,36 +51,22 @@ struct ABIRun: ParsableCommand {
         } catch {
             throw DTBFile.failure("\(error)")
         }
-        let board: Board
-        do {
-            board = try Board.builtinDefault()
-        } catch {
-            throw ValidationError("cannot build the board: \(error)")
-        }
-        // The board's GPU behind /dev/dri/renderD128, probed once at "boot": a probe that
-        // fails or defers leaves the node absent, as a driver that never bound does.
-        let events = EventQueue()
-        let lookup = protectedHeapName.map { ProtectedHeapLookup(source: .moduleParameter, whenMissing: .withoutProtectedMode, moduleParameter: $0) }
-            ?? ProtectedHeapLookup()
-        var gpu: PanthorDevice?
-        if board.gpu != nil {
-            let firmware: [UInt8]
+        let process: any UserspaceSyscalls
+        var model: UserProcess?
+        switch backend {
+        case .model:
+            let board: Board
             do {
-                firmware = try FirmwareLocator.load(nil).bytes
+                board = try Board.builtinDefault()
             } catch {
-                throw ValidationError("\(error)")
+                throw ValidationError("cannot build the board: \(error)")
             }
-            do {
-                let device = try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspaceImport, heapLookup: lookup)
-                try device.probe()
-                gpu = device
-            } catch {
-                Diagnostics.print("protmem abi run: the GPU did not probe, so /dev/dri/renderD128 is absent: \(error)")
-            }
+            model = Userspace(board: board, gpu: try makeGPU(on: board)).spawn(name: "abi-script")
+            process = model!
+        case .linux:
+            process = try Backend.linuxProcess()
         }
-        let userspace = Userspace(board: board, gpu: gpu)
-        let process = userspace.spawn(name: "abi-script")
-        defer { process.exit() }
+        defer { model?.exit() }
         let runner = ABIScriptRunner(process: process)
         var output = FileHandle.standardOutput
         do {
@@ -93,6 +85,28 @@ struct ABIRun: ParsableCommand {
         } catch let error as ABIScriptError {
             Diagnostics.print(error.diagnostic(file: file))
             throw ExitCode(2)
+        }
+    }
+
+    /// The board's GPU behind /dev/dri/renderD128, probed once at "boot": a probe that fails
+    /// or defers leaves the node absent, as a driver that never bound does.
+    func makeGPU(on board: Board) throws -> PanthorDevice? {
+        guard board.gpu != nil else { return nil }
+        let lookup = protectedHeapName.map { ProtectedHeapLookup(source: .moduleParameter, whenMissing: .withoutProtectedMode, moduleParameter: $0) }
+            ?? ProtectedHeapLookup()
+        let firmware: [UInt8]
+        do {
+            firmware = try FirmwareLocator.load(nil).bytes
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        do {
+            let device = try board.makeGPU(firmware: firmware, events: EventQueue(), userspaceProtectedMemory: userspaceImport, heapLookup: lookup)
+            try device.probe()
+            return device
+        } catch {
+            Diagnostics.print("protmem abi run: the GPU did not probe, so /dev/dri/renderD128 is absent: \(error)")
+            return nil
         }
     }
 

@@ -6,15 +6,32 @@ import ProtMemBoard
 /// what the model knows about each.
 struct Heaps: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the DMA-BUF heaps of a board (the built-in default board, or one from a device tree blob)."
+        abstract: "List the DMA-BUF heaps of a board (the built-in default board, or one from a device tree blob) or of the running kernel."
     )
 
     @OptionGroup var boardOptions: BoardOptions
 
-    @Flag(help: "Print a JSON array of objects with keys name, kind, size, free, protected (sizes in bytes).")
+    @Option(help: "Whose heaps: model (a board) or linux (the running kernel's /dev/dma_heap, names only).")
+    var backend: Backend = .model
+
+    @Flag(help: "Print a JSON array of objects with keys name, kind, size, free, protected (sizes in bytes); with --backend linux, name only.")
     var json = false
 
     func run() throws {
+        if backend == .linux {
+            guard boardOptions.path == nil, boardOptions.overlays.isEmpty else {
+                throw ValidationError("--backend linux lists the running kernel's heaps: it takes no board blob or overlay")
+            }
+            let names = try Backend.linuxHeapNames()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(names.map { ["name": $0] }), as: UTF8.self))
+            } else {
+                print((["kernel: /dev/dma_heap", "NAME"] + names).joined(separator: "\n"))
+            }
+            return
+        }
         let board = try boardOptions.load().build()
         let summaries = board.heapSummaries
         if json {

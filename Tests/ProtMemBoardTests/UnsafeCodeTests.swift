@@ -51,6 +51,8 @@ import Testing
                     reason: "the GPU MMU's fixed translation cache"),
         StorageType(file: "ProtMemPanthor/Device/PanthorTraceLog.swift", type: "PanthorTraceLog",
                     reason: "the driver's append-only trace chunks"),
+        StorageType(file: "ProtMemLinux/LinuxSyscalls.swift", type: "LinuxSyscalls",
+                    reason: "the running kernel's calls take pointers: ioctl arguments before a guard page, mmap, loads and stores through a mapping, read, readdir, SCM_RIGHTS messages"),
     ]
 
     /// Domain code that still holds unsafe constructs (none now): a file is never added here;

@@ -1,7 +1,8 @@
 import ProtMemDMABuf
 import ProtMemMemory
 
-/// Runs ABI scripts (`../shared/reference/abi-script.md`) against one model process.
+/// Runs ABI scripts (`../shared/reference/abi-script.md`) against one process: the model's
+/// ``UserProcess`` or any other ``UserspaceSyscalls`` (the running kernel's, in `ProtMemLinux`).
 ///
 /// Each line is decoded and its names resolved before anything of it runs; a line that is
 /// malformed or names something never bound stops the run with an ``ABIScriptError``, after
@@ -14,7 +15,7 @@ import ProtMemMemory
 /// when the number is reused). A `read` or `write` outside its mapping, or through one that
 /// was unmapped, answers `EFAULT`.
 public final class ABIScriptRunner {
-    public let process: UserProcess
+    public let process: any UserspaceSyscalls
 
     enum Binding {
         case descriptor(FileDescriptor, closed: Bool)
@@ -27,7 +28,7 @@ public final class ABIScriptRunner {
     /// Anonymous memory the runner puts the arrays and strings of render-node calls in.
     var scratch: VirtualAddress?
 
-    public init(process: UserProcess) {
+    public init(process: any UserspaceSyscalls) {
         self.process = process
     }
 
