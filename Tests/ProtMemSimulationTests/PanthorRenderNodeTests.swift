@@ -69,14 +69,21 @@ import Testing
 
     @Test func closingTheNodeReleasesItsObjectsGroupsAndVMs() throws {
         let rig = try Self.rig()
-        let fd = try rig.process.open("/dev/dri/renderD128", flags: [.readWrite])
-        _ = try Self.run(rig, script: "panthor-userspace-import.jsonl") // refused lines aside, binds objects
-        try rig.process.close(fd)
+        let kernelBuffers = Set(rig.board.dmaBufs.buffers.map(\.inode))
+        // The script leaves its groups, VMs, imports and syncobjs open on the node.
+        let script = try String(contentsOf: Self.examples.appendingPathComponent("panthor-protected.jsonl"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.contains("group_destroy") && !$0.contains("vm_destroy") && !$0.contains("\"close\"") }
+            .joined(separator: "\n")
+        try rig.runner.run(script) { _ in }
         #expect(!rig.gpu.liveGroups.isEmpty)
         rig.process.exit()
         // Groups on a slot go once the scheduler has terminated them.
         rig.gpu.events.advance(by: .milliseconds(500))
         #expect(rig.gpu.liveGroups.isEmpty)
+        // Every buffer the process made is gone: no GEM handle, mapping or kernel vmap of the
+        // command stream kept one.
+        let left = rig.board.dmaBufs.buffers.filter { !kernelBuffers.contains($0.inode) }
+        #expect(left.isEmpty, "\(left) \(left.map(\.referenceCount)) \(left.map(\.pinCount))")
         rig.userspace._checkInvariants()
     }
 

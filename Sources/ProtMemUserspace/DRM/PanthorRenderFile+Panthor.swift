@@ -320,10 +320,12 @@ extension PanthorRenderFile {
                   let buffer = state.objects[binding.handle] else { return nil }
             return (buffer, address - binding.va)
         }
-        guard let (buffer, offset) = source, let mapping = try? buffer.vmap(),
-              let bytes = try? mapping.read(at: offset, count: UInt64(size)) else {
+        guard let (buffer, offset) = source, let mapping = try? buffer.vmap() else {
             return [GPUJob("submit \(group)", operations: [fetch])]
         }
+        let read = try? mapping.read(at: offset, count: UInt64(size))
+        try? mapping.unmap()
+        guard let bytes = read else { return [GPUJob("submit \(group)", operations: [fetch])] }
         do {
             var jobs = try CommandStream(bytes, label: "submit \(group)").jobs
             jobs[0].operations.insert(fetch, at: 0)

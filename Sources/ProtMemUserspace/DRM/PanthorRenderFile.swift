@@ -57,8 +57,27 @@ public final class PanthorRenderFile: Sendable {
             return taken
         }
         for group in taken.groups.values { try? gpu.destroyGroup(group.handle) }
-        for vm in Array(taken.vms.values) + taken.orphanedVMs { try? gpu.destroyVM(vm) }
-        _ = taken.objects
+        var busy: [VMHandle] = []
+        for vm in Array(taken.vms.values) + taken.orphanedVMs {
+            do throws(Errno) { try gpu.destroyVM(vm) } catch .resourceBusy { busy.append(vm) } catch {}
+        }
+        // A group on a slot goes once the scheduler has terminated it; its VM (and what the
+        // VM maps) goes after it, as the group's reference on the VM is the last one.
+        Self.destroyWhenIdle(busy, gpu: gpu)
+        // Each GEM handle holds the dma-buf it imported (drm_gem_object_release_handle).
+        for buffer in taken.objects.values { try? buffer.put() }
+    }
+
+    /// Retries `vms` every scheduler tick until no group uses them.
+    private static func destroyWhenIdle(_ vms: [VMHandle], gpu: PanthorDevice) {
+        guard !vms.isEmpty else { return }
+        _ = gpu.events.schedule(after: .milliseconds(10), "drm_file release: VMs") {
+            var busy: [VMHandle] = []
+            for vm in vms {
+                do throws(Errno) { try gpu.destroyVM(vm) } catch .resourceBusy { busy.append(vm) } catch {}
+            }
+            destroyWhenIdle(busy, gpu: gpu)
+        }
     }
 
     /// Destroys the orphaned VMs no group uses any more.
