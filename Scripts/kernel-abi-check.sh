@@ -28,7 +28,17 @@ cd "$(dirname "$0")/.."
 root=$PWD
 started=$(date +%s)
 work="${KERNEL_ABI_WORK:-$root/.build-kernel-abi}"
-fetch="${DEBIAN_FETCH:-$root/../shared/tools/debian-fetch}"
+# debian-fetch lives in the workplace's shared tools beside the checkout; a clone of a local
+# checkout (CI's clean clone, a scratch copy) finds it beside the checkout it was cloned from.
+fetch="${DEBIAN_FETCH:-}"
+if [ -z "$fetch" ]; then
+  for candidate in "$root/../shared/tools/debian-fetch" \
+      "$(git -C "$root" config --get remote.origin.url 2>/dev/null || true)/../shared/tools/debian-fetch" \
+      "$(command -v debian-fetch || true)"; do
+    case $candidate in /*) [ -x "$candidate" ] && { fetch=$candidate; break; } ;; esac
+  done
+  fetch="${fetch:-$root/../shared/tools/debian-fetch}"
+fi
 differences="$root/Scripts/kernel-abi-differences.tsv"
 timeout_seconds="${KERNEL_ABI_TIMEOUT:-240}"
 suites=()
@@ -57,7 +67,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
 fi
-[ -x "$fetch" ] || die "needs debian-fetch at $fetch (set DEBIAN_FETCH)"
+[ -x "$fetch" ] || die "needs debian-fetch: not at $fetch, beside the checkout this was cloned from, nor on PATH (set DEBIAN_FETCH to its path)"
 
 # --- protmem, static Swift runtime --------------------------------------------------------
 binary="${PROTMEM_BINARY:-}"

@@ -10,7 +10,7 @@ import ProtMemMemory
 /// (``allocate(_:length:fdFlags:heapFlags:)``, ``sync(_:_:)``, ``setName(_:_:)``,
 /// ``udmabufCreate(_:memfd:offset:size:flags:)``) is built from ``ioctl(_:_:_:)`` as a C
 /// program builds it, so it is the same on both.
-public protocol UserspaceSyscalls: AnyObject {
+public protocol UserspaceSyscalls: AnyObject, Sendable {
     /// open(2).
     func open(_ path: String, flags: OpenFlags) throws(Errno) -> FileDescriptor
     /// ioctl(2): `argument` is exactly the user memory the argument points at, so a copy past

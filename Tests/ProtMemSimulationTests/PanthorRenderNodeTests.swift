@@ -28,6 +28,15 @@ import Testing
         let userspace: Userspace
         let process: UserProcess
         let runner: ABIScriptRunner
+
+        /// Ends the test as a process ends: exit closes every file, and the clock runs until
+        /// the scheduler has let every group go and the node's release has destroyed their VMs.
+        /// A VM left mapping an imported buffer holds an attachment on it, and LeakSanitizer
+        /// rightly reports the buffer (and the board behind it) when a test stops earlier.
+        func finish() {
+            process.exit()
+            gpu.events.advance(by: .milliseconds(500))
+        }
     }
 
     static func rig(userspaceImport: Bool = false, lookup: ProtectedHeapLookup = ProtectedHeapLookup()) throws -> Rig {
@@ -65,6 +74,11 @@ import Testing
         let range = try #require(PhysicalRange(base: table.entries[0].address, size: 4))
         #expect(try rig.board.bus.privileged.read(.gpuProtected, range) == [0xef, 0xbe, 0xad, 0xde])
         #expect(throws: AccessFault.self) { try rig.board.bus.read(.cpuNonSecure, range) }
+        // The probe lets go as a driver would: an attachment left on a buffer keeps it (and
+        // the board behind it) alive, which LeakSanitizer rightly reports.
+        try frame.unmap(attachment, table, direction: .bidirectional)
+        try frame.detach(attachment)
+        rig.finish()
     }
 
     @Test func closingTheNodeReleasesItsObjectsGroupsAndVMs() throws {
@@ -93,6 +107,7 @@ import Testing
         #expect(results.first { $0.op == "fw_protected_import" }?.outcome == .ok)
         #expect(results.last?.outcome == .fields([("state", "DRM_PANTHOR_GROUP_STATE_FATAL_FAULT"), ("fatal_queues", "0x1")]))
         #expect(rig.gpu.metrics.protectedModeEntries == 0 || rig.gpu.metrics.protectedModeFaults > 0)
+        rig.finish()
     }
 
     @Test func noRenderNodeWithoutAGPU() throws {
@@ -116,6 +131,7 @@ import Testing
         #expect(throws: Errno.invalidArgument) { try rig.process.ioctl(fd, unknown, UserBuffer([UInt8](repeating: 0, count: 8))) }
         // An argument the kernel cannot copy in is EFAULT.
         #expect(throws: Errno.badAddress) { try rig.process.ioctl(fd, DRMIOCTL.panthorVMCreate.number, nil) }
+        rig.finish()
     }
 }
 

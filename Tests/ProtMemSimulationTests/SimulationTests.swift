@@ -32,7 +32,8 @@ import Testing
 
     /// Every shipped scenario but the broken one runs clean, with the invariant checker run
     /// after every event.
-    @Test(arguments: ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml"])
+    @Test(arguments: ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml",
+                      "render-node-client.yaml"])
     func shippedScenariosRunClean(_ file: String) throws {
         var simulation = Simulation(scenario: try Self.scenario(file), configuration: .builtinDefault)
         simulation.checkEveryEvent = true
@@ -44,7 +45,7 @@ import Testing
 
     @Test func everyExampleIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path).filter { $0.hasSuffix(".yaml") }
-        #expect(files.count == 9)
+        #expect(files.count == 10)
         for file in files { _ = try Self.scenario(file) }
     }
 

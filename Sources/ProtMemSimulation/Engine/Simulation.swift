@@ -189,6 +189,7 @@ public struct Simulation: Sendable {
             case .securePlayback(let stream), .secureRecord(let stream): named = stream.heap
             case .trustedUI(let ui): named = ui.heap
             case .churn(let churn): named = churn.heap
+            case .renderNodeClient(let client): named = client.heap
             case .mixedGPU: named = nil
             }
             var fields: [(key: String, heap: String)] = named.map { [("heap", $0)] } ?? []
@@ -211,6 +212,7 @@ public struct Simulation: Sendable {
         case .trustedUI(let ui): TrustedUIWorkload(ui)
         case .mixedGPU(let mixed): MixedGPUWorkload(mixed)
         case .churn(let churn): ChurnWorkload(churn)
+        case .renderNodeClient(let client): RenderNodeClientWorkload(client)
         }
     }
 }

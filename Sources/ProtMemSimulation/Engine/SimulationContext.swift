@@ -48,7 +48,7 @@ final class SimulationContext: Sendable {
         self.codec = VideoCodec(bus: board.bus)
         self.display = DisplayController(bus: board.bus)
         self.camera = CameraISP(bus: board.bus)
-        self.userspace = Userspace(board: board)
+        self.userspace = Userspace(board: board, gpu: gpu)
         self.state = Mutex(State(random: SplitMix64(seed: seed), producer: SecureProducer(monitor: board.secureMonitor)))
         self.protectedHeap = protectedHeap
         self.end = end

@@ -137,6 +137,9 @@ extension Scenario {
                         try fail(path + ["jobs"], "brings the scenario's GPU jobs to \(jobs), more than the \(ScenarioLimits.maximumJobs) the model queues (it keeps every job on its ring until it finishes)")
                     }
                 }
+            case .renderNodeClient(let client):
+                if client.frameRate == 0 || client.frameRate > 1000 { try fail(base + ["frame_rate"], "must be 1…1000 frames a second") }
+                processes += 1
             case .churn(let churn):
                 if churn.processes == 0 { try fail(base + ["processes"], "must be at least 1") }
                 processes += Int(churn.processes)

@@ -12,6 +12,20 @@ public enum Workload: Hashable, Sendable, Codable {
     case mixedGPU(MixedGPU)
     /// Userspace processes allocating and freeing as fast as they can.
     case churn(Churn)
+    /// A userspace GPU client (as Mesa is) driving the GPU through `/dev/dri/renderD128`.
+    case renderNodeClient(RenderNodeClient)
+
+    public struct RenderNodeClient: Hashable, Sendable, Codable {
+        /// Protected frames submitted a second.
+        public var frameRate: UInt32
+        /// The protected heap the frame (and, under userspace-import, the suspend buffer and
+        /// firmware sections) comes from; the design's default when absent.
+        public var heap: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case frameRate = "frame_rate", heap
+        }
+    }
 
     public struct VideoStream: Hashable, Sendable, Codable {
         public var resolution: Resolution
@@ -78,7 +92,7 @@ public enum Workload: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey { case kind }
 
     /// The `kind` values, as written in YAML.
-    public static let kinds = ["secure-playback", "secure-record", "trusted-ui", "mixed-gpu", "churn"]
+    public static let kinds = ["secure-playback", "secure-record", "trusted-ui", "mixed-gpu", "churn", "render-node-client"]
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -89,6 +103,7 @@ public enum Workload: Hashable, Sendable, Codable {
         case "trusted-ui": self = .trustedUI(try TrustedUI(from: decoder))
         case "mixed-gpu": self = .mixedGPU(try MixedGPU(from: decoder))
         case "churn": self = .churn(try Churn(from: decoder))
+        case "render-node-client": self = .renderNodeClient(try RenderNodeClient(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
                                                    debugDescription: "unknown workload kind \"\(kind)\"; expected one of \(Self.kinds.joined(separator: ", "))")
@@ -103,6 +118,7 @@ public enum Workload: Hashable, Sendable, Codable {
         case .trustedUI(let v): try container.encode("trusted-ui", forKey: .kind); try v.encode(to: encoder)
         case .mixedGPU(let v): try container.encode("mixed-gpu", forKey: .kind); try v.encode(to: encoder)
         case .churn(let v): try container.encode("churn", forKey: .kind); try v.encode(to: encoder)
+        case .renderNodeClient(let v): try container.encode("render-node-client", forKey: .kind); try v.encode(to: encoder)
         }
     }
 
@@ -115,6 +131,7 @@ public enum Workload: Hashable, Sendable, Codable {
         case "trusted-ui": keys = TrustedUI.CodingKeys.allCases.map(\.rawValue)
         case "mixed-gpu": keys = MixedGPU.CodingKeys.allCases.map(\.rawValue)
         case "churn": keys = Churn.CodingKeys.allCases.map(\.rawValue)
+        case "render-node-client": keys = RenderNodeClient.CodingKeys.allCases.map(\.rawValue)
         default: return nil
         }
         return Set(keys + ["kind"])

@@ -1,5 +1,6 @@
 import ProtMemDMABuf
 import ProtMemMemory
+import Synchronization
 
 /// Runs ABI scripts (`../shared/reference/abi-script.md`) against one process: the model's
 /// ``UserProcess`` or any other ``UserspaceSyscalls`` (the running kernel's, in `ProtMemLinux`).
@@ -14,7 +15,7 @@ import ProtMemMemory
 /// stays bound to the closed descriptor and answers `EBADF` (the model never reuses it, even
 /// when the number is reused). A `read` or `write` outside its mapping, or through one that
 /// was unmapped, answers `EFAULT`.
-public final class ABIScriptRunner {
+public final class ABIScriptRunner: Sendable {
     public let process: any UserspaceSyscalls
 
     enum Binding {
@@ -24,9 +25,23 @@ public final class ABIScriptRunner {
         case handle(UInt32)
     }
 
-    var bindings: [String: Binding] = [:]
+    /// The names bound so far and the scratch memory, behind a lock so a workload's events
+    /// may drive one runner (a script runs its lines one at a time).
+    private struct State {
+        var bindings: [String: Binding] = [:]
+        var scratch: VirtualAddress?
+    }
+    private let state = Mutex(State())
+
+    var bindings: [String: Binding] {
+        get { state.withLock { $0.bindings } }
+        set { state.withLock { $0.bindings = newValue } }
+    }
     /// Anonymous memory the runner puts the arrays and strings of render-node calls in.
-    var scratch: VirtualAddress?
+    var scratch: VirtualAddress? {
+        get { state.withLock { $0.scratch } }
+        set { state.withLock { $0.scratch = newValue } }
+    }
 
     public init(process: any UserspaceSyscalls) {
         self.process = process

@@ -68,10 +68,13 @@ public final class PanthorRenderFile: Sendable {
         for buffer in taken.objects.values { try? buffer.put() }
     }
 
-    /// Retries `vms` every scheduler tick until no group uses them.
+    /// Retries `vms` every scheduler tick until no group uses them. The pending event holds
+    /// the device weakly: the device owns the queue the event waits in, and a strong
+    /// reference would keep both alive when nobody runs the clock again.
     private static func destroyWhenIdle(_ vms: [VMHandle], gpu: PanthorDevice) {
         guard !vms.isEmpty else { return }
-        _ = gpu.events.schedule(after: .milliseconds(10), "drm_file release: VMs") {
+        _ = gpu.events.schedule(after: .milliseconds(10), "drm_file release: VMs") { [weak gpu] in
+            guard let gpu else { return }
             var busy: [VMHandle] = []
             for vm in vms {
                 do throws(Errno) { try gpu.destroyVM(vm) } catch .resourceBusy { busy.append(vm) } catch {}
