@@ -30,6 +30,7 @@ extension RunReport {
         lines.append("")
         lines.append("protected mode: \(protectedMode.entries) entries, \(protectedMode.exits) exits, \(Self.seconds(protectedMode.timeInside)) inside, "
                      + "enter latency mean \(Self.microseconds(protectedMode.meanEnterLatency)) max \(Self.microseconds(protectedMode.maxEnterLatency))")
+        lines.append("  \(protectedMode.enterRequests) GLB_PROTM_ENTER requests, scheduled as \(protectedMode.scheduling)")
         lines.append("faults: \(faultCount)")
         for fault in faults.prefix(20) { lines.append("  \(fault)") }
         if let notListed = faultsNotListed {

@@ -50,6 +50,12 @@ public struct RunReport: Codable, Hashable, Sendable {
     }
 
     public struct ProtectedMode: Codable, Hashable, Sendable {
+        /// How the driver entered protected mode (`protm_scheduling`: rfc, series-v1,
+        /// series-v1-reviewed).
+        public var scheduling: String = "rfc"
+        /// `GLB_PROTM_ENTER` requests the driver sent; above `entries` when requests failed or
+        /// were still in flight at the end.
+        public var enterRequests: UInt64 = 0
         public var entries: UInt64 = 0
         public var exits: UInt64 = 0
         public var timeInside: UInt64 = 0

@@ -64,8 +64,9 @@ public struct PanthorMetrics: Hashable, Sendable {
 
 /// Faults the device can be told to suffer.
 public enum PanthorFaultInjection: Hashable, Sendable {
-    /// The firmware ignores the next `GLB_PROTM_ENTER`: no acknowledgement ever comes, so the
-    /// scheduler's 4000 ms wait expires.
+    /// The firmware ignores the next `GLB_PROTM_ENTER`: no acknowledgement ever comes (until
+    /// a reset boots it again, later doorbells do not revive the request), so the scheduler's
+    /// 4000 ms wait expires.
     case ignoreNextProtectedModeEnter
     /// A protected-mode fault (`GPU_IRQ_PROTM_FAULT`): now if the GPU is in protected mode,
     /// else at its next entry.

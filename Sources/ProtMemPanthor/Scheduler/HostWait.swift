@@ -47,6 +47,10 @@ struct TickState {
     /// check then retain nothing, and a group destroyed and released while the tick waits is
     /// simply not found (it could not run anyway).
     var picked = PickList()
+    /// Patch 7's `ctx.protm_group`: the group this tick takes into protected mode, chosen
+    /// after the runnable groups are picked (``ProtectedModeScheduling/seriesV1`` and
+    /// ``ProtectedModeScheduling/seriesV1Reviewed`` only).
+    var protectedCandidate: GroupHandle?
     /// Slots whose groups step 1 evicts, freed once their requests are acknowledged.
     var evicted = SlotSet()
     /// Slots whose updates the tick waits for.

@@ -76,7 +76,8 @@ public struct Simulation: Sendable {
         if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = (device.path, device.heapName) }
         let boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
             do {
-                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace, heapLookup: scenario.heapLookup)
+                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace, heapLookup: scenario.heapLookup,
+                                         protectedModeScheduling: scenario.protectedModeScheduling)
             } catch {
                 throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
             }
@@ -171,6 +172,7 @@ public struct Simulation: Sendable {
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
                   afterTeardown: afterTeardown, violations: violations.found)
+        report.protectedMode.scheduling = scenario.protectedModeScheduling.rawValue
         report.expectation = (scenario.expect ?? Scenario.Expectation()).judge(report, stated: scenario.expect != nil)
         var result = recordsTrace
             ? SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }

@@ -20,6 +20,9 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// world can read is Chia-I Wu's report: the firmware boots and faults only at
     /// `GLB_PROTM_ENTER`. The other designs ignore it.
     public var firmwareBufferHeap: String?
+    /// How the GPU driver enters protected mode (`protm_scheduling`): the RFC (the default),
+    /// patch 7 of the May 2026 series as posted, or that patch as its review asked.
+    public var protectedModeScheduling: ProtectedModeScheduling = .rfc
     public var workloads: [Workload]
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
@@ -41,7 +44,8 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
-             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap", workloads, expect
+             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap",
+             protectedModeScheduling = "protm_scheduling", workloads, expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +90,8 @@ public struct Scenario: Hashable, Sendable, Codable {
                 "protected_heap_name is the module parameter of heap_source: module-param, not of \(heapLookup.source)")
         }
         firmwareBufferHeap = try container.decodeIfPresent(String.self, forKey: .firmwareBufferHeap)
+        protectedModeScheduling = try container.decodeChoice(ProtectedModeScheduling.self, forKey: .protectedModeScheduling,
+                                                             naming: "protected-mode scheduling") ?? .rfc
         workloads = try container.decode([Workload].self, forKey: .workloads)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
@@ -102,6 +108,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         try container.encode(heapLookup.whenMissing.rawValue, forKey: .missingHeap)
         try container.encodeIfPresent(heapLookup.moduleParameter, forKey: .protectedHeapName)
         try container.encodeIfPresent(firmwareBufferHeap, forKey: .firmwareBufferHeap)
+        try container.encode(protectedModeScheduling.rawValue, forKey: .protectedModeScheduling)
         try container.encode(workloads, forKey: .workloads)
         try container.encodeIfPresent(expect, forKey: .expect)
     }
