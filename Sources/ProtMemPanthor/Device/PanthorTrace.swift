@@ -55,6 +55,8 @@ public struct PanthorMetrics: Hashable, Sendable {
     public var protectedModeEnterTimeouts = 0
     public var protectedModeFaults = 0
     public var resets = 0
+    /// System suspends begun.
+    public var suspends = 0
     public var jobsCompleted = 0
     public var jobsFailed = 0
     public var ticks = 0

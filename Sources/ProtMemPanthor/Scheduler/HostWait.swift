@@ -20,12 +20,16 @@ enum HostWaitKind {
     case protectedModeEnter
     /// A tick's slot updates (``TickState/updating``) acknowledged, then the tick's next step.
     case slotUpdate(TickState.Stage)
+    /// `panthor_sched_suspend`: every slot's SUSPEND acknowledged (the slots are
+    /// ``TickState/updating``).
+    case suspend
 
     /// The wait's name (and its timeout event's).
     var label: String {
         switch self {
         case .protectedModeEnter: "GLB_PROTM_ENTER"
         case .slotUpdate(let stage): stage.label
+        case .suspend: "system suspend: CSG SUSPEND"
         }
     }
 }

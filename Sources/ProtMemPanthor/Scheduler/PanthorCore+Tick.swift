@@ -22,7 +22,7 @@ import ProtMemTime
 /// priority, which is what forces a long protected job off the GPU.
 extension PanthorCore {
     mutating func queueTick() {
-        guard probed, !unplugged, reset == nil else { return }
+        guard probed, !unplugged, reset == nil, power == .on else { return }
         if tick.inProgress {
             tick.requested = true
             return
@@ -265,6 +265,11 @@ extension PanthorCore {
         tick.picked.removeAll()
         tick.protectedCandidate = nil
         tick.evicted = SlotSet()
+        // A suspend that came while the tick ran goes on now that it is done.
+        if power == .suspending, reset == nil {
+            suspendGroups()
+            return
+        }
         if tick.requested {
             tick.requested = false
             queueTick()

@@ -58,6 +58,9 @@ public struct Simulation: Sendable {
         show?(board)
         try Self.checkHeapNames(scenario.workloads, on: board)
         if let heap = scenario.firmwareBufferHeap { try Self.checkHeapName(heap, on: board, field: ["firmware_buffer_heap"]) }
+        for (index, fault) in scenario.injectedFaults.enumerated() {
+            if let heap = fault.heap { try Self.checkHeapName(heap, on: board, field: ["inject", String(index), "heap"]) }
+        }
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
@@ -88,8 +91,10 @@ public struct Simulation: Sendable {
         recorder.busFaults = board.bus.faults
         accounting.settle()
         var firmwareBuffer: DMABuf?
+        let ledger = scenario.injectedFaults.isEmpty ? nil : FrameLedger()
         let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace,
-                                        recorder: recorder)
+                                        recorder: recorder, frames: ledger)
+        let injector = ledger.map { FaultInjector(context: context, faults: scenario.injectedFaults, ledger: $0, defaultHeap: heapName) }
         // Without a trace to write, the GPU's trace is tallied as it goes and forgotten.
         let protectedMode = ProtectedModeTally(periods: limits.protectedPeriods)
         if !recordsTrace { gpu.streamTrace { batch in protectedMode.consume(batch) } }
@@ -112,6 +117,7 @@ public struct Simulation: Sendable {
                 throw error
             }
         }
+        injector?.start()
         accounting.settle()
 
         // Each violation once, however many checks find it again.
@@ -143,6 +149,7 @@ public struct Simulation: Sendable {
         let atEnd = HeapMeasure.take(board)
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
         report.shortfalls = shortfalls
+        report.injectedFaults = ledger?.outcomes ?? []
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
         violations.add(checker.check(scanFreeMemory: true))
@@ -161,6 +168,8 @@ public struct Simulation: Sendable {
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
         recorder.windingDown = true
+        injector?.finish()
+        _ = context.gpu?.resume()
         for workload in workloads.reversed() { workload.finish(context) }
         if let firmwareBuffer { context.free(firmwareBuffer) }
         _ = events.runUntilEmpty(limit: 1_000_000)

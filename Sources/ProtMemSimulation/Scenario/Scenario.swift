@@ -24,6 +24,8 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// patch 7 of the May 2026 series as posted, or that patch as its review asked.
     public var protectedModeScheduling: ProtectedModeScheduling = .rfc
     public var workloads: [Workload]
+    /// Faults injected at set times (`inject:`), the same under every design.
+    public var injectedFaults: [InjectedFault] = []
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
     public var expect: Expectation?
@@ -45,7 +47,7 @@ public struct Scenario: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
              protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap",
-             protectedModeScheduling = "protm_scheduling", workloads, expect
+             protectedModeScheduling = "protm_scheduling", workloads, injectedFaults = "inject", expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +95,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         protectedModeScheduling = try container.decodeChoice(ProtectedModeScheduling.self, forKey: .protectedModeScheduling,
                                                              naming: "protected-mode scheduling") ?? .rfc
         workloads = try container.decode([Workload].self, forKey: .workloads)
+        injectedFaults = try container.decodeIfPresent([InjectedFault].self, forKey: .injectedFaults) ?? []
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
 
@@ -110,6 +113,7 @@ public struct Scenario: Hashable, Sendable, Codable {
         try container.encodeIfPresent(firmwareBufferHeap, forKey: .firmwareBufferHeap)
         try container.encode(protectedModeScheduling.rawValue, forKey: .protectedModeScheduling)
         try container.encode(workloads, forKey: .workloads)
+        if !injectedFaults.isEmpty { try container.encode(injectedFaults, forKey: .injectedFaults) }
         try container.encodeIfPresent(expect, forKey: .expect)
     }
 

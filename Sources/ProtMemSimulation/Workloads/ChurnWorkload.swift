@@ -96,6 +96,7 @@ final class ChurnWorkload: SimulatedWorkload, Sendable {
                 }
             } catch {
                 context.recorder.fault(owner, "DMA_HEAP_IOCTL_ALLOC of \(pages << pageShift) bytes: \(error.name)", at: context.now)
+                context.frames?.allocationFailed(at: context.now)
             }
         }
         schedule(context)
