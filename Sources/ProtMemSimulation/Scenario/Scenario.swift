@@ -1,3 +1,4 @@
+import ProtMemHeaps
 import ProtMemPanthor
 import ProtMemReport
 
@@ -20,6 +21,9 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// world can read is Chia-I Wu's report: the firmware boots and faults only at
     /// `GLB_PROTM_ENTER`. The other designs ignore it.
     public var firmwareBufferHeap: String?
+    /// The allocator of each carve-out heap named here (`allocators:`, heap name to
+    /// allocator), over what the board's `protmem,allocator` says; the others keep theirs.
+    public var allocators: [String: PoolAllocatorKind] = [:]
     public var workloads: [Workload]
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
@@ -41,7 +45,7 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
-             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap", workloads, expect
+             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap", allocators, workloads, expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +90,12 @@ public struct Scenario: Hashable, Sendable, Codable {
                 "protected_heap_name is the module parameter of heap_source: module-param, not of \(heapLookup.source)")
         }
         firmwareBufferHeap = try container.decodeIfPresent(String.self, forKey: .firmwareBufferHeap)
+        if container.contains(.allocators) {
+            let choices = try container.nestedContainer(keyedBy: HeapNameKey.self, forKey: .allocators)
+            for key in choices.allKeys {
+                allocators[key.stringValue] = try choices.decodeChoice(PoolAllocatorKind.self, forKey: key, naming: "allocator")
+            }
+        }
         workloads = try container.decode([Workload].self, forKey: .workloads)
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
@@ -102,6 +112,11 @@ public struct Scenario: Hashable, Sendable, Codable {
         try container.encode(heapLookup.whenMissing.rawValue, forKey: .missingHeap)
         try container.encodeIfPresent(heapLookup.moduleParameter, forKey: .protectedHeapName)
         try container.encodeIfPresent(firmwareBufferHeap, forKey: .firmwareBufferHeap)
+        if !allocators.isEmpty {
+            // In name order, so one scenario always encodes to the same bytes.
+            var choices = container.nestedContainer(keyedBy: HeapNameKey.self, forKey: .allocators)
+            for (heap, kind) in allocators.sorted(by: { $0.key < $1.key }) { try choices.encode(kind.rawValue, forKey: HeapNameKey(heap)) }
+        }
         try container.encode(workloads, forKey: .workloads)
         try container.encodeIfPresent(expect, forKey: .expect)
     }
@@ -133,6 +148,15 @@ public struct Scenario: Hashable, Sendable, Codable {
                                   violationCount: UInt64(report.violations.count))
         }
     }
+}
+
+/// A key that is a heap's name (the keys of `allocators:`).
+struct HeapNameKey: CodingKey {
+    let stringValue: String
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }
 
 /// How the GPU driver gets protected memory (ARCHITECTURE.md, "The four ways"): the scenario's name for the driver's ``ProtectedMemoryDesign`` (same cases, same spellings).
