@@ -2,6 +2,24 @@
 /// subtree's height and largest extent, in one array indexed by `Int32` (half the size of
 /// `Int`, and no reference counting as class nodes would need).
 extension ExtentTreeAllocator {
+    /// The nodes from a root down to one node, on the stack: an AVL tree of 2^31 nodes is at
+    /// most 45 high.
+    typealias Path = InlineArray<64, Int32>
+
+    /// Recomputes the largest extent of `path[depth - 1]`, whose extent changed size, and of
+    /// the nodes above it, up to the first whose largest extent stays the same (the ones
+    /// above that one cannot change either).
+    mutating func refreshLargest(_ path: Path, _ depth: Int) {
+        var level = depth - 1
+        while level >= 0 {
+            let index = Int(path[level])
+            let updated = max(nodes[index].size, largest(nodes[index].left), largest(nodes[index].right))
+            if updated == nodes[index].largest { return }
+            nodes[index].largest = updated
+            level -= 1
+        }
+    }
+
     func height(_ node: Int32) -> Int8 { node == Self.none ? 0 : nodes[Int(node)].height }
     func largest(_ node: Int32) -> UInt64 { node == Self.none ? 0 : nodes[Int(node)].largest }
 
@@ -14,48 +32,6 @@ extension ExtentTreeAllocator {
         }
         nodes.append(node)
         return Int32(nodes.count - 1)
-    }
-
-    /// The lowest-addressed node of the tree at `root` whose extent holds `size` bytes.
-    func firstFit(_ root: Int32, _ size: UInt64) -> Int32 {
-        guard largest(root) >= size else { return Self.none }
-        var current = root
-        while true {
-            let node = nodes[Int(current)]
-            if largest(node.left) >= size {
-                current = node.left
-            } else if node.size >= size {
-                return current
-            } else {
-                // The subtree has room and neither the left nor this node has: the right has.
-                current = node.right
-            }
-        }
-    }
-
-    /// The node with the highest base below `address`, or ``none``.
-    func floor(_ root: Int32, before address: UInt64) -> Int32 {
-        var best = Self.none, current = root
-        while current != Self.none {
-            if nodes[Int(current)].base < address {
-                best = current
-                current = nodes[Int(current)].right
-            } else {
-                current = nodes[Int(current)].left
-            }
-        }
-        return best
-    }
-
-    /// The node whose extent starts at `base`, or ``none``.
-    func find(_ root: Int32, base: UInt64) -> Int32 {
-        var current = root
-        while current != Self.none {
-            let key = nodes[Int(current)].base
-            if key == base { return current }
-            current = base < key ? nodes[Int(current)].left : nodes[Int(current)].right
-        }
-        return Self.none
     }
 
     /// Gives the node at `base` a new base and size that keep it between its neighbours,

@@ -72,13 +72,34 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
         guard !overflow else { return nil }
         let bytes = rounded & ~(granule - 1)
         for index in chunks.indices where chunks[index].available >= bytes {
-            let fit = firstFit(chunks[index].root, bytes)
-            guard fit != Self.none else { continue }
-            let node = nodes[Int(fit)]
+            let root = chunks[index].root
+            guard largest(root) >= bytes else { continue }
+            // Down to the lowest extent that fits, keeping the path for the way back up.
+            var path = Path(repeating: Self.none)
+            var depth = 0
+            var current = root
+            while true {
+                path[depth] = current
+                depth += 1
+                let node = nodes[Int(current)]
+                if largest(node.left) >= bytes {
+                    current = node.left
+                } else if node.size >= bytes {
+                    break
+                } else {
+                    // The subtree has room and neither the left nor this node has: the right has.
+                    current = node.right
+                }
+            }
+            let node = nodes[Int(current)]
             if node.size == bytes {
-                chunks[index].root = remove(chunks[index].root, base: node.base)
+                chunks[index].root = remove(root, base: node.base)
             } else {
-                reshape(chunks[index].root, base: node.base, to: node.base + bytes, size: node.size - bytes)
+                // The extent keeps its place between its neighbours, so only the largest
+                // extents above it can change.
+                nodes[Int(current)].base = node.base + bytes
+                nodes[Int(current)].size = node.size - bytes
+                refreshLargest(path, depth)
             }
             chunks[index].available -= bytes
             return PhysicalAddress(node.base)
@@ -96,16 +117,35 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
         let bytes = (size + granule - 1) & ~(granule - 1)
         let start = address.rawValue, end = start + bytes
         let root = chunks[index].root
-        // The extent below `end` nearest to it is the only one that could overlap, and the
-        // only one that could end at `start`.
-        let below = floor(root, before: end)
+        // One descent towards `end` finds the extent nearest below it (the only one that could
+        // overlap the freed bytes, and the only one that could end at `start`) and the one
+        // starting at `end`, if any, with the path to each.
+        var path = Path(repeating: Self.none)
+        var depth = 0, belowDepth = 0, aboveDepth = 0
+        var below = Self.none, above = Self.none
+        var current = root
+        while current != Self.none {
+            path[depth] = current
+            depth += 1
+            let key = nodes[Int(current)].base
+            if key < end {
+                below = current
+                belowDepth = depth
+                current = nodes[Int(current)].right
+            } else {
+                if key == end {
+                    above = current
+                    aboveDepth = depth
+                }
+                current = nodes[Int(current)].left
+            }
+        }
         var mergesLeft = false
         if below != Self.none {
             let node = nodes[Int(below)]
             guard node.base + node.size <= start else { throw .invalidArgument }
             mergesLeft = node.base + node.size == start
         }
-        let above = find(root, base: end)
         switch (mergesLeft, above != Self.none) {
         case (true, true):
             let right = nodes[Int(above)].size
@@ -113,10 +153,12 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
             let left = nodes[Int(below)]
             reshape(chunks[index].root, base: left.base, to: left.base, size: left.size + bytes + right)
         case (true, false):
-            let left = nodes[Int(below)]
-            reshape(root, base: left.base, to: left.base, size: left.size + bytes)
+            nodes[Int(below)].size += bytes
+            refreshLargest(path, belowDepth)
         case (false, true):
-            reshape(root, base: end, to: start, size: nodes[Int(above)].size + bytes)
+            nodes[Int(above)].base = start
+            nodes[Int(above)].size += bytes
+            refreshLargest(path, aboveDepth)
         case (false, false):
             chunks[index].root = insert(root, makeNode(base: start, size: bytes))
         }
