@@ -48,7 +48,7 @@ public struct Simulation: Sendable {
     /// ``run(progress:)``, showing the board it builds to `show` first: for tests that check
     /// the board is gone once the run returns.
     package func run(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
-        let (configured, heapName, userspace) = try design.apply(to: configuration)
+        let (configured, heapName, userspace) = try design.apply(to: Self.choosingAllocators(scenario.allocators, on: configuration))
         let board: Board
         do {
             board = try Board(configured, registeringHeaps: false)
@@ -207,6 +207,22 @@ public struct Simulation: Sendable {
             if case .secureRecord(let stream) = workload, let bitstream = stream.bitstreamHeap { fields.append(("bitstream_heap", bitstream)) }
             for (key, heap) in fields { try checkHeapName(heap, on: board, field: ["workloads", String(index), key]) }
         }
+    }
+
+    /// `configuration` with each carve-out that `allocators` names on the allocator it gives;
+    /// a name that is no carve-out heap of the board is an error at `allocators.<name>`.
+    static func choosingAllocators(_ allocators: [String: PoolAllocatorKind], on configuration: BoardConfiguration) throws(SimulationError) -> BoardConfiguration {
+        var chosen = configuration
+        for (heap, kind) in allocators.sorted(by: { $0.key < $1.key }) {
+            guard let index = chosen.carveouts.firstIndex(where: { $0.heapName == heap }) else {
+                let names = configuration.carveouts.map { "\"\($0.heapName)\"" }
+                throw SimulationError("board \(configuration.name) has no carve-out heap \"\(heap)\" to choose an allocator for; "
+                                      + (names.isEmpty ? "it has no carve-out heaps" : "its carve-out heaps are \(names.joined(separator: ", "))"),
+                                      field: ["allocators", heap])
+            }
+            chosen.carveouts[index].allocator = kind
+        }
+        return chosen
     }
 
     /// `heap`, which the scenario names at `field`, is one the board has.
