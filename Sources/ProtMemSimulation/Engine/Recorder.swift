@@ -285,9 +285,13 @@ final class Recorder: Sendable {
     /// serves it from its heap, not a fresh mapping.
     private static let chunkCapacity = 1024
 
-    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits()) {
+    /// Told of the run's first fault, when a capacity search watches the run.
+    let firstFailure: FirstFailureWatch?
+
+    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits(), firstFailure: FirstFailureWatch? = nil) {
         self.recordsTrace = recordsTrace
         self.limits = limits
+        self.firstFailure = firstFailure
         self.state = Mutex(State(recordsTrace: recordsTrace, limits: limits))
     }
 
@@ -406,6 +410,7 @@ final class Recorder: Sendable {
         var reported: (index: Int, limit: Int)?
         if let cause, let log = busFaults, let latest = log.latest, latest.record == cause { reported = (latest.index, log.limit) }
         state.withLock { $0.fault(device, text, at: time, latest: reported) }
+        firstFailure?.fire("\(device): \(text)", at: time.rawValue)
     }
 
     /// A buffer exported (the board's dma-buf list says so, whoever allocated it): its life

@@ -32,6 +32,13 @@ public struct Simulation: Sendable {
     public var bufinfoTimes: [ScenarioDuration] = []
     /// What the report keeps of long series (``RunLimits``).
     package var limits = RunLimits()
+    /// Which region the reserved-region design's GPU points at (``ReservedRegionLayout``).
+    public var reservedRegions: ReservedRegionLayout = .perDevice
+    /// Protected pools to set aside at these sizes (bytes, by ``ProtectedPool/name``) instead
+    /// of the board's: what ``CapacitySearch`` varies. Empty: the board's own sizes.
+    public var protectedSizes: [String: UInt64] = [:]
+    /// Told of the run's first failure (a capacity search's).
+    var firstFailure: FirstFailureWatch?
 
     public init(scenario: Scenario, configuration: BoardConfiguration, design: Design? = nil, seed: UInt64? = nil, firmware: [UInt8] = SyntheticFirmware.image) {
         self.scenario = scenario
@@ -48,7 +55,21 @@ public struct Simulation: Sendable {
     /// ``run(progress:)``, showing the board it builds to `show` first: for tests that check
     /// the board is gone once the run returns.
     package func run(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
-        let (configured, heapName, userspace) = try design.apply(to: configuration)
+        // The watch's measure holds the board: let go of it however the run ends.
+        defer { firstFailure?.measure = nil }
+        do {
+            return try runOnce(progress: progress, showingBoard: show)
+        } catch {
+            firstFailure?.fire(error.description, at: 0)
+            throw error
+        }
+    }
+
+    private func runOnce(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
+        let (applied, heapName, userspace) = try design.apply(to: configuration, layout: reservedRegions)
+        let configured = protectedSizes.isEmpty ? applied : try applied.resizingProtectedPools(protectedSizes)
+        let pools = configured.protectedPools
+        let regionUse = userspace ? nil : configured.gpuOwnRegion.map { GPURegionUse(name: $0.name, region: $0.range) }
         let board: Board
         do {
             board = try Board(configured, registeringHeaps: false)
@@ -64,7 +85,8 @@ public struct Simulation: Sendable {
         let events = EventQueue()
         let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
         // Every buffer and every heap's occupancy from the boot on, whoever allocates.
-        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits)
+        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits, firstFailure: firstFailure)
+        firstFailure?.measure = { [board] in Self.poolStates(board, pools: pools, region: regionUse) }
         let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder)
         accounting.install()
         defer { accounting.uninstall() }
@@ -83,6 +105,8 @@ public struct Simulation: Sendable {
         }
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
+        let gpuReady = events.now.rawValue
+        regionUse?.booted(gpu)
         recorder.deviceProcesses[gpu.name] = "gpu"
         recorder.busFaults = board.bus.faults
         accounting.settle()
@@ -105,6 +129,7 @@ public struct Simulation: Sendable {
             do {
                 try workload.start(context)
             } catch {
+                firstFailure?.fire("workloads[\(index)] (\(workload.name)): \(error)", at: events.now.rawValue)
                 // Give back what the failed start and those before it hold (a workload's
                 // scheduled tick holds the workload until it finishes).
                 for started in workloads[...index].reversed() { started.finish(context) }
@@ -112,12 +137,14 @@ public struct Simulation: Sendable {
             }
         }
         accounting.settle()
+        regionUse?.sample(gpu)
 
         // Each violation once, however many checks find it again.
         var violations = ViolationList()
         func run(until time: VirtualInstant) {
             while events.runNext(notAfter: time) {
                 accounting.settle()
+                regionUse?.sample(gpu)
                 progress?.update(events.now.rawValue)
                 if checkEveryEvent { violations.add(checker.check()) }
             }
@@ -176,6 +203,14 @@ public struct Simulation: Sendable {
             ? SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
             : SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] }
         result.bufinfo = bufinfo
+        result.gpuReadyNanoseconds = gpuReady
+        result.probeAttempts = booted.attempts
+        let users = scenario.protectedUsers(defaultHeap: heapName, gpuPool: userspace ? (scenario.firmwareBufferHeap ?? heapName) : regionUse?.name ?? heapName)
+        result.pools = pools.map { pool in
+            let peak = pool.kind == .gpuMemoryRegion ? (regionUse?.name == pool.name ? regionUse!.peak : 0)
+                : report.heaps.first { $0.name == pool.name }?.peakBytes ?? 0
+            return PoolUse(pool: pool, peakBytes: peak, devices: users[pool.name] ?? [])
+        }
         return result
     }
 
