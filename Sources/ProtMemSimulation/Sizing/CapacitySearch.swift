@@ -82,7 +82,7 @@ public struct CapacitySearch: Sendable {
                 pool.note = use.peakBytes == 0 ? "unused by this scenario; " + why : why
             } else if use.peakBytes == 0 {
                 pool.minBytes = 0
-                pool.note = "unused by this scenario (peak 0): counted as 0, not run without it"
+                pool.note = "unused by this scenario: peak 0, counted as 0, not run without it"
             } else {
                 search(&pool)
             }
