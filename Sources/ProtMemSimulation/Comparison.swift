@@ -84,8 +84,11 @@ public struct DesignComparison: Codable, Hashable, Sendable {
     /// (``CapacitySearch``, reusing the run just made).
     public static func run(_ scenario: Scenario, configuration: BoardConfiguration, firmware: [UInt8], seed: UInt64? = nil, sizing: Bool = true,
                            reservedRegions: ReservedRegionLayout = .perDevice) -> DesignComparison {
-        let rows = Design.allCases.map { row($0, scenario: scenario, configuration: configuration, firmware: firmware, seed: seed, sizing: sizing,
-                                             reservedRegions: reservedRegions) }
+        // The designs' runs share nothing: made at once, on every core.
+        let designs = Design.allCases
+        let rows = IndependentRuns.map(designs.count) {
+            row(designs[$0], scenario: scenario, configuration: configuration, firmware: firmware, seed: seed, sizing: sizing, reservedRegions: reservedRegions)
+        }
         return DesignComparison(scenario: scenario.name, board: configuration.name, probeOrder: scenario.probeOrder.rawValue, rows: rows,
                                 seed: seed ?? scenario.seed, reservedRegions: reservedRegions.rawValue, sized: sizing)
     }

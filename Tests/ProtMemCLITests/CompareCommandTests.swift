@@ -47,3 +47,42 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("unknown layout \"both\""))
     }
 }
+
+/// `--seeds` and `--json-lines`: a sweep made in one command is the lines a batch engine's
+/// jobs make, one `--seed` each.
+@Suite struct CompareSweepCommandTests {
+    @Test func jsonLinesOfASweepAreEachSeedsLines() throws {
+        let trustedUI = SizeCommandTests.scenarios.appendingPathComponent("trusted-ui.yaml").path
+        let sweep = try runProtMem(["compare", "--scenario", trustedUI, "--no-size", "--seeds", "3...4", "--json-lines"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let lines = sweep.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 8)
+        var jobs: [String] = []
+        for seed in ["3", "4"] {
+            let job = try runProtMem(["compare", "--scenario", trustedUI, "--no-size", "--seed", seed, "--json-lines"])
+            jobs += job.stdout.split(separator: "\n").map(String.init)
+        }
+        #expect(jobs == lines)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object.keys.sorted() == ["board", "reserved_regions", "row", "scenario", "seed"])
+            #expect((object["row"] as? [String: Any])?.keys.sorted() == CompareCommandTests.keys)
+        }
+    }
+
+    @Test func theSweepTableGivesMeanMinAndMax() throws {
+        let result = try runProtMem(["compare", "--no-size", "--seeds", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "scenario builtin-secure-playback-4k60 on protmem-default, 2 seeds 1…2, reserved regions per-device, not sized")
+        for statistic in ["mean", "min", "max"] { #expect(lines.contains { $0.hasPrefix("peak protected bytes \(statistic) ") }) }
+        #expect(lines.last?.hasPrefix("runs ") == true && lines.allSatisfy { $0.count <= 120 })
+    }
+
+    @Test func aSeedAndASweepAreRefusedTogether() throws {
+        let both = try runProtMem(["compare", "--seed", "1", "--seeds", "2"])
+        #expect(both.status != 0 && both.stderr.contains("--seed and --seeds"), "\(both.stderr)")
+        let bad = try runProtMem(["compare", "--seeds", "5...1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--seeds \"5...1\": the range is empty (5 > 1)"), "\(bad.stderr)")
+    }
+}
