@@ -76,7 +76,8 @@ extension DesignComparison {
     static func poolStory(_ row: Row) -> String {
         let parts = row.pools.filter { $0.reservedBytes > 0 || $0.peakBytes > 0 }.map { pool -> String in
             var text = "\(pool.name) (\(pool.kind.rawValue)"
-            text += pool.devices.isEmpty ? ")" : " for \(pool.devices.joined(separator: ", ")))"
+            text += pool.devicePeaks.isEmpty ? ")"
+                : " for " + pool.devicePeaks.map { "\($0.device) \(RunReport.bytesText($0.peakBytes))" }.joined(separator: ", ") + ")"
             text += ": reserves \(RunReport.bytesText(pool.reservedBytes)), peak \(RunReport.bytesText(pool.peakBytes))"
             if let minimum = pool.minBytes { text += ", min \(RunReport.bytesText(minimum))" }
             if let note = pool.note { text += " (\(note))" }

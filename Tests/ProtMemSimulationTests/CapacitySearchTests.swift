@@ -73,6 +73,22 @@ import Testing
         #expect(capacity.reservedProtectedBytes == shared.reservedProtectedBytes + region.reservedBytes)
     }
 
+    /// Per device: whose buffers they are, measured. Playback's buffers all live from the start,
+    /// so the devices' peaks add up to the pool's; under the per-device partition the GPU's own
+    /// are in its region and the carve-out holds the codec's and the display's alone.
+    @Test func eachDevicesPeakIsMeasuredPerPool() throws {
+        let shared = try Self.simulation("secure-playback-4k60.yaml", .heapByName).run()
+        let carveout = try #require(shared.pools.first { $0.pool.name == "protected-carveout" })
+        #expect(carveout.devices == ["codec", "display", "gpu"])
+        #expect(carveout.devicePeaks.reduce(0) { $0 + $1.peakBytes } == carveout.peakBytes)
+        let partitioned = try Self.simulation("secure-playback-4k60.yaml", .reservedRegion).run()
+        let media = try #require(partitioned.pools.first { $0.pool.name == "protected-carveout" })
+        let region = try #require(partitioned.pools.first { $0.pool.kind == .gpuMemoryRegion })
+        #expect(media.devices == ["codec", "display"] && region.devices == ["gpu"])
+        #expect(carveout.devicePeaks.first { $0.device == "gpu" }?.peakBytes == region.peakBytes)
+        #expect(media.peakBytes + region.peakBytes == carveout.peakBytes)
+    }
+
     @Test func lentPoolsReserveNothingAndAreNotSized() throws {
         for configuration in [BoardConfiguration.builtinOPTEEDynamic, .builtinHypervisor] {
             let lent = try #require(configuration.protectedPools.first { $0.kind == .opteeDynamicPool || $0.kind == .hypervisorLend })

@@ -92,7 +92,7 @@ import Testing
             #expect(CapacitySearch(simulation).run().minProtectedBytes == row.minProtectedBytes, "\(row.design)")
         }
         // Wrapped into a note, as the reader sees it.
-        #expect(Self.flattened(comparison.table).contains(Self.flattened("gpu-protected@a0000000 (gpu-memory-region for gpu): reserves 64.00 MiB")))
+        #expect(Self.flattened(comparison.table).contains(Self.flattened("gpu-protected@a0000000 (gpu-memory-region for gpu 320.00 KiB): reserves 64.00 MiB")))
     }
 
     @Test func theJSONNamesTheLatencysUnit() throws {

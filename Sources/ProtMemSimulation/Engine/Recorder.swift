@@ -287,11 +287,14 @@ final class Recorder: Sendable {
 
     /// Told of the run's first fault, when a capacity search watches the run.
     let firstFailure: FirstFailureWatch?
+    /// Told who allocated each buffer, when the run follows each device's use.
+    let deviceUse: DeviceUse?
 
-    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits(), firstFailure: FirstFailureWatch? = nil) {
+    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits(), firstFailure: FirstFailureWatch? = nil, deviceUse: DeviceUse? = nil) {
         self.recordsTrace = recordsTrace
         self.limits = limits
         self.firstFailure = firstFailure
+        self.deviceUse = deviceUse
         self.state = Mutex(State(recordsTrace: recordsTrace, limits: limits))
     }
 
@@ -425,6 +428,7 @@ final class Recorder: Sendable {
     /// A buffer's owner and name, said by whoever allocated it: its life, begun when it was
     /// exported, is an async slice in the owner's process.
     func bufferAllocated(_ buffer: DMABuf, owner: String, name: String, at time: VirtualInstant) {
+        deviceUse?.claimed(buffer, by: owner)
         guard recordsTrace else {
             _ = pid(owner)
             return

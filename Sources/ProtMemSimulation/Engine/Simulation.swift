@@ -85,9 +85,10 @@ public struct Simulation: Sendable {
         let events = EventQueue()
         let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
         // Every buffer and every heap's occupancy from the boot on, whoever allocates.
-        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits, firstFailure: firstFailure)
+        let deviceUse = DeviceUse(pools: Set(pools.map(\.name)))
+        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits, firstFailure: firstFailure, deviceUse: deviceUse)
         firstFailure?.measure = { [board] in Self.poolStates(board, pools: pools, region: regionUse) }
-        let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder)
+        let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder, deviceUse: deviceUse)
         accounting.install()
         defer { accounting.uninstall() }
 
@@ -108,6 +109,7 @@ public struct Simulation: Sendable {
         let gpuReady = events.now.rawValue
         regionUse?.booted(gpu)
         recorder.deviceProcesses[gpu.name] = "gpu"
+        deviceUse.alias(gpu.name, as: "gpu")
         recorder.busFaults = board.bus.faults
         accounting.settle()
         var firmwareBuffer: DMABuf?
@@ -187,6 +189,7 @@ public struct Simulation: Sendable {
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
         recorder.windingDown = true
+        deviceUse.freeze()
         for workload in workloads.reversed() { workload.finish(context) }
         if let firmwareBuffer { context.free(firmwareBuffer) }
         _ = events.runUntilEmpty(limit: 1_000_000)
@@ -205,11 +208,13 @@ public struct Simulation: Sendable {
         result.bufinfo = bufinfo
         result.gpuReadyNanoseconds = gpuReady
         result.probeAttempts = booted.attempts
-        let users = scenario.protectedUsers(defaultHeap: heapName, gpuPool: userspace ? (scenario.firmwareBufferHeap ?? heapName) : regionUse?.name ?? heapName)
         result.pools = pools.map { pool in
-            let peak = pool.kind == .gpuMemoryRegion ? (regionUse?.name == pool.name ? regionUse!.peak : 0)
-                : report.heaps.first { $0.name == pool.name }?.peakBytes ?? 0
-            return PoolUse(pool: pool, peakBytes: peak, devices: users[pool.name] ?? [])
+            if pool.kind == .gpuMemoryRegion {
+                let peak = regionUse?.name == pool.name ? regionUse!.peak : 0
+                return PoolUse(pool: pool, peakBytes: peak, devicePeaks: peak > 0 ? [PoolUse.DevicePeak(device: "gpu", peakBytes: peak)] : [])
+            }
+            let peaks = deviceUse.peaks(of: pool.name).sorted { $0.key < $1.key }.map { PoolUse.DevicePeak(device: $0.key, peakBytes: $0.value) }
+            return PoolUse(pool: pool, peakBytes: report.heaps.first { $0.name == pool.name }?.peakBytes ?? 0, devicePeaks: peaks)
         }
         return result
     }

@@ -21,6 +21,10 @@ extension Capacity {
         lines.append("")
         if let problem { lines += DesignComparison.wrapped("not clean at the board's own sizes: \(problem)", indent: 0) }
         if let minProtectedNote { lines += DesignComparison.wrapped("no total minimum: \(minProtectedNote)", indent: 0) }
+        for pool in pools where !pool.devicePeaks.isEmpty {
+            lines += DesignComparison.wrapped("\(pool.name): each device's peak: " + pool.devicePeaks.map { "\($0.device) \(bytes($0.peakBytes))" }
+                .joined(separator: ", "), indent: 0)
+        }
         for pool in pools {
             if let below = pool.belowMinimum {
                 var text = "\(pool.name): at \(bytes(below.sizeBytes)) (one page less) the first failure, at \(below.firstFailureTime) ns, is \(below.firstFailure)"

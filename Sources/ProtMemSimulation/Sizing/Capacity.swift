@@ -7,6 +7,8 @@ public struct Capacity: Codable, Hashable, Sendable {
         public var kind: ProtectedPool.Kind
         /// Devices whose buffers the scenario takes from it.
         public var devices: [String]
+        /// Each device's own peak in it (``PoolUse/devicePeaks``).
+        public var devicePeaks: [PoolUse.DevicePeak]
         /// What the board sets aside for it (0 for memory lent on demand).
         public var reservedBytes: UInt64
         /// The most bytes in use at once at the board's own size.

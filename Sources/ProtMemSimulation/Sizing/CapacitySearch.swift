@@ -74,7 +74,7 @@ public struct CapacitySearch: Sendable {
             return capacity
         }
         for use in result.pools {
-            var pool = Capacity.Pool(name: use.pool.name, kind: use.pool.kind, devices: use.devices, reservedBytes: use.pool.reservedBytes,
+            var pool = Capacity.Pool(name: use.pool.name, kind: use.pool.kind, devices: use.devices, devicePeaks: use.devicePeaks, reservedBytes: use.pool.reservedBytes,
                                      peakBytes: use.peakBytes, minBytes: nil, note: nil, belowMinimum: nil, runs: 0)
             if first.problem != nil {
                 pool.note = "not searched: the run is not clean at the board's own sizes"

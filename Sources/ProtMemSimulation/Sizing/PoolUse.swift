@@ -8,9 +8,18 @@ public struct PoolUse: Codable, Hashable, Sendable {
     public var pool: ProtectedPool
     /// The most bytes in use at once, from the boot until the scenario's time was up.
     public var peakBytes: UInt64
-    /// The devices whose buffers the scenario takes from it (from the workloads and the
-    /// design: who allocates there, not who only reads).
-    public var devices: [String]
+    /// Each device's own peak, by device name: whose buffers they are (``DeviceUse``). The
+    /// devices' peaks need not fall at the same moment, so they may add up to more than
+    /// ``peakBytes``.
+    public var devicePeaks: [DevicePeak]
+
+    public struct DevicePeak: Codable, Hashable, Sendable {
+        public var device: String
+        public var peakBytes: UInt64
+    }
+
+    /// The devices that took buffers from it.
+    public var devices: [String] { devicePeaks.map(\.device) }
 }
 
 extension Simulation {
@@ -28,33 +37,5 @@ extension Simulation {
             return FirstFailure.PoolState(pool: pool.name, freeBytes: extents.reduce(0) { $0 + $1.size },
                                           largestFreeExtentBytes: extents.map(\.size).max() ?? 0)
         }
-    }
-}
-
-extension Scenario {
-    /// Which devices take buffers from which heap or region, by its name: each workload's
-    /// devices from the heap it names (else `defaultHeap`), and the GPU driver's own protected
-    /// memory (firmware sections, suspend buffers) from `gpuPool`.
-    func protectedUsers(defaultHeap: String, gpuPool: String?) -> [String: [String]] {
-        var users: [String: Set<String>] = [:]
-        if let gpuPool { users[gpuPool, default: []].insert("gpu") }
-        for workload in workloads {
-            switch workload {
-            case .securePlayback(let stream):
-                users[stream.heap ?? defaultHeap, default: []].formUnion(["codec", "gpu", "display"])
-            case .secureRecord(let stream):
-                users[stream.heap ?? defaultHeap, default: []].formUnion(["camera", "codec"])
-                if let bitstream = stream.bitstreamHeap { users[bitstream, default: []].insert("codec") }
-            case .trustedUI(let ui):
-                users[ui.heap ?? defaultHeap, default: []].formUnion(["gpu", "display"])
-            case .churn(let churn):
-                users[churn.heap, default: []].insert("userspace (churn)")
-            case .renderNodeClient(let client):
-                users[client.heap ?? defaultHeap, default: []].insert("userspace (render-node client)")
-            case .mixedGPU:
-                break
-            }
-        }
-        return users.mapValues { $0.sorted() }
     }
 }
