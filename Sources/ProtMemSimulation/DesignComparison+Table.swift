@@ -21,6 +21,16 @@ extension DesignComparison {
             ("mean enter latency", { RunReport.fixed(Double($0.meanEnterLatencyNanoseconds) / 1000, 1) + " µs" }),
             ("invariant violations", { String($0.violations) }),
             ("failure", { $0.failure.isEmpty ? "-" : $0.failure }),
+            ("reserved protected", { RunReport.bytesText($0.reservedProtectedBytes) }),
+            ("min protected", { [sized] row in
+                guard sized else { return "not sized" }
+                return row.minProtectedBytes.map(RunReport.bytesText) ?? row.minProtectedNote ?? "-"
+            }),
+            ("min per pool", { [sized] row in sized ? Self.poolStory(row) : "-" }),
+            ("GPU ready", { "\($0.gpuReadyNs) ns" }),
+            ("probe attempts", { String($0.probeAttempts) }),
+            ("attacks succeeded", { $0.attacksRun == 0 ? "not run" : "\($0.attacksSucceeded) of \($0.attacksRun)" }),
+            ("injected faults", { $0.injectedFaults.isEmpty ? "none" : $0.injectedFaults.map(\.comparisonCell).joined(separator: "; ") }),
         ]
         let separator = 2
         let labelWidth = measures.map(\.label.count).max() ?? 0
@@ -43,7 +53,8 @@ extension DesignComparison {
             return String(text.reversed().drop { $0 == " " }.reversed())
         }
 
-        var lines = Self.wrapped("scenario \(scenario) on \(board), probe order \(probeOrder)", indent: 0)
+        var lines = Self.wrapped("scenario \(scenario) on \(board), probe order \(probeOrder), seed \(seed)"
+                                 + (sized ? ", reserved regions \(reservedRegions)" : ""), indent: 0)
         lines.append("")
         lines.append(line("", rows.map(\.design)))
         for (measure, values) in zip(measures, cells) { lines.append(line(measure.label, values)) }
@@ -57,6 +68,28 @@ extension DesignComparison {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Each pool a design's minimum is made of, in words: its minimum of what the board
+    /// reserves, its peak and the devices taking buffers from it, and what failed one page
+    /// below (with the free bytes and largest free extent then, which show fragmentation).
+    static func poolStory(_ row: Row) -> String {
+        let parts = row.pools.filter { $0.reservedBytes > 0 || $0.peakBytes > 0 }.map { pool -> String in
+            var text = "\(pool.name) (\(pool.kind.rawValue)"
+            text += pool.devicePeaks.isEmpty ? ")"
+                : " for " + pool.devicePeaks.map { "\($0.device) \(RunReport.bytesText($0.peakBytes))" }.joined(separator: ", ") + ")"
+            text += ": reserves \(RunReport.bytesText(pool.reservedBytes)), peak \(RunReport.bytesText(pool.peakBytes))"
+            if let minimum = pool.minBytes { text += ", min \(RunReport.bytesText(minimum))" }
+            if let note = pool.note { text += " (\(note))" }
+            if let below = pool.belowMinimum {
+                text += "; a page less fails first with \(below.firstFailure)"
+                if let free = below.freeBytes, let largest = below.largestFreeExtentBytes {
+                    text += " with \(RunReport.bytesText(free)) free, the largest free extent \(RunReport.bytesText(largest))"
+                }
+            }
+            return text
+        }
+        return parts.isEmpty ? "-" : parts.joined(separator: "; ")
     }
 
     /// `text` in lines of at most ``tableWidth`` characters, each after `indent` spaces,
@@ -79,5 +112,18 @@ extension DesignComparison {
         }
         lines.append(pad + current)
         return lines
+    }
+}
+
+extension RunReport.InjectedFaultOutcome {
+    /// A comparison cell: what, whether frames flowed again and how soon, what it cost.
+    var comparisonCell: String {
+        let outcome: String
+        switch recovered {
+        case true?: outcome = "recovered in \(RunReport.fixed(Double(recoveryTime ?? 0) / 1e6, 1)) ms"
+        case false?: outcome = "not recovered"
+        case nil: outcome = "recovery not measured"
+        }
+        return "\(kind): \(outcome), \(framesLost) frames lost"
     }
 }

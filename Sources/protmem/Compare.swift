@@ -15,13 +15,53 @@ struct Compare: ParsableCommand {
     @Option(help: ArgumentHelp("A Mali CSF firmware image (as for simulate).", valueName: "file"))
     var firmware: String?
 
-    @Flag(help: "Print the comparison as JSON (peak_protected_bytes in bytes, mean_enter_latency in virtual nanoseconds).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed, 0…2^64-1 (decimal or 0x hex); overrides the scenario's.", valueName: "seed"),
+            transform: SeedArgument.parse)
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Under reserved-region: per-device (the GPU's own region beside the media devices' carve-out) or shared (the GPU points at the carve-out too).", valueName: "layout"))
+    var reservedRegions: String = ReservedRegionLayout.perDevice.rawValue
+
+    @Flag(help: "Skip the bisection of each design's minimum protected memory (min_protected_bytes is then null).")
+    var noSize = false
+
+    @Option(help: ArgumentHelp("A sweep: N (the scenario's seed and the N-1 after it) or A...B (every seed from A to B); each (seed, design) runs on its own, in parallel, and the table gives mean, min and max per measure.", valueName: "seeds"))
+    var seeds: String?
+
+    @Flag(help: "Print the comparison as JSON (sizes in bytes, times in virtual nanoseconds; README, \"Units in the JSON\").")
     var json = false
+
+    @Flag(help: "Print one JSON object a line per (seed, design) run, for a sweep spread over a batch engine (README).")
+    var jsonLines = false
+
+    func validate() throws {
+        if seed != nil, seeds != nil { throw ValidationError("--seed and --seeds: give one seed or a sweep, not both") }
+        if json, jsonLines { throw ValidationError("--json and --json-lines: choose one output") }
+        if ReservedRegionLayout(rawValue: reservedRegions) == nil {
+            throw ValidationError("--reserved-regions: unknown layout \"\(reservedRegions)\"; expected per-device or shared")
+        }
+    }
 
     func run() throws {
         let (scenario, configuration, bytes, _) = try ScenarioRun(scenarioPath: self.scenario, boardOptions: boardOptions, design: nil, seed: nil,
                                                                   firmware: firmware, checkEveryEvent: false).prepare()
-        let comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes)
-        print(json ? try RunReportJSON.encode(comparison) : comparison.table)
+        let layout = ReservedRegionLayout(rawValue: reservedRegions)!
+        guard seeds != nil || jsonLines else {
+            let comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes, seed: seed, sizing: !noSize, reservedRegions: layout)
+            print(json ? try RunReportJSON.encode(comparison) : comparison.table)
+            return
+        }
+        let list: [UInt64]
+        if let seeds {
+            do { list = try SeedList(parsing: seeds, base: scenario.seed).seeds } catch { throw ValidationError(error.description) }
+        } else {
+            list = [seed ?? scenario.seed]
+        }
+        let sweep = DesignSweep.run(scenario, configuration: configuration, firmware: bytes, seeds: list, sizing: !noSize, reservedRegions: layout)
+        if jsonLines {
+            for run in sweep.runs { print(try RunReportJSON.line(run)) }
+        } else {
+            print(json ? try RunReportJSON.encode(sweep) : sweep.table)
+        }
     }
 }

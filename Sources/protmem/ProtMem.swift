@@ -6,6 +6,6 @@ struct ProtMem: ParsableCommand {
         commandName: "protmem",
         abstract: "Run the Linux protected-memory stack (DMA-BUF heaps, secure heaps, Panthor) as a model.",
         version: ProtMemVersion.text,
-        subcommands: [Simulate.self, Compare.self, Heaps.self, BoardCommand.self, DTB.self, Firmware.self, ABI.self, AttackCommand.self]
+        subcommands: [Simulate.self, Compare.self, Size.self, Heaps.self, BoardCommand.self, DTB.self, Firmware.self, ABI.self, AttackCommand.self]
     )
 }

@@ -26,13 +26,15 @@ import Testing
         // Transposed: the designs head the columns, the measures label the rows.
         #expect(lines.contains { line in comparison.rows.allSatisfy { line.contains($0.design) } }, sourceLocation: sourceLocation)
         for label in ["probe", "owner of protected memory", "pool shared", "SoC code in GPU driver", "peak protected", "fragmentation",
-                      "faults", "protected-mode entries", "mean enter latency", "invariant violations", "failure"] {
+                      "faults", "protected-mode entries", "mean enter latency", "invariant violations", "failure", "reserved protected",
+                      "min protected", "min per pool", "GPU ready", "probe attempts", "attacks succeeded", "injected faults"] {
             #expect(lines.contains { $0.hasPrefix(label + "  ") }, "no row \(label)", sourceLocation: sourceLocation)
         }
         // Nothing cut: every cell's text is in the table, in its cell or in a note.
         let flat = flattened(table)
         for row in comparison.rows {
-            for text in [row.probe, row.owner, row.sharedWithOtherDevices, row.socSpecificCode, row.failure] where !text.isEmpty {
+            for text in [row.probe, row.owner, row.sharedWithOtherDevices, row.socSpecificCode, row.failure, row.minProtectedNote ?? "",
+                         comparison.sized ? DesignComparison.poolStory(row) : ""] where !text.isEmpty {
                 #expect(flat.contains(flattened(text)), "\(row.design): \(text.prefix(60)) is not in the table", sourceLocation: sourceLocation)
             }
         }
@@ -62,6 +64,35 @@ import Testing
         #expect(lines.contains("[1] the heap's exporter (TEE, firewall or hypervisor)"))
         #expect(lines.contains { $0.hasPrefix("[2] camera: tzc400 denied") } && !lines.contains { $0.hasPrefix("[3]") })
         #expect(lines.contains("mean enter latency         55.0 µs        55.0 µs          55.0 µs        55.0 µs"))
+        // Not sized, no attack run, nothing injected: said so in each column, not as zeros.
+        #expect(lines.contains("min protected              not sized      not sized        not sized      not sized"), "\(lines)")
+        #expect(lines.contains("attacks succeeded          not run        not run          not run        not run"))
+        #expect(lines.contains("injected faults            none           none             none           none"))
+        #expect(lines.contains("reserved protected         0 B            0 B              0 B            0 B"))
+    }
+
+    /// The columns differ where the designs do: reserved-region's own GPU region is memory the
+    /// board sets aside beside the carve-out, and the per-pool note says what each pool holds.
+    @Test func theSizedRowsShowThePartitionsCost() throws {
+        var scenario = try SimulationTests.scenario("secure-playback-4k60.yaml")
+        scenario.duration = ScenarioDuration(nanoseconds: 200_000_000)
+        let comparison = DesignComparison.run(scenario, configuration: .builtinDefault, firmware: SyntheticFirmware.image)
+        Self.expectFits(comparison)
+        let rows = Dictionary(uniqueKeysWithValues: comparison.rows.map { ($0.design, $0) })
+        let heap = try #require(rows["heap-by-name"]), region = try #require(rows["reserved-region"])
+        #expect(region.reservedProtectedBytes == heap.reservedProtectedBytes + (64 << 20))
+        let heapMinimum = try #require(heap.minProtectedBytes), regionMinimum = try #require(region.minProtectedBytes)
+        #expect(regionMinimum >= heapMinimum)
+        #expect(region.pools.contains { $0.kind == .gpuMemoryRegion && $0.devices == ["gpu"] && $0.minBytes == $0.peakBytes })
+        for row in comparison.rows {
+            #expect(row.attacksRun == 0 && row.attacksSucceeded == 0 && row.injectedFaults.isEmpty && row.probeAttempts >= 1)
+            // The minimum is the capacity search's, made from the same run.
+            var simulation = Simulation(scenario: scenario, configuration: .builtinDefault, design: Design(name: row.design)!)
+            simulation.recordsTrace = false
+            #expect(CapacitySearch(simulation).run().minProtectedBytes == row.minProtectedBytes, "\(row.design)")
+        }
+        // Wrapped into a note, as the reader sees it.
+        #expect(Self.flattened(comparison.table).contains(Self.flattened("gpu-protected@a0000000 (gpu-memory-region for gpu 320.00 KiB): reserves 64.00 MiB")))
     }
 
     @Test func theJSONNamesTheLatencysUnit() throws {

@@ -118,7 +118,9 @@ import Testing
             "deferred 1× by the driver core (wait for supplier /protected-heap); bound at late_initcall",
             "bound at once",
         ])
-        #expect(comparison.table.hasPrefix("scenario builtin-secure-playback-4k60 on protmem-default, probe order link-order\n"))
+        #expect(comparison.table.hasPrefix("scenario builtin-secure-playback-4k60 on protmem-default, probe order link-order, seed 1, reserved regions per-device\n"))
+        // The boot's attempts, measured: a deferral and the bind, or the bind alone.
+        #expect(comparison.rows.map(\.probeAttempts) == [2, 1, 2, 1])
     }
 
     @Test func theScenarioChoosesTheOrder() throws {

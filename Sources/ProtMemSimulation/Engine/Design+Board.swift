@@ -7,7 +7,10 @@ extension Design {
     /// reserved-region and heap-device designs set what the GPU node would carry; the
     /// userspace design leaves the node alone (no property selects it). Returns the
     /// configuration, the protected heap workloads use, and whether userspace hands buffers in.
-    func apply(to configuration: BoardConfiguration) throws(SimulationError) -> (BoardConfiguration, heap: String, userspace: Bool) {
+    /// `layout` says which region the reserved-region design's GPU points at (a board whose GPU
+    /// node already has a `memory-region` keeps it under ``ReservedRegionLayout/perDevice``).
+    func apply(to configuration: BoardConfiguration, layout: ReservedRegionLayout = .perDevice) throws(SimulationError)
+        -> (BoardConfiguration, heap: String, userspace: Bool) {
         guard var gpu = configuration.gpu else { throw SimulationError("board \(configuration.name) has no Valhall CSF GPU") }
         var configuration = configuration
         let heap = Self.protectedHeap(of: configuration, current: gpu.design)
@@ -15,6 +18,15 @@ extension Design {
         switch self {
         case .heapByName:
             if case .heapName = gpu.design {} else { gpu.design = .heapName(heap) }
+        case .reservedRegion where layout == .shared:
+            // One region for every device: the carve-out the media devices use, through its own allocator.
+            guard let carveout = configuration.carveouts.first(where: { $0.heapName == heap }) ?? configuration.carveouts.first else {
+                throw SimulationError("board \(configuration.name) has no protected carve-out for every device to point at (reserved regions: shared)")
+            }
+            let region = "\(carveout.heapName)@\(String(carveout.range.base.rawValue, radix: 16))"
+            gpu.design = .heapDevice(HeapDevice(path: "/reserved-memory/\(region)", heapName: carveout.heapName, backing: .carveout(region: region)))
+            configuration.gpu = gpu
+            return (configuration, carveout.heapName, false)
         case .reservedRegion:
             if case .reservedRegion = gpu.design {} else {
                 guard let range = Self.freeRange(in: configuration, size: 64 << 20) else {

@@ -16,6 +16,8 @@ import Synchronization
 /// and removed at its end (the list holds it, and it holds the list's registry).
 final class HeapAccounting: DMABufListObserver, Sendable {
     let recorder: Recorder
+    /// Each device's use of the protected pools, when the run follows it.
+    let deviceUse: DeviceUse?
     private let registry: DMAHeapRegistry
     private let events: EventQueue
 
@@ -32,7 +34,8 @@ final class HeapAccounting: DMABufListObserver, Sendable {
     }
     private let state = Mutex(State())
 
-    init(registry: DMAHeapRegistry, events: EventQueue, recorder: Recorder) {
+    init(registry: DMAHeapRegistry, events: EventQueue, recorder: Recorder, deviceUse: DeviceUse? = nil) {
+        self.deviceUse = deviceUse
         self.registry = registry
         self.events = events
         self.recorder = recorder
@@ -43,11 +46,13 @@ final class HeapAccounting: DMABufListObserver, Sendable {
 
     func bufferExported(_ buffer: DMABuf) {
         recorder.bufferExported(buffer, at: events.now)
+        deviceUse?.exported(buffer)
         sample()
     }
 
     func bufferReleased(_ buffer: DMABuf) {
         recorder.bufferReleased(buffer, at: events.now)
+        deviceUse?.released(buffer)
         sample()
     }
 
@@ -85,5 +90,6 @@ final class HeapAccounting: DMABufListObserver, Sendable {
     func settle() {
         sample()
         recorder.attributeUnclaimedBuffers(at: events.now)
+        deviceUse?.attributeUnclaimed()
     }
 }

@@ -22,6 +22,8 @@ struct KernelBoot {
         /// Attempts that did not bind: the probe's own `EPROBE_DEFER`s and the driver core's
         /// waits for a supplier.
         let deferrals: Int
+        /// Every probe attempt the driver core made or held, the bind included.
+        let attempts: Int
         /// One line: how the probe was deferred and what brought the GPU up.
         let summary: String
     }
@@ -105,7 +107,7 @@ struct KernelBoot {
         if probeDeferrals > 0 { parts.append("deferred \(probeDeferrals)× (EPROBE_DEFER from its probe)") }
         if supplierWaits > 0, let supplier { parts.append("deferred \(supplierWaits)× by the driver core (wait for supplier \(supplier.path))") }
         parts.append("bound \(boundBy)" + (gpu.protectedModeOff != nil ? " without protected mode" : ""))
-        return Outcome(gpu: gpu, steps: steps, deferrals: probeDeferrals + supplierWaits, summary: parts.joined(separator: "; "))
+        return Outcome(gpu: gpu, steps: steps, deferrals: probeDeferrals + supplierWaits, attempts: attempts.count, summary: parts.joined(separator: "; "))
     }
 
     /// Whether the board has the provider's driver at all.

@@ -285,9 +285,16 @@ final class Recorder: Sendable {
     /// serves it from its heap, not a fresh mapping.
     private static let chunkCapacity = 1024
 
-    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits()) {
+    /// Told of the run's first fault, when a capacity search watches the run.
+    let firstFailure: FirstFailureWatch?
+    /// Told who allocated each buffer, when the run follows each device's use.
+    let deviceUse: DeviceUse?
+
+    init(recordsTrace: Bool = true, limits: RunLimits = RunLimits(), firstFailure: FirstFailureWatch? = nil, deviceUse: DeviceUse? = nil) {
         self.recordsTrace = recordsTrace
         self.limits = limits
+        self.firstFailure = firstFailure
+        self.deviceUse = deviceUse
         self.state = Mutex(State(recordsTrace: recordsTrace, limits: limits))
     }
 
@@ -406,6 +413,7 @@ final class Recorder: Sendable {
         var reported: (index: Int, limit: Int)?
         if let cause, let log = busFaults, let latest = log.latest, latest.record == cause { reported = (latest.index, log.limit) }
         state.withLock { $0.fault(device, text, at: time, latest: reported) }
+        firstFailure?.fire("\(device): \(text)", at: time.rawValue)
     }
 
     /// A buffer exported (the board's dma-buf list says so, whoever allocated it): its life
@@ -420,6 +428,7 @@ final class Recorder: Sendable {
     /// A buffer's owner and name, said by whoever allocated it: its life, begun when it was
     /// exported, is an async slice in the owner's process.
     func bufferAllocated(_ buffer: DMABuf, owner: String, name: String, at time: VirtualInstant) {
+        deviceUse?.claimed(buffer, by: owner)
         guard recordsTrace else {
             _ = pid(owner)
             return

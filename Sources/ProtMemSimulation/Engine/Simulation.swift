@@ -32,6 +32,13 @@ public struct Simulation: Sendable {
     public var bufinfoTimes: [ScenarioDuration] = []
     /// What the report keeps of long series (``RunLimits``).
     package var limits = RunLimits()
+    /// Which region the reserved-region design's GPU points at (``ReservedRegionLayout``).
+    public var reservedRegions: ReservedRegionLayout = .perDevice
+    /// Protected pools to set aside at these sizes (bytes, by ``ProtectedPool/name``) instead
+    /// of the board's: what ``CapacitySearch`` varies. Empty: the board's own sizes.
+    public var protectedSizes: [String: UInt64] = [:]
+    /// Told of the run's first failure (a capacity search's).
+    var firstFailure: FirstFailureWatch?
 
     public init(scenario: Scenario, configuration: BoardConfiguration, design: Design? = nil, seed: UInt64? = nil, firmware: [UInt8] = SyntheticFirmware.image) {
         self.scenario = scenario
@@ -48,7 +55,21 @@ public struct Simulation: Sendable {
     /// ``run(progress:)``, showing the board it builds to `show` first: for tests that check
     /// the board is gone once the run returns.
     package func run(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
-        let (configured, heapName, userspace) = try design.apply(to: Self.choosingAllocators(scenario.allocators, on: configuration))
+        // The watch's measure holds the board: let go of it however the run ends.
+        defer { firstFailure?.measure = nil }
+        do {
+            return try runOnce(progress: progress, showingBoard: show)
+        } catch {
+            firstFailure?.fire(error.description, at: 0)
+            throw error
+        }
+    }
+
+    private func runOnce(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
+        let (applied, heapName, userspace) = try design.apply(to: Self.choosingAllocators(scenario.allocators, on: configuration), layout: reservedRegions)
+        let configured = protectedSizes.isEmpty ? applied : try applied.resizingProtectedPools(protectedSizes)
+        let pools = configured.protectedPools
+        let regionUse = userspace ? nil : configured.gpuOwnRegion.map { GPURegionUse(name: $0.name, region: $0.range) }
         let board: Board
         do {
             board = try Board(configured, registeringHeaps: false)
@@ -67,8 +88,10 @@ public struct Simulation: Sendable {
         let events = EventQueue()
         let end = VirtualInstant(nanoseconds: scenario.duration.nanoseconds)
         // Every buffer and every heap's occupancy from the boot on, whoever allocates.
-        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits)
-        let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder)
+        let deviceUse = DeviceUse(pools: Set(pools.map(\.name)))
+        let recorder = Recorder(recordsTrace: recordsTrace, limits: limits, firstFailure: firstFailure, deviceUse: deviceUse)
+        firstFailure?.measure = { [board] in Self.poolStates(board, pools: pools, region: regionUse) }
+        let accounting = HeapAccounting(registry: board.heaps, events: events, recorder: recorder, deviceUse: deviceUse)
         accounting.install()
         defer { accounting.uninstall() }
 
@@ -87,7 +110,10 @@ public struct Simulation: Sendable {
         }
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
+        let gpuReady = events.now.rawValue
+        regionUse?.booted(gpu)
         recorder.deviceProcesses[gpu.name] = "gpu"
+        deviceUse.alias(gpu.name, as: "gpu")
         recorder.busFaults = board.bus.faults
         accounting.settle()
         var firmwareBuffer: DMABuf?
@@ -111,6 +137,7 @@ public struct Simulation: Sendable {
             do {
                 try workload.start(context)
             } catch {
+                firstFailure?.fire("workloads[\(index)] (\(workload.name)): \(error)", at: events.now.rawValue)
                 // Give back what the failed start and those before it hold (a workload's
                 // scheduled tick holds the workload until it finishes).
                 for started in workloads[...index].reversed() { started.finish(context) }
@@ -119,12 +146,14 @@ public struct Simulation: Sendable {
         }
         injector?.start()
         accounting.settle()
+        regionUse?.sample(gpu)
 
         // Each violation once, however many checks find it again.
         var violations = ViolationList()
         func run(until time: VirtualInstant) {
             while events.runNext(notAfter: time) {
                 accounting.settle()
+                regionUse?.sample(gpu)
                 progress?.update(events.now.rawValue)
                 if checkEveryEvent { violations.add(checker.check()) }
             }
@@ -170,6 +199,7 @@ public struct Simulation: Sendable {
         recorder.windingDown = true
         injector?.finish()
         _ = context.gpu?.resume()
+        deviceUse.freeze()
         for workload in workloads.reversed() { workload.finish(context) }
         if let firmwareBuffer { context.free(firmwareBuffer) }
         _ = events.runUntilEmpty(limit: 1_000_000)
@@ -187,6 +217,16 @@ public struct Simulation: Sendable {
             ? SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
             : SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { [] }
         result.bufinfo = bufinfo
+        result.gpuReadyNanoseconds = gpuReady
+        result.probeAttempts = booted.attempts
+        result.pools = pools.map { pool in
+            if pool.kind == .gpuMemoryRegion {
+                let peak = regionUse?.name == pool.name ? regionUse!.peak : 0
+                return PoolUse(pool: pool, peakBytes: peak, devicePeaks: peak > 0 ? [PoolUse.DevicePeak(device: "gpu", peakBytes: peak)] : [])
+            }
+            let peaks = deviceUse.peaks(of: pool.name).sorted { $0.key < $1.key }.map { PoolUse.DevicePeak(device: $0.key, peakBytes: $0.value) }
+            return PoolUse(pool: pool, peakBytes: report.heaps.first { $0.name == pool.name }?.peakBytes ?? 0, devicePeaks: peaks)
+        }
         return result
     }
 

@@ -12,6 +12,12 @@ public struct SimulationResult: Sendable {
     public let eventsRun: UInt64
     /// debugfs `dma_buf/bufinfo` at each of ``Simulation/bufinfoTimes``, in time order.
     public var bufinfo: [BufinfoSnapshot] = []
+    /// Virtual nanoseconds from power-on until the GPU was bound and its firmware booted.
+    public var gpuReadyNanoseconds: UInt64 = 0
+    /// Probe attempts the boot made or held for the GPU, the one that bound included.
+    public var probeAttempts = 0
+    /// Every protected pool of the board as the run set it aside, with its peak use.
+    public var pools: [PoolUse] = []
     /// What the run held when its time was up (empty for a result made from parts).
     package let footprint: RunFootprint
     private let traceSource: TraceSource
