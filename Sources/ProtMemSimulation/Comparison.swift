@@ -40,6 +40,8 @@ public struct DesignComparison: Codable, Hashable, Sendable {
         /// run by a comparison yet, so both are 0 (``DesignComparison/attacksNote``).
         public var attacksRun: Int = 0
         public var attacksSucceeded: Int = 0
+        /// The attacks that succeeded under this design, by name.
+        public var attacksThrough: [String] = []
         /// The scenario's injected faults (`inject:`), each with whether the design recovered,
         /// the frames it lost and the time it took (``RunReport/InjectedFaultOutcome``).
         public var injectedFaults: [RunReport.InjectedFaultOutcome] = []
@@ -60,6 +62,19 @@ public struct DesignComparison: Codable, Hashable, Sendable {
     public var attacksNote: String = DesignComparison.noAttacks
 
     static let noAttacks = "no attack was run: the comparison does not run the attack catalogue (protmem attack) yet"
+
+    /// Records the design attacks' results (run by the caller, which sees the attack
+    /// catalogue): for each design, the attacks that applied and the names of those that
+    /// succeeded; `note` says what they are.
+    public mutating func recordAttacks(_ results: [String: (run: Int, through: [String])], note: String) {
+        for index in rows.indices {
+            guard let result = results[rows[index].design] else { continue }
+            rows[index].attacksRun = result.run
+            rows[index].attacksSucceeded = result.through.count
+            rows[index].attacksThrough = result.through
+        }
+        attacksNote = note
+    }
 
     /// Runs `scenario` on `configuration` once per design (same seed: the scenario's, or
     /// `seed`), and with `sizing` searches each design's minimum protected memory
@@ -144,6 +159,7 @@ extension DesignComparison.Row {
         try container.encode(probeAttempts, forKey: .probeAttempts)
         try container.encode(attacksRun, forKey: .attacksRun)
         try container.encode(attacksSucceeded, forKey: .attacksSucceeded)
+        try container.encode(attacksThrough, forKey: .attacksThrough)
         try container.encode(injectedFaults, forKey: .injectedFaults)
     }
 }

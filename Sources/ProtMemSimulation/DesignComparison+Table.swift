@@ -29,7 +29,8 @@ extension DesignComparison {
             ("min per pool", { [sized] row in sized ? Self.poolStory(row) : "-" }),
             ("GPU ready", { "\($0.gpuReadyNs) ns" }),
             ("probe attempts", { String($0.probeAttempts) }),
-            ("attacks succeeded", { $0.attacksRun == 0 ? "not run" : "\($0.attacksSucceeded) of \($0.attacksRun)" }),
+            ("attacks succeeded", { $0.attacksRun == 0 ? "not run"
+                : "\($0.attacksSucceeded) of \($0.attacksRun)" + ($0.attacksThrough.isEmpty ? "" : ": " + $0.attacksThrough.joined(separator: ", ")) }),
             ("injected faults", { $0.injectedFaults.isEmpty ? "none" : $0.injectedFaults.map(\.comparisonCell).joined(separator: "; ") }),
         ]
         let separator = 2

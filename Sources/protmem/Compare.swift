@@ -1,4 +1,6 @@
 import ArgumentParser
+import ProtMemAttacks
+import ProtMemBoard
 import ProtMemSimulation
 
 /// `protmem compare`: one scenario under each of the four designs, side by side.
@@ -47,7 +49,8 @@ struct Compare: ParsableCommand {
                                                                   firmware: firmware, checkEveryEvent: false).prepare()
         let layout = ReservedRegionLayout(rawValue: reservedRegions)!
         guard seeds != nil || jsonLines else {
-            let comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes, seed: seed, sizing: !noSize, reservedRegions: layout)
+            var comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes, seed: seed, sizing: !noSize, reservedRegions: layout)
+            comparison.recordAttacks(Self.designAttacks(on: configuration), note: Self.attacksNote)
             print(json ? try RunReportJSON.encode(comparison) : comparison.table)
             return
         }
@@ -63,5 +66,21 @@ struct Compare: ParsableCommand {
         } else {
             print(json ? try RunReportJSON.encode(sweep) : sweep.table)
         }
+    }
+
+    static let attacksNote = "the design attacks (DesignAttacks: " + DesignAttacks.names.joined(separator: ", ")
+        + "), each on a fresh board of the comparison's, under each design; one succeeds when the model lets a master other than the "
+        + "protected GPU at the GPU's protected state, or protected output into ordinary memory; one that does not apply to a design "
+        + "(no ioctl takes the buffer) is not counted as run"
+
+    /// Runs the design attacks under every design on `configuration`: per design, how many
+    /// applied and which succeeded.
+    static func designAttacks(on configuration: BoardConfiguration) -> [String: (run: Int, through: [String])] {
+        var results: [String: (run: Int, through: [String])] = [:]
+        for design in Design.allCases {
+            let ran = DesignAttacks.run(design, on: configuration).filter { $0.succeeded != nil }
+            results[design.rawValue] = (ran.count, ran.filter { $0.succeeded == true }.map(\.name))
+        }
+        return results
     }
 }
