@@ -37,6 +37,7 @@ struct SuspendResumeTests {
             #expect(metrics.suspends == 1 && metrics.resets == 0)
             #expect(metrics.protectedModeEntries >= 1 && metrics.protectedModeEntries == metrics.protectedModeExits)
             #expect(!gpu.resume(), "already on")
+            #expect(gpu.traceKinds { $0 == .suspended || $0 == .resumed } == [.suspended, .resumed])
             gpu._checkInvariants()
             for group in [protectedGroup, normalGroup] { try gpu.destroyGroup(group) }
             bench.runUntilIdle()

@@ -26,7 +26,6 @@ extension PanthorCore {
         guard probed, !unplugged, reset == nil, power == .on else { return false }
         power = .suspending
         metrics.suspends += 1
-        record(.warning("system suspend"))
         if !tick.inProgress { suspendGroups() }
         return true
     }
@@ -77,6 +76,7 @@ extension PanthorCore {
         protectedPending = false
         protectedGroup = nil
         power = .suspended
+        record(.suspended)
     }
 
     /// `panthor_device_resume`: the MCU restarts on the sections as they are (no reload), the
@@ -95,7 +95,7 @@ extension PanthorCore {
         case .suspended:
             power = .on
             bootFirmware()
-            record(.warning("system resume"))
+            record(.resumed)
             queueTick()
             return true
         }

@@ -33,6 +33,10 @@ public struct PanthorTraceEvent: Hashable, Sendable, CustomStringConvertible {
         indirect case jobFailed(JobHandle, JobFailure)
         case resetScheduled(String)
         case resetCompleted
+        /// System suspend: the groups saved and the MCU halted.
+        case suspended
+        /// System resume: the MCU restarted.
+        case resumed
         case warning(String)
     }
 
@@ -85,7 +89,7 @@ extension PanthorTraceEvent.Kind {
         case .probed, .groupCreated, .groupBound, .groupEvicted, .groupDestroyed, .protectedModePending,
              .protectedModePendingIgnored, .protectedModePendingAcknowledged, .protectedModeEnterRequested,
              .protectedModeEntered, .protectedModeEnterAcknowledged, .protectedModeEnterTimedOut, .protectedModeExited,
-             .protectedModeFault, .jobStarted, .jobCompleted, .resetCompleted: false
+             .protectedModeFault, .jobStarted, .jobCompleted, .resetCompleted, .suspended, .resumed: false
         }
     }
 }

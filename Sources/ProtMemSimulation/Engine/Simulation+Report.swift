@@ -122,6 +122,8 @@ extension Simulation {
                 }
                 protectedStart = nil
             case .resetScheduled(let why): recorder.instant("reset", category: "gpu", process: "gpu", at: event.time, args: [("reason", .string(why))])
+            case .suspended: recorder.instant("system suspend", category: "gpu", process: "gpu", at: event.time)
+            case .resumed: recorder.instant("system resume", category: "gpu", process: "gpu", at: event.time)
             default: break
             }
         }
