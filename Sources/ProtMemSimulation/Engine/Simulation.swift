@@ -139,8 +139,13 @@ public struct Simulation: Sendable {
             } catch {
                 firstFailure?.fire("workloads[\(index)] (\(workload.name)): \(error)", at: events.now.rawValue)
                 // Give back what the failed start and those before it hold (a workload's
-                // scheduled tick holds the workload until it finishes).
+                // scheduled tick holds the workload until it finishes), and wind down as a
+                // finished run does: events still queued hold the context, whose queue holds
+                // them, so the board would outlive the run; the GPU lets go of its buffers.
                 for started in workloads[...index].reversed() { started.finish(context) }
+                if let firmwareBuffer { context.free(firmwareBuffer) }
+                _ = events.runUntilEmpty(limit: 1_000_000)
+                gpu.unplug()
                 throw error
             }
         }

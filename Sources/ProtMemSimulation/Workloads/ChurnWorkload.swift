@@ -36,6 +36,9 @@ final class ChurnWorkload: SimulatedWorkload, Sendable {
             do {
                 heap = try process.open("/dev/dma_heap/\(name)", flags: [.readOnly, .closeOnExec])
             } catch {
+                // Not yet among the processes ``finish(_:)`` ends: it exits here, or the
+                // board's userspace keeps it (and the board) alive.
+                process.exit()
                 throw SimulationError("churn: /dev/dma_heap/\(name): \(error)")
             }
             state.withLock { $0.processes.append(Churner(process: process, heap: heap, held: [])) }
@@ -60,10 +63,13 @@ final class ChurnWorkload: SimulatedWorkload, Sendable {
     }
 
     private func step(_ context: SimulationContext) {
-        let count = state.withLock { state in
+        let count = state.withLock { state -> Int in
+            // Finished (its processes exited) with a step still queued: nothing to do.
+            guard !state.processes.isEmpty else { return 0 }
             state.done += 1
             return state.processes.count
         }
+        guard count > 0 else { return }
         let index = Int(context.nextRandom() % UInt64(count))
         let (process, heap, heldCount) = state.withLock { ($0.processes[index].process, $0.processes[index].heap, $0.processes[index].held.count) }
         let owner = process.name
