@@ -116,6 +116,13 @@ public final class SecureMonitor: Sendable {
     /// Every protection in force, oldest first.
     public var protections: [ProtectionRecord] { records.withLock { $0 } }
 
+    /// Whether `range` lies wholly inside one protection whose buffers the normal world
+    /// allocates: what `PROTMEM_SIP_SCRUB` may wipe. Looked up in place (the records are not
+    /// copied out), as it is asked for every freed protected buffer.
+    func allowsScrub(of range: PhysicalRange) -> Bool {
+        records.withLock { $0.contains { $0.allocator == .normalWorld && $0.range.contains(range) } }
+    }
+
     /// Whether any protection in force grants `reader` (a bus master's name) read access:
     /// asked by the invariant checker whenever a master meets protected content, so it looks
     /// in place instead of copying the records out.
