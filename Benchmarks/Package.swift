@@ -36,6 +36,7 @@ let package = Package(
                 .product(name: "ProtMemDMABuf", package: "ProtMem"),
                 .product(name: "ProtMemHeaps", package: "ProtMem"),
                 .product(name: "ProtMemBoard", package: "ProtMem"),
+                .product(name: "ProtMemSecureWorld", package: "ProtMem"),
                 .product(name: "CReferenceAllocators", package: "ProtMem"),
             ],
             path: "Sources/ProtMemRatios"

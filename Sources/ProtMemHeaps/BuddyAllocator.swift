@@ -16,6 +16,9 @@ public struct BuddyAllocator: Sendable {
     /// Per order, the free blocks' first page frame numbers, newest last. A block taken out
     /// of the middle (a buddy being merged) is replaced by the list's last.
     private var freeLists: [[UInt64]]
+    /// Bit `order` set while `freeLists[order]` is not empty: the smallest order that can
+    /// serve a request is one count of trailing zeros away.
+    private var nonEmptyOrders: UInt32 = 0
     /// Per managed page, span by span (``firstPage``): `slot << 4 | (order + 1)` when the
     /// page heads a free block of `order` at `freeLists[order][slot]`, else 0. Four bytes a
     /// page where the kernel's `struct page` spends 64, and only for pages that exist.
@@ -70,8 +73,11 @@ public struct BuddyAllocator: Sendable {
     /// that order or larger is free.
     public mutating func allocate(order: Int) -> PhysicalRange? {
         guard order >= 0, order <= Self.maxOrder else { return nil }
-        guard var current = (order...Self.maxOrder).first(where: { !freeLists[$0].isEmpty }) else { return nil }
+        let candidates = nonEmptyOrders >> UInt32(order)
+        guard candidates != 0 else { return nil }
+        var current = order + candidates.trailingZeroBitCount
         let pfn = freeLists[current].removeLast()
+        if freeLists[current].isEmpty { nonEmptyOrders &= ~(1 << UInt32(current)) }
         let span = spanIndex(of: pfn)
         let bit = Int(pfn - spans[span].base.pageFrameNumber)
         heads[firstPage[span] + bit] = 0
@@ -90,9 +96,10 @@ public struct BuddyAllocator: Sendable {
         guard block.isPageAligned, block.pageCount.nonzeroBitCount == 1 else { throw .invalidArgument }
         var order = block.pageCount.trailingZeroBitCount
         var pfn = block.base.pageFrameNumber
-        guard order <= Self.maxOrder, pfn & ((1 << UInt64(order)) - 1) == 0,
-              spans.contains(where: { $0.contains(block) }) else { throw .invalidArgument }
+        guard order <= Self.maxOrder, pfn & ((1 << UInt64(order)) - 1) == 0, !spans.isEmpty else { throw .invalidArgument }
+        // The only span that could hold the block is the last starting at or below it.
         let span = spanIndex(of: pfn)
+        guard spans[span].contains(block) else { throw .invalidArgument }
         let bit = Int(pfn - spans[span].base.pageFrameNumber)
         guard allocated[span].allSet(bit, count: 1 << order) else { throw .invalidArgument }
         allocated[span].clear(bit, count: 1 << order)
@@ -158,6 +165,7 @@ public struct BuddyAllocator: Sendable {
     private mutating func push(_ pfn: UInt64, _ order: Int, page: Int) {
         heads[page] = UInt32(freeLists[order].count) << 4 | UInt32(order + 1)
         freeLists[order].append(pfn)
+        nonEmptyOrders |= 1 << UInt32(order)
     }
 
     /// Takes the free block at `pfn` of `order` off its list: the list's last block takes its
@@ -166,6 +174,7 @@ public struct BuddyAllocator: Sendable {
         let slot = Int(heads[page] >> 4)
         heads[page] = 0
         let last = freeLists[order].removeLast()
+        if freeLists[order].isEmpty { nonEmptyOrders &= ~(1 << UInt32(order)) }
         if last != pfn {
             freeLists[order][slot] = last
             heads[headIndex(of: last)] = UInt32(slot) << 4 | UInt32(order + 1)
@@ -186,6 +195,7 @@ public struct BuddyAllocator: Sendable {
             }
         }
         precondition(heads.reduce(0) { $0 + ($1 == 0 ? 0 : 1) } == freeLists.reduce(0) { $0 + $1.count }, "buddy head records for blocks on no list")
+        precondition(freeLists.indices.allSatisfy { (nonEmptyOrders >> UInt32($0) & 1 == 1) == !freeLists[$0].isEmpty }, "buddy non-empty orders out of step with the lists")
         precondition(pages == freePages, "buddy free count \(freePages) != \(pages) pages on the lists")
         precondition(UInt64(allocated.reduce(0) { $0 + $1.setCount }) + freePages == totalPages, "buddy allocated map out of step with the free count")
         precondition(zip(spans, allocated).allSatisfy { Int($0.pageCount) == $1.bitCount }, "buddy bitmap sizes out of step with the spans")

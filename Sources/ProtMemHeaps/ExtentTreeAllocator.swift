@@ -1,51 +1,58 @@
 import ProtMemMemory
 
-/// Address-ordered first fit over a balanced tree of free extents: the packing of the
-/// kernel's `gen_pool_first_fit` (every allocation takes the lowest-addressed free run that
-/// fits, in the chunks' order), at O(log n) a call instead of a scan of the bitmap.
+/// Address-ordered first fit over a B+ tree of free extents: the packing of the kernel's
+/// `gen_pool_first_fit` (every allocation takes the lowest-addressed free run that fits, in
+/// the chunks' order), at O(log n) a call instead of a scan of the bitmap.
 ///
-/// Each chunk's free extents are the nodes of an AVL tree keyed by address; every node also
-/// keeps the largest extent of its subtree, so the lowest extent that fits is found by one
-/// descent (go left while the left subtree has room, else take the node, else go right).
-/// Freeing finds the neighbours by address and merges with them, so free extents never touch
-/// and the tree holds exactly the runs of clear bits `gen_pool`'s bitmap would hold.
+/// Each chunk's free extents are the entries of a B+ tree keyed by address, up to
+/// ``fanout`` to a node; every inner node keeps, for each child, the lowest address and the
+/// largest extent below it, so the lowest extent that fits is found by one descent (the first
+/// child with room, level by level) and an extent by its address by another. Freeing finds the
+/// neighbours by address and merges with them, so free extents never touch and the tree holds
+/// exactly the runs of clear bits `gen_pool`'s bitmap would hold. Wide nodes keep a descent
+/// to a few cache lines a level, so the cost grows slowly with the extents held.
 ///
-/// The nodes live in an array beside the pool, not in it: a carve-out cannot hold headers
-/// (it is firewalled and unmapped). A value type; the heaps guard it with a lock.
+/// The nodes live in arrays beside the pool, not in it: a carve-out cannot hold headers (it
+/// is firewalled and unmapped). A value type; the heaps guard it with a lock.
 ///
-/// Complexity: `allocate` and `free` are O(chunks + log n) for n free extents;
-/// ``freeExtents`` is O(n); ``largestFreeExtent`` is O(chunks).
+/// Complexity: `allocate` and `free` are O(chunks + log n) for n free extents (each level a
+/// scan of at most ``fanout`` slots); ``freeExtents`` is O(n); ``largestFreeExtent`` is
+/// O(chunks · fanout).
 public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
     public struct Chunk: Hashable, Sendable {
         public let range: PhysicalRange
         /// `avail`: free bytes in this chunk.
         public internal(set) var available: UInt64
-        /// The chunk's tree's root node, or ``ExtentTreeAllocator/none``.
+        /// The tree's root node, or ``ExtentTreeAllocator/none`` when nothing is free.
         var root: Int32
+        /// Levels from the root to the leaves: 1 when the root is a leaf, 0 with no root.
+        var height: Int
     }
 
-    /// One free extent and its subtree's summary.
-    struct Node: Hashable, Sendable {
-        var base: UInt64
-        var size: UInt64
-        /// The largest `size` in this node's subtree.
-        var largest: UInt64
-        var left: Int32
-        var right: Int32
-        var height: Int8
-    }
+    /// Slots a node has.
+    static let fanout = 16
 
     /// No node.
     static let none: Int32 = -1
 
     /// `min_alloc_order`: log2 of the granule.
     public let minAllocOrder: Int
-    public private(set) var chunks: [Chunk] = []
-    /// Every node, in use or not; a slot in ``spare`` is not.
-    var nodes: [Node] = []
-    /// Slots of ``nodes`` free for reuse, so the array stays as large as the most extents
-    /// there ever were.
-    var spare: [Int32] = []
+    public internal(set) var chunks: [Chunk] = []
+    // The nodes, as flat arrays: node `n`'s slot `s` is element `n * fanout + s`. A leaf holds
+    // up to `fanout` free extents in address order (base, size); an inner node up to
+    // `fanout` children in address order, each with its subtree's lowest address and largest
+    // extent. Flat arrays of words, not arrays of node structs, so a descent reads the slots
+    // it compares and copies nothing.
+    var leafCount: [Int32] = []
+    var leafBase: [UInt64] = []
+    var leafSize: [UInt64] = []
+    var innerCount: [Int32] = []
+    var innerChild: [Int32] = []
+    var innerLow: [UInt64] = []
+    var innerLargest: [UInt64] = []
+    /// Node numbers free for reuse.
+    var spareLeaves: [Int32] = []
+    var spareInners: [Int32] = []
 
     public init(minAllocOrder: Int = Int(pageShift)) {
         precondition(minAllocOrder >= 0 && minAllocOrder < 32)
@@ -59,9 +66,7 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
     public mutating func add(_ range: PhysicalRange) throws(Errno) {
         guard !range.isEmpty, range.size % granule == 0,
               !chunks.contains(where: { $0.range.overlaps(range) }) else { throw .invalidArgument }
-        chunks.append(Chunk(range: range, available: range.size, root: Self.none))
-        let node = makeNode(base: range.base.rawValue, size: range.size)
-        chunks[chunks.count - 1].root = insert(chunks[chunks.count - 1].root, node)
+        chunks.append(Chunk(range: range, available: range.size, root: makeLeaf(base: range.base.rawValue, size: range.size), height: 1))
     }
 
     /// The lowest-addressed fit of `size` bytes (rounded up to granules) in the first chunk
@@ -72,37 +77,15 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
         guard !overflow else { return nil }
         let bytes = rounded & ~(granule - 1)
         for index in chunks.indices where chunks[index].available >= bytes {
-            let root = chunks[index].root
-            guard largest(root) >= bytes else { continue }
-            // Down to the lowest extent that fits, keeping the path for the way back up.
-            var path = Path(repeating: Self.none)
-            var depth = 0
-            var current = root
-            while true {
-                path[depth] = current
-                depth += 1
-                let node = nodes[Int(current)]
-                if largest(node.left) >= bytes {
-                    current = node.left
-                } else if node.size >= bytes {
-                    break
-                } else {
-                    // The subtree has room and neither the left nor this node has: the right has.
-                    current = node.right
-                }
-            }
-            let node = nodes[Int(current)]
-            if node.size == bytes {
-                chunks[index].root = remove(root, base: node.base)
+            guard let fit = firstFit(chunks[index], bytes) else { continue }
+            if fit.size == bytes {
+                removeExtent(chunk: index, base: fit.base)
             } else {
-                // The extent keeps its place between its neighbours, so only the largest
-                // extents above it can change.
-                nodes[Int(current)].base = node.base + bytes
-                nodes[Int(current)].size = node.size - bytes
-                refreshLargest(path, depth)
+                // The extent keeps its place between its neighbours: only summaries change.
+                reshape(chunk: index, base: fit.base, to: fit.base + bytes, size: fit.size - bytes)
             }
             chunks[index].available -= bytes
-            return PhysicalAddress(node.base)
+            return PhysicalAddress(fit.base)
         }
         return nil
     }
@@ -116,51 +99,23 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
         guard (address.rawValue - chunks[index].range.base.rawValue) % granule == 0 else { throw .invalidArgument }
         let bytes = (size + granule - 1) & ~(granule - 1)
         let start = address.rawValue, end = start + bytes
-        let root = chunks[index].root
-        // One descent towards `end` finds the extent nearest below it (the only one that could
-        // overlap the freed bytes, and the only one that could end at `start`) and the one
-        // starting at `end`, if any, with the path to each.
-        var path = Path(repeating: Self.none)
-        var depth = 0, belowDepth = 0, aboveDepth = 0
-        var below = Self.none, above = Self.none
-        var current = root
-        while current != Self.none {
-            path[depth] = current
-            depth += 1
-            let key = nodes[Int(current)].base
-            if key < end {
-                below = current
-                belowDepth = depth
-                current = nodes[Int(current)].right
-            } else {
-                if key == end {
-                    above = current
-                    aboveDepth = depth
-                }
-                current = nodes[Int(current)].left
-            }
-        }
-        var mergesLeft = false
-        if below != Self.none {
-            let node = nodes[Int(below)]
-            guard node.base + node.size <= start else { throw .invalidArgument }
-            mergesLeft = node.base + node.size == start
-        }
-        switch (mergesLeft, above != Self.none) {
-        case (true, true):
-            let right = nodes[Int(above)].size
-            chunks[index].root = remove(root, base: end)
-            let left = nodes[Int(below)]
-            reshape(chunks[index].root, base: left.base, to: left.base, size: left.size + bytes + right)
-        case (true, false):
-            nodes[Int(below)].size += bytes
-            refreshLargest(path, belowDepth)
-        case (false, true):
-            nodes[Int(above)].base = start
-            nodes[Int(above)].size += bytes
-            refreshLargest(path, aboveDepth)
-        case (false, false):
-            chunks[index].root = insert(root, makeNode(base: start, size: bytes))
+        // The extent below `end` nearest to it is the only one that could overlap the freed
+        // bytes, and the only one that could end at `start`.
+        let (below, next) = floor(chunks[index], before: end)
+        if let below { guard below.base + below.size <= start else { throw .invalidArgument } }
+        let mergesLeft = below.map { $0.base + $0.size == start } ?? false
+        // The extent at `end` follows the one below in its leaf, or starts the next leaf.
+        let above = next.map { $0.base == end ? $0.size : nil } ?? extent(chunks[index], at: end)
+        switch (mergesLeft, above) {
+        case (true, let right?):
+            removeExtent(chunk: index, base: end)
+            reshape(chunk: index, base: below!.base, to: below!.base, size: below!.size + bytes + right)
+        case (true, nil):
+            reshape(chunk: index, base: below!.base, to: below!.base, size: below!.size + bytes)
+        case (false, let right?):
+            reshape(chunk: index, base: end, to: start, size: right + bytes)
+        case (false, nil):
+            insertExtent(chunk: index, base: start, size: bytes)
         }
         chunks[index].available += bytes
     }
@@ -174,29 +129,26 @@ public struct ExtentTreeAllocator: PoolAllocator, Hashable, Sendable {
     public var freeExtents: [PhysicalRange] {
         var result: [PhysicalRange] = []
         for chunk in chunks {
-            inOrder(chunk.root) { node in result.append(PhysicalRange(base: PhysicalAddress(node.base), size: node.size)!) }
+            forEachExtent(chunk) { base, size in result.append(PhysicalRange(base: PhysicalAddress(base), size: size)!) }
         }
         return result
     }
 
     /// The largest free extent, in bytes: every root knows its tree's.
     public var largestFreeExtent: UInt64 {
-        chunks.reduce(0) { max($0, largest($1.root)) }
+        chunks.reduce(0) { max($0, summary(of: $1.root, height: $1.height).largest) }
     }
 
-    /// Visits the extents of the tree at `root` in address order (iteratively: no recursion
-    /// deeper than the tree's height, and no closure per level).
-    func inOrder(_ root: Int32, _ body: (Node) -> Void) {
-        var stack: [Int32] = []
-        var current = root
-        while current != Self.none || !stack.isEmpty {
-            while current != Self.none {
-                stack.append(current)
-                current = nodes[Int(current)].left
-            }
-            let next = stack.removeLast()
-            body(nodes[Int(next)])
-            current = nodes[Int(next)].right
-        }
+    /// Equal when the chunks and their free extents are: two pools that hand out the same
+    /// addresses from now on, however their nodes are laid out.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.minAllocOrder == rhs.minAllocOrder && lhs.chunks.map(\.range) == rhs.chunks.map(\.range)
+            && lhs.chunks.map(\.available) == rhs.chunks.map(\.available) && lhs.freeExtents == rhs.freeExtents
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(minAllocOrder)
+        hasher.combine(chunks.map(\.range))
+        hasher.combine(freeExtents)
     }
 }

@@ -66,8 +66,22 @@ public struct PageBitmap: Hashable, Sendable {
         }
     }
 
+    /// The mask of `count` bits from `start` when they lie in one word (the common case of
+    /// a small block), else `nil`.
+    @inline(__always)
+    private func singleWordMask(_ start: Int, _ count: Int) -> UInt64? {
+        guard start >= 0, count > 0, start + count <= bitCount, (start & 63) + count <= 64 else { return nil }
+        return (count == 64 ? ~UInt64(0) : (UInt64(1) << UInt64(count)) - 1) << UInt64(start & 63)
+    }
+
     /// Sets `count` bits from `start`; they must all be clear.
     public mutating func set(_ start: Int, count: Int) {
+        if let mask = singleWordMask(start, count) {
+            precondition(words[start >> 6] & mask == 0, "PageBitmap: setting bits that are already set")
+            words[start >> 6] |= mask
+            setCount += count
+            return
+        }
         apply(start, count) { word, mask in
             precondition(word & mask == 0, "PageBitmap: setting bits that are already set")
             word |= mask
@@ -77,6 +91,12 @@ public struct PageBitmap: Hashable, Sendable {
 
     /// Clears `count` bits from `start`; they must all be set.
     public mutating func clear(_ start: Int, count: Int) {
+        if let mask = singleWordMask(start, count) {
+            precondition(words[start >> 6] & mask == mask, "PageBitmap: clearing bits that are not set")
+            words[start >> 6] &= ~mask
+            setCount -= count
+            return
+        }
         apply(start, count) { word, mask in
             precondition(word & mask == mask, "PageBitmap: clearing bits that are not set")
             word &= ~mask
@@ -86,6 +106,7 @@ public struct PageBitmap: Hashable, Sendable {
 
     /// Whether all `count` bits from `start` are set.
     public func allSet(_ start: Int, count: Int) -> Bool {
+        if let mask = singleWordMask(start, count) { return words[start >> 6] & mask == mask }
         guard start >= 0, count >= 0, start + count <= bitCount else { return false }
         var bit = start
         let end = start + count

@@ -68,6 +68,18 @@ public struct AtomicWordArray: ~Copyable, @unchecked Sendable {
         words[checked(index)].store(value, ordering: .releasing)
     }
 
+    /// Sets the bits of `mask` in the word at `index`, relaxed.
+    @inlinable @inline(__always)
+    public func setBitsRelaxed(_ mask: UInt64, at index: Int) {
+        words[checked(index)].bitwiseOr(mask, ordering: .relaxed)
+    }
+
+    /// Clears the bits of `mask` in the word at `index`, relaxed.
+    @inlinable @inline(__always)
+    public func clearBitsRelaxed(_ mask: UInt64, at index: Int) {
+        words[checked(index)].bitwiseAnd(~mask, ordering: .relaxed)
+    }
+
     /// Replaces the word at `index` with `desired` if it holds `expected`, relaxed.
     @inlinable @inline(__always)
     public func compareExchangeRelaxed(_ index: Int, expected: UInt64, desired: UInt64) -> (exchanged: Bool, original: UInt64) {

@@ -227,8 +227,9 @@ public final class Bus: Sendable {
         try copy(master, from: source, to: destination, count: count, privileged: false)
     }
 
-    /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
-    /// is how scrubbing keeps a board sparse.
+    /// Fills `range` with `byte`. A zero fill writes only the pages that may hold data
+    /// (``PhysicalMemory``'s map of written pages), which is how scrubbing keeps a board
+    /// sparse and runs at `memset`'s speed.
     public func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8) throws(AccessFault) {
         try fill(master, range, with: byte, privileged: false)
     }
@@ -304,8 +305,9 @@ public final class Bus: Sendable {
         tellWrite(path, master, to)
     }
 
-    /// Fills `range` with `byte`. A zero fill of whole pages returns them to the host, which
-    /// is how scrubbing keeps a board sparse.
+    /// Fills `range` with `byte`. A zero fill writes only the pages that may hold data
+    /// (``PhysicalMemory``'s map of written pages), which is how scrubbing keeps a board
+    /// sparse and runs at `memset`'s speed.
     @inline(__always)
     func fill(_ master: BusMaster, _ range: PhysicalRange, with byte: UInt8, privileged: Bool) throws(AccessFault) {
         let (_, path) = try admit(master, range.base, range.size, .write, privileged)

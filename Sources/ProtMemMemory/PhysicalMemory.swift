@@ -11,8 +11,13 @@ import Darwin
 /// Each bank is one anonymous private mapping reserved without swap accounting, so the host
 /// backs only the pages that are written: a 16 GiB board costs what its workload touches.
 /// Bulk copies run as single `memcpy`/`memmove` calls over a bank, which is why a checked
-/// copy on the bus keeps pace with a raw one. Zeroing whole pages hands them back to the
-/// host (`MADV_DONTNEED`), so scrubbing also keeps the board sparse.
+/// copy on the bus keeps pace with a raw one. A bit a page (``dirty``) says whether the page
+/// may hold a byte that is not zero: every write sets it, after writing. A zero fill (the
+/// secure world's scrub) `memset`s only the pages whose bit is set, in runs, and clears the
+/// bit of each whole page before zeroing it: it runs at `memset`'s speed over what was
+/// written, costs nothing over memory never written (which stays unbacked), and leaves the
+/// zeroed pages mapped, so their next writer does not fault each one back in as it would
+/// after `MADV_DONTNEED`.
 ///
 /// Nothing outside this module reaches these bytes except through ``Bus``: the access
 /// operations below are `package`-level, used by the bus after it has checked a transaction;
@@ -29,7 +34,7 @@ import Darwin
 /// Invariants (``_checkInvariants()``): the banks are non-empty, page-aligned, sorted,
 /// disjoint and not adjacent (adjacent ranges were merged), below ``physicalAddressLimit``
 /// and at most ``maximumSize`` in all; each has its own host mapping of its size, which the
-/// host reports as mapped.
+/// host reports as mapped; every page whose ``dirty`` bit is clear reads as zeros.
 ///
 /// Thread-safety: the bank table never changes after `init`. Concurrent transactions to the
 /// same bytes race exactly as they would on hardware; the model does not serialise them.
@@ -44,6 +49,8 @@ public final class PhysicalMemory: @unchecked Sendable {
         @usableFromInline let base: UInt64
         @usableFromInline let end: UInt64
         @usableFromInline let storage: UnsafeMutableRawPointer
+        /// The bank's first page's bit in ``PhysicalMemory/dirty``.
+        @usableFromInline let firstPage: Int
 
         @inlinable @inline(__always)
         func holds(_ range: PhysicalRange) -> Bool {
@@ -92,6 +99,10 @@ public final class PhysicalMemory: @unchecked Sendable {
     public let banks: [Bank]
     /// The banks with their host mappings, in the same order.
     @usableFromInline let hostBanks: [HostBank]
+    /// A bit a page of every bank (bank by bank, from ``HostBank/firstPage``), set while the
+    /// page may hold a byte that is not zero. Atomic, since transactions on two threads may
+    /// write two pages of one word at once.
+    let dirty: AtomicWordArray
 
     /// Total DRAM in bytes.
     public var size: UInt64 { banks.reduce(0) { $0 + $1.range.size } }
@@ -121,16 +132,19 @@ public final class PhysicalMemory: @unchecked Sendable {
             merged.append(range)
         }
         var hostBanks: [HostBank] = []
+        var pages = 0
         for range in merged {
             guard let storage = Self.reserve(range.size) else {
                 let code = errno
                 for bank in hostBanks { Self.release(bank) }
                 throw .hostRefused(range, errno: code)
             }
-            hostBanks.append(HostBank(base: range.base.rawValue, end: range.end, storage: storage))
+            hostBanks.append(HostBank(base: range.base.rawValue, end: range.end, storage: storage, firstPage: pages))
+            pages += Int(range.size / pageSize)
         }
         self.banks = merged.map(Bank.init(range:))
         self.hostBanks = hostBanks
+        self.dirty = AtomicWordArray(count: (pages + 63) / 64)
     }
 
     deinit {
@@ -185,6 +199,7 @@ public final class PhysicalMemory: @unchecked Sendable {
         guard let range = PhysicalRange(base: address, size: UInt64(source.byteCount)) else { preconditionFailure("\(source.byteCount) bytes at \(address) wrap past 2^64") }
         let destination = host(range)
         source.withUnsafeBytes { _ = memcpy(destination, $0.baseAddress!, $0.count) }
+        markDirty(range)
     }
 
     /// Copies `count` bytes from `source` to `destination` as `memmove` does (the ranges may
@@ -195,6 +210,7 @@ public final class PhysicalMemory: @unchecked Sendable {
             preconditionFailure("a \(count)-byte move from \(source) to \(destination) wraps past 2^64")
         }
         memmove(host(to), host(from), Int(count))
+        markDirty(to)
     }
 
     /// Lends the bytes of `range` to `body`, read-only and in place.
@@ -213,6 +229,7 @@ public final class PhysicalMemory: @unchecked Sendable {
             return try body(&empty)
         }
         var span = MutableRawSpan(_unsafeStart: host(range), byteCount: Int(range.size))
+        defer { markDirty(range) }
         return try body(&span)
     }
 
@@ -234,32 +251,91 @@ public final class PhysicalMemory: @unchecked Sendable {
         return body(PhysicalAddress(lo), span)
     }
 
-    /// Fills `range` (inside one bank) with `byte`. A zero fill hands the whole pages in it
-    /// back to the host, which reads them as zero again, and `memset`s only the partial pages
-    /// at its ends.
+    /// Fills `range` (inside one bank) with `byte`. A zero fill writes only the pages that
+    /// may hold something (``dirty``), a `memset` a run of them, and marks each whole page it
+    /// zeroes clean before zeroing it (so a write racing with it leaves its page marked);
+    /// pages never written are left alone, unbacked.
     package func fill(_ range: PhysicalRange, with byte: UInt8) {
         guard range.size > 0 else { return }
-        let pointer = host(range)
-        let count = Int(range.size)
         guard byte == 0 else {
-            memset(pointer, Int32(byte), count)
+            memset(host(range), Int32(byte), Int(range.size))
+            markDirty(range)
             return
         }
-        let start = UInt(bitPattern: pointer)
-        let mask = UInt(pageSize - 1)
-        let firstWhole = (start + mask) & ~mask
-        let endAddress = start + UInt(count)
-        let lastWhole = endAddress & ~mask
-        #if os(Linux)
-        if lastWhole > firstWhole, lastWhole - firstWhole >= UInt(pageSize) * 16 {
-            memset(pointer, 0, Int(firstWhole - start))
-            if madvise(UnsafeMutableRawPointer(bitPattern: firstWhole), Int(lastWhole - firstWhole), MADV_DONTNEED) == 0 {
-                memset(UnsafeMutableRawPointer(bitPattern: lastWhole)!, 0, Int(endAddress - lastWhole))
-                return
+        let bank = hostBanks[bankIndex(for: range)!]
+        let offset = range.base.rawValue - bank.base
+        let first = bank.firstPage + Int(offset / pageSize)
+        let last = bank.firstPage + Int((offset + range.size - 1) / pageSize)
+        // Whole pages, which the fill may mark clean: the first and last may be partial.
+        let firstWhole = offset % pageSize == 0 ? first : first + 1
+        let lastWhole = (offset + range.size) % pageSize == 0 ? last : last - 1
+        var run: (start: Int, end: Int)?
+        func flush(_ run: (start: Int, end: Int)) {
+            let lo = max(range.base.rawValue, bank.base + UInt64(run.start - bank.firstPage) * pageSize)
+            let hi = min(range.end, bank.base + UInt64(run.end - bank.firstPage) * pageSize)
+            memset(bank.storage + Int(lo - bank.base), 0, Int(hi - lo))
+        }
+        for word in first / 64...last / 64 {
+            var bits = dirty.loadRelaxed(word) & Self.pageMask(first, through: last, inWord: word)
+            guard bits != 0 else { continue }
+            let whole = bits & Self.pageMask(firstWhole, through: lastWhole, inWord: word)
+            if whole != 0 { dirty.clearBitsRelaxed(whole, at: word) }
+            while bits != 0 {
+                let low = bits.trailingZeroBitCount
+                let length = (~(bits >> UInt64(low))).trailingZeroBitCount
+                let start = word * 64 + low, end = start + length
+                if let open = run, open.end == start {
+                    run = (open.start, end)
+                } else {
+                    if let open = run { flush(open) }
+                    run = (start, end)
+                }
+                bits = low + length >= 64 ? 0 : bits & ~((UInt64(1) << UInt64(low + length)) - 1)
             }
         }
-        #endif
-        memset(pointer, 0, count)
+        if let open = run { flush(open) }
+    }
+
+    /// Marks the pages `range` (inside one bank) touches as possibly holding data: after
+    /// every write, and only where a bit is not already set (a store is dearer than a load).
+    @usableFromInline
+    func markDirty(_ range: PhysicalRange) {
+        guard range.size > 0, let index = bankIndex(for: range) else { return }
+        let bank = hostBanks[index]
+        let offset = range.base.rawValue - bank.base
+        let first = bank.firstPage + Int(offset / pageSize)
+        let last = bank.firstPage + Int((offset + range.size - 1) / pageSize)
+        for word in first / 64...last / 64 {
+            let mask = Self.pageMask(first, through: last, inWord: word)
+            if dirty.loadRelaxed(word) & mask != mask { dirty.setBitsRelaxed(mask, at: word) }
+        }
+    }
+
+    /// The bits of word `word` of ``dirty`` for pages `first` through `last` (none when
+    /// `last < first`).
+    @inline(__always)
+    static func pageMask(_ first: Int, through last: Int, inWord word: Int) -> UInt64 {
+        let lo = max(first, word * 64), hi = min(last, word * 64 + 63)
+        guard lo <= hi else { return 0 }
+        let count = hi - lo + 1
+        return (count == 64 ? ~UInt64(0) : (UInt64(1) << UInt64(count)) - 1) << UInt64(lo - word * 64)
+    }
+
+    /// How many pages of `range` (all of DRAM when `nil`) may hold a byte that is not zero:
+    /// written since they were last zeroed whole. Every other page reads as zeros, so a check
+    /// for leftovers need read only these.
+    public func dirtyPageCount(in range: PhysicalRange? = nil) -> Int {
+        var total = 0
+        for bank in hostBanks {
+            let lo = max(range?.base.rawValue ?? bank.base, bank.base), hi = min(range?.end ?? bank.end, bank.end)
+            guard lo < hi else { continue }
+            let first = bank.firstPage + Int((lo - bank.base) / pageSize)
+            let last = bank.firstPage + Int((hi - 1 - bank.base) / pageSize)
+            for word in first / 64...last / 64 {
+                total += (dirty.loadRelaxed(word) & Self.pageMask(first, through: last, inWord: word)).nonzeroBitCount
+            }
+        }
+        return total
     }
 
     /// Pages of `range` the host currently backs with memory of its own (`mincore`); for

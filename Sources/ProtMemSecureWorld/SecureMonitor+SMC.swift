@@ -28,7 +28,7 @@ extension SecureMonitor: SecureMonitorConduit {
     /// trusted application, which the normal world neither allocates nor frees.
     private func scrubCall(_ registers: SMCRegisters) -> SMCRegisters {
         guard let range = PhysicalRange(base: PhysicalAddress(registers.a1), size: registers.a2), !range.isEmpty,
-              protections.contains(where: { $0.allocator == .normalWorld && $0.range.contains(range) }) else {
+              allowsScrub(of: range) else {
             return SMCRegisters(ProtMemSiP.invalidParameter)
         }
         do {

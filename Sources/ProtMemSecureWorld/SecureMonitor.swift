@@ -116,6 +116,13 @@ public final class SecureMonitor: Sendable {
     /// Every protection in force, oldest first.
     public var protections: [ProtectionRecord] { records.withLock { $0 } }
 
+    /// Whether `range` lies wholly inside one protection whose buffers the normal world
+    /// allocates: what `PROTMEM_SIP_SCRUB` may wipe. Looked up in place (the records are not
+    /// copied out), as it is asked for every freed protected buffer.
+    func allowsScrub(of range: PhysicalRange) -> Bool {
+        records.withLock { $0.contains { $0.allocator == .normalWorld && $0.range.contains(range) } }
+    }
+
     /// Whether any protection in force grants `reader` (a bus master's name) read access:
     /// asked by the invariant checker whenever a master meets protected content, so it looks
     /// in place instead of copying the records out.
@@ -130,15 +137,15 @@ public final class SecureMonitor: Sendable {
     }
 
     /// Whether any byte of `range` is not zero, read as the secure CPU: protected memory that
-    /// still holds something must not be handed back. Costs what was touched (pages never
-    /// written are not resident and read as zero without being looked at).
+    /// still holds something must not be handed back. Costs what was written (pages never
+    /// written, or zeroed whole since, read as zero without being looked at).
     @_spi(SecureWorld)
     public func holdsData(_ range: PhysicalRange) -> Bool {
-        guard bus.memory.residentPageCount(in: range) > 0 else { return false }
+        guard bus.memory.dirtyPageCount(in: range) > 0 else { return false }
         var page = range.base.rawValue
         while page < range.end {
             let piece = PhysicalRange(base: PhysicalAddress(page), size: min(pageSize, range.end - page))!
-            if bus.memory.residentPageCount(in: piece) > 0 {
+            if bus.memory.dirtyPageCount(in: piece) > 0 {
                 guard let bytes = try? bus.privileged.read(.cpuSecure, piece) else { return true }
                 if bytes.contains(where: { $0 != 0 }) { return true }
             }

@@ -63,6 +63,13 @@ import Testing
         ], operations: 20_000, maximumPages: 300, slots: 64, checkEvery: 1)
     }
 
+    @Test func sameAddressesAsFirstFitWithThousandsOfExtents() throws {
+        // Thousands of small buffers: a tree three and four levels high, whose nodes split,
+        // empty and go as the trace runs.
+        try Self.agree(seed: 11, chunks: [PhysicalRange(checkedBase: 0x4000_0000, size: 20 << 20)],
+                       operations: 40_000, maximumPages: 4, slots: 6_000, checkEvery: 7)
+    }
+
     @Test func badFreesAreRefusedAndChangeNothing() throws {
         var pool = ExtentTreeAllocator()
         try pool.add(PhysicalRange(checkedBase: 0x10_0000, size: 8 * 4096))

@@ -57,4 +57,10 @@ int cref_buddy_free(cref_buddy *buddy, uint64_t pfn, unsigned order);
 uint64_t cref_buddy_free_pages(const cref_buddy *buddy);
 cref_replay_outcome cref_buddy_replay(cref_buddy *buddy, const cref_trace_op *ops, size_t count, uint32_t slots);
 
+// MARK: memory references
+
+/// memset and memcpy, out of line.
+void cref_memset(void *bytes, int value, size_t count);
+void cref_memcpy(void *destination, const void *source, size_t count);
+
 #endif
