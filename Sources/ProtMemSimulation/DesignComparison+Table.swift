@@ -23,6 +23,7 @@ extension DesignComparison {
                 guard sized else { return "not sized" }
                 return row.minProtectedBytes.map(RunReport.bytesText) ?? row.minProtectedNote ?? "-"
             }),
+            ("region per device >=", { $0.perDeviceRegionsAtLeastBytes.map(RunReport.bytesText) ?? "-" }),
             ("min per pool", { [sized] row in sized ? Self.poolStory(row) : "-" }),
             ("GPU ready", { "\($0.gpuReadyNs) ns" }),
             ("probe attempts", { String($0.probeAttempts) }),
