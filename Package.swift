@@ -29,6 +29,8 @@ let package = Package(
         .library(name: "ProtMemAttacks", targets: ["ProtMemAttacks"]),
         .library(name: "ProtMemLinux", targets: ["ProtMemLinux"]),
         .executable(name: "protmem", targets: ["protmem"]),
+        // The benchmarks' C reference allocators, for Benchmarks/ (their sources live there).
+        .library(name: "CReferenceAllocators", targets: ["CReferenceAllocators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -104,7 +106,12 @@ let package = Package(
         .testTarget(name: "ProtMemMemoryTests", dependencies: ["ProtMemMemory", "ProtMemSecureWorld", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDMABufTests", dependencies: ["ProtMemDMABuf", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemHeapsTests", dependencies: ["ProtMemHeaps", "ProtMemBoard", "ProtMemTestSupport"]),
-        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemPanthor", "ProtMemTime", "ProtMemTestSupport"]),
+        .testTarget(name: "ProtMemBoardTests", dependencies: ["ProtMemBoard", "ProtMemDeviceTree", "ProtMemPanthor", "ProtMemTime", "ProtMemTestSupport",
+                                                         "CReferenceAllocators"]),
+        // The benchmarks' C reference allocators, kept with the benchmarks (Benchmarks/ links
+        // them as a product), built here for the tests that check they and the Swift
+        // allocators agree on each trace.
+        .target(name: "CReferenceAllocators", path: "Benchmarks/Sources/CReferenceAllocators"),
         .testTarget(name: "ProtMemSecureWorldTests", dependencies: ["ProtMemSecureWorld", "ProtMemTEE", "ProtMemBoard", "ProtMemTestSupport"]),
         .testTarget(name: "ProtMemDeviceTreeTests", dependencies: ["ProtMemDeviceTree", "ProtMemTestSupport"], exclude: ["Fixtures"]),
         // ProtMemMemory for PThreadMutex only, which `Mutex` means in ThreadSanitizer builds.

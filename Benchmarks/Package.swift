@@ -21,9 +21,24 @@ let package = Package(
                 .product(name: "ProtMemBoard", package: "ProtMem"),
                 .product(name: "ProtMemReport", package: "ProtMem"),
                 .product(name: "ProtMemSimulation", package: "ProtMem"),
+                .product(name: "CReferenceAllocators", package: "ProtMem"),
             ],
             path: "Benchmarks/ProtMemBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // One run that prints each ratio of issue 18's goals beside its reference, measured
+        // in the same process: `swift run -c release ProtMemRatios`. The C references
+        // (Sources/CReferenceAllocators) are built with the main package's product.
+        .executableTarget(
+            name: "ProtMemRatios",
+            dependencies: [
+                .product(name: "ProtMemMemory", package: "ProtMem"),
+                .product(name: "ProtMemDMABuf", package: "ProtMem"),
+                .product(name: "ProtMemHeaps", package: "ProtMem"),
+                .product(name: "ProtMemBoard", package: "ProtMem"),
+                .product(name: "CReferenceAllocators", package: "ProtMem"),
+            ],
+            path: "Sources/ProtMemRatios"
         ),
     ]
 )

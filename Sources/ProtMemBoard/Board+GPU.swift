@@ -11,9 +11,11 @@ extension Board {
     /// The device is created, not probed: probing (and deferring) is the caller's step, as the
     /// driver core's is.
     /// A heap the device tree names is found as `heapLookup` says (the RFC's property, the
-    /// series' module parameter, or the device tree as its review asked).
+    /// series' module parameter, or the device tree as its review asked), and protected mode
+    /// is entered as `protectedModeScheduling` says (the RFC, or patch 7 of the series).
     public func makeGPU(firmware: [UInt8], events: EventQueue, userspaceProtectedMemory: Bool = false,
                         heapLookup: ProtectedHeapLookup = ProtectedHeapLookup(),
+                        protectedModeScheduling: ProtectedModeScheduling = .rfc,
                         parameters: CSFParameters = CSFParameters()) throws(BoardError) -> PanthorDevice {
         guard let gpu else { throw BoardError("board \(name) has no Valhall CSF GPU") }
         let protectedMemory: ProtectedMemoryConfiguration
@@ -35,7 +37,8 @@ extension Board {
                 protectedMemory = .heapDevice(heap)
             }
         }
-        let configuration = PanthorConfiguration(deviceName: gpu.deviceName, protectedMemory: protectedMemory, heapLookup: heapLookup, firmware: parameters)
+        let configuration = PanthorConfiguration(deviceName: gpu.deviceName, protectedMemory: protectedMemory, heapLookup: heapLookup,
+                                                 protectedModeScheduling: protectedModeScheduling, firmware: parameters)
         let environment = PanthorEnvironment(bus: bus, pages: pageAllocator, heaps: heaps, scrubber: scrubber, events: events)
         return PanthorDevice(configuration: configuration, environment: environment, firmware: firmware)
     }

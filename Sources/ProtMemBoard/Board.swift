@@ -106,7 +106,8 @@ public final class Board: Sendable {
         var carveoutHeaps: [CarveoutHeap] = []
         for carveout in configuration.carveouts {
             do {
-                carveoutHeaps.append(try CarveoutHeap(name: carveout.heapName, region: carveout.range, bus: bus, scrubber: scrubber, policy: carveout.cpuAccessPolicy))
+                carveoutHeaps.append(try CarveoutHeap(name: carveout.heapName, region: carveout.range, bus: bus, scrubber: scrubber, policy: carveout.cpuAccessPolicy,
+                                                       allocator: carveout.allocator))
             } catch {
                 throw BoardError("board \(configuration.name): \(error)")
             }

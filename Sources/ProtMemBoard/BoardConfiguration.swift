@@ -13,13 +13,17 @@ public struct BoardConfiguration: Sendable {
         public var readers: [BusMaster]
         public var writers: [BusMaster]
         public var cpuAccessPolicy: CarveoutHeap.CPUAccessPolicy
+        /// What hands the carve-out out (`protmem,allocator`); the kernel's first fit unless said.
+        public var allocator: PoolAllocatorKind
 
-        public init(heapName: String, range: PhysicalRange, readers: [BusMaster], writers: [BusMaster], cpuAccessPolicy: CarveoutHeap.CPUAccessPolicy = .teeHeap) {
+        public init(heapName: String, range: PhysicalRange, readers: [BusMaster], writers: [BusMaster], cpuAccessPolicy: CarveoutHeap.CPUAccessPolicy = .teeHeap,
+                    allocator: PoolAllocatorKind = .firstFit) {
             self.heapName = heapName
             self.range = range
             self.readers = readers
             self.writers = writers
             self.cpuAccessPolicy = cpuAccessPolicy
+            self.allocator = allocator
         }
     }
 

@@ -4,7 +4,8 @@ import Synchronization
 
 /// A protected carve-out heap: a reserved `no-map` region that the secure world has put
 /// behind the memory firewall at boot, handed out by a page-granular first-fit `gen_pool`
-/// (as OP-TEE's static protected pool is), one contiguous scatter entry per buffer.
+/// (as OP-TEE's static protected pool is), one contiguous scatter entry per buffer. The board
+/// may choose another ``PoolAllocatorKind`` (`protmem,allocator`); each packs like first fit.
 ///
 /// The heap never touches its own memory: the kernel has no mapping of a `no-map` region
 /// and the firewall would refuse it anyway. Every freed buffer is scrubbed by the secure
@@ -25,10 +26,12 @@ public final class CarveoutHeap: DMAHeapOps {
     public let name: String
     public let region: PhysicalRange
     public let policy: CPUAccessPolicy
+    /// What hands the region out (`protmem,allocator`).
+    public let allocator: PoolAllocatorKind
     let scrubber: any ProtectedMemoryScrubber
 
     struct State {
-        var pool: GenPool
+        var pool: any PoolAllocator
         var counters = HeapCounters()
         /// Pages whose scrub the bus refused: never handed out again.
         var quarantined: [PhysicalRange] = []
@@ -40,7 +43,8 @@ public final class CarveoutHeap: DMAHeapOps {
 
     /// Refuses a region that is not page-aligned, not DRAM, or that the normal-world CPU can
     /// still read or write: a protected heap over unprotected memory would be a lie.
-    public init(name: String, region: PhysicalRange, bus: Bus, scrubber: any ProtectedMemoryScrubber, policy: CPUAccessPolicy = .teeHeap) throws(HeapConfigurationError) {
+    public init(name: String, region: PhysicalRange, bus: Bus, scrubber: any ProtectedMemoryScrubber, policy: CPUAccessPolicy = .teeHeap,
+                allocator: PoolAllocatorKind = .firstFit) throws(HeapConfigurationError) {
         guard region.isPageAligned, !region.isEmpty else {
             throw HeapConfigurationError(heap: name, reason: "region \(region) is not a non-empty whole number of 4 KiB pages")
         }
@@ -50,7 +54,7 @@ public final class CarveoutHeap: DMAHeapOps {
         for kind in [AccessKind.read, .write] where bus.permits(.cpuNonSecure, region, kind) {
             throw HeapConfigurationError(heap: name, reason: "region \(region) is not protected: the non-secure CPU may \(kind) it, so the firewall was not programmed for it")
         }
-        var pool = GenPool(minAllocOrder: Int(pageShift))
+        var pool = allocator.makePool(minAllocOrder: Int(pageShift))
         do {
             try pool.add(region)
             try scrubber.scrub(region)
@@ -60,6 +64,7 @@ public final class CarveoutHeap: DMAHeapOps {
         self.name = name
         self.region = region
         self.policy = policy
+        self.allocator = allocator
         self.scrubber = scrubber
         self.state = Mutex(State(pool: pool))
     }

@@ -30,6 +30,7 @@ extension RunReport {
         lines.append("")
         lines.append("protected mode: \(protectedMode.entries) entries, \(protectedMode.exits) exits, \(Self.seconds(protectedMode.timeInside)) inside, "
                      + "enter latency mean \(Self.microseconds(protectedMode.meanEnterLatency)) max \(Self.microseconds(protectedMode.maxEnterLatency))")
+        lines.append("  \(protectedMode.enterRequests) GLB_PROTM_ENTER requests, scheduled as \(protectedMode.scheduling)")
         lines.append("faults: \(faultCount)")
         for fault in faults.prefix(20) { lines.append("  \(fault)") }
         if let notListed = faultsNotListed {
@@ -39,6 +40,8 @@ extension RunReport {
         }
         lines.append("invariant violations: \(violations.count)")
         for violation in violations { lines.append("  \(violation)") }
+        if !injectedFaults.isEmpty { lines.append("injected faults:") }
+        for fault in injectedFaults { lines.append("  " + fault.summary) }
         for shortfall in shortfalls { lines.append(shortfall.note) }
         if let expectation { lines.append(expectation.line(faultCount: faultCount, violationCount: UInt64(violations.count))) }
         return lines.joined(separator: "\n")
@@ -73,5 +76,22 @@ extension RunReport {
             text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
         }
         return (negative ? "-" : "") + text
+    }
+}
+
+extension RunReport.InjectedFaultOutcome {
+    /// The summary's line: what, when, whether frames flowed again and how soon.
+    public var summary: String {
+        var line = "\(kind) at \(RunReport.seconds(at))"
+        if duration > 0 { line += " for \(RunReport.seconds(duration))" }
+        switch recovered {
+        case true?: line += ": recovered after \(RunReport.seconds(recoveryTime ?? 0))"
+        case false?: line += ": not recovered"
+        case nil: line += ": recovery not measured"
+        }
+        line += ", \(framesLost) frames lost, \(framesCompleted) finished"
+        if allocationFailures > 0 { line += ", \(allocationFailures) allocations refused" }
+        if !detail.isEmpty { line += " (\(detail))" }
+        return line
     }
 }

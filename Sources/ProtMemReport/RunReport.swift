@@ -50,6 +50,12 @@ public struct RunReport: Codable, Hashable, Sendable {
     }
 
     public struct ProtectedMode: Codable, Hashable, Sendable {
+        /// How the driver entered protected mode (`protm_scheduling`: rfc, series-v1,
+        /// series-v1-reviewed).
+        public var scheduling: String = "rfc"
+        /// `GLB_PROTM_ENTER` requests the driver sent; above `entries` when requests failed or
+        /// were still in flight at the end.
+        public var enterRequests: UInt64 = 0
         public var entries: UInt64 = 0
         public var exits: UInt64 = 0
         public var timeInside: UInt64 = 0
@@ -57,6 +63,31 @@ public struct RunReport: Codable, Hashable, Sendable {
         public var maxEnterLatency: UInt64 = 0
 
         public init() {}
+    }
+
+    /// What one injected fault (`inject:`) did to the run: `recovered` when a frame finished
+    /// after the fault cleared with none lost since (absent when no workload keeps frames),
+    /// `recovery_time` from the injection to that frame, and the frames lost and finished, and
+    /// the allocations refused, until then.
+    public struct InjectedFaultOutcome: Codable, Hashable, Sendable {
+        public var kind: String
+        public var at: UInt64
+        /// How long the fault lasted (`for`); 0 for an instant one.
+        public var duration: UInt64
+        public var recovered: Bool?
+        public var framesLost: UInt64 = 0
+        public var framesCompleted: UInt64 = 0
+        /// Allocations workloads asked for and did not get while the episode was open.
+        public var allocationFailures: UInt64 = 0
+        public var recoveryTime: UInt64?
+        /// What the injection did (bytes taken, when it took effect).
+        public var detail: String = ""
+
+        public init(kind: String, at: UInt64, duration: UInt64) {
+            self.kind = kind
+            self.at = at
+            self.duration = duration
+        }
     }
 
     /// A sample of a heap's bytes in use.
@@ -161,6 +192,8 @@ public struct RunReport: Codable, Hashable, Sendable {
     public var protectedIntervals: [Interval] = []
     /// Workloads that did less than asked; empty when every one did all of it.
     public var shortfalls: [Shortfall] = []
+    /// The scenario's injected faults and what each did; empty when it injected none.
+    public var injectedFaults: [InjectedFaultOutcome] = []
 
     /// Every fault, listed or not.
     public var faultCount: UInt64 { UInt64(faults.count) + (faultsNotListed ?? 0) }

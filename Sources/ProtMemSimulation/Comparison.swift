@@ -43,27 +43,11 @@ public struct DesignComparison: Codable, Hashable, Sendable {
         /// run by a comparison yet, so both are 0 (``DesignComparison/attacksNote``).
         public var attacksRun: Int = 0
         public var attacksSucceeded: Int = 0
-        /// Faults injected mid-run, each with whether the design recovered: none yet.
-        public var injectedFaults: [InjectedFault] = []
-    }
-
-    /// A fault injected into a run, and what became of it.
-    public struct InjectedFault: Codable, Hashable, Sendable {
-        public var name: String
-        /// Virtual nanoseconds since the boot.
-        public var at: UInt64
-        public var recovered: Bool
-        public var framesLost: UInt64
-        /// Virtual nanoseconds until the workload ran again; `nil` when it did not recover.
-        public var timeToRecoverNs: UInt64?
-
-        public init(name: String, at: UInt64, recovered: Bool, framesLost: UInt64, timeToRecoverNs: UInt64?) {
-            self.name = name
-            self.at = at
-            self.recovered = recovered
-            self.framesLost = framesLost
-            self.timeToRecoverNs = timeToRecoverNs
-        }
+        /// The attacks that succeeded under this design, by name.
+        public var attacksThrough: [String] = []
+        /// The scenario's injected faults (`inject:`), each with whether the design recovered,
+        /// the frames it lost and the time it took (``RunReport/InjectedFaultOutcome``).
+        public var injectedFaults: [RunReport.InjectedFaultOutcome] = []
     }
 
     public var scenario: String
@@ -81,6 +65,19 @@ public struct DesignComparison: Codable, Hashable, Sendable {
     public var attacksNote: String = DesignComparison.noAttacks
 
     static let noAttacks = "no attack was run: the comparison does not run the attack catalogue (protmem attack) yet"
+
+    /// Records the design attacks' results (run by the caller, which sees the attack
+    /// catalogue): for each design, the attacks that applied and the names of those that
+    /// succeeded; `note` says what they are.
+    public mutating func recordAttacks(_ results: [String: (run: Int, through: [String])], note: String) {
+        for index in rows.indices {
+            guard let result = results[rows[index].design] else { continue }
+            rows[index].attacksRun = result.run
+            rows[index].attacksSucceeded = result.through.count
+            rows[index].attacksThrough = result.through
+        }
+        attacksNote = note
+    }
 
     /// Runs `scenario` on `configuration` once per design (same seed: the scenario's, or
     /// `seed`), and with `sizing` searches each design's minimum protected memory
@@ -124,6 +121,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
             if design == .reservedRegion { row.perDeviceRegionsAtLeastBytes = result.pools.perDeviceRegionsAtLeastBytes }
             row.gpuReadyNs = result.gpuReadyNanoseconds
             row.probeAttempts = result.probeAttempts
+            row.injectedFaults = report.injectedFaults
             if let first = report.violations.first ?? report.faults.first { row.failure = first }
             if sizing {
                 let capacity = CapacitySearch(simulation).run(baseline: result)
@@ -166,6 +164,7 @@ extension DesignComparison.Row {
         try container.encode(probeAttempts, forKey: .probeAttempts)
         try container.encode(attacksRun, forKey: .attacksRun)
         try container.encode(attacksSucceeded, forKey: .attacksSucceeded)
+        try container.encode(attacksThrough, forKey: .attacksThrough)
         try container.encode(injectedFaults, forKey: .injectedFaults)
     }
 }

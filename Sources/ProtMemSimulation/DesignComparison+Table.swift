@@ -27,8 +27,9 @@ extension DesignComparison {
             ("min per pool", { [sized] row in sized ? Self.poolStory(row) : "-" }),
             ("GPU ready", { "\($0.gpuReadyNs) ns" }),
             ("probe attempts", { String($0.probeAttempts) }),
-            ("attacks succeeded", { $0.attacksRun == 0 ? "not run" : "\($0.attacksSucceeded) of \($0.attacksRun)" }),
-            ("injected faults", { $0.injectedFaults.isEmpty ? "none" : $0.injectedFaults.map { "\($0.name): " + ($0.recovered ? "recovered" : "not recovered") + ", \($0.framesLost) frames lost" }.joined(separator: "; ") }),
+            ("attacks succeeded", { $0.attacksRun == 0 ? "not run"
+                : "\($0.attacksSucceeded) of \($0.attacksRun)" + ($0.attacksThrough.isEmpty ? "" : ": " + $0.attacksThrough.joined(separator: ", ")) }),
+            ("injected faults", { $0.injectedFaults.isEmpty ? "none" : $0.injectedFaults.map(\.comparisonCell).joined(separator: "; ") }),
         ]
     }
 
@@ -118,5 +119,18 @@ extension DesignComparison {
         }
         lines.append(pad + current)
         return lines
+    }
+}
+
+extension RunReport.InjectedFaultOutcome {
+    /// A comparison cell: what, whether frames flowed again and how soon, what it cost.
+    var comparisonCell: String {
+        let outcome: String
+        switch recovered {
+        case true?: outcome = "recovered in \(RunReport.fixed(Double(recoveryTime ?? 0) / 1e6, 1)) ms"
+        case false?: outcome = "not recovered"
+        case nil: outcome = "recovery not measured"
+        }
+        return "\(kind): \(outcome), \(framesLost) frames lost"
     }
 }

@@ -40,9 +40,19 @@ struct ABIRun: ParsableCommand {
           help: "The GPU takes its protected memory from userspace (Boris Brezillon's May 2026 proposal): DEV_QUERY reports what to import, FW_PROTECTED_IMPORT takes the firmware's sections, GROUP_CREATE the suspend buffer.")
     var userspaceImport = false
 
+    @Option(help: ArgumentHelp("The model answers as this kernel where the kernels ProtMem checks differ (udmabuf's size_limit_mb): \(KernelVersion.allCases.map(\.rawValue).joined(separator: " or ")); default 6.12.",
+                               valueName: "version"))
+    var kernel: KernelVersion?
+
     @Option(name: .customLong("protected-heap-name"),
             help: "The series' panthor.protected_heap_name module parameter (patch 4) instead of the board's device-tree property; empty means no protected mode.")
     var protectedHeapName: String?
+
+    func validate() throws {
+        if backend == .linux, kernel != nil {
+            throw ValidationError("--kernel says which kernel the model answers as; --backend linux answers as the running kernel")
+        }
+    }
 
     func run() throws {
         let data: [UInt8]
@@ -61,7 +71,7 @@ struct ABIRun: ParsableCommand {
             } catch {
                 throw ValidationError("cannot build the board: \(error)")
             }
-            model = Userspace(board: board, gpu: try makeGPU(on: board)).spawn(name: "abi-script")
+            model = Userspace(board: board, udmabufSizeLimitMB: (kernel ?? .linux6_12).udmabufSizeLimitMB, gpu: try makeGPU(on: board)).spawn(name: "abi-script")
             process = model!
         case .linux:
             process = try Backend.linuxProcess()
@@ -125,3 +135,5 @@ extension FileHandle: @retroactive TextOutputStream {
         write(Data(string.utf8))
     }
 }
+
+extension KernelVersion: ExpressibleByArgument {}

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ProtMemAttacks
+import ProtMemBoard
 import ProtMemSimulation
 
 /// `protmem compare`: one scenario under each of the four designs, side by side.
@@ -52,7 +54,8 @@ struct Compare: ParsableCommand {
         let layout = ReservedRegionLayout(rawValue: reservedRegions)!
         guard seeds != nil || jsonLines else {
             if let html { try Output.checkWritable(html) }
-            let comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes, seed: seed, sizing: !noSize, reservedRegions: layout)
+            var comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes, seed: seed, sizing: !noSize, reservedRegions: layout)
+            comparison.recordAttacks(Self.designAttacks(on: configuration), note: Self.attacksNote)
             if let html { try Output.write(comparison.html, to: html) }
             print(json ? try RunReportJSON.encode(comparison) : comparison.table)
             return
@@ -69,5 +72,21 @@ struct Compare: ParsableCommand {
         } else {
             print(json ? try RunReportJSON.encode(sweep) : sweep.table)
         }
+    }
+
+    static let attacksNote = "the design attacks (DesignAttacks: " + DesignAttacks.names.joined(separator: ", ")
+        + "), each on a fresh board of the comparison's, under each design; one succeeds when the model lets a master other than the "
+        + "protected GPU at the GPU's protected state, or protected output into ordinary memory; one that does not apply to a design "
+        + "(no ioctl takes the buffer) is not counted as run"
+
+    /// Runs the design attacks under every design on `configuration`: per design, how many
+    /// applied and which succeeded.
+    static func designAttacks(on configuration: BoardConfiguration) -> [String: (run: Int, through: [String])] {
+        var results: [String: (run: Int, through: [String])] = [:]
+        for design in Design.allCases {
+            let ran = DesignAttacks.run(design, on: configuration).filter { $0.succeeded != nil }
+            results[design.rawValue] = (ran.count, ran.filter { $0.succeeded == true }.map(\.name))
+        }
+        return results
     }
 }

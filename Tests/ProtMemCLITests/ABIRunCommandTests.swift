@@ -110,6 +110,23 @@ import Testing
         #expect(result.stderr == "\(url.path):2:24: error: not valid UTF-8\n", "\(result.stderr)")
     }
 
+    /// `--kernel 7.3` answers as Debian's 7.3.4 does where it differs from 6.12: udmabuf's
+    /// `size_limit_mb` lets the 65 MiB UDMABUF_CREATE through; every other line is the same.
+    @Test func theKernelChoiceChangesOnlyWhatTheKernelsAnswerDifferently() throws {
+        let path = Self.examples.appendingPathComponent("udmabuf.jsonl").path
+        let old = try runProtMem(["abi", "run", path]), new = try runProtMem(["abi", "run", "--kernel", "7.3", path])
+        #expect(old.status == 0 && new.status == 0, "\(old.stderr) \(new.stderr)")
+        #expect(try runProtMem(["abi", "run", "--kernel", "6.12", path]).stdout == old.stdout)
+        let oldLines = old.stdout.split(separator: "\n"), newLines = new.stdout.split(separator: "\n")
+        #expect(oldLines.count == newLines.count)
+        let differing = zip(oldLines, newLines).filter { $0 != $1 }
+        #expect(differing.count == 1, "\(differing)")
+        #expect(differing.first?.0.contains("\"line\": 34") == true && differing.first?.0.contains("EINVAL") == true)
+        #expect(differing.first?.1 == "{\"line\": 34, \"op\": \"udmabuf_create\", \"ok\": true}")
+        let linux = try runProtMem(["abi", "run", "--backend", "linux", "--kernel", "7.3", path])
+        #expect(linux.status != 0 && linux.stderr.contains("--kernel says which kernel the model answers as"))
+    }
+
     @Test func aMissingFileIsStatus1() throws {
         let result = try runProtMem(["abi", "run", "/nonexistent/script.jsonl"])
         #expect(result.status == 1)

@@ -1,4 +1,5 @@
 import ProtMemHeaps
+import ProtMemBoard
 import ProtMemMemory
 import Testing
 
@@ -102,8 +103,9 @@ import Testing
         var buddy = BuddyAllocator(managing: [high, low])
         #expect(buddy.spans == [low, high])
         #expect(buddy.totalPages == 2 << 18)
-        // A bit per page (64 KiB for 2 GiB) and 512 free blocks of 4 MiB.
-        #expect(buddy.metadataBytes <= 64 << 10 + 512 * 64)
+        // A bit and a head record (4 bytes) per page (64 KiB and 2 MiB for 2 GiB) and 512 free
+        // blocks of 4 MiB on the lists: nothing for the gap.
+        #expect(buddy.metadataBytes <= (64 << 10) + (4 << 19) + 512 * 8)
         // Blocks come from, and go back to, both ends.
         let firstValue = buddy.allocate(order: 10)
         let first = try #require(firstValue)
@@ -148,6 +150,41 @@ import Testing
             return out
         }
         #expect(run() == run())
+    }
+
+    /// The O(1) free lists hand out exactly the blocks the Dictionary-indexed ones did, call
+    /// for call, on a long seeded trace over two spans (one of them unaligned).
+    @Test func sameBlocksAsTheDictionaryIndexedFreeLists() throws {
+        let ranges = [PhysicalRange(checkedBase: 0x4000_0000, size: 64 << 20), PhysicalRange(checkedBase: 0x1_0000_3000, size: (16 << 20) - 0x3000)]
+        var buddy = BuddyAllocator(managing: ranges)
+        var reference = DictionaryBuddyAllocator(managing: ranges)
+        var random = SplitMix64(seed: 0xB0DD1)
+        var held = [PhysicalRange?](repeating: nil, count: 300)
+        var failures = 0
+        for step in 0..<100_000 {
+            let slot = Int(random.next() % UInt64(held.count))
+            if let block = held[slot] {
+                try buddy.free(block)
+                try reference.free(block)
+                held[slot] = nil
+            } else {
+                let order = Int(random.next() % 11)
+                let got = buddy.allocate(order: order)
+                try #require(got == reference.allocate(order: order), "step \(step): order \(order)")
+                if got == nil { failures += 1 }
+                held[slot] = got
+            }
+            if step % 997 == 0 {
+                try #require(buddy.freeBlocksPerOrder == reference.freeBlocksPerOrder && buddy.freePages == reference.freePages, "step \(step)")
+                buddy._checkInvariants()
+            }
+        }
+        #expect(failures > 0)
+        #expect(throws: Errno.invalidArgument) { try buddy.free(PhysicalRange(checkedBase: 0x4000_1000, size: 0x3000)) } // not a power of two
+        #expect(throws: Errno.invalidArgument) { try buddy.free(PhysicalRange(checkedBase: 0x8000_0000, size: 0x1000)) } // not managed
+        for case let block? in held { try buddy.free(block) }
+        #expect(buddy.freePages == buddy.totalPages)
+        buddy._checkInvariants()
     }
 }
 

@@ -48,16 +48,16 @@ struct PanthorBench {
     }
 
     func device(_ protectedMemory: ProtectedMemoryConfiguration, firmware: [UInt8] = TestFirmware.g610,
-                parameters: CSFParameters = CSFParameters()) -> PanthorDevice {
-        PanthorDevice(configuration: PanthorConfiguration(protectedMemory: protectedMemory, firmware: parameters),
+                parameters: CSFParameters = CSFParameters(), scheduling: ProtectedModeScheduling = .rfc) -> PanthorDevice {
+        PanthorDevice(configuration: PanthorConfiguration(protectedMemory: protectedMemory, protectedModeScheduling: scheduling, firmware: parameters),
                       environment: environment, firmware: firmware)
     }
 
     /// A probed device of `design`; under the userspace design the firmware's protected buffer
     /// is allocated from `heap` and installed, and its fd closed, as userspace would.
     func probedDevice(_ design: ProtectedMemoryDesign, heap: String = "protected-carveout", firmware: [UInt8] = TestFirmware.g610,
-                      parameters: CSFParameters = CSFParameters()) throws -> PanthorDevice {
-        let gpu = device(protectedMemory(design, heap: heap), firmware: firmware, parameters: parameters)
+                      parameters: CSFParameters = CSFParameters(), scheduling: ProtectedModeScheduling = .rfc) throws -> PanthorDevice {
+        let gpu = device(protectedMemory(design, heap: heap), firmware: firmware, parameters: parameters, scheduling: scheduling)
         try gpu.probe()
         if design == .userspace {
             let buffer = try allocate(gpu.protectedMemoryRequirements.firmwareSectionsSize, from: heap)

@@ -10,7 +10,7 @@ import Testing
 @Suite struct ComparisonTableTests {
     static let shipped = ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml",
                           "broken-record-into-optee-pool.yaml", "series-heap-missing-carry-on.yaml",
-                          "userspace-firmware-buffer-not-protected.yaml", "render-node-client.yaml"]
+                          "userspace-firmware-buffer-not-protected.yaml", "render-node-client.yaml", "faults-during-playback.yaml", "multiplex.yaml"]
 
     /// `text` without its spaces and line breaks (which wrapping moves).
     static func flattened(_ text: String) -> String {

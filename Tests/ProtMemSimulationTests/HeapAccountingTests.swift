@@ -45,7 +45,7 @@ import Testing
     /// teardown gives everything back.
     @Test(arguments: ["secure-playback-4k60.yaml", "secure-record-1080p30.yaml", "trusted-ui.yaml", "mixed-gpu.yaml", "churn.yaml",
                       "broken-record-into-optee-pool.yaml", "leak-bitstream-into-system-heap.yaml", "series-heap-missing-carry-on.yaml",
-                      "userspace-firmware-buffer-not-protected.yaml", "render-node-client.yaml"])
+                      "userspace-firmware-buffer-not-protected.yaml", "render-node-client.yaml", "faults-during-playback.yaml", "multiplex.yaml"])
     func peaksCoverTheEndAndTeardownEmptiesEveryHeap(_ file: String) throws {
         let report = try Simulation(scenario: try SimulationTests.scenario(file), configuration: .builtinDefault).run().report
         for heap in report.heaps {

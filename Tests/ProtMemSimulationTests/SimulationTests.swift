@@ -45,7 +45,7 @@ import Testing
 
     @Test func everyExampleIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.examples.path).filter { $0.hasSuffix(".yaml") }
-        #expect(files.count == 10)
+        #expect(files.count == 12)
         for file in files { _ = try Self.scenario(file) }
     }
 

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Benchmark
+import CReferenceAllocators
+import ProtMemHeaps
 import ProtMemBoard
 import ProtMemDMABuf
 import ProtMemMemory
@@ -60,6 +62,53 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // (d) The carve-out trace of issue 18 (1M operations, sizes 4 KiB–16 MiB, live ≤ 256 MiB,
+    // 512 MiB pool) on each allocator alone, beside the C first fit of CReferenceAllocators;
+    // ProtMemRatios prints their ratios. One iteration is the whole trace.
+    Benchmark("pool trace 1M ops: C first fit", configuration: .init(maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+        let trace = TraceFixture.shared
+        for _ in benchmark.scaledIterations {
+            let pool = cref_first_fit_create(PoolTrace.carveoutRange.base.rawValue, PoolTrace.carveoutRange.size, 12)
+            blackHole(cref_first_fit_replay(pool, trace.cCarveout, trace.cCarveout.count, UInt32(trace.carveout.slots)))
+            cref_first_fit_destroy(pool)
+        }
+    }
+    for kind in PoolAllocatorKind.allCases {
+        Benchmark("pool trace 1M ops: \(kind.rawValue)", configuration: .init(maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+            let trace = TraceFixture.shared
+            for _ in benchmark.scaledIterations {
+                switch kind {
+                case .firstFit:
+                    var pool = GenPool()
+                    try pool.add(PoolTrace.carveoutRange)
+                    blackHole(trace.carveout.replay(on: &pool, base: PoolTrace.carveoutRange.base))
+                case .extentTree:
+                    var pool = ExtentTreeAllocator()
+                    try pool.add(PoolTrace.carveoutRange)
+                    blackHole(trace.carveout.replay(on: &pool, base: PoolTrace.carveoutRange.base))
+                }
+            }
+        }
+    }
+
+    // (e) The buddy trace (1M operations, orders 0–10, live ≤ 256 MiB of 1 GiB) on
+    // BuddyAllocator and on the C buddy.
+    Benchmark("buddy trace 1M ops: C buddy", configuration: .init(maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+        let trace = TraceFixture.shared
+        for _ in benchmark.scaledIterations {
+            let buddy = cref_buddy_create(TraceFixture.managed.base.pageFrameNumber, TraceFixture.managed.pageCount)
+            blackHole(cref_buddy_replay(buddy, trace.cBuddy, trace.cBuddy.count, UInt32(trace.buddy.slots)))
+            cref_buddy_destroy(buddy)
+        }
+    }
+    Benchmark("buddy trace 1M ops: BuddyAllocator", configuration: .init(maxDuration: .seconds(60), maxIterations: 5)) { benchmark in
+        let trace = TraceFixture.shared
+        for _ in benchmark.scaledIterations {
+            var buddy = BuddyAllocator(managing: [TraceFixture.managed])
+            blackHole(trace.buddy.replay(on: &buddy, base: TraceFixture.managed.base))
+        }
+    }
+
     Benchmark("raw memcpy 4 MiB", configuration: .init(maxDuration: .seconds(10), maxIterations: 2_000)) { benchmark in
         for _ in benchmark.scaledIterations {
             memcpy(CopyFixture.shared.rawDestination, CopyFixture.shared.rawSource, CopyFixture.size)
@@ -94,5 +143,20 @@ final class CopyFixture: @unchecked Sendable {
         rawDestination = mapping + distance
         memset(rawSource, 0x5A, Self.size)
         memset(rawDestination, 0xA5, Self.size)
+    }
+}
+
+/// The traces the allocator benchmarks replay, made once (making them is not what is timed).
+final class TraceFixture: Sendable {
+    static let shared = TraceFixture()
+    static let managed = PhysicalRange(checkedBase: 0x4000_0000, size: 1 << 30)
+    let carveout = PoolTrace.carveout(seed: 0x5EED, operations: 1_000_000)
+    let buddy = PoolTrace.buddy(seed: 0xB0DD1, operations: 1_000_000)
+    let cCarveout: [cref_trace_op]
+    let cBuddy: [cref_trace_op]
+
+    init() {
+        cCarveout = carveout.operations.map { cref_trace_op(slot: $0.slot, value: $0.value) }
+        cBuddy = buddy.operations.map { cref_trace_op(slot: $0.slot, value: $0.value) }
     }
 }

@@ -21,12 +21,21 @@ extension BoardBuild {
                 }
                 policy = parsed
             }
+            var allocator = PoolAllocatorKind.firstFit
+            if let value = try string(location, ProtMemBinding.allocator) {
+                guard let parsed = PoolAllocatorKind(rawValue: value) else {
+                    throw BoardBuildError(path: region.path, property: ProtMemBinding.allocator,
+                                          "\"\(value)\" is not an allocator; expected one of \(PoolAllocatorKind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                }
+                allocator = parsed
+            }
             carveouts.append(BoardConfiguration.Carveout(
                 heapName: try carveoutHeapName(location),
                 range: region.range,
                 readers: try masters(location, ProtMemBinding.readers) ?? [],
                 writers: try masters(location, ProtMemBinding.writers) ?? [],
-                cpuAccessPolicy: policy))
+                cpuAccessPolicy: policy,
+                allocator: allocator))
         }
         return carveouts
     }

@@ -22,6 +22,9 @@ public enum ProtMemBinding {
     public static let writers = "protmem,writers"
     /// String: `tee-heap` (default) or `restricted-heap`, how CPU access is refused.
     public static let cpuAccess = "protmem,cpu-access"
+    /// On a `protmem,protected-carveout` node: `first-fit` (the default, `gen_pool`'s) or
+    /// `extent-tree`: what hands the carve-out out.
+    public static let allocator = "protmem,allocator"
     /// On a GPU node: phandle of a `protmem,protected-heap` node.
     public static let gpuProtectedHeap = "protmem,protected-heap"
     /// On OP-TEE's node: phandle of the `no-map` region that is its static protected pool.
@@ -38,7 +41,7 @@ public enum ProtMemBinding {
 
     /// Every `protmem,` compatible and property above: each has a binding document.
     public static let protmemNames: [String] = [
-        protectedCarveout, protectedRegion, protectedHeap, mediatekSecureMemory, pkvm, heapName, readers, writers, cpuAccess,
+        protectedCarveout, protectedRegion, protectedHeap, mediatekSecureMemory, pkvm, heapName, readers, writers, cpuAccess, allocator,
         gpuProtectedHeap, staticPool, dynamicPoolMinimumSize, dynamicPoolAlignment, heapEndpoint, lendModel,
     ]
 

@@ -11,9 +11,10 @@ extension CSFFirmware {
     /// Already in protected mode (another stream of the protected group reached its region),
     /// the newly acknowledged streams join the session and the request is acknowledged at once.
     mutating func beginProtectedModeEntry(gpu: inout GPUHardware) {
-        guard !mcu.entering else { return }
+        guard !mcu.entering, !mcu.ignoringProtectedModeEnter else { return }
         if ignoreProtectedModeEnters > 0 {
             ignoreProtectedModeEnters -= 1
+            mcu.ignoringProtectedModeEnter = true
             warn("injected: firmware ignores GLB_PROTM_ENTER")
             return
         }

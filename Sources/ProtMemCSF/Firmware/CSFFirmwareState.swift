@@ -67,6 +67,9 @@ struct CSFFirmwareState {
     /// `GLB_PROTM_ENTER` accepted; waiting for normal work to drain and the switch to finish.
     /// The sampled streams are each slot's ``Slot/enteringStreams``.
     var entering = false
+    /// An injected hang: the firmware dropped a `GLB_PROTM_ENTER` and, until it is booted
+    /// again, never looks at that request, however often the global doorbell rings.
+    var ignoringProtectedModeEnter = false
     var activationScheduled = false
     var nextToken: UInt64 = 1
 

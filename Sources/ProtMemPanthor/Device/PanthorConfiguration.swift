@@ -47,14 +47,18 @@ public struct PanthorConfiguration: Sendable {
     public var protectedMemory: ProtectedMemoryConfiguration
     /// How a heap named by ``ProtectedMemoryConfiguration/heapByName(_:)`` is found.
     public var heapLookup: ProtectedHeapLookup
+    /// How the scheduler enters protected mode (the RFC, or patch 7 of the 2026 series).
+    public var protectedModeScheduling: ProtectedModeScheduling
     public var firmware: CSFParameters
     public var timeouts: PanthorTimeouts
 
     public init(deviceName: String = "fb000000.gpu", protectedMemory: ProtectedMemoryConfiguration, heapLookup: ProtectedHeapLookup = ProtectedHeapLookup(),
+                protectedModeScheduling: ProtectedModeScheduling = .rfc,
                 firmware: CSFParameters = CSFParameters(), timeouts: PanthorTimeouts = PanthorTimeouts()) {
         self.deviceName = deviceName
         self.protectedMemory = protectedMemory
         self.heapLookup = heapLookup
+        self.protectedModeScheduling = protectedModeScheduling
         self.firmware = firmware
         self.timeouts = timeouts
     }

@@ -78,6 +78,8 @@ struct PanthorCore: ~Copyable {
     /// The group the driver acknowledged for protected mode, until the firmware leaves it.
     var protectedGroup: GroupHandle?
     var reset: ResetState?
+    /// System sleep (``PanthorPowerState``).
+    var power = PanthorPowerState.on
     var waits: [HostWait] = [] {
         didSet { waitsPending = !waits.isEmpty }
     }
@@ -217,7 +219,7 @@ struct PanthorCore: ~Copyable {
     private func waitHolds(_ kind: HostWaitKind) -> Bool {
         switch kind {
         case .protectedModeEnter: protectedModeEnterAcknowledged
-        case .slotUpdate: slotUpdatesAcknowledged
+        case .slotUpdate, .suspend: slotUpdatesAcknowledged
         }
     }
 
@@ -226,6 +228,7 @@ struct PanthorCore: ~Copyable {
         switch kind {
         case .protectedModeEnter: protectedModeEnterWaitEnded(timedOut: timedOut)
         case .slotUpdate: slotUpdateWaitEnded(timedOut: timedOut)
+        case .suspend: suspendWaitEnded(timedOut: timedOut)
         }
     }
 

@@ -248,6 +248,19 @@ public final class PanthorDevice: Sendable, CustomStringConvertible {
         withCore { core in core.gpu.interface.groups.indices.contains(slot) ? core.gpu.interface.groups[slot] : nil }
     }
 
+    /// System suspend (`panthor_device_suspend`): the groups on slots are suspended, then the
+    /// MCU halts. Returns `false` when the device is not on (not probed, resetting, asleep).
+    @discardableResult
+    public func suspend() -> Bool { perform { $0.suspend() } }
+
+    /// System resume (`panthor_device_resume`): the MCU restarts and the groups come back.
+    /// Returns `false` when the device was not suspended.
+    @discardableResult
+    public func resume() -> Bool { perform { $0.resume() } }
+
+    /// Where the device stands with system sleep.
+    public var powerState: PanthorPowerState { withCore { $0.power } }
+
     public func inject(_ fault: PanthorFaultInjection) {
         withCore { core in
             switch fault {

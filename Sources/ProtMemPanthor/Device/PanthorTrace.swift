@@ -33,6 +33,10 @@ public struct PanthorTraceEvent: Hashable, Sendable, CustomStringConvertible {
         indirect case jobFailed(JobHandle, JobFailure)
         case resetScheduled(String)
         case resetCompleted
+        /// System suspend: the groups saved and the MCU halted.
+        case suspended
+        /// System resume: the MCU restarted.
+        case resumed
         case warning(String)
     }
 
@@ -55,6 +59,8 @@ public struct PanthorMetrics: Hashable, Sendable {
     public var protectedModeEnterTimeouts = 0
     public var protectedModeFaults = 0
     public var resets = 0
+    /// System suspends begun.
+    public var suspends = 0
     public var jobsCompleted = 0
     public var jobsFailed = 0
     public var ticks = 0
@@ -64,8 +70,9 @@ public struct PanthorMetrics: Hashable, Sendable {
 
 /// Faults the device can be told to suffer.
 public enum PanthorFaultInjection: Hashable, Sendable {
-    /// The firmware ignores the next `GLB_PROTM_ENTER`: no acknowledgement ever comes, so the
-    /// scheduler's 4000 ms wait expires.
+    /// The firmware ignores the next `GLB_PROTM_ENTER`: no acknowledgement ever comes (until
+    /// a reset boots it again, later doorbells do not revive the request), so the scheduler's
+    /// 4000 ms wait expires.
     case ignoreNextProtectedModeEnter
     /// A protected-mode fault (`GPU_IRQ_PROTM_FAULT`): now if the GPU is in protected mode,
     /// else at its next entry.
@@ -82,7 +89,7 @@ extension PanthorTraceEvent.Kind {
         case .probed, .groupCreated, .groupBound, .groupEvicted, .groupDestroyed, .protectedModePending,
              .protectedModePendingIgnored, .protectedModePendingAcknowledged, .protectedModeEnterRequested,
              .protectedModeEntered, .protectedModeEnterAcknowledged, .protectedModeEnterTimedOut, .protectedModeExited,
-             .protectedModeFault, .jobStarted, .jobCompleted, .resetCompleted: false
+             .protectedModeFault, .jobStarted, .jobCompleted, .resetCompleted, .suspended, .resumed: false
         }
     }
 }

@@ -36,6 +36,9 @@ public enum GroupFailure: Hashable, Sendable, CustomStringConvertible {
     case protectedModeEnterTimeout
     /// The GPU faulted while running it in protected mode (`GPU_IRQ_PROTM_FAULT`).
     case protectedModeFault(GPUFault?)
+    /// It asked for protected mode (`CS_PROTM_PENDING`) on a GPU with no protected memory,
+    /// which patch 7's review makes fatal for the queue so the group is scheduled out.
+    case protectedModeUnavailable
     /// A CSG update (start, suspend, terminate) went unacknowledged.
     case slotUpdateTimeout
     /// It was on a slot when the GPU was reset for another reason.
@@ -46,6 +49,7 @@ public enum GroupFailure: Hashable, Sendable, CustomStringConvertible {
         case .jobFault(let fault): "job fault: \(fault)"
         case .protectedModeEnterTimeout: "FW protm enter timeout, GPU reset"
         case .protectedModeFault(let fault): "GPU Fault in protected mode" + (fault.map { ": \($0)" } ?? "")
+        case .protectedModeUnavailable: "CS_PROTM_PENDING without protected memory: queue fatal"
         case .slotUpdateTimeout: "CSG slot update timeout, GPU reset"
         case .reset(let reason): "GPU reset: \(reason)"
         }

@@ -20,12 +20,16 @@ enum HostWaitKind {
     case protectedModeEnter
     /// A tick's slot updates (``TickState/updating``) acknowledged, then the tick's next step.
     case slotUpdate(TickState.Stage)
+    /// `panthor_sched_suspend`: every slot's SUSPEND acknowledged (the slots are
+    /// ``TickState/updating``).
+    case suspend
 
     /// The wait's name (and its timeout event's).
     var label: String {
         switch self {
         case .protectedModeEnter: "GLB_PROTM_ENTER"
         case .slotUpdate(let stage): stage.label
+        case .suspend: "system suspend: CSG SUSPEND"
         }
     }
 }
@@ -47,6 +51,10 @@ struct TickState {
     /// check then retain nothing, and a group destroyed and released while the tick waits is
     /// simply not found (it could not run anyway).
     var picked = PickList()
+    /// Patch 7's `ctx.protm_group`: the group this tick takes into protected mode, chosen
+    /// after the runnable groups are picked (``ProtectedModeScheduling/seriesV1`` and
+    /// ``ProtectedModeScheduling/seriesV1Reviewed`` only).
+    var protectedCandidate: GroupHandle?
     /// Slots whose groups step 1 evicts, freed once their requests are acknowledged.
     var evicted = SlotSet()
     /// Slots whose updates the tick waits for.

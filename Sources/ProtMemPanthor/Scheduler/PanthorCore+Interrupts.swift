@@ -65,10 +65,12 @@ extension PanthorCore {
 
     /// `cs_slot_process_protm_pending_event_locked`: remember the queue and tick at once. The
     /// event itself stays unacknowledged until the tick acknowledges it for the top group.
-    /// Without protected memory the RFC WARNs and the job stays blocked.
+    /// Without protected memory the RFC WARNs and patch 7 returns early: the job stays
+    /// blocked. Patch 7's review makes the queue fatal instead, so the group leaves its slot.
     private mutating func processProtectedModePending(group: GroupHandle, queue: Int) {
         guard protectedMemoryReady, groups.update(group, { $0.protectedSuspendBuffer != nil }) == true else {
             record(.protectedModePendingIgnored(group, queue: queue))
+            if configuration.protectedModeScheduling == .seriesV1Reviewed { failGroup(group, .protectedModeUnavailable) }
             return
         }
         groups.update(group) { $0.protectedPendingMask |= 1 << UInt32(queue) }

@@ -49,7 +49,14 @@ extension PanthorCore {
             metrics.protectedModeEnterTimeouts += 1
             record(.protectedModeEnterTimedOut)
             record(.warning("FW protm enter timeout, scheduling a reset"))
-            scheduleReset("FW protm enter timeout", victims: .everyBoundGroup(.protectedModeEnterTimeout))
+            // The RFC and patch 7 as posted fail every CSG update of the tick; the review fails
+            // only the group that asked.
+            if configuration.protectedModeScheduling == .seriesV1Reviewed {
+                let victims: Set<GroupHandle> = protectedGroup.map { [$0] } ?? []
+                scheduleReset("FW protm enter timeout", victims: .groups(victims, .protectedModeEnterTimeout))
+            } else {
+                scheduleReset("FW protm enter timeout", victims: .everyBoundGroup(.protectedModeEnterTimeout))
+            }
         } else {
             protectedPending = false
             record(.protectedModeEnterAcknowledged)

@@ -22,7 +22,7 @@ import ProtMemTime
 /// priority, which is what forces a long protected job off the GPU.
 extension PanthorCore {
     mutating func queueTick() {
-        guard probed, !unplugged, reset == nil else { return }
+        guard probed, !unplugged, reset == nil, power == .on else { return }
         if tick.inProgress {
             tick.requested = true
             return
@@ -95,8 +95,22 @@ extension PanthorCore {
         }
         let runnable = tick.picked.count
         if runnable > slots.count { tick.picked.removeLast(runnable - slots.count) }
+        chooseProtectedCandidate()
         if tick.picked.count < slots.count { pickIdleGroups() }
         return runnable
+    }
+
+    /// Patch 7's "Check if the highest priority group want to switch to protected mode": the
+    /// first runnable group picked (the highest priority, first in run order). As posted it
+    /// is taken whatever it runs; as reviewed, only when it has pending protected queues. In
+    /// both, no other group is ever looked at.
+    private mutating func chooseProtectedCandidate() {
+        tick.protectedCandidate = nil
+        let policy = configuration.protectedModeScheduling
+        guard policy.choosesProtectedGroupInTick, !tick.picked.isEmpty else { return }
+        let top = tick.picked[0].handle
+        if policy == .seriesV1Reviewed, groups.update(top, { $0.protectedPendingMask }) ?? 0 == 0 { return }
+        tick.protectedCandidate = top
     }
 
     /// Panthor's tick has a second pass for the slots the runnable groups leave free: idle
@@ -106,6 +120,7 @@ extension PanthorCore {
     /// group still takes the slot first.
     private mutating func pickIdleGroups() {
         let firstIdle = tick.picked.endIndex
+        let protectedCandidatePriority = tick.protectedCandidate == nil ? nil : tick.picked[0].priority
         var position = 0
         // Every idle candidate is sorted in before any is cut, so an idle group on a slot late
         // in the run order still goes before one without a slot.
@@ -114,6 +129,10 @@ extension PanthorCore {
             position += 1
             let hasWork = gpu.rings.update(handle.ringSet) { $0.hasWork } ?? false
             guard let (priority, onSlot) = groups.update(handle, { $0.idlePlace(hasWork: hasWork) }) ?? nil else { continue }
+            // Patch 7, when the tick goes protected: "Pick only idle groups with equal or lower
+            // priority than the group triggering protected mode. Do not bother picking
+            // unscheduled idle groups."
+            if let ceiling = protectedCandidatePriority, !onSlot || priority > ceiling { continue }
             // Sorted by priority, then on a slot before not; stable in run order.
             var index = tick.picked.endIndex
             while index > firstIdle {
@@ -145,8 +164,16 @@ extension PanthorCore {
             // A group destroyed (and so released) while the tick waited cannot run either.
             let handle = tick.picked[index].handle
             if let (pendingMask, boundSlot) = groups.update(handle, { $0.canRun ? ($0.protectedPendingMask, $0.slot) : nil }) ?? nil {
-                let protectedForAnother = gpu.registers.status.contains(.protectedModeActive) && protectedGroup != handle
-                let acknowledge = priority == GroupEndpoint.maximumPriority && pendingMask != 0 && !protectedForAnother
+                let acknowledge: Bool
+                if configuration.protectedModeScheduling.choosesProtectedGroupInTick {
+                    // Patch 7 acknowledges its `protm_group`'s pending queues (none, as posted,
+                    // for a group with no protected work) and has no test of the GPU being
+                    // protected for another group already.
+                    acknowledge = handle == tick.protectedCandidate
+                } else {
+                    let protectedForAnother = gpu.registers.status.contains(.protectedModeActive) && protectedGroup != handle
+                    acknowledge = priority == GroupEndpoint.maximumPriority && pendingMask != 0 && !protectedForAnother
+                }
                 if let slot = boundSlot {
                     if acknowledge {
                         acknowledgeProtectedModePending(handle, slot: slot)
@@ -161,6 +188,7 @@ extension PanthorCore {
             index += 1
         }
         tick.picked.removeAll()
+        tick.protectedCandidate = nil
         applySlotUpdates(changed, stage: .startGroups)
     }
 
@@ -235,7 +263,13 @@ extension PanthorCore {
         tick.inProgress = false
         // A tick that timed out never reached the steps that empty these.
         tick.picked.removeAll()
+        tick.protectedCandidate = nil
         tick.evicted = SlotSet()
+        // A suspend that came while the tick ran goes on now that it is done.
+        if power == .suspending, reset == nil {
+            suspendGroups()
+            return
+        }
         if tick.requested {
             tick.requested = false
             queueTick()

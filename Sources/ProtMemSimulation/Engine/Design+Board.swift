@@ -9,7 +9,7 @@ extension Design {
     /// configuration, the protected heap workloads use, and whether userspace hands buffers in.
     /// `layout` says which region the reserved-region design's GPU points at (a board whose GPU
     /// node already has a `memory-region` keeps it under ``ReservedRegionLayout/perDevice``).
-    func apply(to configuration: BoardConfiguration, layout: ReservedRegionLayout = .perDevice) throws(SimulationError)
+    package func apply(to configuration: BoardConfiguration, layout: ReservedRegionLayout = .perDevice) throws(SimulationError)
         -> (BoardConfiguration, heap: String, userspace: Bool) {
         guard var gpu = configuration.gpu else { throw SimulationError("board \(configuration.name) has no Valhall CSF GPU") }
         var configuration = configuration

@@ -69,6 +69,7 @@ extension Simulation {
         report.devices = devices
         // Protected mode: periods and enter latency from the driver's own trace, as tallied.
         report.protectedIntervals = protectedMode.intervals.elements
+        report.protectedMode.enterRequests = UInt64(metrics.protectedModeEnterRequests)
         report.protectedMode.entries = UInt64(metrics.protectedModeEntries)
         report.protectedMode.exits = UInt64(metrics.protectedModeExits)
         report.protectedMode.timeInside = protectedMode.timeInside
@@ -121,6 +122,8 @@ extension Simulation {
                 }
                 protectedStart = nil
             case .resetScheduled(let why): recorder.instant("reset", category: "gpu", process: "gpu", at: event.time, args: [("reason", .string(why))])
+            case .suspended: recorder.instant("system suspend", category: "gpu", process: "gpu", at: event.time)
+            case .resumed: recorder.instant("system resume", category: "gpu", process: "gpu", at: event.time)
             default: break
             }
         }

@@ -66,7 +66,7 @@ public struct Simulation: Sendable {
     }
 
     private func runOnce(progress: ProgressReporter?, showingBoard show: ((Board) -> Void)?) throws(SimulationError) -> SimulationResult {
-        let (applied, heapName, userspace) = try design.apply(to: configuration, layout: reservedRegions)
+        let (applied, heapName, userspace) = try design.apply(to: Self.choosingAllocators(scenario.allocators, on: configuration), layout: reservedRegions)
         let configured = protectedSizes.isEmpty ? applied : try applied.resizingProtectedPools(protectedSizes)
         let pools = configured.protectedPools
         let regionUse = userspace ? nil : configured.gpuOwnRegion.map { GPURegionUse(name: $0.name, region: $0.range) }
@@ -79,6 +79,9 @@ public struct Simulation: Sendable {
         show?(board)
         try Self.checkHeapNames(scenario.workloads, on: board)
         if let heap = scenario.firmwareBufferHeap { try Self.checkHeapName(heap, on: board, field: ["firmware_buffer_heap"]) }
+        for (index, fault) in scenario.injectedFaults.enumerated() {
+            if let heap = fault.heap { try Self.checkHeapName(heap, on: board, field: ["inject", String(index), "heap"]) }
+        }
         let checker = InvariantChecker(board: board)
         checker.install()
         defer { checker.uninstall() }
@@ -99,7 +102,8 @@ public struct Simulation: Sendable {
         if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = (device.path, device.heapName) }
         let boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
             do {
-                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace, heapLookup: scenario.heapLookup)
+                return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace, heapLookup: scenario.heapLookup,
+                                         protectedModeScheduling: scenario.protectedModeScheduling)
             } catch {
                 throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
             }
@@ -113,8 +117,10 @@ public struct Simulation: Sendable {
         recorder.busFaults = board.bus.faults
         accounting.settle()
         var firmwareBuffer: DMABuf?
+        let ledger = scenario.injectedFaults.isEmpty ? nil : FrameLedger()
         let context = SimulationContext(board: board, events: events, seed: seed, gpu: gpu, protectedHeap: heapName, end: end, userspaceDesign: userspace,
-                                        recorder: recorder)
+                                        recorder: recorder, frames: ledger)
+        let injector = ledger.map { FaultInjector(context: context, faults: scenario.injectedFaults, ledger: $0, defaultHeap: heapName) }
         // Without a trace to write, the GPU's trace is tallied as it goes and forgotten.
         let protectedMode = ProtectedModeTally(periods: limits.protectedPeriods)
         if !recordsTrace { gpu.streamTrace { batch in protectedMode.consume(batch) } }
@@ -144,6 +150,7 @@ public struct Simulation: Sendable {
                 throw error
             }
         }
+        injector?.start()
         accounting.settle()
         regionUse?.sample(gpu)
 
@@ -177,6 +184,7 @@ public struct Simulation: Sendable {
         let atEnd = HeapMeasure.take(board)
         var report = RunReport(scenario: scenario.name, board: board.name, design: design.rawValue, seed: seed, duration: end.rawValue)
         report.shortfalls = shortfalls
+        report.injectedFaults = ledger?.outcomes ?? []
         report.probe = RunReport.Probe(order: scenario.probeOrder.rawValue, summary: booted.summary, deferrals: booted.deferrals, steps: booted.steps)
         Self.describePool(board, heapName, into: &report)
         violations.add(checker.check(scanFreeMemory: true))
@@ -195,6 +203,8 @@ public struct Simulation: Sendable {
 
         // Wind down: workloads give back, the GPU unplugs; then everything must be as at boot.
         recorder.windingDown = true
+        injector?.finish()
+        _ = context.gpu?.resume()
         deviceUse.freeze()
         for workload in workloads.reversed() { workload.finish(context) }
         if let firmwareBuffer { context.free(firmwareBuffer) }
@@ -207,6 +217,7 @@ public struct Simulation: Sendable {
 
         Self.fill(&report, board: board, metrics: metricsAtEnd, gpuName: gpu.name, protectedMode: protectedMode, context: context, atEnd: atEnd,
                   afterTeardown: afterTeardown, violations: violations.found)
+        report.protectedMode.scheduling = scenario.protectedModeScheduling.rawValue
         report.expectation = (scenario.expect ?? Scenario.Expectation()).judge(report, stated: scenario.expect != nil)
         var result = recordsTrace
             ? SimulationResult(report: report, footprint: footprint, eventsRun: events.executedCount) { Self.trace(recorder, gpuTrace: gpuTraceAtEnd) }
@@ -242,6 +253,22 @@ public struct Simulation: Sendable {
             if case .secureRecord(let stream) = workload, let bitstream = stream.bitstreamHeap { fields.append(("bitstream_heap", bitstream)) }
             for (key, heap) in fields { try checkHeapName(heap, on: board, field: ["workloads", String(index), key]) }
         }
+    }
+
+    /// `configuration` with each carve-out that `allocators` names on the allocator it gives;
+    /// a name that is no carve-out heap of the board is an error at `allocators.<name>`.
+    static func choosingAllocators(_ allocators: [String: PoolAllocatorKind], on configuration: BoardConfiguration) throws(SimulationError) -> BoardConfiguration {
+        var chosen = configuration
+        for (heap, kind) in allocators.sorted(by: { $0.key < $1.key }) {
+            guard let index = chosen.carveouts.firstIndex(where: { $0.heapName == heap }) else {
+                let names = configuration.carveouts.map { "\"\($0.heapName)\"" }
+                throw SimulationError("board \(configuration.name) has no carve-out heap \"\(heap)\" to choose an allocator for; "
+                                      + (names.isEmpty ? "it has no carve-out heaps" : "its carve-out heaps are \(names.joined(separator: ", "))"),
+                                      field: ["allocators", heap])
+            }
+            chosen.carveouts[index].allocator = kind
+        }
+        return chosen
     }
 
     /// `heap`, which the scenario names at `field`, is one the board has.

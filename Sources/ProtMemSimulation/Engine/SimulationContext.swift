@@ -25,6 +25,9 @@ final class SimulationContext: Sendable {
     let end: VirtualInstant
     /// Set when the run's GPU runs in the userspace design: buffers are handed in.
     let userspaceDesign: Bool
+    /// Frames finished and lost after each injected fault; `nil` when the scenario injects
+    /// none (the workloads then count nothing more than their work).
+    let frames: FrameLedger?
     /// The board's bus, which the producer writes its markers through.
     private let bus: Bus
 
@@ -40,7 +43,8 @@ final class SimulationContext: Sendable {
 
     /// `recorder` is the run's, made before the boot so that it sees the boot's buffers.
     init(board: Board, events: EventQueue, seed: UInt64, gpu: PanthorDevice?, protectedHeap: String, end: VirtualInstant, userspaceDesign: Bool,
-         recorder: Recorder = Recorder()) {
+         recorder: Recorder = Recorder(), frames: FrameLedger? = nil) {
+        self.frames = frames
         self.board = board
         self.recorder = recorder
         self.events = events
@@ -85,6 +89,7 @@ final class SimulationContext: Sendable {
             return buffer
         } catch {
             recorder.fault(owner, "allocating \(size) bytes from \(heapName): \(error)", at: now)
+            frames?.allocationFailed(at: now)
             return nil
         }
     }

@@ -76,6 +76,10 @@ extension Scenario {
                 try checkMapping(count, allowed: Set(ExpectedCount.fieldNames), path: "expect.\(name)", file: file)
             }
         }
+        for (index, fault) in (mapping["inject"]?.sequence ?? []).enumerated() {
+            guard let fields = fault.mapping else { continue }
+            try checkMapping(fields, allowed: Set(InjectedFault.CodingKeys.allCases.map(\.rawValue)), path: "inject[\(index)]", file: file)
+        }
         for (index, workload) in (mapping["workloads"]?.sequence ?? []).enumerated() {
             guard let fields = workload.mapping, let kind = fields["kind"]?.string, let allowed = Workload.allowedKeys(for: kind) else { continue }
             try checkMapping(fields, allowed: allowed, path: "workloads[\(index)]", file: file)
@@ -113,6 +117,21 @@ extension Scenario {
             if let count, let most = count.atMost, most < count.atLeast {
                 try fail(["expect", name], "at_least \(count.atLeast) is more than at_most \(most)")
             }
+        }
+        if injectedFaults.count > ScenarioLimits.maximumInjectedFaults {
+            try fail(["inject"], "has \(injectedFaults.count) faults; at most \(ScenarioLimits.maximumInjectedFaults)")
+        }
+        for (index, fault) in injectedFaults.enumerated() {
+            let base = ["inject", String(index)]
+            if fault.at.nanoseconds >= duration.nanoseconds { try fail(base + ["at"], "\(fault.at) is not before the scenario's end (\(duration))") }
+            if fault.kind.hasDuration {
+                guard let lasting = fault.duration else { try fail(base, "\(fault.kind) needs for: (how long it lasts)"); continue }
+                if lasting.nanoseconds == 0 { try fail(base + ["for"], "must be longer than zero") }
+                if lasting.nanoseconds > ScenarioLimits.maximumNanoseconds { try fail(base + ["for"], ktimeMax) }
+            } else if fault.duration != nil {
+                try fail(base + ["for"], "\(fault.kind) is an instant: it takes no for:")
+            }
+            if fault.heap != nil, fault.kind != .heapExhaustion { try fail(base + ["heap"], "only heap-exhaustion names a heap") }
         }
         var processes = 0, jobs = 0
         for (index, workload) in workloads.enumerated() {

@@ -1,3 +1,4 @@
+import ProtMemHeaps
 import ProtMemPanthor
 import ProtMemReport
 
@@ -20,7 +21,15 @@ public struct Scenario: Hashable, Sendable, Codable {
     /// world can read is Chia-I Wu's report: the firmware boots and faults only at
     /// `GLB_PROTM_ENTER`. The other designs ignore it.
     public var firmwareBufferHeap: String?
+    /// How the GPU driver enters protected mode (`protm_scheduling`): the RFC (the default),
+    /// patch 7 of the May 2026 series as posted, or that patch as its review asked.
+    public var protectedModeScheduling: ProtectedModeScheduling = .rfc
+    /// The allocator of each carve-out heap named here (`allocators:`, heap name to
+    /// allocator), over what the board's `protmem,allocator` says; the others keep theirs.
+    public var allocators: [String: PoolAllocatorKind] = [:]
     public var workloads: [Workload]
+    /// Faults injected at set times (`inject:`), the same under every design.
+    public var injectedFaults: [InjectedFault] = []
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
     public var expect: Expectation?
@@ -41,7 +50,8 @@ public struct Scenario: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
-             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap", workloads, expect
+             protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap",
+             protectedModeScheduling = "protm_scheduling", allocators, workloads, injectedFaults = "inject", expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,7 +96,16 @@ public struct Scenario: Hashable, Sendable, Codable {
                 "protected_heap_name is the module parameter of heap_source: module-param, not of \(heapLookup.source)")
         }
         firmwareBufferHeap = try container.decodeIfPresent(String.self, forKey: .firmwareBufferHeap)
+        protectedModeScheduling = try container.decodeChoice(ProtectedModeScheduling.self, forKey: .protectedModeScheduling,
+                                                             naming: "protected-mode scheduling") ?? .rfc
+        if container.contains(.allocators) {
+            let choices = try container.nestedContainer(keyedBy: HeapNameKey.self, forKey: .allocators)
+            for key in choices.allKeys {
+                allocators[key.stringValue] = try choices.decodeChoice(PoolAllocatorKind.self, forKey: key, naming: "allocator")
+            }
+        }
         workloads = try container.decode([Workload].self, forKey: .workloads)
+        injectedFaults = try container.decodeIfPresent([InjectedFault].self, forKey: .injectedFaults) ?? []
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
 
@@ -102,7 +121,14 @@ public struct Scenario: Hashable, Sendable, Codable {
         try container.encode(heapLookup.whenMissing.rawValue, forKey: .missingHeap)
         try container.encodeIfPresent(heapLookup.moduleParameter, forKey: .protectedHeapName)
         try container.encodeIfPresent(firmwareBufferHeap, forKey: .firmwareBufferHeap)
+        try container.encode(protectedModeScheduling.rawValue, forKey: .protectedModeScheduling)
+        if !allocators.isEmpty {
+            // In name order, so one scenario always encodes to the same bytes.
+            var choices = container.nestedContainer(keyedBy: HeapNameKey.self, forKey: .allocators)
+            for (heap, kind) in allocators.sorted(by: { $0.key < $1.key }) { try choices.encode(kind.rawValue, forKey: HeapNameKey(heap)) }
+        }
         try container.encode(workloads, forKey: .workloads)
+        if !injectedFaults.isEmpty { try container.encode(injectedFaults, forKey: .injectedFaults) }
         try container.encodeIfPresent(expect, forKey: .expect)
     }
 
@@ -133,6 +159,15 @@ public struct Scenario: Hashable, Sendable, Codable {
                                   violationCount: UInt64(report.violations.count))
         }
     }
+}
+
+/// A key that is a heap's name (the keys of `allocators:`).
+struct HeapNameKey: CodingKey {
+    let stringValue: String
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }
 
 /// How the GPU driver gets protected memory (ARCHITECTURE.md, "The four ways"): the scenario's name for the driver's ``ProtectedMemoryDesign`` (same cases, same spellings).

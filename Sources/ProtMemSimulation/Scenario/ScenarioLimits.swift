@@ -19,6 +19,8 @@ public enum ScenarioLimits {
     /// GPU groups one `mixed-gpu` workload may create: panthor's `MAX_GROUPS_PER_POOL`, the
     /// groups one DRM file may have (`GROUP_CREATE` fails beyond it).
     public static let maximumGroups = 128
+    /// Faults one scenario may inject (`inject:`): each is a measured episode in the report.
+    public static let maximumInjectedFaults = 64
 
     /// GPU jobs a scenario's `mixed-gpu` groups may submit, together: the model's own limit.
     /// Each job is submitted when the run starts and kept on its queue's ring until it

@@ -80,7 +80,8 @@ public enum Workload: Hashable, Sendable, Codable {
     public struct Churn: Hashable, Sendable, Codable {
         public var processes: UInt32
         public var operations: UInt32
-        public var heap: String
+        /// The heap churned; the design's protected heap when absent.
+        public var heap: String?
         /// Largest buffer, e.g. `4MiB`.
         public var maximumSize: ByteCount
 

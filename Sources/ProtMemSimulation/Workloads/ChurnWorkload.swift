@@ -29,13 +29,14 @@ final class ChurnWorkload: SimulatedWorkload, Sendable {
     init(_ churn: Workload.Churn) { self.churn = churn }
 
     func start(_ context: SimulationContext) throws(SimulationError) {
+        let name = churn.heap ?? context.protectedHeap
         for index in 0..<Int(churn.processes) {
             let process = context.userspace.spawn(name: "churn-\(index)")
             let heap: FileDescriptor
             do {
-                heap = try process.open("/dev/dma_heap/\(churn.heap)", flags: [.readOnly, .closeOnExec])
+                heap = try process.open("/dev/dma_heap/\(name)", flags: [.readOnly, .closeOnExec])
             } catch {
-                throw SimulationError("churn: /dev/dma_heap/\(churn.heap): \(error)")
+                throw SimulationError("churn: /dev/dma_heap/\(name): \(error)")
             }
             state.withLock { $0.processes.append(Churner(process: process, heap: heap, held: [])) }
         }
@@ -100,6 +101,7 @@ final class ChurnWorkload: SimulatedWorkload, Sendable {
                 }
             } catch {
                 context.recorder.fault(owner, "DMA_HEAP_IOCTL_ALLOC of \(pages << pageShift) bytes: \(error.name)", at: context.now)
+                context.frames?.allocationFailed(at: context.now)
             }
         }
         schedule(context)

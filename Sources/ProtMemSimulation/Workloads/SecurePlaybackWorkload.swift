@@ -117,7 +117,7 @@ private final class Frames: ScheduledAction, Sendable {
     static let pendingCompaction = 16
 
     private struct State {
-        var pending: [(frame: UInt64, job: JobHandle, target: Int)] = []
+        var pending: [(frame: UInt64, job: JobHandle, target: Int, submitted: VirtualInstant)] = []
         var pendingHead = 0
         var frame: UInt64 = 0
         /// `frame` modulo the decoded and the composed buffers' counts, kept beside it: each
@@ -127,7 +127,7 @@ private final class Frames: ScheduledAction, Sendable {
         /// Set when the workload finishes: a tick after it does nothing.
         var stopped = false
 
-        var waiting: (frame: UInt64, job: JobHandle, target: Int)? { pendingHead < pending.count ? pending[pendingHead] : nil }
+        var waiting: (frame: UInt64, job: JobHandle, target: Int, submitted: VirtualInstant)? { pendingHead < pending.count ? pending[pendingHead] : nil }
     }
     private let state = Mutex(State())
 
@@ -174,14 +174,23 @@ private final class Frames: ScheduledAction, Sendable {
             guard case .completed = progress else {
                 let state = gpu.jobState(first.job).map { "\($0)" } ?? "job gone"
                 context.recorder.fault("gpu", "compose of frame \(first.frame) failed: \(state)", at: now)
+                context.frames?.frameLost(at: now)
+                // A dead group takes no more jobs: the player makes a new one, as Mesa does.
+                _ = client.replaceFailedGroup(context)
                 continue
             }
             do {
                 try context.display.scanOutWithoutCRC(composed[first.target], frameSize: SecurePlaybackWorkload.sample)
                 context.recorder.didWork(displayWork)
                 context.recorder.slice(scanoutSlice, frame: first.frame, start: now, end: now + .microseconds(100))
+                // A composition normally goes out one period after its decode; one more than
+                // two periods late is a frame a player drops (a suspend, a reset's backlog).
+                if let frames = context.frames {
+                    if now.duration(since: first.submitted) > framePeriod + framePeriod { frames.frameLost(at: now) } else { frames.frameCompleted(at: now) }
+                }
             } catch {
                 context.recorder.fault("display", nil, error, at: now)
+                context.frames?.frameLost(at: now)
             }
         }
         var submitted: JobHandle?
@@ -195,6 +204,8 @@ private final class Frames: ScheduledAction, Sendable {
                 submitted = try client.gpu.submit(composeJobs[inputIndex][target], to: client.group)
             } catch {
                 context.recorder.fault("codec", "frame \(frame)", error, at: now)
+                context.frames?.frameLost(at: now)
+                _ = client.replaceFailedGroup(context)
             }
         }
         let (decodedCount, composedCount) = (decoded.count, composed.count)
@@ -203,7 +214,7 @@ private final class Frames: ScheduledAction, Sendable {
                 state.pending.removeFirst(state.pendingHead)
                 state.pendingHead = 0
             }
-            if let submitted { state.pending.append((frame, submitted, target)) }
+            if let submitted { state.pending.append((frame, submitted, target, now)) }
             state.frame = frame + 1
             state.inputIndex = inputIndex + 1 == decodedCount ? 0 : inputIndex + 1
             state.targetIndex = target + 1 == composedCount ? 0 : target + 1

@@ -81,6 +81,7 @@ final class SecureRecordWorkload: SimulatedWorkload, Sendable {
             context.recorder.slice(taken.captureSlice!, frame: frame, start: now, end: now + .nanoseconds(period.nanoseconds / 2))
         } catch {
             context.recorder.fault("camera", "frame \(frame)", error, at: now)
+            context.frames?.frameLost(at: now)
         }
         if let previous = taken.previous {
             do {
@@ -92,8 +93,10 @@ final class SecureRecordWorkload: SimulatedWorkload, Sendable {
                 }
                 context.recorder.didWork("codec")
                 context.recorder.slice(taken.encodeSlice!, frame: frame - 1, start: now, end: now + .nanoseconds(period.nanoseconds / 3))
+                context.frames?.frameCompleted(at: now)
             } catch {
                 context.recorder.fault("codec", "encoding frame \(frame - 1)", error, at: now)
+                context.frames?.frameLost(at: now)
             }
         }
         state.withLock { $0.frame = frame + 1 }

@@ -60,12 +60,16 @@ final class TrustedUIWorkload: SimulatedWorkload, Sendable {
                 do {
                     try context.display.scanOutWithoutCRC(layer.display, frameSize: SecurePlaybackWorkload.sample)
                     context.recorder.didWork("display")
+                    context.frames?.frameCompleted(at: now)
                 } catch {
                     context.recorder.fault("display", nil, error, at: now)
+                    context.frames?.frameLost(at: now)
                 }
             } else {
                 let state = client.gpu.jobState(job).map { "\($0)" } ?? "job gone"
                 context.recorder.fault("gpu", "trusted UI frame failed: \(state)", at: now)
+                context.frames?.frameLost(at: now)
+                _ = client.replaceFailedGroup(context)
             }
             last = nil
         }
@@ -75,6 +79,8 @@ final class TrustedUIWorkload: SimulatedWorkload, Sendable {
                                                     operations: [.fill(layer.va, size: SecurePlaybackWorkload.sample, byte: UInt8(truncatingIfNeeded: frame))]), to: client.group)
             } catch {
                 context.recorder.fault("gpu", "trusted UI submit: \(error)", at: now)
+                context.frames?.frameLost(at: now)
+                _ = client.replaceFailedGroup(context)
             }
         }
         state.withLock { [last] in

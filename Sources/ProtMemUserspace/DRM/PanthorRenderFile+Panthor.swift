@@ -233,7 +233,8 @@ extension PanthorRenderFile {
         var fatal: UInt32 = 0
         if case .failed(let reason) = gpu.groupState(group.handle) {
             switch reason {
-            case .jobFault, .protectedModeFault:
+            case .jobFault, .protectedModeFault, .protectedModeUnavailable:
+                // A queue in `fatal_queues`: the review's fatal CS_PROTM_PENDING is one too.
                 flags = PanthorUAPI.groupStateFatalFault
                 fatal = 1
             case .protectedModeEnterTimeout, .slotUpdateTimeout:
