@@ -24,7 +24,9 @@ import Testing
     @Test(arguments: [("churn.yaml", Design.heapByName, ReservedRegionLayout.perDevice),
                       ("secure-playback-4k60.yaml", .reservedRegion, .perDevice),
                       ("trusted-ui.yaml", .reservedRegion, .shared),
-                      ("mixed-gpu.yaml", .reservedRegion, .perDevice)])
+                      ("mixed-gpu.yaml", .reservedRegion, .perDevice),
+                      ("multiplex.yaml", .heapByName, .perDevice),
+                      ("multiplex.yaml", .reservedRegion, .perDevice)])
     func theMinimumRunsCleanAndOnePageLessDoesNot(_ file: String, _ design: Design, _ layout: ReservedRegionLayout) throws {
         let simulation = try Self.simulation(file, design, layout)
         let capacity = CapacitySearch(simulation).run()
