@@ -30,6 +30,9 @@ public struct DesignComparison: Codable, Hashable, Sendable {
         /// did not size (`--no-size`) or there is none (``minProtectedNote``).
         public var minProtectedBytes: UInt64? = nil
         public var minProtectedNote: String? = nil
+        /// Under reserved-region, what a region for every device would need at least
+        /// (``Capacity/perDeviceRegionsAtLeastBytes``); `nil` for the shared designs.
+        public var perDeviceRegionsAtLeastBytes: UInt64? = nil
         /// Each pool's search, when the comparison sized.
         public var pools: [Capacity.Pool] = []
         /// Virtual nanoseconds from power-on until the GPU was bound with its firmware booted.
@@ -115,6 +118,7 @@ public struct DesignComparison: Codable, Hashable, Sendable {
             row.protectedModeEntries = report.protectedMode.entries
             row.meanEnterLatencyNanoseconds = report.protectedMode.meanEnterLatency
             row.violations = report.violations.count
+            if design == .reservedRegion { row.perDeviceRegionsAtLeastBytes = result.pools.perDeviceRegionsAtLeastBytes }
             row.gpuReadyNs = result.gpuReadyNanoseconds
             row.probeAttempts = result.probeAttempts
             row.injectedFaults = report.injectedFaults
@@ -154,6 +158,7 @@ extension DesignComparison.Row {
         try container.encode(reservedProtectedBytes, forKey: .reservedProtectedBytes)
         try container.encode(minProtectedBytes, forKey: .minProtectedBytes)
         try container.encode(minProtectedNote, forKey: .minProtectedNote)
+        try container.encode(perDeviceRegionsAtLeastBytes, forKey: .perDeviceRegionsAtLeastBytes)
         try container.encode(pools, forKey: .pools)
         try container.encode(gpuReadyNs, forKey: .gpuReadyNs)
         try container.encode(probeAttempts, forKey: .probeAttempts)

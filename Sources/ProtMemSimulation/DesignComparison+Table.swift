@@ -4,12 +4,9 @@ extension DesignComparison {
     /// How wide the table `protmem compare` prints may be, in characters.
     public static let tableWidth = 120
 
-    /// The table `protmem compare` prints: a row per measure, a column per design, at most
-    /// ``tableWidth`` characters a line. A cell too long for its column (a probe's story, a
-    /// design's owner, a failure) is a numbered note under the table, written out in full;
-    /// designs that say the same thing share the note.
-    public var table: String {
-        let measures: [(label: String, value: (Row) -> String)] = [
+    /// The measures, a row each, in the order the table and the page show them.
+    var measures: [(label: String, value: (Row) -> String)] {
+        [
             ("probe", \.probe),
             ("owner of protected memory", \.owner),
             ("pool shared", \.sharedWithOtherDevices),
@@ -26,6 +23,7 @@ extension DesignComparison {
                 guard sized else { return "not sized" }
                 return row.minProtectedBytes.map(RunReport.bytesText) ?? row.minProtectedNote ?? "-"
             }),
+            ("region per device >=", { $0.perDeviceRegionsAtLeastBytes.map(RunReport.bytesText) ?? "-" }),
             ("min per pool", { [sized] row in sized ? Self.poolStory(row) : "-" }),
             ("GPU ready", { "\($0.gpuReadyNs) ns" }),
             ("probe attempts", { String($0.probeAttempts) }),
@@ -33,6 +31,14 @@ extension DesignComparison {
                 : "\($0.attacksSucceeded) of \($0.attacksRun)" + ($0.attacksThrough.isEmpty ? "" : ": " + $0.attacksThrough.joined(separator: ", ")) }),
             ("injected faults", { $0.injectedFaults.isEmpty ? "none" : $0.injectedFaults.map(\.comparisonCell).joined(separator: "; ") }),
         ]
+    }
+
+    /// The table `protmem compare` prints: a row per measure, a column per design, at most
+    /// ``tableWidth`` characters a line. A cell too long for its column (a probe's story, a
+    /// design's owner, a failure) is a numbered note under the table, written out in full;
+    /// designs that say the same thing share the note.
+    public var table: String {
+        let measures = self.measures
         let separator = 2
         let labelWidth = measures.map(\.label.count).max() ?? 0
         let columns = max(rows.count, 1)

@@ -33,12 +33,16 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print the comparison as JSON (sizes in bytes, times in virtual nanoseconds; README, \"Units in the JSON\").")
     var json = false
 
+    @Option(help: ArgumentHelp("Write an HTML page with the measures and a plot of reserved, peak and minimum protected memory per design.", valueName: "file"))
+    var html: String?
+
     @Flag(help: "Print one JSON object a line per (seed, design) run, for a sweep spread over a batch engine (README).")
     var jsonLines = false
 
     func validate() throws {
         if seed != nil, seeds != nil { throw ValidationError("--seed and --seeds: give one seed or a sweep, not both") }
         if json, jsonLines { throw ValidationError("--json and --json-lines: choose one output") }
+        if html != nil, seeds != nil || jsonLines { throw ValidationError("--html: the page shows one comparison, not a sweep (--seeds, --json-lines)") }
         if ReservedRegionLayout(rawValue: reservedRegions) == nil {
             throw ValidationError("--reserved-regions: unknown layout \"\(reservedRegions)\"; expected per-device or shared")
         }
@@ -49,8 +53,10 @@ struct Compare: ParsableCommand {
                                                                   firmware: firmware, checkEveryEvent: false).prepare()
         let layout = ReservedRegionLayout(rawValue: reservedRegions)!
         guard seeds != nil || jsonLines else {
+            if let html { try Output.checkWritable(html) }
             var comparison = DesignComparison.run(scenario, configuration: configuration, firmware: bytes, seed: seed, sizing: !noSize, reservedRegions: layout)
             comparison.recordAttacks(Self.designAttacks(on: configuration), note: Self.attacksNote)
+            if let html { try Output.write(comparison.html, to: html) }
             print(json ? try RunReportJSON.encode(comparison) : comparison.table)
             return
         }

@@ -32,13 +32,21 @@ struct Size: ParsableCommand {
     @Option(help: ArgumentHelp("A Mali CSF firmware image (as for simulate).", valueName: "file"))
     var firmware: String?
 
-    @Flag(help: "Print the result as JSON (sizes in bytes, times in virtual nanoseconds).")
+    @Option(help: ArgumentHelp("A sweep: N (the scenario's seed and the N-1 after it) or A...B; one search per seed, in parallel.", valueName: "seeds"))
+    var seeds: String?
+
+    @Flag(help: "Print the result as JSON (sizes in bytes, times in virtual nanoseconds); with --seeds, an array of them.")
     var json = false
+
+    @Flag(help: "Print one JSON object a line per seed's search.")
+    var jsonLines = false
 
     func validate() throws {
         if let design, Design(name: design) == nil {
             throw ValidationError("unknown design \"\(design)\"; expected one of \(Design.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if seed != nil, seeds != nil { throw ValidationError("--seed and --seeds: give one seed or a sweep, not both") }
+        if json, jsonLines { throw ValidationError("--json and --json-lines: choose one output") }
         if ReservedRegionLayout(rawValue: reservedRegions) == nil {
             throw ValidationError("--reserved-regions: unknown layout \"\(reservedRegions)\"; expected per-device or shared")
         }
@@ -50,7 +58,22 @@ struct Size: ParsableCommand {
                                                                   firmware: firmware, checkEveryEvent: false).prepare()
         var simulation = Simulation(scenario: scenario, configuration: configuration, design: chosen, seed: seed, firmware: bytes)
         simulation.reservedRegions = ReservedRegionLayout(rawValue: reservedRegions)!
-        let capacity = CapacitySearch(simulation).run()
-        print(json ? try RunReportJSON.encode(capacity) : capacity.text)
+        guard seeds != nil || jsonLines else {
+            let capacity = CapacitySearch(simulation).run()
+            print(json ? try RunReportJSON.encode(capacity) : capacity.text)
+            return
+        }
+        let list: [UInt64]
+        if let seeds {
+            do { list = try SeedList(parsing: seeds, base: scenario.seed).seeds } catch { throw ValidationError(error.description) }
+        } else {
+            list = [simulation.seed]
+        }
+        let sweep = CapacitySweep.run(simulation, seeds: list)
+        if jsonLines {
+            for capacity in sweep.capacities { print(try RunReportJSON.line(capacity)) }
+        } else {
+            print(json ? try RunReportJSON.encode(sweep.capacities) : sweep.text)
+        }
     }
 }

@@ -5,7 +5,8 @@ import Testing
 /// stable order, the same bytes every time.
 @Suite struct CompareCommandTests {
     static let keys = ["attacks_run", "attacks_succeeded", "attacks_through", "design", "failure", "faults", "fragmentation", "gpu_ready_ns", "injected_faults",
-                       "mean_enter_latency_nanoseconds", "min_protected_bytes", "min_protected_note", "owner", "peak_protected_bytes", "pools",
+                       "mean_enter_latency_nanoseconds", "min_protected_bytes", "min_protected_note", "owner", "peak_protected_bytes",
+                       "per_device_regions_at_least_bytes", "pools",
                        "probe", "probe_attempts", "protected_mode_entries", "reserved_protected_bytes", "shared_with_other_devices",
                        "soc_specific_code", "violations"]
 

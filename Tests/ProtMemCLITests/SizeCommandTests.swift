@@ -45,6 +45,19 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("protected-carveout: at ") && $0.contains("(one page less) the first failure") })
     }
 
+    @Test func aSweepIsEachSeedsSearch() throws {
+        let trustedUI = Self.scenarios.appendingPathComponent("trusted-ui.yaml").path
+        let sweep = try runProtMem(["size", "--scenario", trustedUI, "--seeds", "3...4", "--json-lines"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        var jobs: [String] = []
+        for seed in ["3", "4"] { jobs += try runProtMem(["size", "--scenario", trustedUI, "--seed", seed, "--json-lines"]).stdout.split(separator: "\n").map(String.init) }
+        #expect(sweep.stdout.split(separator: "\n").map(String.init) == jobs && jobs.count == 2)
+        let text = try runProtMem(["size", "--scenario", trustedUI, "--seeds", "2"])
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("SEED  RESERVED") } && lines.contains { $0.hasPrefix("3 ") } && lines.contains { $0.hasPrefix("4 ") })
+        #expect(lines.contains { $0.hasPrefix("min protected over 2 of 2 seeds: mean ") }, "\(lines)")
+    }
+
     @Test func aBadLayoutIsRefusedByName() throws {
         let result = try runProtMem(["size", "--reserved-regions", "split"])
         #expect(result.status != 0 && result.stderr.contains("--reserved-regions: unknown layout \"split\"; expected per-device or shared"), "\(result.stderr)")

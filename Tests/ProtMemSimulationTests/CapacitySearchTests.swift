@@ -1,6 +1,7 @@
 import ProtMemBoard
 import ProtMemMemory
 @testable import ProtMemSimulation
+import ProtMemTestSupport
 import Testing
 
 /// `protmem size`'s bisection is honest: the minimum it reports runs clean, and one page less
@@ -23,7 +24,9 @@ import Testing
     @Test(arguments: [("churn.yaml", Design.heapByName, ReservedRegionLayout.perDevice),
                       ("secure-playback-4k60.yaml", .reservedRegion, .perDevice),
                       ("trusted-ui.yaml", .reservedRegion, .shared),
-                      ("mixed-gpu.yaml", .reservedRegion, .perDevice)])
+                      ("mixed-gpu.yaml", .reservedRegion, .perDevice),
+                      ("multiplex.yaml", .heapByName, .perDevice),
+                      ("multiplex.yaml", .reservedRegion, .perDevice)])
     func theMinimumRunsCleanAndOnePageLessDoesNot(_ file: String, _ design: Design, _ layout: ReservedRegionLayout) throws {
         let simulation = try Self.simulation(file, design, layout)
         let capacity = CapacitySearch(simulation).run()
@@ -62,6 +65,10 @@ import Testing
         // Enough free in all, not in one piece.
         let free = try #require(below.freeBytes), largest = try #require(below.largestFreeExtentBytes)
         #expect(largest < free)
+        // Churn's processes peak at different moments: a region for each would need more than
+        // the shared pool's bisected minimum.
+        #expect(capacity.perDeviceRegionsAtLeastBytes > minimum, "\(capacity.perDeviceRegionsAtLeastBytes) against \(minimum)")
+        #expect(capacity.perDeviceRegionsAtLeastBytes == pool.devicePeaks.reduce(0) { $0 + $1.peakBytes })
     }
 
     @Test func thePerDevicePartitionSizesTheGPUsRegionOnItsOwn() throws {
@@ -87,6 +94,18 @@ import Testing
         #expect(media.devices == ["codec", "display"] && region.devices == ["gpu"])
         #expect(carveout.devicePeaks.first { $0.device == "gpu" }?.peakBytes == region.peakBytes)
         #expect(media.peakBytes + region.peakBytes == carveout.peakBytes)
+    }
+
+    /// A search makes runs that fail when a workload starts (the GPU's region a page short of
+    /// a group's suspend buffer, after the churn has started its processes): such a run lets go
+    /// of its board, its GPU and its processes as a run that ran does.
+    @Test func aRunWhoseWorkloadCannotStartLetsGoOfItsBoard() throws {
+        var simulation = try Self.simulation("churn.yaml", .reservedRegion)
+        let region = try #require(try simulation.run().pools.first { $0.pool.kind == .gpuMemoryRegion })
+        simulation.protectedSizes = [region.pool.name: region.peakBytes - pageSize]
+        var watch = BoardReleaseWatch()
+        #expect(throws: SimulationError.self) { _ = try simulation.run(progress: nil) { watch.watch($0) } }
+        watch.expectReleased()
     }
 
     @Test func lentPoolsReserveNothingAndAreNotSized() throws {

@@ -27,7 +27,7 @@ import Testing
         #expect(lines.contains { line in comparison.rows.allSatisfy { line.contains($0.design) } }, sourceLocation: sourceLocation)
         for label in ["probe", "owner of protected memory", "pool shared", "SoC code in GPU driver", "peak protected", "fragmentation",
                       "faults", "protected-mode entries", "mean enter latency", "invariant violations", "failure", "reserved protected",
-                      "min protected", "min per pool", "GPU ready", "probe attempts", "attacks succeeded", "injected faults"] {
+                      "min protected", "region per device >=", "min per pool", "GPU ready", "probe attempts", "attacks succeeded", "injected faults"] {
             #expect(lines.contains { $0.hasPrefix(label + "  ") }, "no row \(label)", sourceLocation: sourceLocation)
         }
         // Nothing cut: every cell's text is in the table, in its cell or in a note.

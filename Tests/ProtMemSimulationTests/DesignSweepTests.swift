@@ -50,4 +50,17 @@ import Testing
         #expect(table.split(separator: "\n").allSatisfy { $0.count <= DesignComparison.tableWidth })
         #expect(table.contains("3 seeds 5…11") && table.contains("\npeak protected bytes mean "))
     }
+
+    @Test func aCapacitySweepIsEachSeedsSearch() throws {
+        var scenario = try SimulationTests.scenario("churn.yaml")
+        scenario.duration = ScenarioDuration(nanoseconds: 100_000_000)
+        let simulation = Simulation(scenario: scenario, configuration: .builtinDefault, design: .reservedRegion)
+        let sweep = CapacitySweep.run(simulation, seeds: [5, 6])
+        #expect(sweep.capacities.map(\.seed) == [5, 6])
+        for capacity in sweep.capacities {
+            var seeded = Simulation(scenario: scenario, configuration: .builtinDefault, design: .reservedRegion, seed: capacity.seed)
+            seeded.recordsTrace = false
+            #expect(CapacitySearch(seeded).run() == capacity)
+        }
+    }
 }

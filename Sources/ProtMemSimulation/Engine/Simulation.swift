@@ -139,13 +139,14 @@ public struct Simulation: Sendable {
             } catch {
                 firstFailure?.fire("workloads[\(index)] (\(workload.name)): \(error)", at: events.now.rawValue)
                 // Give back what the failed start and those before it hold (a workload's
-                // scheduled tick holds the workload until it finishes), and wind down as a
-                // finished run does: events still queued hold the context, whose queue holds
-                // them, so the board would outlive the run; the GPU lets go of its buffers.
+                // scheduled tick holds the workload until it finishes).
                 for started in workloads[...index].reversed() { started.finish(context) }
+                // Then the GPU unplugs (failing what a half-made group left queued) and what
+                // the finishes scheduled runs (a process's exit), so nothing the queue holds
+                // keeps the board, its devices or a process alive after the error.
                 if let firmwareBuffer { context.free(firmwareBuffer) }
-                _ = events.runUntilEmpty(limit: 1_000_000)
                 gpu.unplug()
+                _ = events.runUntilEmpty(limit: 1_000_000)
                 throw error
             }
         }

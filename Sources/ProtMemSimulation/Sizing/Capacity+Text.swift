@@ -19,6 +19,7 @@ extension Capacity {
             lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
         }
         lines.append("")
+        lines += DesignComparison.wrapped("a region for every device would need at least \(bytes(perDeviceRegionsAtLeastBytes)): each device's own peak, added up", indent: 0)
         if let problem { lines += DesignComparison.wrapped("not clean at the board's own sizes: \(problem)", indent: 0) }
         if let minProtectedNote { lines += DesignComparison.wrapped("no total minimum: \(minProtectedNote)", indent: 0) }
         for pool in pools where !pool.devicePeaks.isEmpty {

@@ -56,6 +56,11 @@ public struct Capacity: Codable, Hashable, Sendable {
     /// none (``minProtectedNote`` says why).
     public var minProtectedBytes: UInt64?
     public var minProtectedNote: String?
+    /// What a region for every device would need at least: each device's own peak in each
+    /// pool, added up (a static partition must hold every device's peak in that device's
+    /// region, whenever the peaks fall; not bisected, and fragmentation inside a region could
+    /// only add to it). Above ``peakProtectedBytes`` when the devices' peaks do not coincide.
+    public var perDeviceRegionsAtLeastBytes: UInt64 = 0
     /// Simulation runs the search made in all, the run at the board's sizes included.
     public var runs: Int
 }

@@ -91,6 +91,7 @@ public struct CapacitySearch: Sendable {
         }
         capacity.reservedProtectedBytes = capacity.pools.reduce(0) { $0 + $1.reservedBytes }
         capacity.peakProtectedBytes = capacity.pools.reduce(0) { $0 + $1.peakBytes }
+        capacity.perDeviceRegionsAtLeastBytes = result.pools.perDeviceRegionsAtLeastBytes
         if capacity.clean {
             let missing = capacity.pools.filter { $0.minBytes == nil && $0.peakBytes > 0 }
             if missing.isEmpty {

@@ -17,6 +17,9 @@ final class DeviceUse: Sendable {
     }
     private struct State {
         var held: [UInt64: Held] = [:]
+        /// Inodes exported and not yet owned, in export order: empty after most events, so
+        /// the walk after each event costs nothing then.
+        var unclaimed: [UInt64] = []
         var current: [String: [String: UInt64]] = [:]
         var peaks: [String: [String: UInt64]] = [:]
         var frozen = false
@@ -44,7 +47,10 @@ final class DeviceUse: Sendable {
     func exported(_ buffer: DMABuf) {
         guard let pool = buffer.heapName, pools.contains(pool) else { return }
         let inode = buffer.inode, size = buffer.size
-        state.withLock { $0.held[inode] = Held(pool: pool, size: size, buffer: buffer) }
+        state.withLock { state in
+            state.held[inode] = Held(pool: pool, size: size, buffer: buffer)
+            state.unclaimed.append(inode)
+        }
     }
 
     /// Whoever allocated the buffer names its owner.
@@ -63,11 +69,12 @@ final class DeviceUse: Sendable {
     /// The buffers are asked with the lock let go.
     func attributeUnclaimed() {
         let pending = state.withLock { state -> [(UInt64, DMABuf)]? in
-            let waiting = state.held.compactMap { inode, held in held.buffer.map { (inode, $0) } }
-            return waiting.isEmpty ? nil : waiting
+            guard !state.unclaimed.isEmpty else { return nil }
+            defer { state.unclaimed = [] }
+            return state.unclaimed.compactMap { inode in state.held[inode]?.buffer.map { (inode, $0) } }
         }
         guard let pending else { return }
-        let owners = pending.sorted { $0.0 < $1.0 }.map { inode, buffer in (inode, buffer.attachedDevices.first?.name) }
+        let owners = pending.map { inode, buffer in (inode, buffer.attachedDevices.first?.name) }
         state.withLock { state in
             for (inode, device) in owners {
                 guard var held = state.held[inode], held.owner == nil else { continue }

@@ -22,6 +22,11 @@ public struct PoolUse: Codable, Hashable, Sendable {
     public var devices: [String] { devicePeaks.map(\.device) }
 }
 
+extension [PoolUse] {
+    /// Every device's own peak in every pool, added up (``Capacity/perDeviceRegionsAtLeastBytes``).
+    var perDeviceRegionsAtLeastBytes: UInt64 { reduce(0) { $0 + $1.devicePeaks.reduce(0) { $0 + $1.peakBytes } } }
+}
+
 extension Simulation {
     /// Each searchable pool's free bytes and largest free extent now, on `board`.
     static func poolStates(_ board: Board, pools: [ProtectedPool], region: GPURegionUse?) -> [FirstFailure.PoolState] {

@@ -42,6 +42,7 @@ public struct DesignSweep: Codable, Hashable, Sendable {
         ("reserved_protected_bytes", { Double($0.reservedProtectedBytes) }),
         ("peak_protected_bytes", { Double($0.peakProtectedBytes) }),
         ("min_protected_bytes", { row in row.minProtectedBytes.map { Double($0) } }),
+        ("per_device_regions_at_least_bytes", { row in row.perDeviceRegionsAtLeastBytes.map { Double($0) } }),
         ("fragmentation", { $0.fragmentation }),
         ("faults", { Double($0.faults) }),
         ("violations", { Double($0.violations) }),

@@ -64,11 +64,12 @@ final class ChurnWorkload: SimulatedWorkload, Sendable {
 
     private func step(_ context: SimulationContext) {
         let count = state.withLock { state -> Int in
-            // Finished (its processes exited) with a step still queued: nothing to do.
             guard !state.processes.isEmpty else { return 0 }
             state.done += 1
             return state.processes.count
         }
+        // Finished (its processes exited) before this step came due: a run whose later
+        // workload failed to start drains the queue after the finish.
         guard count > 0 else { return }
         let index = Int(context.nextRandom() % UInt64(count))
         let (process, heap, heldCount) = state.withLock { ($0.processes[index].process, $0.processes[index].heap, $0.processes[index].held.count) }
