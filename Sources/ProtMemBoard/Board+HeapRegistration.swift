@@ -39,6 +39,13 @@ extension Board {
         try registerHeaps { $0 == provider }
     }
 
+    /// The provider's heaps but those named in `never`: their module never loads, so they
+    /// stay unregistered (and ``unregisteredHeaps`` lists them) however long the board runs.
+    @discardableResult
+    public func registerHeaps(of provider: HeapProvider, except never: Set<String>) throws(BoardError) -> [String] {
+        try registerHeaps(where: { $0 == provider }, except: never)
+    }
+
     /// Heaps built but not registered yet, with their providers and operations (whose
     /// statistics say what each has free before anything can allocate from it).
     public var unregisteredHeaps: [(provider: HeapProvider, name: String, ops: any DMAHeapOps)] {
@@ -46,10 +53,10 @@ extension Board {
     }
 
     @discardableResult
-    func registerHeaps(where chosen: (HeapProvider) -> Bool) throws(BoardError) -> [String] {
+    func registerHeaps(where chosen: (HeapProvider) -> Bool, except never: Set<String> = []) throws(BoardError) -> [String] {
         let due = pendingHeaps.withLock { pending in
-            let due = pending.filter { chosen($0.provider) }
-            pending.removeAll { chosen($0.provider) }
+            let due = pending.filter { chosen($0.provider) && !never.contains($0.name) }
+            pending.removeAll { chosen($0.provider) && !never.contains($0.name) }
             return due
         }
         var names: [String] = []

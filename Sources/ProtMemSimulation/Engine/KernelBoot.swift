@@ -13,6 +13,9 @@ struct KernelBoot {
     /// path and the heap it exports.
     let supplier: (path: String, heap: String)?
     let gpuName: String
+    /// Heaps whose module never loads, and providers that never come up.
+    var unavailableHeaps: Set<String> = []
+    var unavailableProviders: Set<HeapProvider> = []
     let makeGPU: @Sendable () throws(SimulationError) -> PanthorDevice
 
     struct Outcome {
@@ -72,12 +75,18 @@ struct KernelBoot {
                 try logAttempts("at once")
             case .provider(let provider):
                 guard isPresent(provider) else { continue }
+                if unavailableProviders.contains(provider) {
+                    steps.append("\(provider): never comes up (unavailable_providers): no device binds, no heap registers")
+                    continue
+                }
                 let names: [String]
                 do {
-                    names = try board.registerHeaps(of: provider)
+                    names = try board.registerHeaps(of: provider, except: unavailableHeaps)
                 } catch {
                     throw SimulationError("\(error)")
                 }
+                let never = board.unregisteredHeaps.filter { $0.provider == provider && unavailableHeaps.contains($0.name) }.map(\.name)
+                if !never.isEmpty { steps.append("\(provider): \(never.joined(separator: ", ")) never registers (unavailable_heaps: its module never loads)") }
                 // A provider binds its own device; module-init heaps bind none, except the heap
                 // device a device link names, which binds when its heap is up.
                 let supplierBound = supplier.map { names.contains($0.heap) } == true

@@ -79,6 +79,7 @@ public struct Simulation: Sendable {
         show?(board)
         try Self.checkHeapNames(scenario.workloads, on: board)
         if let heap = scenario.firmwareBufferHeap { try Self.checkHeapName(heap, on: board, field: ["firmware_buffer_heap"]) }
+        for (index, heap) in scenario.unavailableHeaps.enumerated() { try Self.checkHeapName(heap, on: board, field: ["unavailable_heaps", String(index)]) }
         for (index, fault) in scenario.injectedFaults.enumerated() {
             if let heap = fault.heap { try Self.checkHeapName(heap, on: board, field: ["inject", String(index), "heap"]) }
         }
@@ -100,7 +101,7 @@ public struct Simulation: Sendable {
         let start = BoardStart(free: Dictionary(uniqueKeysWithValues: board.unregisteredHeaps.map { ($0.name, $0.ops.statistics.free) }))
         var supplier: (path: String, heap: String)?
         if !userspace, case .heapDevice(let device) = configured.gpu?.design { supplier = (device.path, device.heapName) }
-        let boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
+        var boot = KernelBoot(board: board, order: scenario.probeOrder, supplier: supplier, gpuName: configured.gpu?.deviceName ?? "gpu") { () throws(SimulationError) in
             do {
                 return try board.makeGPU(firmware: firmware, events: events, userspaceProtectedMemory: userspace, heapLookup: scenario.heapLookup,
                                          protectedModeScheduling: scenario.protectedModeScheduling)
@@ -108,6 +109,8 @@ public struct Simulation: Sendable {
                 throw SimulationError("the GPU did not come up under the \(design.rawValue) design: \(error)")
             }
         }
+        boot.unavailableHeaps = Set(scenario.unavailableHeaps)
+        boot.unavailableProviders = Set(scenario.unavailableProviders)
         let booted = try boot.run(designName: design.rawValue)
         let gpu = booted.gpu
         let gpuReady = events.now.rawValue

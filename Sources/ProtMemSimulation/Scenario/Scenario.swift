@@ -1,3 +1,4 @@
+import ProtMemBoard
 import ProtMemHeaps
 import ProtMemPanthor
 import ProtMemReport
@@ -30,6 +31,12 @@ public struct Scenario: Hashable, Sendable, Codable {
     public var workloads: [Workload]
     /// Faults injected at set times (`inject:`), the same under every design.
     public var injectedFaults: [InjectedFault] = []
+    /// Heaps whose module never loads (`unavailable_heaps`): they never register, whatever the
+    /// probe order; what the GPU's probe then does is `missing_heap`'s.
+    public var unavailableHeaps: [String] = []
+    /// Heap providers that never come up (`unavailable_providers`: `optee` for a TEE that is
+    /// not there, `arm_ffa`): no device binds, none of their heaps registers.
+    public var unavailableProviders: [HeapProvider] = []
     /// What the run should report (`expect:`); without it, no violation and any number of
     /// faults.
     public var expect: Expectation?
@@ -51,7 +58,8 @@ public struct Scenario: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, seed, board, design, duration, probeOrder = "probe_order", heapSource = "heap_source", missingHeap = "missing_heap",
              protectedHeapName = "protected_heap_name", firmwareBufferHeap = "firmware_buffer_heap",
-             protectedModeScheduling = "protm_scheduling", allocators, workloads, injectedFaults = "inject", expect
+             protectedModeScheduling = "protm_scheduling", allocators, workloads, injectedFaults = "inject",
+             unavailableHeaps = "unavailable_heaps", unavailableProviders = "unavailable_providers", expect
     }
 
     public init(from decoder: any Decoder) throws {
@@ -106,6 +114,15 @@ public struct Scenario: Hashable, Sendable, Codable {
         }
         workloads = try container.decode([Workload].self, forKey: .workloads)
         injectedFaults = try container.decodeIfPresent([InjectedFault].self, forKey: .injectedFaults) ?? []
+        unavailableHeaps = try container.decodeIfPresent([String].self, forKey: .unavailableHeaps) ?? []
+        let providerNames = try container.decodeIfPresent([String].self, forKey: .unavailableProviders) ?? []
+        for name in providerNames {
+            guard let provider = HeapProvider.scenarioNamed(name) else {
+                throw DecodingError.dataCorruptedError(forKey: .unavailableProviders, in: container, debugDescription:
+                    "unknown heap provider \"\(name)\"; expected one of \(HeapProvider.scenarioNames.joined(separator: ", "))")
+            }
+            unavailableProviders.append(provider)
+        }
         expect = try container.decodeIfPresent(Expectation.self, forKey: .expect)
     }
 
@@ -129,6 +146,8 @@ public struct Scenario: Hashable, Sendable, Codable {
         }
         try container.encode(workloads, forKey: .workloads)
         if !injectedFaults.isEmpty { try container.encode(injectedFaults, forKey: .injectedFaults) }
+        if !unavailableHeaps.isEmpty { try container.encode(unavailableHeaps, forKey: .unavailableHeaps) }
+        if !unavailableProviders.isEmpty { try container.encode(unavailableProviders.map(\.scenarioName), forKey: .unavailableProviders) }
         try container.encodeIfPresent(expect, forKey: .expect)
     }
 
@@ -222,4 +241,19 @@ extension KeyedDecodingContainer {
         }
         return value
     }
+}
+
+extension HeapProvider {
+    /// The provider's name in a scenario (`unavailable_providers`): the driver's directory.
+    public var scenarioName: String {
+        switch self {
+        case .dmaBufHeaps: "dma-buf-heaps"
+        case .armFFA: "arm_ffa"
+        case .optee: "optee"
+        }
+    }
+
+    static var scenarioNames: [String] { allCases.map(\.scenarioName) }
+
+    static func scenarioNamed(_ name: String) -> HeapProvider? { allCases.first { $0.scenarioName == name } }
 }
