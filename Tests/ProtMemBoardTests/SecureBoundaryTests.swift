@@ -12,6 +12,7 @@ import Testing
         "ProtMemCSF/Hardware/GPUMemoryAccess.swift": "the GPU hardware's protected-mode identity",
         "ProtMemCSF/Hardware/PhysicalChunks+Privileged.swift": "scatter transfers for the GPU's protected mode",
         "ProtMemSimulation/InvariantChecker.swift": "the oracle: it observes every transaction and reads free protected memory",
+        "ProtMemSimulation/Engine/FaultInjector.swift": "the harness's fault injection: OP-TEE refusing reclaims, as a secure endpoint holding the memory would",
         "ProtMemTestSupport/HeapConformance.swift": "tests read protected heaps as the secure CPU",
     ]
 

@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("  - {kind: gpu-meltdown, at: 300ms}", "i.yaml:5:12: error: inject[0].kind: unknown fault kind \"gpu-meltdown\"; expected one of gpu-reset-protected, heap-exhaustion, suspend-resume"),
+        ("  - {kind: gpu-meltdown, at: 300ms}", "i.yaml:5:12: error: inject[0].kind: unknown fault kind \"gpu-meltdown\"; expected one of gpu-reset-protected, heap-exhaustion, suspend-resume, refused-reclaim"),
         ("  - {kind: heap-exhaustion, at: 300ms}", "i.yaml:5:5: error: inject[0]: heap-exhaustion needs for: (how long it lasts)"),
         ("  - {kind: gpu-reset-protected, at: 300ms, for: 1ms}", "error: inject[0].for: gpu-reset-protected is an instant: it takes no for:"),
         ("  - {kind: suspend-resume, at: 2s, for: 1ms}", "error: inject[0].at: 2s is not before the scenario's end (1s)"),
@@ -113,5 +113,38 @@ import Testing
         #expect {
             _ = try Self.run(scenario)
         } throws: { "\($0)".contains("inject.0.heap") || "\($0)".contains("no heap \"nosuch\"") }
+    }
+}
+
+/// A refused reclaim needs OP-TEE's dynamic pool (memory lent from CMA on demand).
+@Suite struct RefusedReclaimTests {
+    static let scenario = """
+        name: refused-reclaim
+        seed: 4
+        duration: 1s
+        inject:
+          - {kind: refused-reclaim, at: 200ms, for: 300ms}
+        workloads:
+          - {kind: trusted-ui, resolution: 1280x720, frame_rate: 30}
+          - {kind: churn, processes: 1, operations: 2000, heap: "protected,secure-video", max_size: 64KiB}
+        """
+
+    /// While OP-TEE refuses reclaims the pool keeps what it lent; the report counts the
+    /// refusals, and once reclaims come back the pool gives everything back (no leak at the end).
+    @Test func whileReclaimsAreRefusedThePoolKeepsWhatItLent() throws {
+        let report = try Simulation(scenario: try Scenario.parse(Self.scenario), configuration: .builtinOPTEEDynamic).run().report
+        let outcome = try #require(report.injectedFaults.first)
+        #expect(outcome.kind == "refused-reclaim" && outcome.duration == 300_000_000)
+        #expect(outcome.detail.contains("RECLAIM_PROTMEM refused (TEE_ERROR_BUSY)"), "\(outcome.detail)")
+        let refused = Int(outcome.detail.prefix { $0.isNumber }) ?? 0
+        #expect(refused > 0, "\(outcome.detail)")
+        #expect(outcome.recovered == true)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+    }
+
+    /// On a board without the dynamic pool there is nothing to refuse, and the report says so.
+    @Test func nothingToRefuseWithoutADynamicPool() throws {
+        let report = try Simulation(scenario: try Scenario.parse(Self.scenario), configuration: .builtinDefault).run().report
+        #expect(report.injectedFaults.first?.detail == "no OP-TEE dynamic pool on this board: nothing to refuse")
     }
 }

@@ -82,6 +82,13 @@ extension OPTEEOS {
             finish(&argument, injected, .tee)
             return
         }
+        if state.withLock({ state in
+            if state.refusingReclaims { state.reclaimsRefused += 1 }
+            return state.refusingReclaims
+        }) {
+            finish(&argument, .busy, .tee)
+            return
+        }
         let cookie = parameters[0].c
         guard let record = state.withLock({ $0.lent[cookie] }) else {
             finish(&argument, .badParameters, .tee)

@@ -30,6 +30,10 @@ public final class OPTEEOS: Sendable {
         var lent: [UInt64: ProtectionRecord] = [:]
         /// Set when the board injects a failure for the next protected-memory command.
         var failNextProtectedMemoryCommand: TEEResult?
+        /// Every `RECLAIM_PROTMEM` answers `TEE_ERROR_BUSY` while set (fault injection), and
+        /// how many were refused so.
+        var refusingReclaims = false
+        var reclaimsRefused = 0
         var staticProtection: ProtectionRecord?
     }
 
@@ -65,6 +69,17 @@ public final class OPTEEOS: Sendable {
     }
     /// Ranges lent to OP-TEE now, by cookie.
     public var lentRanges: [PhysicalRange] { state.withLock { $0.lent.values.map(\.range).sorted { $0.base < $1.base } } }
+
+    /// While `on`, every `RECLAIM_PROTMEM` answers `TEE_ERROR_BUSY`, as when a secure
+    /// endpoint still uses the memory (fault injection); returns how many were refused so far.
+    @_spi(SecureWorld)
+    @discardableResult
+    public func refuseReclaims(_ on: Bool) -> Int {
+        state.withLock { state in
+            state.refusingReclaims = on
+            return state.reclaimsRefused
+        }
+    }
 
     /// Makes the next `LEND_PROTMEM`/`RECLAIM_PROTMEM` answer `result` (fault injection).
     @_spi(SecureWorld)

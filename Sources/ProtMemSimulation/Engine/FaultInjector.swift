@@ -1,5 +1,7 @@
 import ProtMemDMABuf
 import ProtMemPanthor
+@_spi(SecureWorld) import ProtMemSecureWorld
+import ProtMemTEE
 import ProtMemTime
 import Synchronization
 
@@ -36,7 +38,7 @@ final class FaultInjector: Sendable {
         let fault = faults[index]
         let now = context.now
         let lasting = VirtualDuration(nanoseconds: fault.duration?.nanoseconds ?? 0)
-        ledger.faultInjected(fault.kind, at: now, lasting: lasting)
+        let episode = ledger.faultInjected(fault.kind, at: now, lasting: lasting)
         context.recorder.instant("inject \(fault.kind)", category: "fault", process: "faults", at: now)
         switch fault.kind {
         case .gpuResetInProtectedMode:
@@ -54,6 +56,16 @@ final class FaultInjector: Sendable {
             guard let gpu = context.gpu else { return ledger.note("the board has no GPU") }
             if !gpu.suspend() { ledger.note("the GPU was not on: nothing suspended") }
             _ = context.events.schedule(at: now + lasting, "resume") { [context] in _ = context.gpu?.resume() }
+        case .refusedReclaim:
+            guard let os = context.board.secureMonitor.trustedOS, context.board.teeHeaps.contains(where: { $0.pool is TEEDynamicPool }) else {
+                return ledger.note("no OP-TEE dynamic pool on this board: nothing to refuse")
+            }
+            let before = os.refuseReclaims(true)
+            _ = context.events.schedule(at: now + lasting, "reclaims allowed again") { [self] in
+                let refused = os.refuseReclaims(false) - before
+                let lent = os.lentRanges.reduce(0) { $0 + $1.size }
+                ledger.note(episode: episode, "\(refused) RECLAIM_PROTMEM refused (TEE_ERROR_BUSY); \(lent) bytes lent when reclaims came back")
+            }
         }
     }
 

@@ -29,17 +29,21 @@ final class FrameLedger: Sendable {
     }
     private let state = Mutex(State())
 
-    /// Opens the episode of a fault injected now.
-    func faultInjected(_ kind: InjectedFault.Kind, at time: VirtualInstant, lasting duration: VirtualDuration) {
-        state.withLock { $0.episodes.append(Episode(kind: kind, at: time, clears: time + duration)) }
+    /// Opens the episode of a fault injected now; returns its number, for later notes.
+    @discardableResult
+    func faultInjected(_ kind: InjectedFault.Kind, at time: VirtualInstant, lasting duration: VirtualDuration) -> Int {
+        state.withLock { state in
+            state.episodes.append(Episode(kind: kind, at: time, clears: time + duration))
+            return state.episodes.count - 1
+        }
     }
 
-    /// Notes what the injection did (the bytes taken, the entry it took effect at).
-    func note(_ detail: String) {
+    /// Notes what the injection did (the bytes taken, the entry it took effect at), on the
+    /// latest episode or on episode `number`.
+    func note(episode number: Int? = nil, _ detail: String) {
         state.withLock { state in
-            guard !state.episodes.isEmpty else { return }
-            let last = state.episodes.count - 1
-            state.episodes[last].detail += state.episodes[last].detail.isEmpty ? detail : "; " + detail
+            guard let index = number ?? (state.episodes.isEmpty ? nil : state.episodes.count - 1), state.episodes.indices.contains(index) else { return }
+            state.episodes[index].detail += state.episodes[index].detail.isEmpty ? detail : "; " + detail
         }
     }
 

@@ -13,6 +13,10 @@ public struct InjectedFault: Hashable, Sendable, Codable {
         /// System suspend, and resume `for` the given time later: the GPU's groups are saved
         /// and its MCU halted, then restarted on its sections as they are.
         case suspendResume = "suspend-resume"
+        /// OP-TEE refuses every `RECLAIM_PROTMEM` (`TEE_ERROR_BUSY`) `for` the given time: its
+        /// dynamic pool cannot give memory back to CMA, so what the pool lends stays lent and
+        /// protected. Boards without OP-TEE's dynamic pool have nothing to refuse.
+        case refusedReclaim = "refused-reclaim"
 
         public var description: String { rawValue }
 
