@@ -3,7 +3,8 @@ import ProtMemReport
 extension DesignComparison {
     /// `protmem compare --html`: a self-contained page (no scripts, no external files) with the
     /// table's measures as an HTML table (designs as columns, every cell in full), the plot of
-    /// reserved, peak and minimum protected memory per design, and each design's pools.
+    /// reserved, peak and minimum protected memory per design, the plot of each injected
+    /// fault's recovery per design (when the scenario injects any), and each design's pools.
     public var html: String {
         func escape(_ text: String) -> String { HTMLText.escape(text) }
         var table = "<table class=\"measures\"><tr><th></th>" + rows.map { "<th>\(escape($0.design))</th>" }.joined() + "</tr>\n"
@@ -15,6 +16,11 @@ extension DesignComparison {
         let plot = DesignMemory.plot(rows.map {
             DesignMemory(design: $0.design, reservedBytes: $0.reservedProtectedBytes, peakBytes: $0.peakProtectedBytes, minimumBytes: $0.minProtectedBytes)
         })
+        let recoveries = rows.flatMap { row in
+            row.injectedFaults.map { FaultRecovery(design: row.design, fault: "\($0.kind) at \(RunReport.fixed(Double($0.at) / 1e9, 3)) s",
+                                                   recoveryTime: $0.recovered == true ? $0.recoveryTime : nil, framesLost: $0.framesLost) }
+        }
+        let recovery = recoveries.isEmpty ? "" : "<h2>Fault recovery</h2>\n" + FaultRecovery.plot(recoveries)
         var pools = ""
         for row in rows where !row.pools.isEmpty {
             pools += "<h3>\(escape(row.design))</h3>\n<table class=\"pools\"><tr><th>pool</th><th>kind</th><th>reserved</th><th>peak</th><th>min</th>"
@@ -52,6 +58,7 @@ extension DesignComparison {
         <p>Board <b>\(escape(board))</b>, probe order \(escape(probeOrder)), seed \(seed), reserved regions \(escape(reservedRegions)).</p>
         <h2>Protected memory</h2>
         \(plot)
+        \(recovery)
         <h2>Measures</h2>
         \(table)
         <p>\(escape(attacksNote)).</p>

@@ -59,4 +59,26 @@ import Testing
         let problems = try HeadlessChromium.layoutProblems(of: html, width: 800, in: directory)
         #expect(problems.isEmpty, "\(problems.prefix(5))")
     }
+
+    /// A scenario with injected faults: a group of bars a fault, a bar a design that recovered,
+    /// its recovery time in the tooltip and the frames it lost beside it; Chromium lays it out
+    /// without overflow.
+    @Test func injectedFaultsGetARecoveryPlot() throws {
+        var scenario = try SimulationTests.scenario("faults-during-playback.yaml")
+        scenario.workloads.removeAll { if case .churn = $0 { true } else { false } }
+        let comparison = DesignComparison.run(scenario, configuration: .builtinDefault, firmware: SyntheticFirmware.image, sizing: false)
+        let html = comparison.html
+        #expect(HTMLLayout.overflows(in: html).isEmpty, "\(HTMLLayout.overflows(in: html).prefix(5))")
+        let plot = try #require(HTMLLayout.plots(in: html).first { $0.id == "fault-recovery" })
+        let texts = HTMLLayout.texts(in: plot)
+        #expect(texts.filter { $0.className == "fault-label" }.map(\.content)
+                == ["gpu-reset-protected at 0.300 s", "heap-exhaustion at 0.800 s", "suspend-resume at 1.400 s"])
+        let recovered = comparison.rows.flatMap(\.injectedFaults).filter { $0.recovered == true }.count
+        #expect(recovered > 0 && plot.body.components(separatedBy: "<rect class=\"recovery\"").count - 1 == recovered)
+        #expect(texts.filter { $0.className == "frames-lost" }.count == comparison.rows.count * 3)
+        let reset = try #require(comparison.rows[0].injectedFaults.first)
+        #expect(plot.body.contains("<title>heap-by-name, gpu-reset-protected at 0.300 s: recovered after \(RunReport.fixed(Double(reset.recoveryTime ?? 0) / 1e9, 3)) s</title>"))
+        // A scenario without injections has no such plot.
+        #expect(!(try Self.comparison(sizing: false).html.contains("fault-recovery")))
+    }
 }
