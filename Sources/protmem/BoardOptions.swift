@@ -11,7 +11,7 @@ struct BoardOptions: ParsableArguments {
     var file: String?
 
     @Option(name: .customLong("board"), help: ArgumentHelp(
-        "A device tree blob (.dtb) describing the board; without one, the built-in default board.",
+        "A device tree blob (.dtb) describing the board, or a built-in variant (builtin:optee-dynamic, builtin:mediatek, builtin:hypervisor); without one, the built-in default board.",
         valueName: "file"))
     var board: String?
 
@@ -37,6 +37,13 @@ struct BoardOptions: ParsableArguments {
             guard overlays.isEmpty else { throw ValidationError("--overlay needs a board blob to apply to") }
             return LoadedBoard(description: BoardDescription(describing: .builtinDefault), source: "built-in")
         }
+        if path.hasPrefix("builtin:") {
+            guard overlays.isEmpty else { throw ValidationError("--overlay applies to a board blob, not to the built-in \(path)") }
+            guard let variant = Self.builtinVariants.first(where: { $0.name == path }) else {
+                throw ValidationError("unknown built-in board \"\(path)\"; expected one of \(Self.builtinVariants.map(\.name).joined(separator: ", "))")
+            }
+            return LoadedBoard(description: BoardDescription(describing: variant.configuration), source: "built-in \(variant.configuration.name)")
+        }
         let tree = try DTBFile.read(path)
         let overlayTrees = try overlays.map(DTBFile.read)
         do {
@@ -49,6 +56,13 @@ struct BoardOptions: ParsableArguments {
             throw DTBFile.failure("\(path)\(overlays.isEmpty ? "" : " + overlays"): \(error)")
         }
     }
+}
+
+extension BoardOptions {
+    /// The built-in default board with one thing changed, by the name `--board` takes.
+    static let builtinVariants: [(name: String, configuration: BoardConfiguration)] = [
+        ("builtin:optee-dynamic", .builtinOPTEEDynamic), ("builtin:mediatek", .builtinMediaTek), ("builtin:hypervisor", .builtinHypervisor),
+    ]
 }
 
 /// A board's description and where it came from.

@@ -91,4 +91,19 @@ import Testing
         let bad = try runProtMem(["compare", "--seeds", "5...1"])
         #expect(bad.status != 0 && bad.stderr.contains("--seeds \"5...1\": the range is empty (5 > 1)"), "\(bad.stderr)")
     }
+
+    /// `--board builtin:optee-dynamic`: OP-TEE's dynamic pool reserves nothing while idle, and
+    /// the row says so beside the carve-out's whole reservation.
+    @Test func theDynamicPoolReservesNothingWhileIdle() throws {
+        let trustedUI = SizeCommandTests.scenarios.appendingPathComponent("trusted-ui.yaml").path
+        let (text, rows) = try CompareCommandTests.rows(["--scenario", trustedUI, "--board", "builtin:optee-dynamic"])
+        #expect(text.contains("\"board\" : \"protmem-optee-dynamic\""))
+        let pools = try #require(rows.first?["pools"] as? [[String: Any]])
+        let dynamic = try #require(pools.first { $0["kind"] as? String == "optee-dynamic-pool" })
+        #expect(dynamic["reserved_bytes"] as? UInt64 == 0)
+        #expect((dynamic["note"] as? String)?.contains("reserves nothing while idle") == true)
+        #expect(rows.first?["reserved_protected_bytes"] as? UInt64 == 128 << 20, "the carve-out alone")
+        let unknown = try runProtMem(["compare", "--scenario", trustedUI, "--board", "builtin:nope"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown built-in board \"builtin:nope\"; expected one of builtin:optee-dynamic, builtin:mediatek, builtin:hypervisor"))
+    }
 }
