@@ -16,7 +16,6 @@ import Testing
         #expect(results.count == DesignAttacks.names.count)
         for (name, result) in results {
             #expect(!result.reason.contains("could not be set up"), "\(design) \(name): \(result.reason)")
-            print("design-attack \(design.rawValue) \(name): \(result.succeeded.map { $0 ? "SUCCEEDED" : "held" } ?? "n/a") — \(result.reason)")
         }
         // The CPU never reads a suspend buffer, under any design.
         #expect(results["cpu-reads-gpu-suspend-buffer"]?.succeeded == false)
