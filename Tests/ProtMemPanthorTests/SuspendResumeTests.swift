@@ -46,6 +46,32 @@ struct SuspendResumeTests {
         }
     }
 
+    /// A resume at the same instant as the suspend: the suspend finishes (the groups saved,
+    /// the MCU halted) and the resume follows it; the work carries on and the driver's view
+    /// of its slots stays consistent.
+    @Test func aResumeDuringTheSuspendWaitsForIt() throws {
+        try withLeakCheckedBoard(PanthorBench.configuration) { board in
+            let bench = PanthorBench(board: board)
+            let gpu = try bench.probedDevice(.heapByName)
+            let (vm, group) = try bench.group(on: gpu, priority: .medium)
+            let job = try gpu.submit(GPUJob("normal", duration: .milliseconds(5)), to: group)
+            bench.run(for: .milliseconds(1))
+            #expect(gpu.suspend())
+            #expect(gpu.powerState == .suspending)
+            #expect(gpu.resume())
+            gpu._checkInvariants()
+            bench.runUntilIdle()
+            #expect(gpu.powerState == .on)
+            #expect(gpu.jobState(job)?.completionTime != nil)
+            #expect(gpu.traceKinds { $0 == .suspended || $0 == .resumed } == [.suspended, .resumed])
+            gpu._checkInvariants()
+            try gpu.destroyGroup(group)
+            bench.runUntilIdle()
+            try gpu.destroyVM(vm)
+            gpu.unplug()
+        }
+    }
+
     /// Suspended in protected mode: the protected group is saved (its protected suspend
     /// buffer), the session ends; after the resume it enters protected mode again and its job
     /// finishes.

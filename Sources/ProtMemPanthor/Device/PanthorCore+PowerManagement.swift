@@ -54,6 +54,7 @@ extension PanthorCore {
             let victims = Set(tick.updating.compactMap { slots[$0] })
             record(.warning("CSG slots suspend timeout"))
             power = .on
+            resumeAfterSuspend = false
             scheduleReset("CSG slots suspend timeout", victims: .groups(victims, .slotUpdateTimeout))
             return
         }
@@ -77,20 +78,22 @@ extension PanthorCore {
         protectedGroup = nil
         power = .suspended
         record(.suspended)
+        if resumeAfterSuspend {
+            resumeAfterSuspend = false
+            _ = resume()
+        }
     }
 
     /// `panthor_device_resume`: the MCU restarts on the sections as they are (no reload), the
     /// global interface is set up again, and a tick resumes the groups. A resume that comes
-    /// while the suspend still waits for the firmware completes the suspend's halt first.
+    /// while the suspend still waits for the firmware (its SUSPEND requests are out, the
+    /// firmware is saving the groups) runs once the suspend has halted the MCU, as the PM core
+    /// runs a device's resume only after its suspend callback returned.
     mutating func resume() -> Bool {
         switch power {
         case .on: return false
         case .suspending:
-            // Not yet halted: the suspend's wait is dropped and the groups stay bound; the MCU
-            // goes on as if the sleep never came.
-            dropWaits()
-            power = .on
-            queueTick()
+            resumeAfterSuspend = true
             return true
         case .suspended:
             power = .on

@@ -80,6 +80,8 @@ struct PanthorCore: ~Copyable {
     var reset: ResetState?
     /// System sleep (``PanthorPowerState``).
     var power = PanthorPowerState.on
+    /// A resume came while the suspend was still under way: it runs once the MCU is halted.
+    var resumeAfterSuspend = false
     var waits: [HostWait] = [] {
         didSet { waitsPending = !waits.isEmpty }
     }
