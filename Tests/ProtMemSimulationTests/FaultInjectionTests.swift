@@ -142,6 +142,18 @@ import Testing
         #expect(report.violations.isEmpty, "\(report.violations)")
     }
 
+    /// Refused until the run ends: the pool's last release was refused and nothing allocates
+    /// again to retry it, so its block stays lent to OP-TEE, gone from CMA. The run reports that
+    /// as the leak it is (Linux's pool would hold it lent the same way until its next use).
+    @Test func aReclaimRefusedToTheEndLeavesTheBlockLent() throws {
+        let text = Self.scenario.replacingOccurrences(of: "{kind: refused-reclaim, at: 200ms, for: 300ms}", with: "{kind: refused-reclaim, at: 200ms, for: 10s}")
+        let report = try Simulation(scenario: try Scenario.parse(text), configuration: .builtinOPTEEDynamic).run().report
+        #expect(report.injectedFaults.first?.duration == 10_000_000_000)
+        #expect(report.violations.contains { $0.contains("heap protected,secure-video has 33554432 bytes in use but its live buffers hold 0") },
+                "\(report.violations)")
+        #expect(report.heaps.first { $0.name == "protected,secure-video" }?.afterTeardownBytes == 32 << 20)
+    }
+
     /// On a board without the dynamic pool there is nothing to refuse, and the report says so.
     @Test func nothingToRefuseWithoutADynamicPool() throws {
         let report = try Simulation(scenario: try Scenario.parse(Self.scenario), configuration: .builtinDefault).run().report

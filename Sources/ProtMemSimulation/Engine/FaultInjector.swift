@@ -100,8 +100,11 @@ final class FaultInjector: Sendable {
         for buffer in buffers { context.free(buffer) }
     }
 
-    /// Gives back what a heap exhaustion still holds when the run's time is up.
+    /// Gives back what a heap exhaustion still holds when the run's time is up, and lets
+    /// OP-TEE reclaim again (a refusal lasting past the end would keep the pool's memory lent
+    /// through the wind-down, which the leak check would rightly report).
     func finish() {
+        if faults.contains(where: { $0.kind == .refusedReclaim }) { context.board.secureMonitor.trustedOS?.refuseReclaims(false) }
         let all = held.withLock { held in
             defer { held = [:] }
             return held
