@@ -15,6 +15,8 @@ import ProtMemSimulation
 public enum DesignAttacks {
     public struct Result: Hashable, Sendable {
         public let name: String
+        /// Who attacks, with what capability.
+        public let threat: String
         public let design: Design
         /// `nil` when the attack does not apply to the design (``reason`` says why).
         public let succeeded: Bool?
@@ -27,7 +29,8 @@ public enum DesignAttacks {
         let threat: String
         /// The attack's steps on a lab of the design's board; `nil` when it does not apply.
         let run: @Sendable (Design, BoardConfiguration) throws -> (Observation, succeeded: Bool)?
-        let notApplicable: String
+        /// Why the attack does not apply where ``run`` answers `nil`.
+        var notApplicable: String = ""
     }
 
     /// The attacks, by name.
@@ -38,11 +41,11 @@ public enum DesignAttacks {
         entries.map { entry in
             do {
                 guard let (observation, succeeded) = try entry.run(design, board) else {
-                    return Result(name: entry.name, design: design, succeeded: nil, reason: entry.notApplicable)
+                    return Result(name: entry.name, threat: entry.threat, design: design, succeeded: nil, reason: entry.notApplicable)
                 }
-                return Result(name: entry.name, design: design, succeeded: succeeded, reason: observation.description)
+                return Result(name: entry.name, threat: entry.threat, design: design, succeeded: succeeded, reason: observation.description)
             } catch {
-                return Result(name: entry.name, design: design, succeeded: nil, reason: "could not be set up: \(error)")
+                return Result(name: entry.name, threat: entry.threat, design: design, succeeded: nil, reason: "could not be set up: \(error)")
             }
         }
     }
@@ -82,8 +85,7 @@ public enum DesignAttacks {
                   lab.begin()
                   let observed = lab.attempt { try lab.board.bus.write(.camera, at: range.base, bytes: [UInt8](repeating: 0xee, count: 64)) }
                   return (observed, observed.outcome == .succeeded)
-              },
-              notApplicable: ""),
+              }),
         Entry(name: "dma-master-reads-gpu-firmware-protected-section",
               threat: """
                   a compromised video decoder reading the physical pages of the GPU firmware's protected section (its protected-mode state) \
@@ -97,8 +99,7 @@ public enum DesignAttacks {
                   lab.begin()
                   let observed = lab.attempt { _ = try lab.board.bus.read(.codec, range) }
                   return (observed, observed.outcome == .succeeded)
-              },
-              notApplicable: ""),
+              }),
         Entry(name: "cpu-reads-gpu-suspend-buffer",
               threat: "a kernel driver reading, as the non-secure CPU, a GPU group's protected suspend buffer",
               run: { design, board in
@@ -110,8 +111,7 @@ public enum DesignAttacks {
                   lab.begin()
                   let observed = lab.attempt { _ = try lab.board.bus.read(.cpuNonSecure, range) }
                   return (observed, observed.outcome == .succeeded)
-              },
-              notApplicable: ""),
+              }),
         Entry(name: "ordinary-memory-as-firmware-sections",
               threat: """
                   a GPU client handing a system-heap buffer in as the firmware's protected sections (Chia-I Wu's report), then running a \

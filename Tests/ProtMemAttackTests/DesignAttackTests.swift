@@ -16,6 +16,7 @@ import Testing
         #expect(results.count == DesignAttacks.names.count)
         for (name, result) in results {
             #expect(!result.reason.contains("could not be set up"), "\(design) \(name): \(result.reason)")
+            #expect(!result.threat.isEmpty && (result.succeeded != nil || !result.reason.isEmpty), "\(name) says who attacks, and why it does not apply")
         }
         // The CPU never reads a suspend buffer, under any design.
         #expect(results["cpu-reads-gpu-suspend-buffer"]?.succeeded == false)

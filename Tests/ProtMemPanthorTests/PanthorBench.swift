@@ -83,6 +83,15 @@ struct PanthorBench {
         return (vm, try gpu.createGroup(vm: vm, priority: priority, queues: queues, protectedSuspendBuffer: suspend))
     }
 
+    /// Destroys `groups`, lets the scheduler take them off their slots, destroys `vms`, and
+    /// unplugs the GPU: the end of a test that leaves the board as it found it.
+    func release(_ gpu: PanthorDevice, groups: [GroupHandle], vms: [VMHandle]) throws {
+        for group in groups { try gpu.destroyGroup(group) }
+        runUntilIdle()
+        for vm in vms { try gpu.destroyVM(vm) }
+        gpu.unplug()
+    }
+
     /// Runs the event queue for `duration` of virtual time.
     func run(for duration: VirtualDuration) {
         events.advance(by: duration)

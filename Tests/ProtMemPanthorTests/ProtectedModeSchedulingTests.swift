@@ -35,10 +35,7 @@ struct ProtectedModeSchedulingTests {
                 #expect(metrics.protectedModeEnterRequests == 0 && metrics.protectedModeEntries == 0)
             }
             #expect(metrics.resets == 0)
-            try gpu.destroyGroup(group)
-            bench.runUntilIdle()
-            try gpu.destroyVM(vm)
-            gpu.unplug()
+            try bench.release(gpu, groups: [group], vms: [vm])
         }
     }
 
@@ -54,10 +51,7 @@ struct ProtectedModeSchedulingTests {
             #expect(gpu.jobState(job)?.completionTime != nil)
             #expect(gpu.metrics.protectedModeEntries >= 1 && gpu.metrics.resets == 0)
             #expect(gpu.traceKinds().contains(.protectedModeEntered(group)))
-            try gpu.destroyGroup(group)
-            bench.runUntilIdle()
-            try gpu.destroyVM(vm)
-            gpu.unplug()
+            try bench.release(gpu, groups: [group], vms: [vm])
         }
     }
 
@@ -83,10 +77,7 @@ struct ProtectedModeSchedulingTests {
                 #expect(gpu.groupState(group).map { if case .failed = $0 { false } else { true } } == true)
             }
             #expect(gpu.metrics.protectedModeEntries == 0)
-            try gpu.destroyGroup(group)
-            bench.runUntilIdle()
-            try gpu.destroyVM(vm)
-            gpu.unplug()
+            try bench.release(gpu, groups: [group], vms: [vm])
         }
     }
 
@@ -113,10 +104,7 @@ struct ProtectedModeSchedulingTests {
             } else {
                 #expect(gpu.groupState(bystander) == .failed(.protectedModeEnterTimeout))
             }
-            for group in [asking, bystander] { try gpu.destroyGroup(group) }
-            bench.runUntilIdle()
-            for handle in [vm, bystanderVM] { try gpu.destroyVM(handle) }
-            gpu.unplug()
+            try bench.release(gpu, groups: [asking, bystander], vms: [vm, bystanderVM])
         }
     }
 }

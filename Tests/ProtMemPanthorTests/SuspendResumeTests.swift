@@ -39,10 +39,7 @@ struct SuspendResumeTests {
             #expect(!gpu.resume(), "already on")
             #expect(gpu.traceKinds { $0 == .suspended || $0 == .resumed } == [.suspended, .resumed])
             gpu._checkInvariants()
-            for group in [protectedGroup, normalGroup] { try gpu.destroyGroup(group) }
-            bench.runUntilIdle()
-            for handle in [vm, normalVM] { try gpu.destroyVM(handle) }
-            gpu.unplug()
+            try bench.release(gpu, groups: [protectedGroup, normalGroup], vms: [vm, normalVM])
         }
     }
 
@@ -65,10 +62,7 @@ struct SuspendResumeTests {
             #expect(gpu.jobState(job)?.completionTime != nil)
             #expect(gpu.traceKinds { $0 == .suspended || $0 == .resumed } == [.suspended, .resumed])
             gpu._checkInvariants()
-            try gpu.destroyGroup(group)
-            bench.runUntilIdle()
-            try gpu.destroyVM(vm)
-            gpu.unplug()
+            try bench.release(gpu, groups: [group], vms: [vm])
         }
     }
 
@@ -92,10 +86,7 @@ struct SuspendResumeTests {
             #expect(gpu.jobState(job)?.completionTime != nil, "\(String(describing: gpu.jobState(job)))")
             #expect(gpu.metrics.protectedModeEntries >= 2, "entered again after the resume")
             #expect(gpu.metrics.resets == 0)
-            try gpu.destroyGroup(group)
-            bench.runUntilIdle()
-            try gpu.destroyVM(vm)
-            gpu.unplug()
+            try bench.release(gpu, groups: [group], vms: [vm])
         }
     }
 }
